@@ -1,0 +1,73 @@
+/**
+ * Environment, parsed and checked once at start-up. A missing or bad variable stops the process
+ * with one message naming every variable at fault, never a stack trace.
+ */
+import { z } from 'zod';
+import { loadPublicKeys, type PublicKeySet } from './http/tokens';
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+const booleanString = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+/** Small helpers so every service writes its schema the same way. */
+export const env = {
+  port: (fallback: number) => z.coerce.number().int().min(1).max(65535).default(fallback),
+  url: () => z.string().url(),
+  bool: (fallback: boolean) => booleanString.default(fallback),
+  int: (fallback: number, min = 0) => z.coerce.number().int().min(min).default(fallback),
+  string: (fallback?: string) => (fallback === undefined ? z.string().min(1) : z.string().min(1).default(fallback)),
+};
+
+/** What every service reads: its port, NATS, the event namespace and token verification keys. */
+export const baseServiceEnv = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  PORT: env.port(3000),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  NATS_URL: z.string().min(1).default('nats://127.0.0.1:4222'),
+  /** Subjects are `<prefix>.<aggregate>.<verb>`; tests use their own prefix to run in parallel. */
+  EVENT_SUBJECT_PREFIX: z.string().regex(/^[a-zA-Z0-9_-]+$/).default('lumina'),
+  /** Prepended to stream names (USERS, POSTS…), for the same reason. */
+  EVENT_STREAM_PREFIX: z.string().regex(/^[a-zA-Z0-9_-]*$/).default(''),
+  STREAM_REPLICAS: z.coerce.number().int().min(1).max(5).default(1),
+  /** JSON object kid → public key PEM. */
+  JWT_PUBLIC_KEYS: z.string().optional(),
+  /** A directory of `<kid>.pem` public keys (a mounted Secret). */
+  JWT_PUBLIC_KEYS_DIR: z.string().optional(),
+  /** Secure cookies: true behind TLS. */
+  COOKIE_SECURE: env.bool(false),
+  /** Express `trust proxy`: how many proxies (the ingress) stand in front. */
+  TRUST_PROXY_HOPS: env.int(1),
+  SHUTDOWN_TIMEOUT_MS: env.int(25_000, 1000),
+});
+export type BaseServiceEnv = z.infer<typeof baseServiceEnv>;
+
+export function parseConfig<S extends z.ZodType>(schema: S, source: NodeJS.ProcessEnv = process.env): z.infer<S> {
+  const result = schema.safeParse(source);
+  if (!result.success) {
+    throw new ConfigError(
+      result.error.issues.map((issue) => `${issue.path.join('.') || '(environment)'}: ${issue.message}`),
+    );
+  }
+  return result.data;
+}
+
+/** The verification keys a service is configured with; at least one is required. */
+export function publicKeysFrom(config: Pick<BaseServiceEnv, 'JWT_PUBLIC_KEYS' | 'JWT_PUBLIC_KEYS_DIR'>): PublicKeySet {
+  if (!config.JWT_PUBLIC_KEYS && !config.JWT_PUBLIC_KEYS_DIR) {
+    throw new ConfigError(['JWT_PUBLIC_KEYS or JWT_PUBLIC_KEYS_DIR: one is required to verify access tokens']);
+  }
+  try {
+    const keys = loadPublicKeys({ json: config.JWT_PUBLIC_KEYS, dir: config.JWT_PUBLIC_KEYS_DIR });
+    if (keys.size === 0) throw new Error('no key found');
+    return keys;
+  } catch (err) {
+    throw new ConfigError([`JWT_PUBLIC_KEYS / JWT_PUBLIC_KEYS_DIR: ${(err as Error).message}`]);
+  }
+}

@@ -1,0 +1,111 @@
+/**
+ * The connection to NATS JetStream and the names of things in it. A namespace (subject and
+ * stream prefixes) lets tests, and several Lumina installs on one NATS, live side by side.
+ */
+import { jetstream, jetstreamManager, DiscardPolicy, RetentionPolicy, StorageType, type JetStreamClient, type JetStreamManager, type StreamConfig } from '@nats-io/jetstream';
+import { nanos, type NatsConnection } from '@nats-io/nats-core';
+import { connect } from '@nats-io/transport-node';
+import type { Logger } from 'pino';
+import { STREAMS, type EventDefinition, type StreamName } from './catalogue';
+
+export interface EventNamespace {
+  subjectPrefix: string;
+  streamPrefix: string;
+}
+
+export const DEFAULT_NAMESPACE: EventNamespace = { subjectPrefix: 'lumina', streamPrefix: '' };
+
+export interface EventBus {
+  nc: NatsConnection;
+  js: JetStreamClient;
+  jsm: JetStreamManager;
+  ns: EventNamespace;
+  log: Logger;
+}
+
+export function subjectFor(ns: EventNamespace, event: Pick<EventDefinition, 'type'>): string {
+  return `${ns.subjectPrefix}.${event.type}`;
+}
+
+export function streamNameFor(ns: EventNamespace, stream: StreamName): string {
+  return `${ns.streamPrefix}${stream}`;
+}
+
+export interface ConnectOptions {
+  servers: string;
+  name: string;
+  ns?: EventNamespace;
+  log: Logger;
+}
+
+/** Connects with endless reconnects (a NATS restart is an outage to ride out, not a crash). */
+export async function connectEventBus(options: ConnectOptions): Promise<EventBus> {
+  const nc = await connect({
+    servers: options.servers.split(','),
+    name: options.name,
+    maxReconnectAttempts: -1,
+    reconnectTimeWait: 1000,
+    pingInterval: 20_000,
+  });
+  const log = options.log;
+  void (async () => {
+    for await (const status of nc.status()) {
+      if (status.type === 'disconnect' || status.type === 'reconnect') log.warn({ nats: status.type }, 'NATS connection status');
+    }
+  })();
+  const jsm = await jetstreamManager(nc);
+  return { nc, js: jetstream(nc), jsm, ns: options.ns ?? DEFAULT_NAMESPACE, log };
+}
+
+/** Drains (finishes what was sent and received) and closes; safe to call twice. */
+export async function closeEventBus(bus: EventBus): Promise<void> {
+  if (bus.nc.isClosed()) return;
+  await bus.nc.drain().catch(() => bus.nc.close());
+}
+
+export interface StreamSettings {
+  replicas: number;
+  /** Window within which a repeated Nats-Msg-Id is dropped as a duplicate. */
+  duplicateWindowMs?: number;
+}
+
+/**
+ * Creates or updates the named streams. Event streams keep everything (search rebuilds by
+ * replaying them); the DLQ keeps 30 days; MEDIA_JOBS is a work queue.
+ */
+export async function provisionStreams(bus: EventBus, streams: StreamName[], settings: StreamSettings): Promise<void> {
+  for (const stream of streams) {
+    const spec = STREAMS[stream];
+    const name = streamNameFor(bus.ns, stream);
+    const config: Partial<StreamConfig> & { name: string } = {
+      name,
+      subjects: spec.subjects.map((s) => `${bus.ns.subjectPrefix}.${s}`),
+      storage: StorageType.File,
+      num_replicas: settings.replicas,
+      retention: spec.retention === 'workqueue' ? RetentionPolicy.Workqueue : RetentionPolicy.Limits,
+      discard: DiscardPolicy.Old,
+      duplicate_window: nanos(settings.duplicateWindowMs ?? 10 * 60_000),
+      max_age: stream === 'DLQ' ? nanos(30 * 24 * 3600_000) : 0,
+    };
+    try {
+      await bus.jsm.streams.info(name);
+      await bus.jsm.streams.update(name, config);
+    } catch (err) {
+      if (!isNotFound(err)) throw err;
+      try {
+        await bus.jsm.streams.add(config);
+      } catch (addErr) {
+        // Another replica created it between our info and add.
+        if (!String((addErr as Error).message).includes('already in use')) throw addErr;
+      }
+    }
+  }
+}
+
+export function isNotFound(err: unknown): boolean {
+  const message = String((err as Error)?.message ?? err);
+  return message.includes('not found') || (err as { code?: unknown })?.code === 404;
+}
+
+/** Every stream name, for tools that provision everything at once (start-up, tests). */
+export const ALL_STREAMS = Object.keys(STREAMS) as StreamName[];

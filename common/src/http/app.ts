@@ -1,0 +1,115 @@
+/**
+ * Every service's Express app starts the same way: request ids and logs, security headers,
+ * body limits, the session cookie, the current user, health endpoints and metrics; then the
+ * service's own routes; then 404 and the one error handler. Building it does no I/O.
+ */
+import { randomUUID } from 'node:crypto';
+import cookieSession from 'cookie-session';
+import express, { type Express, type Router } from 'express';
+import helmet from 'helmet';
+import type { Logger } from 'pino';
+import { pinoHttp } from 'pino-http';
+import { lifecycle } from '../lifecycle';
+import { metrics } from '../metrics';
+import { currentUser } from './current-user';
+import { errorHandler, notFoundHandler } from './error-handler';
+import type { PublicKeySet } from './tokens';
+import { requireJsonObjectBody } from './validate-request';
+
+/** A readiness check throws when its dependency is not reachable. */
+export type ReadinessChecks = Record<string, () => Promise<void>>;
+
+export interface HttpAppOptions {
+  service: string;
+  log: Logger;
+  publicKeys: PublicKeySet;
+  /** Mounted at its prefix (`/api/posts`), the path the ingress forwards unchanged. */
+  routes: Array<{ prefix: string; router: Router }>;
+  readiness: ReadinessChecks;
+  /** Largest JSON body accepted; larger is 413. */
+  jsonLimit?: string;
+  cookieSecure?: boolean;
+  trustProxyHops?: number;
+}
+
+const REQUEST_ID = /^[A-Za-z0-9._-]{1,100}$/;
+
+export function createHttpApp(options: HttpAppOptions): Express {
+  const app = express();
+  const m = metrics();
+  app.disable('x-powered-by');
+  app.set('trust proxy', options.trustProxyHops ?? 1);
+  app.set('query parser', 'simple');
+
+  app.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+  app.get('/readyz', async (_req, res) => {
+    if (lifecycle.shuttingDown) {
+      res.status(503).json({ status: 'shutting down' });
+      return;
+    }
+    const results = await Promise.all(
+      Object.entries(options.readiness).map(async ([name, check]) => {
+        try {
+          await Promise.race([check(), new Promise((_, reject) => setTimeout(() => reject(new Error('timed out')), 2000))]);
+          return [name, 'ok'] as const;
+        } catch (err) {
+          return [name, (err as Error).message] as const;
+        }
+      }),
+    );
+    const ready = results.every(([, state]) => state === 'ok');
+    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not ready', checks: Object.fromEntries(results) });
+  });
+  app.get('/metrics', async (_req, res) => {
+    res.set('Content-Type', m.registry.contentType).send(await m.registry.metrics());
+  });
+
+  app.use(
+    pinoHttp({
+      logger: options.log,
+      genReqId: (req, res) => {
+        const incoming = req.headers['x-request-id'];
+        const id = typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
+        res.setHeader('X-Request-Id', id);
+        return id;
+      },
+      autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/readyz' || req.url === '/metrics' },
+      serializers: {
+        req: (req: { id: string; method: string; url: string }) => ({ id: req.id, method: req.method, url: req.url }),
+        res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
+      },
+    }),
+  );
+  app.use((req, res, next) => {
+    const end = m.httpRequestDuration.startTimer({ method: req.method });
+    res.on('finish', () => {
+      // The route template, not the URL: ids in paths would explode the label set.
+      const route = req.route?.path ? `${req.baseUrl}${String(req.route.path)}` : 'unmatched';
+      end({ route, status: String(res.statusCode) });
+    });
+    next();
+  });
+  app.use(helmet({ contentSecurityPolicy: { directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] } } }));
+  app.use(express.json({ limit: options.jsonLimit ?? '100kb', strict: true }));
+  app.use(requireJsonObjectBody);
+  app.use(
+    cookieSession({
+      name: 'session',
+      // The JWT inside is signed; the cookie itself needs no second signature.
+      signed: false,
+      httpOnly: true,
+      sameSite: 'lax',
+      secure: options.cookieSecure ?? false,
+      path: '/',
+    }),
+  );
+  app.use(currentUser(options.publicKeys));
+
+  for (const { prefix, router } of options.routes) app.use(prefix, router);
+
+  app.use(notFoundHandler);
+  app.use(errorHandler);
+  return app;
+}

@@ -1,0 +1,31 @@
+// Events
+export * from './events/catalogue';
+export * from './events/envelope';
+export * from './events/bus';
+export * from './events/publisher';
+export * from './events/listener';
+export * from './events/dead-letter';
+// Outboxes
+export * from './outbox/relay';
+export * from './outbox/mysql-outbox';
+export * from './outbox/mongo-outbox';
+// Stores
+export * from './store/apply-if-newer';
+export * from './store/mysql';
+export * from './store/mongo';
+// HTTP
+export * from './http/errors';
+export * from './http/error-handler';
+export * from './http/validate-request';
+export * from './http/tokens';
+export * from './http/current-user';
+export * from './http/rate-limit';
+export * from './http/app';
+// Service
+export * from './config';
+export * from './dependency-error';
+export * from './lifecycle';
+export * from './logger';
+export * from './metrics';
+export * from './pagination';
+export * from './service';

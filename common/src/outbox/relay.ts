@@ -1,0 +1,85 @@
+import type { Logger } from 'pino';
+
+export interface RelayOptions {
+  /** How often to look for pending events when nobody called notify(). */
+  pollIntervalMs?: number;
+  batchSize?: number;
+  log: Logger;
+  /** Test hook: runs after publishing a batch and before clearing it. */
+  afterPublish?: () => Promise<void> | void;
+}
+
+/**
+ * The loop both outbox relays share: drain until empty, then sleep until the poll interval
+ * passes or a writer calls notify() right after its commit.
+ */
+export abstract class OutboxRelay {
+  private running = false;
+  private loop?: Promise<void>;
+  private wake?: () => void;
+  private pendingWake = false;
+  protected readonly pollIntervalMs: number;
+  protected readonly batchSize: number;
+  protected readonly log: Logger;
+
+  constructor(protected readonly options: RelayOptions) {
+    this.pollIntervalMs = options.pollIntervalMs ?? 500;
+    this.batchSize = options.batchSize ?? 100;
+    this.log = options.log;
+  }
+
+  /** Publishes and clears one batch; answers how many events it published. */
+  abstract drainOnce(): Promise<number>;
+
+  /** Publishes everything pending now; for tests and for shutdown. */
+  async drain(): Promise<void> {
+    while ((await this.drainOnce()) > 0) {
+      // keep going until a batch comes back empty
+    }
+  }
+
+  notify(): void {
+    this.pendingWake = true;
+    this.wake?.();
+  }
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.loop = this.run();
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    this.wake?.();
+    await this.loop;
+  }
+
+  private async run(): Promise<void> {
+    let failures = 0;
+    while (this.running) {
+      try {
+        const published = await this.drainOnce();
+        failures = 0;
+        if (published > 0) continue;
+      } catch (err) {
+        failures += 1;
+        this.log.warn({ err, failures }, 'outbox relay could not publish; will retry');
+      }
+      if (this.pendingWake && failures === 0) {
+        this.pendingWake = false;
+        continue;
+      }
+      const delay = failures > 0 ? Math.min(30_000, this.pollIntervalMs * 2 ** failures) : this.pollIntervalMs;
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, delay);
+        this.wake = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+      this.wake = undefined;
+      this.pendingWake = false;
+    }
+  }
+}

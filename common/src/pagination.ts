@@ -1,0 +1,71 @@
+/**
+ * Cursor pagination shared by every list: `?cursor=…&limit=…` → `{items, nextCursor}`.
+ * A cursor is the sort key of the last item returned, so it stays correct while new items
+ * arrive (they sort before it and never shift a later page).
+ */
+import { z } from 'zod';
+import { BadRequestError } from './http/errors';
+
+export const DEFAULT_PAGE_SIZE = 20;
+export const MAX_PAGE_SIZE = 100;
+
+export interface Page<T> {
+  items: T[];
+  nextCursor: string | null;
+}
+
+export function encodeCursor(position: unknown): string {
+  return Buffer.from(JSON.stringify(position)).toString('base64url');
+}
+
+/** Decodes a cursor made by encodeCursor; anything else is a 400, never a crash. */
+export function decodeCursor<S extends z.ZodType>(cursor: string, schema: S): z.infer<S> {
+  if (cursor.length > 512) throw new BadRequestError('Invalid cursor', 'cursor');
+  try {
+    const parsed = schema.safeParse(JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')));
+    if (parsed.success) return parsed.data;
+  } catch {
+    // fall through to the one error below
+  }
+  throw new BadRequestError('Invalid cursor', 'cursor');
+}
+
+export interface PageRequest<P> {
+  limit: number;
+  after: P | undefined;
+}
+
+/** Reads `limit` and `cursor` from a query string. */
+export function readPageRequest<S extends z.ZodType>(query: Record<string, unknown>, cursorSchema: S): PageRequest<z.infer<S>> {
+  let limit = DEFAULT_PAGE_SIZE;
+  if (query.limit !== undefined) {
+    const raw = query.limit;
+    if (typeof raw !== 'string' || !/^\d{1,4}$/.test(raw) || Number(raw) < 1 || Number(raw) > MAX_PAGE_SIZE) {
+      throw new BadRequestError(`limit must be an integer from 1 to ${MAX_PAGE_SIZE}`, 'limit');
+    }
+    limit = Number(raw);
+  }
+  let after: z.infer<S> | undefined;
+  if (query.cursor !== undefined) {
+    if (typeof query.cursor !== 'string') throw new BadRequestError('Invalid cursor', 'cursor');
+    after = decodeCursor(query.cursor, cursorSchema);
+  }
+  return { limit, after };
+}
+
+/**
+ * Builds a page from `limit + 1` fetched rows: the extra row only tells that a next page exists.
+ */
+export function toPage<Row, Item>(rows: Row[], limit: number, position: (row: Row) => unknown, render: (row: Row) => Item): Page<Item> {
+  const hasMore = rows.length > limit;
+  const pageRows = hasMore ? rows.slice(0, limit) : rows;
+  const last = pageRows[pageRows.length - 1];
+  return {
+    items: pageRows.map(render),
+    nextCursor: hasMore && last !== undefined ? encodeCursor(position(last)) : null,
+  };
+}
+
+/** The common cursor: a time and an id to break ties. */
+export const timeIdCursor = z.object({ t: z.number().int(), id: z.string().max(64) });
+export type TimeIdCursor = z.infer<typeof timeIdCursor>;

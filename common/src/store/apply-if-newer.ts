@@ -1,0 +1,62 @@
+/**
+ * "Apply if newer than the version I hold": how every consumer keeps its copies right when
+ * events arrive twice or out of order. A deletion is kept as a tombstone with its version, so
+ * an older update arriving after it cannot bring the row back.
+ */
+import type { mongo } from 'mongoose';
+
+type Collection<T extends mongo.Document> = mongo.Collection<T>;
+type Document = mongo.Document;
+type Filter<T> = mongo.Filter<T>;
+import type { PoolConnection, Pool, ResultSetHeader } from 'mysql2/promise';
+
+export type ApplyOutcome = 'applied' | 'stale';
+
+function isDuplicateKey(err: unknown): boolean {
+  return (err as { code?: number })?.code === 11000;
+}
+
+/**
+ * Sets `fields` and `version` on the document with this id if it holds an older version or
+ * does not exist yet.
+ */
+export async function applyIfNewerMongo<T extends Document>(
+  collection: Collection<T>,
+  id: string,
+  version: number,
+  fields: Partial<T>,
+  versionField = 'version',
+): Promise<ApplyOutcome> {
+  const filter = { _id: id, [versionField]: { $lt: version } } as unknown as Filter<T>;
+  const update = { $set: { ...fields, [versionField]: version } } as Document;
+  try {
+    const res = await collection.updateOne(filter, update, { upsert: true });
+    return res.modifiedCount + res.upsertedCount > 0 ? 'applied' : 'stale';
+  } catch (err) {
+    if (!isDuplicateKey(err)) throw err;
+    // The document exists with a version >= ours, or a concurrent upsert just created it:
+    // one more conditional update (no upsert) settles which.
+    const res = await collection.updateOne(filter, update);
+    return res.modifiedCount > 0 ? 'applied' : 'stale';
+  }
+}
+
+type MySqlRunner = Pick<Pool | PoolConnection, 'query'>;
+
+/**
+ * INSERT … ON DUPLICATE KEY UPDATE that only overwrites when the incoming version is newer.
+ * `row` must contain the key columns and `version`. MySQL assigns left to right, so `version`
+ * is updated last, after every column has compared against the old one.
+ */
+export async function upsertIfNewerMySql(db: MySqlRunner, table: string, row: Record<string, unknown>, keyColumns: string[]): Promise<ApplyOutcome> {
+  const columns = Object.keys(row);
+  if (!columns.includes('version')) throw new Error('upsertIfNewerMySql: row needs a version');
+  const assignments = columns
+    .filter((c) => !keyColumns.includes(c) && c !== 'version')
+    .map((c) => `\`${c}\` = IF(VALUES(\`version\`) > \`version\`, VALUES(\`${c}\`), \`${c}\`)`);
+  assignments.push('`version` = GREATEST(`version`, VALUES(`version`))');
+  const sql = `INSERT INTO \`${table}\` (${columns.map((c) => `\`${c}\``).join(', ')}) VALUES (?) ON DUPLICATE KEY UPDATE ${assignments.join(', ')}`;
+  const [result] = await db.query<ResultSetHeader>(sql, [columns.map((c) => row[c])]);
+  // affectedRows: 1 inserted, 2 updated, 0 unchanged (our version was not newer).
+  return result.affectedRows > 0 ? 'applied' : 'stale';
+}

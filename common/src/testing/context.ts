@@ -1,0 +1,129 @@
+/**
+ * Per-test-file isolation: each file gets its own MySQL and MongoDB databases and its own
+ * event namespace (subject and stream prefixes), so files run in parallel against the same
+ * servers and clean up after themselves.
+ */
+import { randomBytes } from 'node:crypto';
+import mysql from 'mysql2/promise';
+import { mongo } from 'mongoose';
+import pino from 'pino';
+import { ALL_STREAMS, closeEventBus, connectEventBus, provisionStreams, streamNameFor, type EventBus, type EventNamespace } from '../events/bus';
+import type { StreamName } from '../events/catalogue';
+import { signAccessToken, type SigningKey, type UserPayload } from '../http/tokens';
+import { createPublicKey } from 'node:crypto';
+
+function requireEnv(name: string): string {
+  const value = process.env[name];
+  if (!value) throw new Error(`${name} is not set: run tests through jest with the Lumina preset (its globalSetup finds the servers)`);
+  return value;
+}
+
+export const testLogger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
+
+/** A short random tag that is safe in database, subject and stream names. */
+export function uniqueTag(): string {
+  return `t${Date.now().toString(36)}${randomBytes(3).toString('hex')}`;
+}
+
+export interface TestKeys {
+  signing: SigningKey & { publicKeyPem: string };
+  /** The JWT_PUBLIC_KEYS value a service under test is configured with. */
+  publicKeysJson: string;
+  publicKeys: Map<string, ReturnType<typeof createPublicKey>>;
+}
+
+let keys: TestKeys | undefined;
+export function testKeys(): TestKeys {
+  if (keys) return keys;
+  const signing = JSON.parse(requireEnv('LUMINA_TEST_SIGNING_KEY')) as TestKeys['signing'];
+  keys = {
+    signing,
+    publicKeysJson: JSON.stringify({ [signing.kid]: signing.publicKeyPem }),
+    publicKeys: new Map([[signing.kid, createPublicKey(signing.publicKeyPem)]]),
+  };
+  return keys;
+}
+
+/** A Bearer token for a user, signed with the run's test key. */
+export function tokenFor(user: UserPayload): string {
+  return signAccessToken(testKeys().signing, user);
+}
+
+/** The `session` cookie cookie-session would set for this user. */
+export function sessionCookieFor(user: UserPayload): string {
+  return `session=${Buffer.from(JSON.stringify({ jwt: tokenFor(user) })).toString('base64')}`;
+}
+
+export class TestContext {
+  readonly tag = uniqueTag();
+  readonly ns: EventNamespace = { subjectPrefix: this.tag, streamPrefix: `${this.tag.toUpperCase()}_` };
+  private readonly cleanups: Array<() => Promise<void>> = [];
+
+  get natsUrl(): string {
+    return requireEnv('NATS_URL');
+  }
+
+  /** A fresh MySQL database; answers its URL. */
+  async mysqlDatabase(base: string): Promise<string> {
+    const name = `${base}_${this.tag}`;
+    const serverUrl = requireEnv('MYSQL_URL');
+    const conn = await mysql.createConnection({ uri: serverUrl });
+    await conn.query(`CREATE DATABASE \`${name}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`);
+    await conn.end();
+    this.cleanups.push(async () => {
+      const c = await mysql.createConnection({ uri: serverUrl });
+      await c.query(`DROP DATABASE IF EXISTS \`${name}\``);
+      await c.end();
+    });
+    const url = new URL(serverUrl);
+    url.pathname = `/${name}`;
+    return url.toString();
+  }
+
+  /** A MongoDB URL naming a database of this file's own; dropped at cleanup. */
+  mongoDatabase(base: string): string {
+    const name = `${base}_${this.tag}`;
+    const serverUrl = requireEnv('MONGO_URL');
+    this.cleanups.push(async () => {
+      const client = await mongo.MongoClient.connect(serverUrl);
+      await client.db(name).dropDatabase().catch(() => undefined);
+      await client.close();
+    });
+    const url = new URL(serverUrl);
+    url.pathname = `/${name}`;
+    return url.toString();
+  }
+
+  /** A connected bus in this file's namespace with its streams provisioned. */
+  async eventBus(name = 'test', streams: StreamName[] = ALL_STREAMS): Promise<EventBus> {
+    const bus = await connectEventBus({ servers: this.natsUrl, name: `${name}-${this.tag}`, ns: this.ns, log: testLogger });
+    await provisionStreams(bus, streams, { replicas: 1, duplicateWindowMs: 60_000 });
+    this.cleanups.push(async () => {
+      for (const stream of streams) await bus.jsm.streams.delete(streamNameFor(this.ns, stream)).catch(() => undefined);
+      await closeEventBus(bus);
+    });
+    return bus;
+  }
+
+  /** Environment for a service under test, pointed at this file's databases and namespace. */
+  serviceEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
+    return {
+      NODE_ENV: 'test',
+      LOG_LEVEL: 'silent',
+      NATS_URL: this.natsUrl,
+      EVENT_SUBJECT_PREFIX: this.ns.subjectPrefix,
+      EVENT_STREAM_PREFIX: this.ns.streamPrefix,
+      JWT_PUBLIC_KEYS: testKeys().publicKeysJson,
+      ...extra,
+    };
+  }
+
+  onCleanup(fn: () => Promise<void>): void {
+    this.cleanups.push(fn);
+  }
+
+  async cleanup(): Promise<void> {
+    for (const fn of this.cleanups.reverse()) await fn().catch(() => undefined);
+    this.cleanups.length = 0;
+  }
+}

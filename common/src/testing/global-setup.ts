@@ -1,0 +1,24 @@
+/**
+ * Jest globalSetup: finds or starts the servers once for the whole run and hands their URLs
+ * to the test workers through the environment. With several projects it runs once per project;
+ * the first one starts what is missing and later ones find the URLs already set.
+ */
+import { ensureServers, type StartedServers } from './servers';
+import { generateSigningKeyPair } from '../http/tokens';
+
+declare global {
+  // eslint-disable-next-line no-var
+  var __luminaServers: StartedServers | undefined;
+}
+
+export default async function globalSetup(): Promise<void> {
+  if (process.env.MYSQL_URL && process.env.NATS_URL && process.env.MONGO_URL && process.env.LUMINA_TEST_SIGNING_KEY) return;
+  const servers = await ensureServers();
+  globalThis.__luminaServers = servers;
+  process.env.MYSQL_URL = servers.mysqlUrl;
+  process.env.NATS_URL = servers.natsUrl;
+  process.env.MONGO_URL = servers.mongoUrl;
+  // One key pair for the run: every test file signs users in with it.
+  process.env.LUMINA_TEST_SIGNING_KEY ??= JSON.stringify(generateSigningKeyPair('test-key'));
+  if (servers.started.length > 0) process.stderr.write(`\n[test servers] started: ${servers.started.join('; ')}\n`);
+}

@@ -1,0 +1,4 @@
+export * from './context';
+export * from './servers';
+export * from './wait';
+export * from './versions';

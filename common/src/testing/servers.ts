@@ -1,0 +1,212 @@
+/**
+ * Finds or starts the real servers tests (and the one-machine mode) run against:
+ *   MySQL   — MYSQL_URL, else 127.0.0.1:3306 as root.
+ *   NATS    — NATS_URL, else the server on 127.0.0.1:4222 if it is at least the pinned
+ *             release, else the pinned release built by scripts/install-tools.sh, started here.
+ *   MongoDB — MONGO_URL, else a local mongod through mongodb-memory-server, else FerretDB
+ *             (built by scripts/install-tools.sh) over SQLite, else a clear message.
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { createServer, Socket } from 'node:net';
+import { homedir, tmpdir } from 'node:os';
+import { delimiter, join } from 'node:path';
+import mysql from 'mysql2/promise';
+import { connect } from '@nats-io/transport-node';
+import { PINNED_NATS_VERSION } from './versions';
+
+export interface ServerUrls {
+  mysqlUrl: string;
+  natsUrl: string;
+  mongoUrl: string;
+}
+
+export interface StartedServers extends ServerUrls {
+  /** What was started here (and is stopped by stop()), for the log. */
+  started: string[];
+  stop(): Promise<void>;
+}
+
+export class MissingServerError extends Error {}
+
+export const binDir = (): string => process.env.LUMINA_BIN_DIR ?? join(homedir(), '.cache', 'lumina', 'bin');
+/** Where the repository is; scripts/install-tools.sh lives under it. */
+const repoRoot = (): string => join(__dirname, '..', '..', '..');
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const address = srv.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+export function waitForPort(port: number, host = '127.0.0.1', timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  return new Promise((resolve, reject) => {
+    const attempt = () => {
+      const socket = new Socket();
+      socket.once('connect', () => {
+        socket.destroy();
+        resolve();
+      });
+      socket.once('error', () => {
+        socket.destroy();
+        if (Date.now() > deadline) reject(new Error(`nothing listens on ${host}:${port} after ${timeoutMs} ms`));
+        else setTimeout(attempt, 100);
+      });
+      socket.connect(port, host);
+    };
+    attempt();
+  });
+}
+
+function compareVersions(a: string, b: string): number {
+  const pa = a.replace(/^v/, '').split(/[.-]/).map((x) => Number.parseInt(x, 10) || 0);
+  const pb = b.replace(/^v/, '').split(/[.-]/).map((x) => Number.parseInt(x, 10) || 0);
+  for (let i = 0; i < 3; i += 1) if ((pa[i] ?? 0) !== (pb[i] ?? 0)) return (pa[i] ?? 0) - (pb[i] ?? 0);
+  return 0;
+}
+
+function ensureBuiltTools(): void {
+  if (existsSync(join(binDir(), 'nats-server')) && existsSync(join(binDir(), 'ferretdb'))) return;
+  const script = join(repoRoot(), 'scripts', 'install-tools.sh');
+  const result = spawnSync('bash', [script], { stdio: 'inherit', env: { ...process.env, LUMINA_BIN_DIR: binDir() } });
+  if (result.status !== 0) throw new MissingServerError('scripts/install-tools.sh failed (see above)');
+}
+
+async function checkMysql(url: string): Promise<void> {
+  const conn = await mysql.createConnection({ uri: url, connectTimeout: 3000 }).catch((err: Error) => {
+    throw new MissingServerError(`MySQL is not reachable at ${url} (${err.message}). Start MySQL/MariaDB there or set MYSQL_URL.`);
+  });
+  await conn.end();
+}
+
+async function natsVersionAt(url: string): Promise<string | undefined> {
+  try {
+    const nc = await connect({ servers: url, timeout: 2000, maxReconnectAttempts: 0 });
+    const version = nc.info?.version;
+    const jetstream = Boolean(nc.info?.jetstream);
+    await nc.close();
+    return jetstream ? version : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function spawnServer(name: string, command: string, args: string[], dataDir: string): ChildProcess {
+  const child = spawn(command, args, { stdio: ['ignore', 'ignore', 'pipe'], detached: false });
+  let stderr = '';
+  child.stderr?.on('data', (chunk: Buffer) => {
+    stderr = (stderr + chunk.toString()).slice(-4000);
+  });
+  child.once('exit', (code) => {
+    if (code && code !== 0) process.stderr.write(`${name} exited with ${code}: ${stderr}\n`);
+  });
+  child.on('exit', () => rmSync(dataDir, { recursive: true, force: true }));
+  return child;
+}
+
+async function startNats(): Promise<{ url: string; child: ChildProcess }> {
+  ensureBuiltTools();
+  const port = await freePort();
+  const dataDir = mkdtempSync(join(tmpdir(), 'lumina-nats-'));
+  const child = spawnServer('nats-server', join(binDir(), 'nats-server'), ['-a', '127.0.0.1', '-p', String(port), '-js', '-sd', dataDir], dataDir);
+  await waitForPort(port);
+  return { url: `nats://127.0.0.1:${port}`, child };
+}
+
+function findMongod(): string | undefined {
+  if (process.env.MONGOMS_SYSTEM_BINARY) return process.env.MONGOMS_SYSTEM_BINARY;
+  for (const dir of (process.env.PATH ?? '').split(delimiter)) {
+    if (dir && existsSync(join(dir, 'mongod'))) return join(dir, 'mongod');
+  }
+  return undefined;
+}
+
+async function startMongo(): Promise<{ url: string; stop: () => Promise<void>; what: string }> {
+  const mongod = findMongod();
+  if (mongod) {
+    const { MongoMemoryServer } = await import('mongodb-memory-server-core');
+    const server = await MongoMemoryServer.create({ binary: { systemBinary: mongod } });
+    return { url: server.getUri(), stop: async () => void (await server.stop()), what: 'mongod (mongodb-memory-server)' };
+  }
+  try {
+    ensureBuiltTools();
+  } catch (err) {
+    throw new MissingServerError(
+      `No MongoDB-protocol server: no mongod on PATH, and FerretDB could not be built (${(err as Error).message}). ` +
+        'Set MONGO_URL to a MongoDB 7 (or FerretDB 1.24) server, or install Go so scripts/install-tools.sh can build FerretDB.',
+    );
+  }
+  const port = await freePort();
+  const dataDir = mkdtempSync(join(tmpdir(), 'lumina-ferretdb-'));
+  const child = spawnServer(
+    'ferretdb',
+    join(binDir(), 'ferretdb'),
+    [
+      `--listen-addr=127.0.0.1:${port}`,
+      '--handler=sqlite',
+      `--sqlite-url=file:${dataDir}/`,
+      `--state-dir=${dataDir}`,
+      '--debug-addr=127.0.0.1:0',
+      '--telemetry=disable',
+      '--log-level=ERROR',
+    ],
+    dataDir,
+  );
+  await waitForPort(port);
+  return { url: `mongodb://127.0.0.1:${port}`, stop: async () => void stopChild(child), what: 'FerretDB over SQLite' };
+}
+
+function stopChild(child: ChildProcess): Promise<void> {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null) return resolve();
+    child.once('exit', () => resolve());
+    child.kill('SIGTERM');
+    setTimeout(() => child.kill('SIGKILL'), 5000).unref();
+  });
+}
+
+export async function ensureServers(env: NodeJS.ProcessEnv = process.env): Promise<StartedServers> {
+  const started: string[] = [];
+  const stops: Array<() => Promise<void>> = [];
+
+  const mysqlUrl = env.MYSQL_URL ?? 'mysql://root@127.0.0.1:3306';
+  await checkMysql(mysqlUrl);
+
+  let natsUrl = env.NATS_URL;
+  if (!natsUrl) {
+    const version = await natsVersionAt('nats://127.0.0.1:4222');
+    if (version && compareVersions(version, PINNED_NATS_VERSION) >= 0) {
+      natsUrl = 'nats://127.0.0.1:4222';
+    } else {
+      const nats = await startNats();
+      natsUrl = nats.url;
+      started.push(`nats-server ${PINNED_NATS_VERSION} at ${nats.url}${version ? ` (the one on :4222 is ${version}, older than the pinned release)` : ''}`);
+      stops.push(() => stopChild(nats.child));
+    }
+  }
+
+  let mongoUrl = env.MONGO_URL;
+  if (!mongoUrl) {
+    const mongo = await startMongo();
+    mongoUrl = mongo.url;
+    started.push(`${mongo.what} at ${mongo.url}`);
+    stops.push(mongo.stop);
+  }
+
+  return {
+    mysqlUrl,
+    natsUrl,
+    mongoUrl,
+    started,
+    stop: async () => {
+      await Promise.all(stops.map((s) => s()));
+    },
+  };
+}

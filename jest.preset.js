@@ -1,0 +1,24 @@
+// Shared Jest settings for every workspace: TypeScript through SWC (type-checking is `npm run
+// typecheck`'s job), @lumina/common from source, and one globalSetup that finds or starts the
+// real servers (MySQL, NATS JetStream, a MongoDB-protocol server) for the whole run.
+const path = require('node:path');
+
+const common = path.join(__dirname, 'common', 'src');
+
+module.exports = {
+  testEnvironment: 'node',
+  transform: {
+    '^.+\\.(t|j)sx?$': [
+      '@swc/jest',
+      { jsc: { parser: { syntax: 'typescript' }, target: 'es2022' }, module: { type: 'commonjs' } },
+    ],
+  },
+  moduleNameMapper: {
+    '^@lumina/common$': path.join(common, 'index.ts'),
+    '^@lumina/common/testing$': path.join(common, 'testing', 'index.ts'),
+  },
+  globalSetup: path.join(common, 'testing', 'global-setup.ts'),
+  globalTeardown: path.join(common, 'testing', 'global-teardown.ts'),
+  testMatch: ['<rootDir>/test/**/*.test.ts'],
+  testTimeout: 30_000,
+};

@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Builds the servers the test harness and the one-machine mode need and the machine may lack:
+# a NATS server of the release the Kubernetes manifests pin, and FerretDB (a MongoDB-protocol
+# server over SQLite) where no mongod is available. Cached in $LUMINA_BIN_DIR; a second run
+# does nothing.
+set -euo pipefail
+NATS_VERSION="${NATS_VERSION:-v2.15.2}"   # keep in step with infra/k8s and common/src/testing/versions.ts
+FERRETDB_VERSION="${FERRETDB_VERSION:-v1.24.2}"
+BIN="${LUMINA_BIN_DIR:-$HOME/.cache/lumina/bin}"
+mkdir -p "$BIN"
+
+if ! command -v go >/dev/null 2>&1; then
+  echo "install-tools: Go is not installed; set NATS_URL and MONGO_URL to servers you run yourself." >&2
+  exit 1
+fi
+
+if [ ! -x "$BIN/nats-server" ] || [ "$("$BIN/nats-server" --version 2>/dev/null)" != "nats-server: $NATS_VERSION" ]; then
+  echo "install-tools: building nats-server $NATS_VERSION (once)…"
+  GOBIN="$BIN" go install "github.com/nats-io/nats-server/v2@$NATS_VERSION"
+fi
+
+if [ ! -x "$BIN/ferretdb" ] || ! "$BIN/ferretdb" --version 2>/dev/null | grep -q "${FERRETDB_VERSION}"; then
+  echo "install-tools: building FerretDB $FERRETDB_VERSION (once)…"
+  work="$(mktemp -d)"
+  trap 'rm -rf "$work"' EXIT
+  src="$(cd "$work" && go mod download -json "github.com/FerretDB/FerretDB@$FERRETDB_VERSION" | sed -n 's/^\s*"Dir": "\(.*\)",$/\1/p')"
+  cp -r "$src" "$work/ferretdb" && chmod -R u+w "$work/ferretdb"
+  # FerretDB embeds its version from this file, which its release tooling writes.
+  echo "$FERRETDB_VERSION" > "$work/ferretdb/build/version/version.txt"
+  (cd "$work/ferretdb" && GOFLAGS=-buildvcs=false go build -o "$BIN/ferretdb" ./cmd/ferretdb)
+fi
+echo "install-tools: nats-server and ferretdb ready in $BIN"
