@@ -3,5 +3,6 @@ module.exports = {
   projects: ['common', 'auth', 'posts', 'media', 'search', 'timeline', 'infra/ops', 'e2e'].filter((p) =>
     require('node:fs').existsSync(require('node:path').join(__dirname, p, 'jest.config.js')),
   ).map((p) => `<rootDir>/${p}`),
+  testTimeout: 30_000,
   reporters: ['default', '<rootDir>/scripts/summary-reporter.js'],
 };
