@@ -2,7 +2,7 @@
  * MongoDB outbox: with no multi-document transactions (FerretDB has none), the pending events
  * live inside the very document they describe, written by the same single-document update.
  * The relay finds documents with pending events, publishes them in order, then pulls exactly
- * the published ids out. Dying between the two republishes the same envelope ids, which
+ * the published envelopes out. Dying between the two republishes the same envelope ids, which
  * JetStream drops as duplicates and consumers ignore by version.
  */
 import type { mongo } from 'mongoose';
@@ -57,7 +57,9 @@ export class MongoOutboxRelay extends OutboxRelay {
         if (pending.length === 0) continue;
         for (const envelope of pending) await publishEnvelope(this.bus, envelope);
         await this.options.afterPublish?.();
-        await collection.updateOne({ _id: doc._id }, { $pull: { [OUTBOX_FIELD]: { id: { $in: pending.map((e) => e.id) } } } } as Document);
+        // $pullAll of the exact envelopes read: FerretDB 1.24 ignores $pull with a condition, and
+        // an event pushed meanwhile by a writer is a different document, so it stays.
+        await collection.updateOne({ _id: doc._id }, { $pullAll: { [OUTBOX_FIELD]: pending } } as Document);
         published += pending.length;
       }
       metrics().outboxPending.set({ store: `mongo:${collection.collectionName}` }, docs.length === this.batchSize ? docs.length : 0);

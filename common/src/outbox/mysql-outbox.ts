@@ -61,6 +61,8 @@ export class MySqlOutboxRelay extends OutboxRelay {
   async drainOnce(): Promise<number> {
     const conn = await this.pool.getConnection();
     try {
+      // READ COMMITTED: no gap locks, so relays locking different rows never deadlock each other.
+      await conn.query('SET TRANSACTION ISOLATION LEVEL READ COMMITTED');
       await conn.beginTransaction();
       const [rows] = await conn.query<OutboxRow[]>(
         `SELECT seq, envelope FROM ${MYSQL_OUTBOX_TABLE} ORDER BY seq LIMIT ? FOR UPDATE SKIP LOCKED`,
@@ -76,7 +78,9 @@ export class MySqlOutboxRelay extends OutboxRelay {
         rows.map((row) => publishEnvelope(this.bus, typeof row.envelope === 'string' ? (JSON.parse(row.envelope) as Envelope) : row.envelope)),
       );
       await this.options.afterPublish?.();
-      await conn.query(`DELETE FROM ${MYSQL_OUTBOX_TABLE} WHERE seq IN (?)`, [rows.map((r) => r.seq)]);
+      // Point deletes by primary key touch only the rows this relay locked; a `seq IN (…)` may be
+      // planned as a scan on a small table and wait on rows another relay holds (a deadlock).
+      for (const row of rows) await conn.query(`DELETE FROM ${MYSQL_OUTBOX_TABLE} WHERE seq = ?`, [row.seq]);
       await conn.commit();
       metrics().outboxPending.set({ store: 'mysql' }, rows.length === this.batchSize ? rows.length : 0);
       return rows.length;

@@ -1,0 +1,184 @@
+/**
+ * Both outboxes against their real stores: MySQL (MariaDB here) and the MongoDB-protocol
+ * server (FerretDB here). "Killed between publish and clear" is the afterPublish hook throwing:
+ * the relay has published, then dies before it can delete/pull the rows.
+ */
+import mongoose from 'mongoose';
+import type { Pool } from 'mysql2/promise';
+import {
+  Events,
+  MYSQL_OUTBOX_DDL,
+  MongoOutboxRelay,
+  MySqlOutboxRelay,
+  createMysqlPool,
+  enqueueEvent,
+  outboxEvent,
+  outboxSchemaField,
+  pushEvents,
+  streamNameFor,
+  type EventBus,
+} from '../src';
+import { TestContext, collectEvents, eventually, testLogger } from '../src/testing';
+import { RecordingListener, user } from './helpers';
+
+const ctx = new TestContext();
+let bus: EventBus;
+let pool: Pool;
+let mongo: mongoose.Connection;
+let Account: mongoose.Model<{ _id: string; name: string }>;
+
+beforeAll(async () => {
+  bus = await ctx.eventBus();
+  pool = createMysqlPool(await ctx.mysqlDatabase('outbox'));
+  await pool.query(MYSQL_OUTBOX_DDL);
+  await pool.query('CREATE TABLE accounts (id VARCHAR(64) PRIMARY KEY, name VARCHAR(100) NOT NULL)');
+  mongo = await mongoose.createConnection(ctx.mongoDatabase('outbox')).asPromise();
+  Account = mongo.model('Account', new mongoose.Schema({ _id: String, name: String, _outbox: outboxSchemaField }));
+});
+afterAll(async () => {
+  await pool.end();
+  await mongo.close();
+  await ctx.cleanup();
+});
+
+const crash = () => {
+  throw new Error('process killed between publish and clear');
+};
+
+async function streamCount(): Promise<number> {
+  return (await bus.jsm.streams.info(streamNameFor(bus.ns, 'USERS'))).state.messages;
+}
+
+async function createAccountInMysql(id: string): Promise<void> {
+  const conn = await pool.getConnection();
+  try {
+    await conn.beginTransaction();
+    await conn.query('INSERT INTO accounts (id, name) VALUES (?, ?)', [id, 'n']);
+    await enqueueEvent(conn, Events.userCreated, user(id));
+    await conn.commit();
+  } finally {
+    conn.release();
+  }
+}
+
+describe('MySQL outbox', () => {
+  test('a rolled-back transaction leaves no event behind', async () => {
+    const conn = await pool.getConnection();
+    await conn.beginTransaction();
+    await conn.query('INSERT INTO accounts (id, name) VALUES (?, ?)', ['rolled', 'n']);
+    await enqueueEvent(conn, Events.userCreated, user('rolled'));
+    await conn.rollback();
+    conn.release();
+    const [rows] = await pool.query('SELECT COUNT(*) AS n FROM outbox_events');
+    expect((rows as Array<{ n: number }>)[0]!.n).toBe(0);
+  });
+
+  test('an event committed while no relay runs is published once a relay starts', async () => {
+    await createAccountInMysql('m1');
+    const before = await streamCount();
+    await new MySqlOutboxRelay(pool, bus, { log: testLogger }).drain();
+    expect(await streamCount()).toBe(before + 1);
+    const [rows] = await pool.query('SELECT COUNT(*) AS n FROM outbox_events');
+    expect((rows as Array<{ n: number }>)[0]!.n).toBe(0);
+  });
+
+  test('a relay killed between publish and clear causes no duplicate effect', async () => {
+    const listener = new RecordingListener(bus, { service: 'mysql-outbox', backoffMs: [100] });
+    await listener.start();
+    await createAccountInMysql('m2');
+    const before = await streamCount();
+
+    await expect(new MySqlOutboxRelay(pool, bus, { log: testLogger, afterPublish: crash }).drain()).rejects.toThrow('killed');
+    const [pending] = await pool.query('SELECT COUNT(*) AS n FROM outbox_events');
+    expect((pending as Array<{ n: number }>)[0]!.n).toBe(1); // still there: the clear never happened
+
+    await new MySqlOutboxRelay(pool, bus, { log: testLogger }).drain(); // the restarted relay publishes again
+    expect(await streamCount()).toBe(before + 1); // JetStream dropped the repeat by its Nats-Msg-Id
+    await eventually(() => expect(listener.handled.filter((h) => h.id === 'm2')).toHaveLength(1));
+    await new Promise((r) => setTimeout(r, 300));
+    expect(listener.handled.filter((h) => h.id === 'm2')).toHaveLength(1);
+    await listener.stop();
+  });
+
+  test('two relays at once publish each event once (SKIP LOCKED)', async () => {
+    for (let i = 0; i < 30; i += 1) await createAccountInMysql(`par${i}`);
+    const collector = await collectEvents(bus, Events.userCreated);
+    const before = await streamCount();
+    const a = new MySqlOutboxRelay(pool, bus, { log: testLogger, batchSize: 5 });
+    const b = new MySqlOutboxRelay(pool, bus, { log: testLogger, batchSize: 5 });
+    await Promise.all([a.drain(), b.drain()]);
+    expect(await streamCount()).toBe(before + 30);
+    await eventually(() => expect(collector.received.filter((e) => e.data.id.startsWith('par'))).toHaveLength(30));
+    await collector.stop();
+  });
+
+  test('a running relay publishes soon after notify()', async () => {
+    const relay = new MySqlOutboxRelay(pool, bus, { log: testLogger, pollIntervalMs: 60_000 });
+    relay.start();
+    const collector = await collectEvents(bus, Events.userCreated);
+    await createAccountInMysql('notified');
+    relay.notify();
+    await collector.waitFor((d) => d.id === 'notified', 3000);
+    await relay.stop();
+    await collector.stop();
+  });
+});
+
+describe('MongoDB outbox', () => {
+  async function createAccountInMongo(id: string): Promise<void> {
+    // The change and its event in one single-document write.
+    await Account.collection.insertOne({ _id: id, name: 'n', _outbox: [outboxEvent(Events.userCreated, user(id))] } as never);
+  }
+
+  test('an event written with its document is published and cleared', async () => {
+    await createAccountInMongo('g1');
+    const before = await streamCount();
+    await new MongoOutboxRelay([Account.collection], bus, { log: testLogger }).drain();
+    expect(await streamCount()).toBe(before + 1);
+    const doc = await Account.collection.findOne({ _id: 'g1' } as never);
+    expect(doc?._outbox ?? []).toHaveLength(0);
+  });
+
+  test('events pushed by later updates are published in order', async () => {
+    await createAccountInMongo('g2');
+    await Account.collection.updateOne({ _id: 'g2' } as never, { $set: { name: 'renamed' }, ...pushEvents(outboxEvent(Events.userUpdated, user('g2', 2))) });
+    const created = await collectEvents(bus, Events.userCreated);
+    const updated = await collectEvents(bus, Events.userUpdated);
+    await new MongoOutboxRelay([Account.collection], bus, { log: testLogger }).drain();
+    await created.waitFor((d) => d.id === 'g2');
+    const event = await updated.waitFor((d) => d.id === 'g2');
+    expect(event.data.version).toBe(2);
+    await created.stop();
+    await updated.stop();
+  });
+
+  test('a relay killed between publish and clear causes no duplicate effect', async () => {
+    const listener = new RecordingListener(bus, { service: 'mongo-outbox', backoffMs: [100] });
+    await listener.start();
+    await createAccountInMongo('g3');
+    const before = await streamCount();
+    await expect(new MongoOutboxRelay([Account.collection], bus, { log: testLogger, afterPublish: crash }).drain()).rejects.toThrow('killed');
+    expect((await Account.collection.findOne({ _id: 'g3' } as never))?._outbox).toHaveLength(1);
+
+    await new MongoOutboxRelay([Account.collection], bus, { log: testLogger }).drain();
+    expect(await streamCount()).toBe(before + 1);
+    await eventually(() => expect(listener.handled.filter((h) => h.id === 'g3')).toHaveLength(1));
+    await new Promise((r) => setTimeout(r, 300));
+    expect(listener.handled.filter((h) => h.id === 'g3')).toHaveLength(1);
+    await listener.stop();
+  });
+
+  test('an event pushed while the relay publishes is kept for the next round', async () => {
+    await createAccountInMongo('g4');
+    const relay = new MongoOutboxRelay([Account.collection], bus, {
+      log: testLogger,
+      // A concurrent writer adds an event after the relay read the document.
+      afterPublish: async () => {
+        await Account.collection.updateOne({ _id: 'g4' } as never, pushEvents(outboxEvent(Events.userUpdated, user('g4', 2))));
+      },
+    });
+    await relay.drainOnce();
+    const doc = await Account.collection.findOne({ _id: 'g4' } as never);
+    expect((doc?._outbox as Array<{ type: string }>).map((e) => e.type)).toEqual(['user.updated']);
+  });
+});
