@@ -1,0 +1,69 @@
+/**
+ * JetStream consumer backlog. Durable consumers are named `<service>--<event>` (common's
+ * Listener), so a consumer's name tells whose work it is. A service's backlog is, over its
+ * consumers, the messages not yet delivered (num_pending) plus those delivered but not yet
+ * acknowledged (num_ack_pending).
+ */
+import { jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
+import { connect, type NatsConnection } from '@nats-io/transport-node';
+
+export interface ConsumerBacklog {
+  stream: string;
+  /** The stream's name without the namespace prefix: USERS, POSTS, MEDIA_JOBS … */
+  streamKind: string;
+  consumer: string;
+  service: string;
+  pending: number;
+  ackPending: number;
+}
+
+export interface BacklogSource {
+  consumers(): Promise<ConsumerBacklog[]>;
+  close(): Promise<void>;
+}
+
+export const STREAM_KINDS = ['USERS', 'POSTS', 'MEDIA', 'MEDIA_JOBS', 'DLQ'] as const;
+
+/** Every Lumina consumer's backlog, in the streams named `<streamPrefix><kind>`. */
+export async function readConsumerBacklog(jsm: JetStreamManager, streamPrefix = ''): Promise<ConsumerBacklog[]> {
+  const out: ConsumerBacklog[] = [];
+  for (const kind of STREAM_KINDS) {
+    const stream = `${streamPrefix}${kind}`;
+    try {
+      for await (const info of jsm.consumers.list(stream)) {
+        const separator = info.name.indexOf('--');
+        if (separator <= 0) continue; // not one of ours
+        out.push({
+          stream,
+          streamKind: kind,
+          consumer: info.name,
+          service: info.name.slice(0, separator),
+          pending: info.num_pending,
+          ackPending: info.num_ack_pending,
+        });
+      }
+    } catch (err) {
+      if (!/not found/i.test(String((err as Error).message))) throw err; // not provisioned yet: no backlog
+    }
+  }
+  return out;
+}
+
+/** The backlog of one service, optionally only in some streams (media-worker: MEDIA_JOBS). */
+export function backlogOf(consumers: ConsumerBacklog[], service: string, streamKinds?: readonly string[]): number {
+  return consumers
+    .filter((c) => c.service === service && (!streamKinds || streamKinds.includes(c.streamKind)))
+    .reduce((sum, c) => sum + c.pending + c.ackPending, 0);
+}
+
+/** A BacklogSource on its own NATS connection. */
+export async function connectBacklogSource(servers: string, streamPrefix = ''): Promise<BacklogSource> {
+  const nc: NatsConnection = await connect({ servers: servers.split(','), name: 'lumina-ops', maxReconnectAttempts: -1 });
+  const jsm = await jetstreamManager(nc);
+  return {
+    consumers: () => readConsumerBacklog(jsm, streamPrefix),
+    close: async () => {
+      if (!nc.isClosed()) await nc.close();
+    },
+  };
+}

@@ -1,0 +1,68 @@
+/** `lumina-ops status`: each Deployment's replicas, what scales it, and its consumers' backlog. */
+import { backlogOf, type ConsumerBacklog } from './backlog';
+import { DEPLOYMENTS } from './deployments';
+import type { AutoscalerSummary, DeploymentSummary } from './kube';
+
+export interface StatusInput {
+  deployments: DeploymentSummary[];
+  autoscalers: AutoscalerSummary[];
+  /** Undefined when NATS could not be asked; the reason is in backlogError. */
+  consumers?: ConsumerBacklog[];
+  backlogError?: string;
+  /** Deployments the backlog autoscaler owns, with their streams filter. */
+  backlogTargets: Array<{ deployment: string; service: string; streams?: string[]; min: number; max: number }>;
+}
+
+export interface StatusRow {
+  deployment: string;
+  ready: string;
+  desired: number;
+  scaler: string;
+  backlog: string;
+}
+
+export function statusRows(input: StatusInput): StatusRow[] {
+  return input.deployments.map((d) => {
+    const hpa = input.autoscalers.find((h) => h.target === d.name);
+    const target = input.backlogTargets.find((t) => t.deployment === d.name);
+    const scaler = hpa
+      ? `hpa ${hpa.min}-${hpa.max} (wants ${hpa.desired})`
+      : target
+        ? `backlog ${target.min}-${target.max}`
+        : 'fixed';
+    // media and media-worker share the `media` consumers: the worker's are MEDIA_JOBS, the rest the API's.
+    const service = DEPLOYMENTS[d.name] ?? undefined;
+    let backlog = '-';
+    if (service && input.consumers) {
+      const streams = target?.streams;
+      const value = streams
+        ? backlogOf(input.consumers, service, streams)
+        : backlogOf(input.consumers.filter((c) => !input.backlogTargets.some((t) => t.deployment !== d.name && t.service === service && t.streams?.includes(c.streamKind))), service);
+      backlog = String(value);
+    } else if (service) {
+      backlog = '?';
+    }
+    return { deployment: d.name, ready: `${d.ready}/${d.desired}`, desired: d.desired, scaler, backlog };
+  });
+}
+
+function table(header: string[], rows: string[][]): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ').trimEnd();
+  return [line(header), ...rows.map(line)].join('\n');
+}
+
+export function formatStatus(input: StatusInput): string {
+  const rows = statusRows(input);
+  const parts = [table(['DEPLOYMENT', 'READY', 'SCALER', 'BACKLOG'], rows.map((r) => [r.deployment, r.ready, r.scaler, r.backlog]))];
+  if (input.consumers && input.consumers.length > 0) {
+    parts.push(
+      table(
+        ['CONSUMER', 'STREAM', 'PENDING', 'ACK PENDING'],
+        input.consumers.map((c) => [c.consumer, c.stream, String(c.pending), String(c.ackPending)]),
+      ),
+    );
+  }
+  if (input.backlogError) parts.push(`backlog: ${input.backlogError}`);
+  return `${parts.join('\n\n')}\n`;
+}
