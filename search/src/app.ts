@@ -1,0 +1,26 @@
+/** Builds the search service's Express app; no I/O on import or build. */
+import { createHttpApp, type Logger, type PublicKeySet, type ReadinessChecks } from '@lumina/common';
+import type { Express } from 'express';
+import { searchRouter } from './routes/search';
+import type { SearchService } from './search';
+
+export interface AppDeps {
+  log: Logger;
+  publicKeys: PublicKeySet;
+  search: SearchService;
+  readiness: ReadinessChecks;
+  cookieSecure?: boolean;
+  trustProxyHops?: number;
+}
+
+export function buildApp(deps: AppDeps): Express {
+  return createHttpApp({
+    service: 'search',
+    log: deps.log,
+    publicKeys: deps.publicKeys,
+    routes: [{ prefix: '/api/search', router: searchRouter(deps.search) }],
+    readiness: deps.readiness,
+    cookieSecure: deps.cookieSecure,
+    trustProxyHops: deps.trustProxyHops,
+  });
+}
