@@ -11,6 +11,7 @@ export * from './outbox/mysql-outbox';
 export * from './outbox/mongo-outbox';
 // Stores
 export * from './store/apply-if-newer';
+export * from './store/keyed-lock';
 export * from './store/mysql';
 export * from './store/mongo';
 // HTTP

@@ -4,7 +4,7 @@
  * the in-flight ones finish, stop listeners (their handlers finish), stop relays, drain NATS,
  * close the databases.
  */
-import type { Server } from 'node:http';
+import type { Server, ServerResponse } from 'node:http';
 import type { Express } from 'express';
 import type { Logger } from 'pino';
 import { ConfigError } from './config';
@@ -61,6 +61,11 @@ export async function startService(spec: ServiceSpec): Promise<RunningService> {
       timer.unref();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
+        // Answers still in flight go out with `Connection: close`, and keep-alive sockets that
+        // turn idle once their request finishes are closed too, so close() can complete.
+        server.on('request', (_req, res: ServerResponse) => res.setHeader('Connection', 'close'));
+        const sweep = setInterval(() => server.closeIdleConnections(), 100);
+        server.once('close', () => clearInterval(sweep));
         server.closeIdleConnections();
       });
       for (const worker of [...workers].reverse()) await worker.stop().catch((err) => log.error({ err }, 'worker stop failed'));

@@ -9,6 +9,7 @@ type Collection<T extends mongo.Document> = mongo.Collection<T>;
 type Document = mongo.Document;
 type Filter<T> = mongo.Filter<T>;
 import type { PoolConnection, Pool, ResultSetHeader } from 'mysql2/promise';
+import { documentLock } from './keyed-lock';
 
 export type ApplyOutcome = 'applied' | 'stale';
 
@@ -29,16 +30,18 @@ export async function applyIfNewerMongo<T extends Document>(
 ): Promise<ApplyOutcome> {
   const filter = { _id: id, [versionField]: { $lt: version } } as unknown as Filter<T>;
   const update = { $set: { ...fields, [versionField]: version } } as Document;
-  try {
-    const res = await collection.updateOne(filter, update, { upsert: true });
-    return res.modifiedCount + res.upsertedCount > 0 ? 'applied' : 'stale';
-  } catch (err) {
-    if (!isDuplicateKey(err)) throw err;
-    // The document exists with a version >= ours, or a concurrent upsert just created it:
-    // one more conditional update (no upsert) settles which.
-    const res = await collection.updateOne(filter, update);
-    return res.modifiedCount > 0 ? 'applied' : 'stale';
-  }
+  return documentLock.run(`${collection.collectionName}:${id}`, async () => {
+    try {
+      const res = await collection.updateOne(filter, update, { upsert: true });
+      return res.modifiedCount + res.upsertedCount > 0 ? 'applied' : 'stale';
+    } catch (err) {
+      if (!isDuplicateKey(err)) throw err;
+      // The document exists with a version >= ours, or another process's upsert just created
+      // it: one more conditional update (no upsert) settles which.
+      const res = await collection.updateOne(filter, update);
+      return res.modifiedCount > 0 ? 'applied' : 'stale';
+    }
+  });
 }
 
 type MySqlRunner = Pick<Pool | PoolConnection, 'query'>;
