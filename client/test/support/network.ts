@@ -1,8 +1,11 @@
 /**
  * The browser's network boundary, faked for component tests: `fetch`, XMLHttpRequest (uploads),
  * EventSource (the timeline stream) and IntersectionObserver (infinite scroll). Everything
- * above it — the API client, quiet refresh, hooks and components — runs for real.
+ * above it — the API client, quiet refresh, hooks and components — runs for real. What a test
+ * fires through these fakes (progress, an answer, a stream event) is wrapped in act(), as a
+ * browser event would be.
  */
+import { act } from '@testing-library/react';
 
 export interface Call {
   method: string;
@@ -113,12 +116,12 @@ export class FakeXhr {
     return this.body?.get('file') as File;
   }
   progress(loaded: number, total: number) {
-    this.upload.onprogress?.({ lengthComputable: true, loaded, total });
+    act(() => this.upload.onprogress?.({ lengthComputable: true, loaded, total }));
   }
   respond(status: number, body: unknown) {
     this.status = status;
-    this.responseText = JSON.stringify(body);
-    this.onload?.();
+    this.responseText = typeof body === 'string' ? body : JSON.stringify(body);
+    act(() => this.onload?.());
   }
 }
 
@@ -147,7 +150,9 @@ export class FakeEventSource {
   emit(type: string, data?: unknown) {
     if (type === 'open') this.readyState = FakeEventSource.OPEN;
     const event = new MessageEvent(type, { data: data === undefined ? undefined : JSON.stringify(data) });
-    for (const l of this.listeners.get(type) ?? []) l(event);
+    act(() => {
+      for (const l of this.listeners.get(type) ?? []) l(event);
+    });
   }
 }
 
@@ -177,7 +182,7 @@ export class FakeIntersectionObserver {
   static scrollIntoReach(isIntersecting = true) {
     for (const o of FakeIntersectionObserver.instances.filter((i) => !i.disconnected)) {
       const entries = [...o.targets].map((target) => ({ target, isIntersecting }) as IntersectionObserverEntry);
-      if (entries.length) o.callback(entries, o as unknown as IntersectionObserver);
+      if (entries.length) act(() => o.callback(entries, o as unknown as IntersectionObserver));
     }
   }
 }
