@@ -12,9 +12,7 @@ export class ConfigError extends Error {
   }
 }
 
-const booleanString = z
-  .enum(['true', 'false', '1', '0', 'yes', 'no'])
-  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+const booleanString = z.enum(['true', 'false', '1', '0', 'yes', 'no']).transform((v) => v === 'true' || v === '1' || v === 'yes');
 
 /** Small helpers so every service writes its schema the same way. */
 export const env = {
@@ -32,9 +30,15 @@ export const baseServiceEnv = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   NATS_URL: z.string().min(1).default('nats://127.0.0.1:4222'),
   /** Subjects are `<prefix>.<aggregate>.<verb>`; tests use their own prefix to run in parallel. */
-  EVENT_SUBJECT_PREFIX: z.string().regex(/^[a-zA-Z0-9_-]+$/).default('lumina'),
+  EVENT_SUBJECT_PREFIX: z
+    .string()
+    .regex(/^[a-zA-Z0-9_-]+$/)
+    .default('lumina'),
   /** Prepended to stream names (USERS, POSTS…), for the same reason. */
-  EVENT_STREAM_PREFIX: z.string().regex(/^[a-zA-Z0-9_-]*$/).default(''),
+  EVENT_STREAM_PREFIX: z
+    .string()
+    .regex(/^[a-zA-Z0-9_-]*$/)
+    .default(''),
   STREAM_REPLICAS: z.coerce.number().int().min(1).max(5).default(1),
   /** JSON object kid → public key PEM. */
   JWT_PUBLIC_KEYS: z.string().optional(),
@@ -51,9 +55,7 @@ export type BaseServiceEnv = z.infer<typeof baseServiceEnv>;
 export function parseConfig<S extends z.ZodType>(schema: S, source: NodeJS.ProcessEnv = process.env): z.infer<S> {
   const result = schema.safeParse(source);
   if (!result.success) {
-    throw new ConfigError(
-      result.error.issues.map((issue) => `${issue.path.join('.') || '(environment)'}: ${issue.message}`),
-    );
+    throw new ConfigError(result.error.issues.map((issue) => `${issue.path.join('.') || '(environment)'}: ${issue.message}`));
   }
   return result.data;
 }

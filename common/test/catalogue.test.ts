@@ -1,7 +1,17 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { ConfigError, Events, InvalidEventError, KeyedLock, STREAMS, baseServiceEnv, createEnvelope, parseConfig, parseEnvelope } from '../src';
+import {
+  ConfigError,
+  Events,
+  InvalidEventError,
+  KeyedLock,
+  STREAMS,
+  baseServiceEnv,
+  createEnvelope,
+  parseConfig,
+  parseEnvelope,
+} from '../src';
 import { user } from './helpers';
 
 test('every subject in DESIGN.md is in the catalogue and every catalogue event is in DESIGN.md', () => {

@@ -35,7 +35,14 @@ function buildApp() {
   router.get('/list', (req, res) => {
     const { limit, after } = readPageRequest(req.query, timeIdCursor);
     const rows = Array.from({ length: 250 }, (_, i) => ({ t: 1000 - i, id: `i${i}` })).filter((r) => !after || r.t < after.t);
-    res.json(toPage(rows.slice(0, limit + 1), limit, (r) => ({ t: r.t, id: r.id }), (r) => r.id));
+    res.json(
+      toPage(
+        rows.slice(0, limit + 1),
+        limit,
+        (r) => ({ t: r.t, id: r.id }),
+        (r) => r.id,
+      ),
+    );
   });
   router.get('/missing', () => {
     throw new NotFoundError('No such thing');
@@ -43,9 +50,13 @@ function buildApp() {
   router.get('/boom', () => {
     throw new Error('SELECT secret FROM users -- internal detail');
   });
-  router.post('/limited', rateLimit(new MemoryRateLimitStore(), { name: 'test', windowMs: 60_000, max: 2, key: byClientAddress }), (_req, res) => {
-    res.status(204).end();
-  });
+  router.post(
+    '/limited',
+    rateLimit(new MemoryRateLimitStore(), { name: 'test', windowMs: 60_000, max: 2, key: byClientAddress }),
+    (_req, res) => {
+      res.status(204).end();
+    },
+  );
   return createHttpApp({
     service: 'test',
     log: testLogger,
@@ -62,19 +73,31 @@ const app = buildApp();
 
 describe('access tokens', () => {
   test('a valid token in the Bearer header or the session cookie signs the user in', async () => {
-    await request(app).get('/api/test/me').set('Authorization', `Bearer ${tokenFor(alice)}`).expect(200, { user: alice });
+    await request(app)
+      .get('/api/test/me')
+      .set('Authorization', `Bearer ${tokenFor(alice)}`)
+      .expect(200, { user: alice });
     await request(app).get('/api/test/me').set('Cookie', sessionCookieFor(alice)).expect(200, { user: alice });
   });
 
   test('no token is 401 in the error shape', async () => {
-    await request(app).get('/api/test/me').expect(401, { errors: [{ message: 'Not signed in' }] });
+    await request(app)
+      .get('/api/test/me')
+      .expect(401, { errors: [{ message: 'Not signed in' }] });
   });
 
   const { signing, publicKeyPem } = { signing: testKeys().signing, publicKeyPem: testKeys().signing.publicKeyPem };
   const claims = { username: 'alice', sub: 'u-alice', iss: 'lumina-auth', aud: 'lumina' };
   const attacks: Array<[string, () => string]> = [
-    ['alg none', () => `${Buffer.from(JSON.stringify({ alg: 'none', typ: 'JWT', kid: signing.kid })).toString('base64url')}.${Buffer.from(JSON.stringify({ ...claims, exp: Math.floor(Date.now() / 1000) + 600 })).toString('base64url')}.`],
-    ['HS256 with the public key as secret', () => jwt.sign(claims, publicKeyPem, { algorithm: 'HS256', keyid: signing.kid, expiresIn: 600 })],
+    [
+      'alg none',
+      () =>
+        `${Buffer.from(JSON.stringify({ alg: 'none', typ: 'JWT', kid: signing.kid })).toString('base64url')}.${Buffer.from(JSON.stringify({ ...claims, exp: Math.floor(Date.now() / 1000) + 600 })).toString('base64url')}.`,
+    ],
+    [
+      'HS256 with the public key as secret',
+      () => jwt.sign(claims, publicKeyPem, { algorithm: 'HS256', keyid: signing.kid, expiresIn: 600 }),
+    ],
     ['another key with our kid', () => signAccessToken({ ...generateSigningKeyPair(signing.kid) }, alice)],
     ['an unknown kid', () => signAccessToken(generateSigningKeyPair('stranger'), alice)],
     ['expired', () => signAccessToken(signing, alice, -10)],
@@ -99,7 +122,9 @@ describe('errors', () => {
   });
 
   test('a body over the limit is 413', async () => {
-    const res = await request(app).post('/api/test/echo').send({ name: 'x'.repeat(200_000) });
+    const res = await request(app)
+      .post('/api/test/echo')
+      .send({ name: 'x'.repeat(200_000) });
     expect(res.status).toBe(413);
   });
 
@@ -108,14 +133,20 @@ describe('errors', () => {
   });
 
   test('invalid fields are listed with their names; operator objects are not strings', async () => {
-    const res = await request(app).post('/api/test/echo').send({ name: { $gt: '' } });
+    const res = await request(app)
+      .post('/api/test/echo')
+      .send({ name: { $gt: '' } });
     expect(res.status).toBe(400);
     expect(res.body.errors[0].field).toBe('name');
   });
 
   test('unknown routes are 404 in the error shape', async () => {
-    await request(app).get('/api/test/nowhere').expect(404, { errors: [{ message: 'Route not found' }] });
-    await request(app).get('/api/test/missing').expect(404, { errors: [{ message: 'No such thing' }] });
+    await request(app)
+      .get('/api/test/nowhere')
+      .expect(404, { errors: [{ message: 'Route not found' }] });
+    await request(app)
+      .get('/api/test/missing')
+      .expect(404, { errors: [{ message: 'No such thing' }] });
   });
 
   test('an unexpected error is a 500 that leaks nothing', async () => {
@@ -131,7 +162,9 @@ describe('pagination', () => {
     const seen: string[] = [];
     let cursor: string | null = null;
     do {
-      const res: request.Response = await request(app).get('/api/test/list').query(cursor ? { limit: '100', cursor } : { limit: '100' });
+      const res: request.Response = await request(app)
+        .get('/api/test/list')
+        .query(cursor ? { limit: '100', cursor } : { limit: '100' });
       seen.push(...(res.body.items as string[]));
       cursor = res.body.nextCursor as string | null;
     } while (cursor);
@@ -147,7 +180,10 @@ describe('pagination', () => {
 
   test('a forged or garbled cursor is 400', async () => {
     await request(app).get('/api/test/list').query({ cursor: 'not-a-cursor' }).expect(400);
-    await request(app).get('/api/test/list').query({ cursor: encodeCursor({ t: 'x', id: 1 }) }).expect(400);
+    await request(app)
+      .get('/api/test/list')
+      .query({ cursor: encodeCursor({ t: 'x', id: 1 }) })
+      .expect(400);
   });
 });
 

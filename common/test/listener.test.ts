@@ -7,7 +7,11 @@ let bus: EventBus;
 let publisher: Publisher<typeof Events.userCreated>;
 const running: RecordingListener[] = [];
 
-function listener(service: string, behaviour?: ConstructorParameters<typeof RecordingListener>[2], options: { maxDeliver?: number; concurrency?: number } = {}) {
+function listener(
+  service: string,
+  behaviour?: ConstructorParameters<typeof RecordingListener>[2],
+  options: { maxDeliver?: number; concurrency?: number } = {},
+) {
   const l = new RecordingListener(bus, { service, backoffMs: [200, 400], ackWaitMs: 5000, ...options }, behaviour);
   running.push(l);
   return l;
@@ -102,7 +106,17 @@ test('a malformed payload goes to the DLQ and the listener carries on', async ()
   const l = listener('strict');
   await l.start();
   await bus.js.publish(subjectFor(bus.ns, Events.userCreated), '{"not":"an envelope"}');
-  await bus.js.publish(subjectFor(bus.ns, Events.userCreated), JSON.stringify({ id: 'x1', type: 'user.created', schemaVersion: 1, occurredAt: new Date().toISOString(), correlationId: 'x1', data: { id: 'bad', username: 42 } }));
+  await bus.js.publish(
+    subjectFor(bus.ns, Events.userCreated),
+    JSON.stringify({
+      id: 'x1',
+      type: 'user.created',
+      schemaVersion: 1,
+      occurredAt: new Date().toISOString(),
+      correlationId: 'x1',
+      data: { id: 'bad', username: 42 },
+    }),
+  );
   await publisher.publish(user('u6'));
   await eventually(() => expect(ids(l, 'u6')).toEqual(['u6']));
   const letters = await eventually(async () => {

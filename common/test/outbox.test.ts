@@ -25,7 +25,7 @@ const ctx = new TestContext();
 let bus: EventBus;
 let pool: Pool;
 let mongo: mongoose.Connection;
-let Account: mongoose.Model<{ _id: string; name: string }>;
+let Account: { collection: mongoose.mongo.Collection };
 
 beforeAll(async () => {
   bus = await ctx.eventBus();
@@ -33,7 +33,8 @@ beforeAll(async () => {
   await pool.query(MYSQL_OUTBOX_DDL);
   await pool.query('CREATE TABLE accounts (id VARCHAR(64) PRIMARY KEY, name VARCHAR(100) NOT NULL)');
   mongo = await mongoose.createConnection(ctx.mongoDatabase('outbox')).asPromise();
-  Account = mongo.model('Account', new mongoose.Schema({ _id: String, name: String, _outbox: outboxSchemaField }));
+  const model = mongo.model('Account', new mongoose.Schema({ _id: String, name: String, _outbox: outboxSchemaField }));
+  Account = { collection: model.collection as unknown as mongoose.mongo.Collection };
 });
 afterAll(async () => {
   await pool.end();
@@ -141,7 +142,10 @@ describe('MongoDB outbox', () => {
 
   test('events pushed by later updates are published in order', async () => {
     await createAccountInMongo('g2');
-    await Account.collection.updateOne({ _id: 'g2' } as never, { $set: { name: 'renamed' }, ...pushEvents(outboxEvent(Events.userUpdated, user('g2', 2))) });
+    await Account.collection.updateOne({ _id: 'g2' } as never, {
+      $set: { name: 'renamed' },
+      ...pushEvents(outboxEvent(Events.userUpdated, user('g2', 2))),
+    });
     const created = await collectEvents(bus, Events.userCreated);
     const updated = await collectEvents(bus, Events.userUpdated);
     await new MongoOutboxRelay([Account.collection], bus, { log: testLogger }).drain();
@@ -157,7 +161,9 @@ describe('MongoDB outbox', () => {
     await listener.start();
     await createAccountInMongo('g3');
     const before = await streamCount();
-    await expect(new MongoOutboxRelay([Account.collection], bus, { log: testLogger, afterPublish: crash }).drain()).rejects.toThrow('killed');
+    await expect(new MongoOutboxRelay([Account.collection], bus, { log: testLogger, afterPublish: crash }).drain()).rejects.toThrow(
+      'killed',
+    );
     expect((await Account.collection.findOne({ _id: 'g3' } as never))?._outbox).toHaveLength(1);
 
     await new MongoOutboxRelay([Account.collection], bus, { log: testLogger }).drain();

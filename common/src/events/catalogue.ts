@@ -53,9 +53,7 @@ export const variantsSchema = z.object({ thumb: imageVariantSchema, feed: imageV
 export type Variants = z.infer<typeof variantsSchema>;
 
 /** A user's avatar as other services render it: the media id and its square thumbnail. */
-export const avatarSchema = z
-  .object({ mediaId: id, url: z.string().min(1).max(512), blurhash: z.string().max(128) })
-  .nullable();
+export const avatarSchema = z.object({ mediaId: id, url: z.string().min(1).max(512), blurhash: z.string().max(128) }).nullable();
 export type Avatar = z.infer<typeof avatarSchema>;
 
 /** A resolved @mention: only users that exist become mentions, the rest stay plain text. */
@@ -112,7 +110,15 @@ export const Events = {
     'media.ready',
     'MEDIA',
     1,
-    z.object({ id, ownerId: id, width: z.number().int().positive(), height: z.number().int().positive(), blurhash: z.string().max(128), variants: variantsSchema, version }),
+    z.object({
+      id,
+      ownerId: id,
+      width: z.number().int().positive(),
+      height: z.number().int().positive(),
+      blurhash: z.string().max(128),
+      variants: variantsSchema,
+      version,
+    }),
   ),
   mediaFailed: defineEvent('media.failed', 'MEDIA', 1, z.object({ id, ownerId: id, reason: z.string().max(500), version })),
   mediaDeleted: defineEvent('media.deleted', 'MEDIA', 1, z.object({ id, ownerId: id, version })),
@@ -124,15 +130,40 @@ export const Events = {
    * `version` is the post's engagement version: it grows with every like, unlike, comment and
    * comment deletion of that post, so a consumer keeps the count of the newest it has seen.
    */
-  postLiked: defineEvent('post.liked', 'POSTS', 1, z.object({ postId: id, postAuthorId: id, userId: id, likeCount: z.number().int().nonnegative(), version })),
-  postUnliked: defineEvent('post.unliked', 'POSTS', 1, z.object({ postId: id, postAuthorId: id, userId: id, likeCount: z.number().int().nonnegative(), version })),
+  postLiked: defineEvent(
+    'post.liked',
+    'POSTS',
+    1,
+    z.object({ postId: id, postAuthorId: id, userId: id, likeCount: z.number().int().nonnegative(), version }),
+  ),
+  postUnliked: defineEvent(
+    'post.unliked',
+    'POSTS',
+    1,
+    z.object({ postId: id, postAuthorId: id, userId: id, likeCount: z.number().int().nonnegative(), version }),
+  ),
   commentCreated: defineEvent(
     'comment.created',
     'POSTS',
     1,
-    z.object({ id, postId: id, postAuthorId: id, authorId: id, body: z.string().min(1).max(1000), mentions: z.array(mentionSchema).max(100), commentCount: z.number().int().nonnegative(), createdAt: isoDate, version }),
+    z.object({
+      id,
+      postId: id,
+      postAuthorId: id,
+      authorId: id,
+      body: z.string().min(1).max(1000),
+      mentions: z.array(mentionSchema).max(100),
+      commentCount: z.number().int().nonnegative(),
+      createdAt: isoDate,
+      version,
+    }),
   ),
-  commentDeleted: defineEvent('comment.deleted', 'POSTS', 1, z.object({ id, postId: id, commentCount: z.number().int().nonnegative(), version })),
+  commentDeleted: defineEvent(
+    'comment.deleted',
+    'POSTS',
+    1,
+    z.object({ id, postId: id, commentCount: z.number().int().nonnegative(), version }),
+  ),
 
   /** media's internal job: process one upload. */
   mediaProcessRequested: defineEvent('jobs.media.process', 'MEDIA_JOBS', 1, z.object({ mediaId: id })),

@@ -63,7 +63,9 @@ export function parseEnvelope<E extends EventDefinition>(event: E, raw: Uint8Arr
   if (!envelope.success) throw new InvalidEventError('payload is not an event envelope');
   if (envelope.data.type !== event.type) throw new InvalidEventError(`expected ${event.type}, got ${envelope.data.type}`);
   if (envelope.data.schemaVersion > event.schemaVersion) {
-    throw new InvalidEventError(`${event.type} schema version ${envelope.data.schemaVersion} is newer than this service knows (${event.schemaVersion})`);
+    throw new InvalidEventError(
+      `${event.type} schema version ${envelope.data.schemaVersion} is newer than this service knows (${event.schemaVersion})`,
+    );
   }
   const data = event.schema.safeParse(envelope.data.data);
   if (!data.success) {

@@ -32,7 +32,7 @@ export function outboxEvent<E extends EventDefinition>(event: E, data: EventData
 }
 
 /** The `$push` part of an update that records events with the change. */
-export function pushEvents(...envelopes: Envelope[]): { $push: { [OUTBOX_FIELD]: { $each: Envelope[] } } } {
+export function pushEvents(...envelopes: Envelope[]): { $push: Document } {
   return { $push: { [OUTBOX_FIELD]: { $each: envelopes } } };
 }
 

@@ -75,7 +75,9 @@ export class MySqlOutboxRelay extends OutboxRelay {
       }
       // One connection keeps the order of publishes, so awaiting them together keeps event order.
       await Promise.all(
-        rows.map((row) => publishEnvelope(this.bus, typeof row.envelope === 'string' ? (JSON.parse(row.envelope) as Envelope) : row.envelope)),
+        rows.map((row) =>
+          publishEnvelope(this.bus, typeof row.envelope === 'string' ? (JSON.parse(row.envelope) as Envelope) : row.envelope),
+        ),
       );
       await this.options.afterPublish?.();
       // Point deletes by primary key touch only the rows this relay locked; a `seq IN (…)` may be

@@ -51,7 +51,12 @@ type MySqlRunner = Pick<Pool | PoolConnection, 'query'>;
  * `row` must contain the key columns and `version`. MySQL assigns left to right, so `version`
  * is updated last, after every column has compared against the old one.
  */
-export async function upsertIfNewerMySql(db: MySqlRunner, table: string, row: Record<string, unknown>, keyColumns: string[]): Promise<ApplyOutcome> {
+export async function upsertIfNewerMySql(
+  db: MySqlRunner,
+  table: string,
+  row: Record<string, unknown>,
+  keyColumns: string[],
+): Promise<ApplyOutcome> {
   const columns = Object.keys(row);
   if (!columns.includes('version')) throw new Error('upsertIfNewerMySql: row needs a version');
   const assignments = columns

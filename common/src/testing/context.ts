@@ -7,7 +7,15 @@ import { randomBytes } from 'node:crypto';
 import mysql from 'mysql2/promise';
 import { mongo } from 'mongoose';
 import pino from 'pino';
-import { ALL_STREAMS, closeEventBus, connectEventBus, provisionStreams, streamNameFor, type EventBus, type EventNamespace } from '../events/bus';
+import {
+  ALL_STREAMS,
+  closeEventBus,
+  connectEventBus,
+  provisionStreams,
+  streamNameFor,
+  type EventBus,
+  type EventNamespace,
+} from '../events/bus';
 import type { StreamName } from '../events/catalogue';
 import { signAccessToken, type SigningKey, type UserPayload } from '../http/tokens';
 import { createPublicKey } from 'node:crypto';
@@ -86,7 +94,10 @@ export class TestContext {
     const serverUrl = requireEnv('MONGO_URL');
     this.cleanups.push(async () => {
       const client = await mongo.MongoClient.connect(serverUrl);
-      await client.db(name).dropDatabase().catch(() => undefined);
+      await client
+        .db(name)
+        .dropDatabase()
+        .catch(() => undefined);
       await client.close();
     });
     const url = new URL(serverUrl);

@@ -7,7 +7,6 @@ import { ensureServers, type StartedServers } from './servers';
 import { generateSigningKeyPair } from '../http/tokens';
 
 declare global {
-  // eslint-disable-next-line no-var
   var __luminaServers: StartedServers | undefined;
 }
 

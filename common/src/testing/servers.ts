@@ -66,8 +66,14 @@ export function waitForPort(port: number, host = '127.0.0.1', timeoutMs = 30_000
 }
 
 function compareVersions(a: string, b: string): number {
-  const pa = a.replace(/^v/, '').split(/[.-]/).map((x) => Number.parseInt(x, 10) || 0);
-  const pb = b.replace(/^v/, '').split(/[.-]/).map((x) => Number.parseInt(x, 10) || 0);
+  const pa = a
+    .replace(/^v/, '')
+    .split(/[.-]/)
+    .map((x) => Number.parseInt(x, 10) || 0);
+  const pb = b
+    .replace(/^v/, '')
+    .split(/[.-]/)
+    .map((x) => Number.parseInt(x, 10) || 0);
   for (let i = 0; i < 3; i += 1) if ((pa[i] ?? 0) !== (pb[i] ?? 0)) return (pa[i] ?? 0) - (pb[i] ?? 0);
   return 0;
 }
@@ -115,7 +121,12 @@ async function startNats(): Promise<{ url: string; child: ChildProcess }> {
   ensureBuiltTools();
   const port = await freePort();
   const dataDir = mkdtempSync(join(tmpdir(), 'lumina-nats-'));
-  const child = spawnServer('nats-server', join(binDir(), 'nats-server'), ['-a', '127.0.0.1', '-p', String(port), '-js', '-sd', dataDir], dataDir);
+  const child = spawnServer(
+    'nats-server',
+    join(binDir(), 'nats-server'),
+    ['-a', '127.0.0.1', '-p', String(port), '-js', '-sd', dataDir],
+    dataDir,
+  );
   await waitForPort(port);
   return { url: `nats://127.0.0.1:${port}`, child };
 }
@@ -187,7 +198,9 @@ export async function ensureServers(env: NodeJS.ProcessEnv = process.env): Promi
     } else {
       const nats = await startNats();
       natsUrl = nats.url;
-      started.push(`nats-server ${PINNED_NATS_VERSION} at ${nats.url}${version ? ` (the one on :4222 is ${version}, older than the pinned release)` : ''}`);
+      started.push(
+        `nats-server ${PINNED_NATS_VERSION} at ${nats.url}${version ? ` (the one on :4222 is ${version}, older than the pinned release)` : ''}`,
+      );
       stops.push(() => stopChild(nats.child));
     }
   }

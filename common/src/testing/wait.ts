@@ -4,7 +4,10 @@ import { parseEnvelope, type EnvelopeOf } from '../events/envelope';
 import { streamNameFor, subjectFor, type EventBus } from '../events/bus';
 
 /** Retries an assertion until it passes or the time is up; the last failure is thrown. */
-export async function eventually<T>(assertion: () => Promise<T> | T, options: { timeoutMs?: number; intervalMs?: number } = {}): Promise<T> {
+export async function eventually<T>(
+  assertion: () => Promise<T> | T,
+  options: { timeoutMs?: number; intervalMs?: number } = {},
+): Promise<T> {
   const deadline = Date.now() + (options.timeoutMs ?? 10_000);
   let lastError: unknown;
   while (Date.now() < deadline) {
