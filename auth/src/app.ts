@@ -1,0 +1,76 @@
+/** Builds auth's Express app from its dependencies; no I/O happens on import or here. */
+import { createHttpApp, type Logger, type PublicKeySet, type RateLimitStore, type ReadinessChecks, type SigningKey } from '@lumina/common';
+import type { Express } from 'express';
+import type { Pool } from 'mysql2/promise';
+import { Accounts } from './accounts';
+import type { RateLimits } from './config';
+import { FollowGraph } from './follows';
+import type { PasswordHasher } from './passwords';
+import { Profiles } from './profiles';
+import { usersRouter } from './routes';
+import { FollowsStore } from './store/follows-store';
+import { MySqlRateLimitStore } from './store/rate-limit-store';
+import { ReadyMediaStore } from './store/ready-media-store';
+import { RefreshTokensStore } from './store/refresh-tokens-store';
+import { UsersStore } from './store/users-store';
+
+export interface AppDeps {
+  log: Logger;
+  pool: Pool;
+  signingKey: SigningKey;
+  /** Verification keys: auth's own public key and any others still trusted. */
+  publicKeys: PublicKeySet;
+  hasher: PasswordHasher;
+  limits: RateLimits;
+  /** Shared by replicas; MySQL-backed unless a test hands in another. */
+  rateLimits?: RateLimitStore;
+  refreshTtlMs: number;
+  cookieSecure: boolean;
+  trustProxyHops: number;
+  /** Wakes the outbox relay after a commit that wrote events (absent: the relay's poll finds them). */
+  notifyOutbox?: () => void;
+  readiness: ReadinessChecks;
+}
+
+export const USERS_PREFIX = '/api/users';
+
+export function buildApp(deps: AppDeps): Express {
+  const { pool } = deps;
+  const afterCommit = deps.notifyOutbox ?? (() => undefined);
+  const users = new UsersStore(pool);
+  const follows = new FollowsStore(pool);
+  const accounts = new Accounts({
+    pool,
+    users,
+    refreshTokens: new RefreshTokensStore(pool),
+    hasher: deps.hasher,
+    signingKey: deps.signingKey,
+    refreshTtlMs: deps.refreshTtlMs,
+    afterCommit,
+    log: deps.log,
+  });
+  const profiles = new Profiles({ pool, users, follows, readyMedia: new ReadyMediaStore(pool), afterCommit });
+  const graph = new FollowGraph({ pool, users, follows, afterCommit });
+
+  return createHttpApp({
+    service: 'auth',
+    log: deps.log,
+    publicKeys: deps.publicKeys,
+    cookieSecure: deps.cookieSecure,
+    trustProxyHops: deps.trustProxyHops,
+    readiness: deps.readiness,
+    routes: [
+      {
+        prefix: USERS_PREFIX,
+        router: usersRouter({
+          accounts,
+          profiles,
+          graph,
+          rateLimits: deps.rateLimits ?? new MySqlRateLimitStore(pool),
+          limits: deps.limits,
+          cookies: { secure: deps.cookieSecure },
+        }),
+      },
+    ],
+  });
+}

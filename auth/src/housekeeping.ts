@@ -1,0 +1,36 @@
+/** A background worker that forgets what no longer matters: ended rate-limit windows, long-expired refresh tokens. */
+import type { BackgroundWorker, Logger } from '@lumina/common';
+import type { MySqlRateLimitStore } from './store/rate-limit-store';
+import type { RefreshTokensStore } from './store/refresh-tokens-store';
+
+export class Housekeeping implements BackgroundWorker {
+  private timer?: NodeJS.Timeout;
+  private running?: Promise<void>;
+
+  constructor(
+    private readonly stores: { rateLimits: MySqlRateLimitStore; refreshTokens: RefreshTokensStore },
+    private readonly log: Logger,
+    private readonly intervalMs = 10 * 60_000,
+  ) {}
+
+  start(): void {
+    this.timer = setInterval(() => {
+      this.running ??= this.sweep().finally(() => (this.running = undefined));
+    }, this.intervalMs);
+    this.timer.unref();
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.timer);
+    await this.running;
+  }
+
+  async sweep(): Promise<void> {
+    try {
+      await this.stores.rateLimits.purgeExpired();
+      await this.stores.refreshTokens.purgeExpired(new Date());
+    } catch (err) {
+      this.log.warn({ err }, 'housekeeping failed; will try again');
+    }
+  }
+}

@@ -1,0 +1,73 @@
+/** Public profiles and the signed-in user's own profile changes. */
+import { BadRequestError, NotAuthorizedError, NotFoundError, type Avatar } from '@lumina/common';
+import type { Pool } from 'mysql2/promise';
+import { recordUserUpdated } from './events/publishing';
+import { inTransaction } from './store/db';
+import type { FollowsStore } from './store/follows-store';
+import type { ReadyMediaStore } from './store/ready-media-store';
+import type { UsersStore } from './store/users-store';
+import { profile, type ProfileJson, type User } from './users';
+
+export interface ProfileUpdate {
+  displayName?: string;
+  bio?: string;
+  /** null removes the avatar. */
+  avatarMediaId?: string | null;
+}
+
+export interface ProfilesDeps {
+  pool: Pool;
+  users: UsersStore;
+  follows: FollowsStore;
+  readyMedia: ReadyMediaStore;
+  afterCommit: () => void;
+}
+
+export const AVATAR_NOT_USABLE = 'avatarMediaId must name a ready image you uploaded';
+
+export class Profiles {
+  constructor(private readonly deps: ProfilesDeps) {}
+
+  async byUsername(username: string, viewerId: string | undefined): Promise<ProfileJson> {
+    const user = await this.deps.users.findByUsername(username);
+    if (!user) throw new NotFoundError('User not found');
+    if (!viewerId) return profile(user, undefined);
+    const isFollowing = viewerId !== user.id && (await this.deps.follows.isFollowing(viewerId, user.id));
+    return profile(user, { id: viewerId, isFollowing });
+  }
+
+  /**
+   * Applies the changes; a real change bumps the version and records user.updated in the same
+   * transaction. Writing the values the profile already has changes nothing and records nothing.
+   */
+  async update(userId: string, changes: ProfileUpdate): Promise<User> {
+    const { users, readyMedia } = this.deps;
+    const outcome = await inTransaction(this.deps.pool, async (tx) => {
+      const current = await users.lockById(tx, userId);
+      if (!current) throw new NotAuthorizedError();
+      let avatar: Avatar = current.avatar;
+      if (changes.avatarMediaId === null) {
+        avatar = null;
+      } else if (changes.avatarMediaId !== undefined && changes.avatarMediaId !== current.avatar?.mediaId) {
+        const media = await readyMedia.find(changes.avatarMediaId, tx);
+        if (!media || media.ownerId !== userId) throw new BadRequestError(AVATAR_NOT_USABLE, 'avatarMediaId');
+        avatar = { mediaId: media.mediaId, url: media.thumbUrl, blurhash: media.blurhash };
+      }
+      const next: User = {
+        ...current,
+        displayName: changes.displayName ?? current.displayName,
+        bio: changes.bio ?? current.bio,
+        avatar,
+      };
+      const changed =
+        next.displayName !== current.displayName || next.bio !== current.bio || JSON.stringify(next.avatar) !== JSON.stringify(current.avatar);
+      if (!changed) return { user: current, changed };
+      next.version = current.version + 1;
+      await users.updateProfile(tx, userId, next, next.version);
+      await recordUserUpdated(tx, next);
+      return { user: next, changed };
+    });
+    if (outcome.changed) this.deps.afterCommit();
+    return outcome.user;
+  }
+}

@@ -1,0 +1,76 @@
+/** Sign-up, sign-in, refresh, sign-out and the current user. */
+import { byClientAddress, enforceRateLimit, NotAuthorizedError, parseWith, type RateLimitStore } from '@lumina/common';
+import { Router, type Request } from 'express';
+import { z } from 'zod';
+import type { Accounts } from '../accounts';
+import type { RateLimits } from '../config';
+import { displayNameSchema, emailSchema, givenPasswordSchema, newPasswordSchema, normalizeEmail, ownUser, usernameSchema } from '../users';
+import { clearSessionCookies, refreshTokenFrom, setSessionCookies, type CookieSettings } from './cookies';
+
+export interface SessionRoutesDeps {
+  accounts: Accounts;
+  rateLimits: RateLimitStore;
+  limits: RateLimits;
+  cookies: CookieSettings;
+}
+
+const signUpBody = z.object({
+  email: emailSchema,
+  username: usernameSchema,
+  password: newPasswordSchema,
+  displayName: displayNameSchema.optional(),
+});
+
+const signInBody = z.object({ email: emailSchema, password: givenPasswordSchema });
+
+/** The email a body names, for the per-account limit (only once the body is known to be valid). */
+const accountKey = (email: string) => (_req: Request) => normalizeEmail(email);
+
+export function sessionRoutes(router: Router, deps: SessionRoutesDeps): void {
+  const { accounts, rateLimits, limits, cookies } = deps;
+  const windowMs = limits.windowMs;
+
+  router.post('/signup', async (req, res) => {
+    await enforceRateLimit(rateLimits, { name: 'signup-address', windowMs, max: limits.signUpPerAddress, key: byClientAddress }, req);
+    const input = parseWith(signUpBody, req.body ?? {});
+    await enforceRateLimit(rateLimits, { name: 'signup-account', windowMs, max: limits.signUpPerAccount, key: accountKey(input.email) }, req);
+    const session = await accounts.signUp(input);
+    setSessionCookies(req, res, session, cookies);
+    res.status(201).json({ user: ownUser(session.user) });
+  });
+
+  router.post('/signin', async (req, res) => {
+    await enforceRateLimit(rateLimits, { name: 'signin-address', windowMs, max: limits.signInPerAddress, key: byClientAddress }, req);
+    const input = parseWith(signInBody, req.body ?? {});
+    const accountRule = { name: 'signin-account', windowMs, max: limits.signInPerAccount, key: accountKey(input.email) };
+    await enforceRateLimit(rateLimits, accountRule, req);
+    const session = await accounts.signIn(input.email, input.password);
+    // The account's counter limits guessing; a correct password ends that.
+    await rateLimits.reset(`${accountRule.name}:${normalizeEmail(input.email)}`);
+    setSessionCookies(req, res, session, cookies);
+    res.status(200).json({ user: ownUser(session.user) });
+  });
+
+  router.post('/refresh', async (req, res) => {
+    try {
+      const session = await accounts.refresh(refreshTokenFrom(req));
+      setSessionCookies(req, res, session, cookies);
+      res.status(200).json({ user: ownUser(session.user) });
+    } catch (err) {
+      // A refused token is dead: drop it. Any other failure (the database is down) keeps the session.
+      if (err instanceof NotAuthorizedError) clearSessionCookies(req, res, cookies);
+      throw err;
+    }
+  });
+
+  router.post('/signout', async (req, res) => {
+    await accounts.signOut(refreshTokenFrom(req));
+    clearSessionCookies(req, res, cookies);
+    res.status(204).end();
+  });
+
+  router.get('/currentuser', async (req, res) => {
+    const user = req.currentUser ? await accounts.currentUser(req.currentUser.id) : undefined;
+    res.json({ currentUser: user ? ownUser(user) : null });
+  });
+}

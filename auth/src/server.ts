@@ -1,0 +1,120 @@
+/**
+ * Starts the whole auth service in this process: database and migrations, NATS and streams, the
+ * outbox relay, the media.ready listener, housekeeping and HTTP. index.ts calls it; so do tests
+ * and the one-machine launcher.
+ */
+import {
+  closeEventBus,
+  connectEventBus,
+  createLogger,
+  createMysqlPool,
+  ensureMysqlDatabase,
+  MySqlOutboxRelay,
+  pingMysql,
+  provisionStreams,
+  startService,
+  type EventBus,
+  type Logger,
+  type RelayOptions,
+  type RunningService,
+} from '@lumina/common';
+import type { Pool } from 'mysql2/promise';
+import { buildApp } from './app';
+import { rateLimitsFrom, type Config } from './config';
+import { MediaReadyListener } from './events/media-ready-listener';
+import { Housekeeping } from './housekeeping';
+import { loadSigningKey, verificationKeys } from './keys';
+import { Argon2PasswordHasher } from './passwords';
+import { migrate } from './store/migrations';
+import { MySqlRateLimitStore } from './store/rate-limit-store';
+import { ReadyMediaStore } from './store/ready-media-store';
+import { RefreshTokensStore } from './store/refresh-tokens-store';
+
+export interface RunningAuth {
+  running: RunningService;
+  pool: Pool;
+  bus: EventBus;
+  relay: MySqlOutboxRelay;
+  log: Logger;
+}
+
+export interface StartOptions {
+  log?: Logger;
+  /** Test hooks for the relay (afterPublish, poll interval). */
+  relay?: Partial<RelayOptions>;
+}
+
+export async function startAuthService(config: Config, options: StartOptions = {}): Promise<RunningAuth> {
+  const log = options.log ?? createLogger('auth', config.LOG_LEVEL);
+  const signingKey = loadSigningKey(config);
+  const publicKeys = verificationKeys(config, signingKey);
+
+  await ensureMysqlDatabase(config.MYSQL_URL);
+  const pool = createMysqlPool(config.MYSQL_URL, { connectionLimit: config.MYSQL_POOL_SIZE });
+  let bus: EventBus | undefined;
+  try {
+    await pingMysql(pool, config.MYSQL_URL);
+    const applied = await migrate(pool);
+    if (applied.length > 0) log.info({ applied }, 'migrations applied');
+
+    bus = await connectEventBus({
+      servers: config.NATS_URL,
+      name: 'auth',
+      ns: { subjectPrefix: config.EVENT_SUBJECT_PREFIX, streamPrefix: config.EVENT_STREAM_PREFIX },
+      log,
+    });
+    // Every stream auth touches: it publishes to USERS, consumes MEDIA, dead-letters to DLQ.
+    await provisionStreams(bus, ['USERS', 'MEDIA', 'DLQ'], { replicas: config.STREAM_REPLICAS });
+
+    const relay = new MySqlOutboxRelay(pool, bus, { log, ...options.relay });
+    const hasher = new Argon2PasswordHasher({
+      memoryCost: config.ARGON2_MEMORY_KIB,
+      timeCost: config.ARGON2_TIME_COST,
+      parallelism: config.ARGON2_PARALLELISM,
+    });
+    await hasher.warmUp();
+    const rateLimits = new MySqlRateLimitStore(pool);
+    const connectedBus = bus;
+
+    const app = buildApp({
+      log,
+      pool,
+      signingKey,
+      publicKeys,
+      hasher,
+      limits: rateLimitsFrom(config),
+      rateLimits,
+      refreshTtlMs: config.REFRESH_TOKEN_TTL_DAYS * 24 * 3600_000,
+      cookieSecure: config.COOKIE_SECURE,
+      trustProxyHops: config.TRUST_PROXY_HOPS,
+      notifyOutbox: () => relay.notify(),
+      readiness: {
+        mysql: async () => {
+          await pool.query('SELECT 1');
+        },
+        nats: async () => {
+          if (connectedBus.nc.isClosed()) throw new Error('NATS connection closed');
+          await connectedBus.nc.flush();
+        },
+      },
+    });
+
+    const running = await startService({
+      name: 'auth',
+      port: config.PORT,
+      log,
+      app,
+      workers: [relay, new MediaReadyListener(connectedBus, new ReadyMediaStore(pool)), new Housekeeping({ rateLimits, refreshTokens: new RefreshTokensStore(pool) }, log)],
+      close: async () => {
+        await closeEventBus(connectedBus);
+        await pool.end();
+      },
+      shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,
+    });
+    return { running, pool, bus: connectedBus, relay, log };
+  } catch (err) {
+    if (bus) await closeEventBus(bus).catch(() => undefined);
+    await pool.end().catch(() => undefined);
+    throw err;
+  }
+}
