@@ -1,0 +1,37 @@
+/** The posts HTTP app: every /api/posts route on the common app. Building it does no I/O. */
+import type { Express } from 'express';
+import { createHttpApp, type PublicKeySet, type ReadinessChecks } from '@lumina/common';
+import type { Logger } from 'pino';
+import type { EngagementService } from './engagement';
+import type { PostsService } from './posts';
+import { commentsRouter } from './routes/comments';
+import { likesRouter } from './routes/likes';
+import { postsRouter } from './routes/posts';
+
+export interface AppDeps {
+  log: Logger;
+  publicKeys: PublicKeySet;
+  posts: PostsService;
+  engagement: EngagementService;
+  readiness: ReadinessChecks;
+  cookieSecure?: boolean;
+  trustProxyHops?: number;
+}
+
+export const ROUTE_PREFIX = '/api/posts';
+
+export function buildApp(deps: AppDeps): Express {
+  return createHttpApp({
+    service: 'posts',
+    log: deps.log,
+    publicKeys: deps.publicKeys,
+    readiness: deps.readiness,
+    cookieSecure: deps.cookieSecure,
+    trustProxyHops: deps.trustProxyHops,
+    routes: [
+      { prefix: ROUTE_PREFIX, router: likesRouter(deps.engagement) },
+      { prefix: ROUTE_PREFIX, router: commentsRouter(deps.engagement) },
+      { prefix: ROUTE_PREFIX, router: postsRouter(deps.posts) },
+    ],
+  });
+}

@@ -1,0 +1,19 @@
+import { Events, Listener, type EventBus, type EventData, type HandleResult, type ListenerOptions } from '@lumina/common';
+import type { CopiesStore } from '../store/copies-store';
+
+/** Keeps the media copy: an image that failed to process cannot go in a post. */
+export class MediaFailedListener extends Listener<typeof Events.mediaFailed> {
+  readonly event = Events.mediaFailed;
+
+  constructor(
+    bus: EventBus,
+    private readonly copies: CopiesStore,
+    options: Partial<ListenerOptions> = {},
+  ) {
+    super(bus, { service: 'posts', ...options });
+  }
+
+  protected async handle(data: EventData<typeof Events.mediaFailed>): Promise<HandleResult> {
+    await this.copies.applyMediaGone(data, 'failed');
+  }
+}

@@ -1,0 +1,19 @@
+import { Events, Listener, type EventBus, type EventData, type HandleResult, type ListenerOptions } from '@lumina/common';
+import type { CopiesStore } from '../store/copies-store';
+
+/** Keeps the media copy: a ready image of its owner's may go in a post, rendered with its variants. */
+export class MediaReadyListener extends Listener<typeof Events.mediaReady> {
+  readonly event = Events.mediaReady;
+
+  constructor(
+    bus: EventBus,
+    private readonly copies: CopiesStore,
+    options: Partial<ListenerOptions> = {},
+  ) {
+    super(bus, { service: 'posts', ...options });
+  }
+
+  protected async handle(data: EventData<typeof Events.mediaReady>): Promise<HandleResult> {
+    await this.copies.applyMediaReady(data);
+  }
+}

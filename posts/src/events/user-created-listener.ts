@@ -1,0 +1,19 @@
+import { Events, Listener, type EventBus, type EventData, type HandleResult, type ListenerOptions } from '@lumina/common';
+import type { CopiesStore } from '../store/copies-store';
+
+/** Keeps the users copy: a new user can be rendered as an author and @mentioned. */
+export class UserCreatedListener extends Listener<typeof Events.userCreated> {
+  readonly event = Events.userCreated;
+
+  constructor(
+    bus: EventBus,
+    private readonly copies: CopiesStore,
+    options: Partial<ListenerOptions> = {},
+  ) {
+    super(bus, { service: 'posts', ...options });
+  }
+
+  protected async handle(data: EventData<typeof Events.userCreated>): Promise<HandleResult> {
+    await this.copies.applyUser(data);
+  }
+}

@@ -1,0 +1,177 @@
+/**
+ * The rules of posts: who may create, edit and delete them, what a post must hold, and the
+ * event each change records in the post's outbox (in the same single-document write).
+ */
+import { randomUUID } from 'node:crypto';
+import { Types } from 'mongoose';
+import {
+  BadRequestError,
+  ConflictError,
+  Events,
+  ForbiddenError,
+  NotFoundError,
+  outboxEvent,
+  toPage,
+  type Page,
+  type PageRequest,
+  type TimeIdCursor,
+  type UserPayload,
+} from '@lumina/common';
+import type { Logger } from 'pino';
+import { analyseText } from './mentions';
+import { documentKey, type KeyedLock } from './store/keyed-lock';
+import type { PostDoc, PostMediaSnapshot } from './store/models';
+import type { CopiesStore } from './store/copies-store';
+import type { PostStore } from './store/post-store';
+import { postState, type PostView, type Views } from './views';
+
+export const MAX_MEDIA_PER_POST = 10;
+/** Writes retried after a concurrent change (another replica) before giving up with 409. */
+export const MAX_WRITE_ATTEMPTS = 20;
+
+export interface CreatePostInput {
+  caption: string;
+  media: Array<{ id: string; alt: string }>;
+}
+
+export interface PostsDeps {
+  posts: PostStore;
+  copies: CopiesStore;
+  views: Views;
+  lock: KeyedLock;
+  /** Wakes the outbox relay after a write. */
+  notify: () => void;
+  log: Logger;
+}
+
+/** Who removes a post: its author, or the service itself when the author's account is deleted. */
+export type Remover = { userId: string } | 'account-deleted';
+
+export function newId(): string {
+  return new Types.ObjectId().toHexString();
+}
+
+export async function pause(): Promise<void> {
+  await new Promise((resolve) => setTimeout(resolve, 2 + Math.random() * 20));
+}
+
+export class PostsService {
+  constructor(private readonly deps: PostsDeps) {}
+
+  private lockKey(postId: string): string {
+    return documentKey(this.deps.posts.collectionName, postId);
+  }
+
+  async create(author: UserPayload, input: CreatePostInput): Promise<PostView> {
+    const { copies, posts, views } = this.deps;
+    const authorCopy = await copies.findUser(author.id);
+    if (authorCopy?.deleted) throw new ForbiddenError('This account has been deleted');
+
+    // Every item must be a ready image of the author's; checked before anything is written.
+    const found = await copies.mediaByIds(input.media.map((m) => m.id));
+    const media: PostMediaSnapshot[] = input.media.map((item, i) => {
+      const copy = found.get(item.id);
+      const field = `media.${i}.id`;
+      if (copy && copy.ownerId !== author.id) throw new BadRequestError('This media item is not yours', field);
+      if (!copy || copy.status === 'deleted') throw new BadRequestError('This media item is not ready (still processing, or unknown)', field);
+      if (copy.status !== 'ready' || !copy.width || !copy.height || !copy.variants) throw new BadRequestError('This media item could not be processed', field);
+      return { id: item.id, alt: item.alt, width: copy.width, height: copy.height, blurhash: copy.blurhash ?? '', variants: copy.variants };
+    });
+    const { hashtags, mentions } = await analyseText(copies, input.caption, 'caption');
+
+    const now = new Date();
+    const post: PostDoc = {
+      _id: newId(),
+      authorId: author.id,
+      caption: input.caption,
+      hashtags,
+      mentions,
+      media,
+      likeCount: 0,
+      commentCount: 0,
+      version: 1,
+      engagementVersion: 0,
+      createdAt: now,
+      updatedAt: now,
+      deletedAt: null,
+    };
+    await posts.insert({ ...post, _outbox: [outboxEvent(Events.postCreated, postState(post, media), { correlationId: randomUUID() })] });
+    this.deps.notify();
+    return views.post(post, author.id);
+  }
+
+  async get(id: string, viewerId?: string): Promise<PostView> {
+    const post = await this.deps.posts.findLive(id);
+    if (!post) throw new NotFoundError('Post not found');
+    return this.deps.views.post(post, viewerId);
+  }
+
+  async listByAuthor(authorId: string, page: PageRequest<TimeIdCursor>, viewerId?: string): Promise<Page<PostView>> {
+    const rows = await this.deps.posts.listByAuthor(authorId, page.after, page.limit + 1);
+    const pageRows = rows.slice(0, page.limit);
+    const rendered = new Map((await this.deps.views.posts(pageRows, viewerId)).map((v) => [v.id, v]));
+    return toPage(rows, page.limit, (p) => ({ t: p.createdAt.getTime(), id: p._id }), (p) => rendered.get(p._id)!);
+  }
+
+  async editCaption(id: string, userId: string, caption: string): Promise<PostView> {
+    const { posts, views, copies } = this.deps;
+    const { hashtags, mentions } = await analyseText(copies, caption, 'caption');
+    const updated = await this.deps.lock.run(this.lockKey(id), async () => {
+      for (let attempt = 0; attempt < MAX_WRITE_ATTEMPTS; attempt += 1) {
+        const post = await posts.findLive(id);
+        if (!post) throw new NotFoundError('Post not found');
+        if (post.authorId !== userId) throw new ForbiddenError('Only the author may edit this post');
+        const next: PostDoc = { ...post, caption, hashtags, mentions, updatedAt: new Date(), version: post.version + 1 };
+        const event = outboxEvent(Events.postUpdated, postState(next, await views.currentMedia(post)));
+        // Guarded by both versions: the event's counts must be the post's counts at this version.
+        const done = await posts.update(
+          id,
+          { version: post.version, engagementVersion: post.engagementVersion },
+          { set: { caption, hashtags, mentions, updatedAt: next.updatedAt }, inc: { version: 1 }, events: [event] },
+        );
+        if (done) return next;
+        await pause();
+      }
+      throw new ConflictError('The post kept changing; try again');
+    });
+    this.deps.notify();
+    return views.post(updated, userId);
+  }
+
+  /** Soft delete: the post becomes a tombstone (reads answer 404) that keeps its outbox. */
+  async remove(id: string, by: Remover): Promise<void> {
+    const { posts } = this.deps;
+    await this.deps.lock.run(this.lockKey(id), async () => {
+      for (let attempt = 0; attempt < MAX_WRITE_ATTEMPTS; attempt += 1) {
+        const post = await posts.findLive(id);
+        if (!post) throw new NotFoundError('Post not found');
+        if (by !== 'account-deleted' && post.authorId !== by.userId) throw new ForbiddenError('Only the author may delete this post');
+        const now = new Date();
+        const event = outboxEvent(Events.postDeleted, { id, authorId: post.authorId, version: post.version + 1 });
+        const done = await posts.update(
+          id,
+          { version: post.version },
+          { set: { deletedAt: now, updatedAt: now }, unset: ['caption', 'hashtags', 'mentions', 'media'], inc: { version: 1 }, events: [event] },
+        );
+        if (done) return;
+        await pause();
+      }
+      throw new ConflictError('The post kept changing; try again');
+    });
+    this.deps.notify();
+  }
+
+  /** A deleted account's posts go with it (each with its post.deleted event). Safe to repeat. */
+  async removeAllByAuthor(authorId: string): Promise<number> {
+    let removed = 0;
+    for (const id of await this.deps.posts.liveIdsByAuthor(authorId)) {
+      try {
+        await this.remove(id, 'account-deleted');
+        removed += 1;
+      } catch (err) {
+        if (!(err instanceof NotFoundError)) throw err;
+      }
+    }
+    return removed;
+  }
+}

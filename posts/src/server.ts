@@ -1,0 +1,124 @@
+/**
+ * Starts the whole posts service in this process: MongoDB (indexes synced), NATS (streams
+ * provisioned), the listeners that keep the copies, the outbox relay, the pending-op sweeper and
+ * HTTP. index.ts calls it; so do tests and the one-machine launcher.
+ */
+import {
+  closeEventBus,
+  connectEventBus,
+  connectMongo,
+  createLogger,
+  MongoOutboxRelay,
+  pingMongo,
+  provisionStreams,
+  publicKeysFrom,
+  startService,
+  type EventBus,
+  type ListenerOptions,
+  type RunningService,
+} from '@lumina/common';
+import type { Connection } from 'mongoose';
+import type { Logger } from 'pino';
+import { buildApp } from './app';
+import type { Config } from './config';
+import { EngagementService, type EngagementHooks } from './engagement';
+import { createListeners } from './events';
+import { PendingSweeper } from './pending-sweeper';
+import { PostsService } from './posts';
+import { CopiesStore } from './store/copies-store';
+import { EngagementStore } from './store/engagement-store';
+import { KeyedLock, lockedCollection } from './store/keyed-lock';
+import { createModels, syncIndexes, type Models } from './store/models';
+import { PostStore } from './store/post-store';
+import { Views } from './views';
+
+/** The streams posts publishes to (POSTS) and consumes from (USERS, MEDIA), and the DLQ. */
+export const POSTS_STREAMS = ['POSTS', 'USERS', 'MEDIA', 'DLQ'] as const;
+
+export interface StartOptions {
+  log?: Logger;
+  /** Overrides PORT; 0 picks a free port (tests). */
+  port?: number;
+  listenerOptions?: Partial<ListenerOptions>;
+  hooks?: EngagementHooks;
+}
+
+export interface PostsServiceHandle {
+  running: RunningService;
+  bus: EventBus;
+  conn: Connection;
+  models: Models;
+  lock: KeyedLock;
+  relay: MongoOutboxRelay;
+  sweeper: PendingSweeper;
+  posts: PostsService;
+  engagement: EngagementService;
+}
+
+export async function startPostsService(config: Config, options: StartOptions = {}): Promise<PostsServiceHandle> {
+  const log = options.log ?? createLogger('posts', config.LOG_LEVEL);
+  const publicKeys = publicKeysFrom(config);
+
+  const conn = await connectMongo(config.MONGO_URL);
+  let bus: EventBus | undefined;
+  try {
+    const models = createModels(conn);
+    await syncIndexes(models);
+
+    bus = await connectEventBus({
+      servers: config.NATS_URL,
+      name: 'posts',
+      ns: { subjectPrefix: config.EVENT_SUBJECT_PREFIX, streamPrefix: config.EVENT_STREAM_PREFIX },
+      log,
+    });
+    await provisionStreams(bus, [...POSTS_STREAMS], { replicas: config.STREAM_REPLICAS });
+
+    const lock = new KeyedLock();
+    const relay = new MongoOutboxRelay([lockedCollection(models.Post.collection, lock)], bus, { log, pollIntervalMs: config.OUTBOX_POLL_INTERVAL_MS });
+    const notify = () => relay.notify();
+    const postStore = new PostStore(models);
+    const engagementStore = new EngagementStore(models);
+    const copies = new CopiesStore(models, lock);
+    const views = new Views(copies, engagementStore);
+    const posts = new PostsService({ posts: postStore, copies, views, lock, notify, log });
+    const engagement = new EngagementService({ posts: postStore, engagement: engagementStore, copies, views, lock, notify, log, hooks: options.hooks });
+    const sweeper = new PendingSweeper(engagement, { intervalMs: config.PENDING_SWEEP_INTERVAL_MS, graceMs: config.PENDING_GRACE_MS, log });
+    const listeners = createListeners(bus, copies, posts, options.listenerOptions);
+
+    const eventBus = bus;
+    const app = buildApp({
+      log,
+      publicKeys,
+      posts,
+      engagement,
+      cookieSecure: config.COOKIE_SECURE,
+      trustProxyHops: config.TRUST_PROXY_HOPS,
+      readiness: {
+        mongodb: () => pingMongo(conn),
+        nats: async () => {
+          if (eventBus.nc.isClosed()) throw new Error('NATS connection is closed');
+          await eventBus.nc.flush();
+        },
+      },
+    });
+
+    const running = await startService({
+      name: 'posts',
+      port: options.port ?? config.PORT,
+      log,
+      app,
+      // Stopped in reverse: listeners first (they may write), then the sweeper, the relay last.
+      workers: [relay, sweeper, ...listeners],
+      shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,
+      close: async () => {
+        await closeEventBus(eventBus);
+        await conn.close();
+      },
+    });
+    return { running, bus, conn, models, lock, relay, sweeper, posts, engagement };
+  } catch (err) {
+    if (bus) await closeEventBus(bus).catch(() => undefined);
+    await conn.close().catch(() => undefined);
+    throw err;
+  }
+}

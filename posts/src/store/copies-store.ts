@@ -1,0 +1,90 @@
+/**
+ * The copies of other services' data this service keeps, fed by their events and applied by
+ * version: users (to render authors and resolve @mentions) and media (to check and render the
+ * images of a post). A deletion is a versioned tombstone, so an older event arriving after it
+ * cannot bring the item back.
+ */
+import { applyIfNewerMongo, type ApplyOutcome, type EventData, type Events } from '@lumina/common';
+import { documentKey, type KeyedLock } from './keyed-lock';
+import { collectionOf, type MediaCopyDoc, type Models, type UserCopyDoc } from './models';
+
+type MediaReady = EventData<typeof Events.mediaReady>;
+
+export class CopiesStore {
+  constructor(
+    private readonly models: Models,
+    private readonly lock: KeyedLock,
+  ) {}
+
+  // ---- users ----------------------------------------------------------------------------
+
+  async applyUser(user: { id: string; username: string; displayName: string; avatar: UserCopyDoc['avatar']; version: number }): Promise<ApplyOutcome> {
+    const collection = collectionOf(this.models.UserCopy);
+    return this.lock.run(documentKey(collection.collectionName, user.id), () =>
+      applyIfNewerMongo<UserCopyDoc>(collection, user.id, user.version, {
+        username: user.username,
+        displayName: user.displayName,
+        avatar: user.avatar,
+        deleted: false,
+        syncedAt: new Date(),
+      }),
+    );
+  }
+
+  async applyUserDeleted(id: string, version: number): Promise<ApplyOutcome> {
+    const collection = collectionOf(this.models.UserCopy);
+    return this.lock.run(documentKey(collection.collectionName, id), () =>
+      applyIfNewerMongo<UserCopyDoc>(collection, id, version, { deleted: true, syncedAt: new Date() }),
+    );
+  }
+
+  async findUser(id: string): Promise<UserCopyDoc | null> {
+    return this.models.UserCopy.findById(id).lean<UserCopyDoc>().exec();
+  }
+
+  /** The copies of these users, deleted ones included (their tombstones), by id. */
+  async usersByIds(ids: string[]): Promise<Map<string, UserCopyDoc>> {
+    const unique = [...new Set(ids)];
+    if (unique.length === 0) return new Map();
+    const rows = await this.models.UserCopy.find({ _id: { $in: unique } }).lean<UserCopyDoc[]>().exec();
+    return new Map(rows.map((r) => [r._id, r]));
+  }
+
+  /** Existing users by username. If two copies hold one name mid-rename, the latest change wins. */
+  async usersByUsernames(usernames: string[]): Promise<Map<string, UserCopyDoc>> {
+    const unique = [...new Set(usernames)];
+    if (unique.length === 0) return new Map();
+    const rows = await this.models.UserCopy.find({ username: { $in: unique }, deleted: { $ne: true } }).lean<UserCopyDoc[]>().exec();
+    rows.sort((a, b) => (a.syncedAt?.getTime() ?? 0) - (b.syncedAt?.getTime() ?? 0));
+    return new Map(rows.map((r) => [r.username, r]));
+  }
+
+  // ---- media ----------------------------------------------------------------------------
+
+  async applyMediaReady(media: MediaReady): Promise<ApplyOutcome> {
+    return this.applyMedia(media.id, media.version, {
+      ownerId: media.ownerId,
+      status: 'ready',
+      width: media.width,
+      height: media.height,
+      blurhash: media.blurhash,
+      variants: media.variants,
+    });
+  }
+
+  async applyMediaGone(media: { id: string; ownerId: string; version: number }, status: 'failed' | 'deleted'): Promise<ApplyOutcome> {
+    return this.applyMedia(media.id, media.version, { ownerId: media.ownerId, status });
+  }
+
+  private async applyMedia(id: string, version: number, fields: Partial<MediaCopyDoc>): Promise<ApplyOutcome> {
+    const collection = collectionOf(this.models.MediaCopy);
+    return this.lock.run(documentKey(collection.collectionName, id), () => applyIfNewerMongo<MediaCopyDoc>(collection, id, version, fields));
+  }
+
+  async mediaByIds(ids: string[]): Promise<Map<string, MediaCopyDoc>> {
+    const unique = [...new Set(ids)];
+    if (unique.length === 0) return new Map();
+    const rows = await this.models.MediaCopy.find({ _id: { $in: unique } }).lean<MediaCopyDoc[]>().exec();
+    return new Map(rows.map((r) => [r._id, r]));
+  }
+}

@@ -1,0 +1,71 @@
+/** Reads and writes of likes and comments, the documents engagement ops materialise into. */
+import type { TimeIdCursor } from '@lumina/common';
+import { collectionOf, type CommentDoc, type Models } from './models';
+
+function isDuplicateKey(err: unknown): boolean {
+  return (err as { code?: number })?.code === 11000;
+}
+
+export class EngagementStore {
+  constructor(private readonly models: Models) {}
+
+  /**
+   * Sets a like row to what the op at engagement version `ev` decided, unless a newer op already
+   * wrote it. Repeating it, or running an older op late, changes nothing.
+   */
+  async writeLike(postId: string, userId: string, liked: boolean, ev: number): Promise<void> {
+    const filter = { postId, userId, ev: { $lt: ev } };
+    const update = { $set: { liked, ev, updatedAt: new Date() } };
+    try {
+      await collectionOf(this.models.Like).updateOne(filter, update, { upsert: true });
+    } catch (err) {
+      if (!isDuplicateKey(err)) throw err;
+      // The row exists (perhaps created a moment ago by another writer): update it only if older.
+      await collectionOf(this.models.Like).updateOne(filter, update);
+    }
+  }
+
+  async isLiked(postId: string, userId: string): Promise<boolean> {
+    return (await this.models.Like.exists({ postId, userId, liked: true })) !== null;
+  }
+
+  /** Which of these posts the user likes. */
+  async likedAmong(postIds: string[], userId: string): Promise<Set<string>> {
+    if (postIds.length === 0) return new Set();
+    const rows = await this.models.Like.find({ postId: { $in: postIds }, userId, liked: true })
+      .select('postId')
+      .lean<Array<{ postId: string }>>()
+      .exec();
+    return new Set(rows.map((r) => r.postId));
+  }
+
+  /** Inserts a comment; one that exists already (written before, or deleted since) is left alone. */
+  async insertComment(comment: CommentDoc): Promise<void> {
+    try {
+      await collectionOf(this.models.Comment).insertOne(comment);
+    } catch (err) {
+      if (!isDuplicateKey(err)) throw err;
+    }
+  }
+
+  /** Turns a comment into a tombstone: its text goes, its id stays so it cannot come back. */
+  async tombstoneComment(id: string, at: Date): Promise<void> {
+    await collectionOf(this.models.Comment).updateOne({ _id: id }, { $set: { deletedAt: at, body: '', mentions: [] } });
+  }
+
+  async findLiveComment(postId: string, commentId: string): Promise<CommentDoc | null> {
+    return this.models.Comment.findOne({ _id: commentId, postId, deletedAt: null }).lean<CommentDoc>().exec();
+  }
+
+  /** A post's live comments, oldest first, after the cursor position. */
+  async listComments(postId: string, after: TimeIdCursor | undefined, limit: number): Promise<CommentDoc[]> {
+    const position = after
+      ? { $or: [{ createdAt: { $gt: new Date(after.t) } }, { createdAt: new Date(after.t), _id: { $gt: after.id } }] }
+      : {};
+    return this.models.Comment.find({ postId, deletedAt: null, ...position })
+      .sort({ createdAt: 1, _id: 1 })
+      .limit(limit)
+      .lean<CommentDoc[]>()
+      .exec();
+  }
+}
