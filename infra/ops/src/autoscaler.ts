@@ -170,8 +170,13 @@ export class BacklogAutoscaler {
     while (!signal.aborted) {
       await this.tick().catch(() => undefined);
       await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, this.options.config.intervalSeconds * 1000);
-        signal.addEventListener('abort', () => { clearTimeout(timer); resolve(); }, { once: true });
+        const done = () => {
+          clearTimeout(timer);
+          signal.removeEventListener('abort', done);
+          resolve();
+        };
+        const timer = setTimeout(done, this.options.config.intervalSeconds * 1000);
+        signal.addEventListener('abort', done);
       });
     }
   }

@@ -78,7 +78,7 @@ export class FakeKubeApi {
       [
         'apiVersion: v1',
         'kind: Config',
-        'clusters: [{ name: fake, cluster: { server: "' + this.url + '" } }]',
+        'clusters: [{ name: fake, cluster: { server: "' + this.url + '", insecure-skip-tls-verify: true } }]',
         'users: [{ name: operator, user: { token: fake-token } }]',
         `contexts: [{ name: fake, context: { cluster: fake, user: operator, namespace: ${this.namespace} } }]`,
         'current-context: fake',
