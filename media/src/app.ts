@@ -1,0 +1,28 @@
+import type { Express } from 'express';
+import { createHttpApp, type Logger, type PublicKeySet, type ReadinessChecks } from '@lumina/common';
+import type { MediaService } from './media';
+import { mediaRouter } from './routes/media';
+
+export interface AppDeps {
+  log: Logger;
+  publicKeys: PublicKeySet;
+  readiness: ReadinessChecks;
+  /** Absent in a worker-only process: it answers health and metrics, and no /api/media routes. */
+  media?: MediaService;
+  tmpDir: string;
+  cookieSecure?: boolean;
+  trustProxyHops?: number;
+}
+
+/** The media service's HTTP app; building it does no I/O. */
+export function buildApp(deps: AppDeps): Express {
+  return createHttpApp({
+    service: 'media',
+    log: deps.log,
+    publicKeys: deps.publicKeys,
+    readiness: deps.readiness,
+    cookieSecure: deps.cookieSecure,
+    trustProxyHops: deps.trustProxyHops,
+    routes: deps.media ? [{ prefix: '/api/media', router: mediaRouter({ media: deps.media, tmpDir: deps.tmpDir }) }] : [],
+  });
+}

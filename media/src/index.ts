@@ -1,0 +1,9 @@
+import { runMain, shutdownOnSignals } from '@lumina/common';
+import { loadConfig } from './config';
+import { startMediaService } from './server';
+
+runMain(async () => {
+  const config = loadConfig();
+  const { running } = await startMediaService(config);
+  shutdownOnSignals(running);
+});

@@ -1,0 +1,242 @@
+/**
+ * The rules of media: taking an upload (de-duplicated by content and by Idempotency-Key),
+ * who sees what, serving variants, and deletion. Image work is in processing.ts; which posts
+ * and avatars use a media is in usage.ts.
+ */
+import { createReadStream } from 'node:fs';
+import type { Readable } from 'node:stream';
+import {
+  ConflictError,
+  Events,
+  ForbiddenError,
+  NotFoundError,
+  outboxEvent,
+  UnprocessableEntityError,
+  type EventData,
+  type Logger,
+  type Publisher,
+  type Variants,
+} from '@lumina/common';
+import { ImageRejectedError, readImageHeader, VARIANT_NAMES, type VariantName } from './images/image-processor';
+import { IMAGE_TYPES } from './images/sniff';
+import type { ReceivedUpload } from './intake';
+import { blobKeys, BlobNotFoundError, type BlobStorage } from './storage';
+import { newMediaId, type MediaRecord, type MediaStore, type StoredVariants } from './store/media-store';
+import type { UsageStore } from './store/usage-store';
+
+export interface MediaLimits {
+  maxBytes: number;
+  maxPixels: number;
+  maxAltLength: number;
+}
+
+export const MAX_ALT_LENGTH = 1000;
+
+/** What a client sees of a media: an allow-list, never the stored document. */
+export interface MediaView {
+  id: string;
+  ownerId: string;
+  status: 'processing' | 'ready' | 'failed';
+  error?: string;
+  width: number;
+  height: number;
+  blurhash: string | null;
+  alt: string;
+  variants: Variants | null;
+  createdAt: string;
+}
+
+export function variantUrl(mediaId: string, variant: VariantName): string {
+  return `/api/media/${mediaId}/${variant}`;
+}
+
+export function publicVariants(mediaId: string, variants: StoredVariants): Variants {
+  return {
+    thumb: { url: variantUrl(mediaId, 'thumb'), width: variants.thumb.width, height: variants.thumb.height },
+    feed: { url: variantUrl(mediaId, 'feed'), width: variants.feed.width, height: variants.feed.height },
+  };
+}
+
+export function toMediaView(media: MediaRecord): MediaView {
+  const view: MediaView = {
+    id: media._id,
+    ownerId: media.ownerId,
+    status: media.status === 'deleted' ? 'failed' : media.status,
+    width: media.width,
+    height: media.height,
+    blurhash: media.status === 'ready' ? media.blurhash : null,
+    alt: media.alt,
+    variants: media.status === 'ready' && media.variants ? publicVariants(media._id, media.variants) : null,
+    createdAt: new Date(media.createdAt).toISOString(),
+  };
+  if (media.status === 'failed' && media.error) view.error = media.error;
+  return view;
+}
+
+export interface UploadOutcome {
+  /** 202 for a new media, 200 for one this owner already had. */
+  status: 200 | 202;
+  media: MediaRecord;
+}
+
+export interface VariantBlob {
+  body: Readable;
+  etag: string;
+  size: number;
+}
+
+export interface MediaServiceDeps {
+  store: MediaStore;
+  usage: UsageStore;
+  storage: BlobStorage;
+  limits: MediaLimits;
+  /** Publishes processing jobs right away; the outbox relay is the guarantee, this is the fast path. */
+  jobs: Publisher<typeof Events.mediaProcessRequested>;
+  /** Wakes the outbox relay after a write. */
+  notifyRelay: () => void;
+  log: Logger;
+}
+
+export class MediaService {
+  constructor(private readonly deps: MediaServiceDeps) {}
+
+  get limits(): MediaLimits {
+    return this.deps.limits;
+  }
+
+  describeLimits(): { maxBytes: number; maxPixels: number; types: string[] } {
+    return { maxBytes: this.limits.maxBytes, maxPixels: this.limits.maxPixels, types: Object.values(IMAGE_TYPES) };
+  }
+
+  /** The answer an earlier request with this Idempotency-Key got, if there was one. */
+  async answerForUploadKey(ownerId: string, key: string): Promise<UploadOutcome | null> {
+    const media = await this.deps.store.findByUploadKey(ownerId, key);
+    if (!media) return null;
+    const first = media.uploadKeys.find((k) => k.key === key);
+    return { status: first?.status ?? 200, media };
+  }
+
+  /**
+   * Takes a received upload: checks its header (no pixels decoded), de-duplicates by content,
+   * stores the original and records the media with its processing job in one write.
+   */
+  async acceptUpload(ownerId: string, upload: ReceivedUpload, uploadKey?: string): Promise<UploadOutcome> {
+    const { store, storage } = this.deps;
+    let header;
+    try {
+      header = await readImageHeader(upload.path, upload.kind, this.limits.maxPixels);
+    } catch (err) {
+      if (err instanceof ImageRejectedError) throw new UnprocessableEntityError(err.message);
+      throw err;
+    }
+
+    const existing = await store.findLiveByContent(ownerId, upload.sha256);
+    if (existing) return this.answerExisting(existing, uploadKey);
+
+    const id = newMediaId();
+    const originalKey = blobKeys.original(id);
+    await storage.put(originalKey, createReadStream(upload.path), { contentType: IMAGE_TYPES[upload.kind], contentLength: upload.bytes });
+    const job = outboxEvent(Events.mediaProcessRequested, { mediaId: id });
+    let inserted: boolean;
+    try {
+      inserted = await store.insertProcessing(
+        {
+          _id: id,
+          ownerId,
+          alt: upload.alt,
+          type: IMAGE_TYPES[upload.kind],
+          sha256: upload.sha256,
+          contentKey: `${ownerId}:${upload.sha256}`,
+          bytes: upload.bytes,
+          originalKey,
+          width: header.width,
+          height: header.height,
+          uploadKeys: uploadKey ? [{ key: uploadKey, status: 202 }] : [],
+        },
+        job,
+      );
+    } catch (err) {
+      await storage.delete(originalKey).catch(() => undefined);
+      throw err;
+    }
+    if (!inserted) {
+      // The same bytes from the same owner arrived at the same time; the other upload won.
+      await storage.delete(originalKey).catch(() => undefined);
+      const winner = await store.findLiveByContent(ownerId, upload.sha256);
+      if (!winner) throw new ConflictError('The same file is being uploaded; try again');
+      return this.answerExisting(winner, uploadKey);
+    }
+
+    await this.deps.jobs.publish(job.data, { id: job.id }).catch((err: unknown) => {
+      this.deps.log.warn({ err, mediaId: id }, 'could not publish the job now; the outbox relay will');
+    });
+    this.deps.notifyRelay();
+    const media = await store.findById(id);
+    if (!media) throw new Error(`media ${id} vanished after insert`);
+    return { status: 202, media };
+  }
+
+  private async answerExisting(media: MediaRecord, uploadKey?: string): Promise<UploadOutcome> {
+    if (uploadKey) await this.deps.store.rememberUploadKey(media._id, { key: uploadKey, status: 200 });
+    return { status: 200, media };
+  }
+
+  /** A media as a viewer may see it: anyone once ready, only its owner before. */
+  async getVisible(id: string, viewerId: string | undefined): Promise<MediaRecord> {
+    const media = await this.deps.store.findById(id);
+    if (!media || media.status === 'deleted') throw new NotFoundError('Media not found');
+    if (media.status !== 'ready' && media.ownerId !== viewerId) throw new NotFoundError('Media not found');
+    return media;
+  }
+
+  /** The bytes of a served variant; 404 until the media is ready. Originals are never served. */
+  async openVariant(id: string, variant: string): Promise<{ etag: string; size: number; open: () => Promise<Readable> }> {
+    if (!(VARIANT_NAMES as string[]).includes(variant)) throw new NotFoundError('No such variant');
+    const media = await this.deps.store.findById(id);
+    const stored = media?.status === 'ready' ? media.variants?.[variant as VariantName] : undefined;
+    if (!stored) throw new NotFoundError('Media not found or not ready');
+    return {
+      etag: `"${stored.sha256}"`,
+      size: stored.bytes,
+      open: async () => {
+        try {
+          return await this.deps.storage.get(stored.key);
+        } catch (err) {
+          if (err instanceof BlobNotFoundError) throw new NotFoundError('Media not found');
+          throw err;
+        }
+      },
+    };
+  }
+
+  /** DELETE by the owner: refused while a post shows the media or a user has it as avatar. */
+  async deleteByOwner(id: string, userId: string): Promise<void> {
+    const media = await this.deps.store.findById(id);
+    if (!media || media.status === 'deleted') throw new NotFoundError('Media not found');
+    if (media.ownerId !== userId) throw new ForbiddenError('Only the owner may delete this media');
+    if (media.usedByPosts.length > 0) throw new ConflictError('A post uses this media; delete the post first');
+    if ((await this.deps.usage.avatarsAmong([id])).size > 0) throw new ConflictError('This media is an avatar; choose another avatar first');
+    if (!(await this.remove(media))) throw new ConflictError('The media changed meanwhile (a post may have started using it); try again');
+  }
+
+  /**
+   * Marks the media deleted (with media.deleted in the same write), then removes its blobs.
+   * Answers false when it changed meanwhile or a post started using it.
+   */
+  async remove(media: MediaRecord): Promise<boolean> {
+    const event = outboxEvent(Events.mediaDeleted, { id: media._id, ownerId: media.ownerId, version: media.version + 1 } satisfies EventData<
+      typeof Events.mediaDeleted
+    >);
+    if (!(await this.deps.store.markDeleted(media._id, media.version, event))) return false;
+    this.deps.notifyRelay();
+    await this.removeBlobs(media);
+    return true;
+  }
+
+  /** Removes every blob of a deleted media, then clears its flag; safe to repeat. */
+  async removeBlobs(media: Pick<MediaRecord, '_id' | 'originalKey'>): Promise<void> {
+    const keys = [media.originalKey, ...VARIANT_NAMES.map((v) => blobKeys.variant(media._id, v))];
+    await Promise.all(keys.map((key) => this.deps.storage.delete(key)));
+    await this.deps.store.clearBlobsPending(media._id);
+  }
+}

@@ -1,0 +1,151 @@
+/**
+ * Starts the media service as the configuration says: the API (routes, the usage listeners, the
+ * outbox relay), the worker (processing jobs, the sweeper, the outbox relay) or both in one
+ * process. index.ts, the tests and the one-machine launcher all start it through here.
+ */
+import type { Connection } from 'mongoose';
+import {
+  closeEventBus,
+  connectEventBus,
+  connectMongo,
+  createLogger,
+  Events,
+  MongoOutboxRelay,
+  pingMongo,
+  provisionStreams,
+  publicKeysFrom,
+  Publisher,
+  startService,
+  type BackgroundWorker,
+  type EventBus,
+  type Logger,
+  type RunningService,
+} from '@lumina/common';
+import { buildApp } from './app';
+import { runsApi, runsWorker, type Config } from './config';
+import { PostCreatedListener } from './events/post-created-listener';
+import { PostDeletedListener } from './events/post-deleted-listener';
+import { ProcessMediaListener } from './events/process-media-listener';
+import { UserCreatedListener } from './events/user-created-listener';
+import { UserDeletedListener } from './events/user-deleted-listener';
+import { UserUpdatedListener } from './events/user-updated-listener';
+import { MAX_ALT_LENGTH, MediaService } from './media';
+import { MediaProcessor, type ProcessingHooks } from './processing';
+import { createStorage, type BlobStorage } from './storage';
+import { MediaStore } from './store/media-store';
+import { UsageStore } from './store/usage-store';
+import { UnattachedMediaSweeper } from './sweeper';
+import { MediaUsage } from './usage';
+
+export interface StartOptions {
+  log?: Logger;
+  /** Another store than the configuration names (tests). */
+  storage?: BlobStorage;
+  hooks?: ProcessingHooks;
+}
+
+export interface StartedMediaService {
+  running: RunningService;
+  config: Config;
+  conn: Connection;
+  bus: EventBus;
+  store: MediaStore;
+  usage: UsageStore;
+  storage: BlobStorage;
+  media: MediaService;
+  processor: MediaProcessor;
+  relay: MongoOutboxRelay;
+  sweeper?: UnattachedMediaSweeper;
+}
+
+export async function startMediaService(config: Config, options: StartOptions = {}): Promise<StartedMediaService> {
+  const log = options.log ?? createLogger('media', config.LOG_LEVEL);
+  const publicKeys = publicKeysFrom(config);
+  const conn = await connectMongo(config.MONGO_URL);
+  let bus: EventBus | undefined;
+  const storage = options.storage ?? createStorage(config);
+  try {
+    const [store, usage] = await Promise.all([MediaStore.open(conn), UsageStore.open(conn)]);
+    bus = await connectEventBus({
+      servers: config.NATS_URL,
+      name: `media-${config.MEDIA_ROLE}`,
+      ns: { subjectPrefix: config.EVENT_SUBJECT_PREFIX, streamPrefix: config.EVENT_STREAM_PREFIX },
+      log,
+    });
+    await provisionStreams(bus, ['MEDIA', 'MEDIA_JOBS', 'POSTS', 'USERS', 'DLQ'], { replicas: config.STREAM_REPLICAS });
+
+    const relay = new MongoOutboxRelay([store.collection], bus, { log });
+    const notifyRelay = () => relay.notify();
+    const media = new MediaService({
+      store,
+      usage,
+      storage,
+      limits: { maxBytes: config.MEDIA_MAX_BYTES, maxPixels: config.MEDIA_MAX_PIXELS, maxAltLength: MAX_ALT_LENGTH },
+      jobs: new Publisher(bus, Events.mediaProcessRequested),
+      notifyRelay,
+      log,
+    });
+    const processor = new MediaProcessor({ store, storage, maxPixels: config.MEDIA_MAX_PIXELS, notifyRelay, log, hooks: options.hooks });
+
+    // Started in this order and stopped in reverse: the relay stops last, after every writer.
+    const workers: BackgroundWorker[] = [relay];
+    if (runsApi(config)) {
+      const usageRules = new MediaUsage(store, usage);
+      workers.push(
+        new PostCreatedListener(bus, usageRules),
+        new PostDeletedListener(bus, usageRules),
+        new UserCreatedListener(bus, usageRules),
+        new UserUpdatedListener(bus, usageRules),
+        new UserDeletedListener(bus, usageRules),
+      );
+    }
+    let sweeper: UnattachedMediaSweeper | undefined;
+    if (runsWorker(config)) {
+      sweeper = new UnattachedMediaSweeper(
+        { media, store, usage, log },
+        { ttlMs: config.MEDIA_UNATTACHED_TTL_HOURS * 3600_000, intervalMs: config.MEDIA_SWEEP_INTERVAL_MS },
+      );
+      workers.push(
+        new ProcessMediaListener(bus, processor, { concurrency: config.MEDIA_WORKER_CONCURRENCY, ackWaitMs: config.MEDIA_JOB_ACK_WAIT_MS }),
+        sweeper,
+      );
+    }
+
+    const connectedBus = bus;
+    const app = buildApp({
+      log,
+      publicKeys,
+      media: runsApi(config) ? media : undefined,
+      tmpDir: config.MEDIA_TMP_DIR,
+      cookieSecure: config.COOKIE_SECURE,
+      trustProxyHops: config.TRUST_PROXY_HOPS,
+      readiness: {
+        mongodb: () => pingMongo(conn),
+        nats: async () => {
+          if (connectedBus.nc.isClosed()) throw new Error('NATS connection closed');
+          await connectedBus.nc.rtt();
+        },
+        storage: async () => void (await storage.stat('readiness-probe')),
+      },
+    });
+
+    const running = await startService({
+      name: `media (${config.MEDIA_ROLE})`,
+      port: config.PORT,
+      log,
+      app,
+      workers,
+      shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,
+      close: async () => {
+        await closeEventBus(connectedBus);
+        await conn.close();
+        (storage as { close?: () => void }).close?.();
+      },
+    });
+    return { running, config, conn, bus, store, usage, storage, media, processor, relay, sweeper };
+  } catch (err) {
+    if (bus) await closeEventBus(bus);
+    await conn.close().catch(() => undefined);
+    throw err;
+  }
+}

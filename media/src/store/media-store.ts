@@ -1,0 +1,224 @@
+/**
+ * The media collection: one document per upload, holding its state, where its blobs are, which
+ * posts use it and the events still to publish (`_outbox`, written by the same single-document
+ * update as the change they describe). Nothing else touches the driver.
+ */
+import mongoose, { Schema, type Connection, type Model } from 'mongoose';
+import { OUTBOX_FIELD, outboxSchemaField, pushEvents, type Envelope } from '@lumina/common';
+
+export type MediaStatus = 'processing' | 'ready' | 'failed' | 'deleted';
+
+export interface StoredVariant {
+  key: string;
+  width: number;
+  height: number;
+  sha256: string;
+  bytes: number;
+}
+
+export interface StoredVariants {
+  thumb: StoredVariant;
+  feed: StoredVariant;
+}
+
+/** An Idempotency-Key this owner sent, with the status it was first answered. */
+export interface UploadKey {
+  key: string;
+  status: 200 | 202;
+}
+
+export interface MediaRecord {
+  _id: string;
+  ownerId: string;
+  status: MediaStatus;
+  error: string | null;
+  alt: string;
+  /** The sniffed MIME type of the original. */
+  type: string;
+  sha256: string;
+  /** `<ownerId>:<sha256>` while the media lives, unique: the same bytes from the same owner are one media. */
+  contentKey: string;
+  bytes: number;
+  originalKey: string;
+  /** Upright (orientation applied): from the header at upload, from the decoded image once ready. */
+  width: number;
+  height: number;
+  blurhash: string | null;
+  variants: StoredVariants | null;
+  /** Ids of the posts that show this media (kept from post.created / post.deleted). */
+  usedByPosts: string[];
+  uploadKeys: UploadKey[];
+  /** Deleted, and its blobs not yet removed. */
+  blobsPending: boolean;
+  version: number;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+/** The stored document: the record plus its pending events, which normal reads never select. */
+interface MediaDocument extends MediaRecord {
+  [OUTBOX_FIELD]?: Envelope[];
+}
+
+const variantSchema = new Schema<StoredVariant>(
+  { key: String, width: Number, height: Number, sha256: String, bytes: Number },
+  { _id: false },
+);
+
+const mediaSchema = new Schema<MediaDocument>(
+  {
+    _id: { type: String, required: true },
+    ownerId: { type: String, required: true },
+    status: { type: String, required: true, enum: ['processing', 'ready', 'failed', 'deleted'] },
+    error: { type: String, default: null },
+    alt: { type: String, default: '' },
+    type: { type: String, required: true },
+    sha256: { type: String, required: true },
+    contentKey: { type: String, required: true },
+    bytes: { type: Number, required: true },
+    originalKey: { type: String, required: true },
+    width: { type: Number, required: true },
+    height: { type: Number, required: true },
+    blurhash: { type: String, default: null },
+    variants: { type: new Schema({ thumb: variantSchema, feed: variantSchema }, { _id: false }), default: null },
+    usedByPosts: { type: [String], default: [] },
+    uploadKeys: { type: [new Schema<UploadKey>({ key: String, status: Number }, { _id: false })], default: [] },
+    blobsPending: { type: Boolean, default: false },
+    version: { type: Number, required: true },
+    [OUTBOX_FIELD]: outboxSchemaField,
+  },
+  { collection: 'media', timestamps: true, versionKey: false, strict: true },
+);
+mediaSchema.index({ contentKey: 1 }, { unique: true });
+mediaSchema.index({ ownerId: 1, 'uploadKeys.key': 1 });
+mediaSchema.index({ usedByPosts: 1 });
+mediaSchema.index({ status: 1, createdAt: 1 });
+
+export function isDuplicateKeyError(err: unknown): boolean {
+  return (err as { code?: number })?.code === 11000;
+}
+
+/** A fresh media id: time-ordered, opaque to clients. */
+export function newMediaId(): string {
+  return new mongoose.Types.ObjectId().toHexString();
+}
+
+export type NewMedia = Omit<MediaRecord, 'status' | 'error' | 'blurhash' | 'variants' | 'usedByPosts' | 'blobsPending' | 'version' | 'createdAt' | 'updatedAt'>;
+
+export class MediaStore {
+  private constructor(readonly model: Model<MediaDocument>) {}
+
+  /** Binds the model to the service's connection and makes sure its indexes exist. */
+  static async open(conn: Connection): Promise<MediaStore> {
+    const model = conn.model<MediaDocument>('Media', mediaSchema);
+    await model.createIndexes();
+    return new MediaStore(model);
+  }
+
+  get collection() {
+    return this.model.collection;
+  }
+
+  async findById(id: string): Promise<MediaRecord | null> {
+    return this.model.findById(id).lean<MediaRecord>();
+  }
+
+  async findLiveByContent(ownerId: string, sha256: string): Promise<MediaRecord | null> {
+    return this.model.findOne({ contentKey: `${ownerId}:${sha256}` }).lean<MediaRecord>();
+  }
+
+  async findByUploadKey(ownerId: string, key: string): Promise<MediaRecord | null> {
+    return this.model.findOne({ ownerId, 'uploadKeys.key': key, status: { $ne: 'deleted' } }).lean<MediaRecord>();
+  }
+
+  /**
+   * Inserts a new upload with its processing job in its outbox. Answers false when this owner
+   * already has these bytes (a concurrent upload of the same file won).
+   */
+  async insertProcessing(media: NewMedia, job: Envelope): Promise<boolean> {
+    try {
+      await this.model.create({ ...media, status: 'processing', version: 1, [OUTBOX_FIELD]: [job] });
+      return true;
+    } catch (err) {
+      if (isDuplicateKeyError(err)) return false;
+      throw err;
+    }
+  }
+
+  /** Remembers an Idempotency-Key answered with this media (once per key). */
+  async rememberUploadKey(id: string, key: UploadKey): Promise<void> {
+    await this.model.updateOne({ _id: id, 'uploadKeys.key': { $ne: key.key } }, { $push: { uploadKeys: key } });
+  }
+
+  /** processing → ready, with the media.ready event; false when the media is no longer processing at that version. */
+  async markReady(
+    id: string,
+    fromVersion: number,
+    fields: { width: number; height: number; blurhash: string; variants: StoredVariants },
+    event: Envelope,
+  ): Promise<boolean> {
+    const res = await this.model.updateOne(
+      { _id: id, status: 'processing', version: fromVersion },
+      { $set: { status: 'ready', error: null, ...fields }, $inc: { version: 1 }, ...pushEvents(event) },
+    );
+    return res.modifiedCount === 1;
+  }
+
+  /** processing → failed, with the media.failed event. */
+  async markFailed(id: string, fromVersion: number, reason: string, event: Envelope): Promise<boolean> {
+    const res = await this.model.updateOne(
+      { _id: id, status: 'processing', version: fromVersion },
+      { $set: { status: 'failed', error: reason }, $inc: { version: 1 }, ...pushEvents(event) },
+    );
+    return res.modifiedCount === 1;
+  }
+
+  /**
+   * Marks the media deleted at this version, only while no post uses it, with the media.deleted
+   * event. The content key is released so the same bytes may be uploaded again; the blobs are
+   * flagged for removal.
+   */
+  async markDeleted(id: string, fromVersion: number, event: Envelope): Promise<boolean> {
+    const res = await this.model.updateOne(
+      { _id: id, version: fromVersion, status: { $ne: 'deleted' }, 'usedByPosts.0': { $exists: false } },
+      {
+        $set: { status: 'deleted', contentKey: `deleted:${id}`, blobsPending: true, uploadKeys: [] },
+        $inc: { version: 1 },
+        ...pushEvents(event),
+      },
+    );
+    return res.modifiedCount === 1;
+  }
+
+  async clearBlobsPending(id: string): Promise<void> {
+    await this.model.updateOne({ _id: id }, { $set: { blobsPending: false } });
+  }
+
+  /** Deleted media whose blobs are still to remove (a deletion interrupted half-way). */
+  async findBlobsPending(limit: number): Promise<MediaRecord[]> {
+    return this.model.find({ status: 'deleted', blobsPending: true }).limit(limit).lean<MediaRecord[]>();
+  }
+
+  /** Media no post uses, created before the cutoff, in id order after `afterId`. */
+  async findUnattachedBefore(cutoff: Date, limit: number, afterId = ''): Promise<MediaRecord[]> {
+    return this.model
+      .find({
+        _id: { $gt: afterId },
+        status: { $in: ['processing', 'ready', 'failed'] },
+        createdAt: { $lt: cutoff },
+        'usedByPosts.0': { $exists: false },
+      })
+      .sort({ _id: 1 })
+      .limit(limit)
+      .lean<MediaRecord[]>();
+  }
+
+  async addPostUse(mediaIds: string[], postId: string): Promise<void> {
+    if (mediaIds.length === 0) return;
+    await this.model.updateMany({ _id: { $in: mediaIds } }, { $addToSet: { usedByPosts: postId } });
+  }
+
+  async removePostUse(postId: string): Promise<void> {
+    await this.model.updateMany({ usedByPosts: postId }, { $pull: { usedByPosts: postId } });
+  }
+}

@@ -1,0 +1,42 @@
+/**
+ * Which posts and avatars use a media, kept from other services' events. A media in use cannot
+ * be deleted and is never swept. Every step is idempotent, and the post's recorded state is
+ * re-read after the media are touched, so a post.deleted handled at the same moment as its
+ * post.created still ends with the media released.
+ */
+import type { MediaStore } from './store/media-store';
+import type { UsageStore } from './store/usage-store';
+
+export class MediaUsage {
+  constructor(
+    private readonly media: MediaStore,
+    private readonly usage: UsageStore,
+  ) {}
+
+  async postCreated(postId: string, mediaIds: string[], version: number): Promise<void> {
+    await this.usage.recordPostCreated(postId, [...new Set(mediaIds)], version);
+    await this.reconcilePost(postId);
+  }
+
+  async postDeleted(postId: string, version: number): Promise<void> {
+    await this.usage.recordPostDeleted(postId, version);
+    await this.reconcilePost(postId);
+  }
+
+  async avatarChanged(userId: string, mediaId: string | null, version: number): Promise<void> {
+    await this.usage.recordAvatar(userId, mediaId, version);
+  }
+
+  /** Makes the media's post sets agree with what is recorded of the post. */
+  private async reconcilePost(postId: string): Promise<void> {
+    const post = await this.usage.findPost(postId);
+    if (!post) return;
+    if (post.deleted) {
+      await this.media.removePostUse(postId);
+      return;
+    }
+    await this.media.addPostUse(post.mediaIds, postId);
+    const again = await this.usage.findPost(postId);
+    if (again?.deleted) await this.media.removePostUse(postId);
+  }
+}
