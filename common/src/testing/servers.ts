@@ -7,7 +7,7 @@
  *             (built by scripts/install-tools.sh) over SQLite, else a clear message.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer, Socket } from 'node:net';
 import { homedir, tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
@@ -104,7 +104,24 @@ async function natsVersionAt(url: string): Promise<string | undefined> {
   }
 }
 
-function spawnServer(name: string, command: string, args: string[], dataDir: string): ChildProcess {
+export interface EnsureOptions {
+  /**
+   * Keep the data of servers started here in this folder (the one-machine mode keeps its
+   * users and posts between runs); without it each start gets a temporary folder, removed on exit.
+   */
+  dataDir?: string;
+}
+
+function dataDirFor(options: EnsureOptions, name: string): { dir: string; temporary: boolean } {
+  if (options.dataDir) {
+    const dir = join(options.dataDir, name);
+    mkdirSync(dir, { recursive: true });
+    return { dir, temporary: false };
+  }
+  return { dir: mkdtempSync(join(tmpdir(), `lumina-${name}-`)), temporary: true };
+}
+
+function spawnServer(name: string, command: string, args: string[], data: { dir: string; temporary: boolean }): ChildProcess {
   const child = spawn(command, args, { stdio: ['ignore', 'ignore', 'pipe'], detached: false });
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => {
@@ -113,20 +130,15 @@ function spawnServer(name: string, command: string, args: string[], dataDir: str
   child.once('exit', (code) => {
     if (code && code !== 0) process.stderr.write(`${name} exited with ${code}: ${stderr}\n`);
   });
-  child.on('exit', () => rmSync(dataDir, { recursive: true, force: true }));
+  if (data.temporary) child.on('exit', () => rmSync(data.dir, { recursive: true, force: true }));
   return child;
 }
 
-async function startNats(): Promise<{ url: string; child: ChildProcess }> {
+async function startNats(options: EnsureOptions): Promise<{ url: string; child: ChildProcess }> {
   ensureBuiltTools();
   const port = await freePort();
-  const dataDir = mkdtempSync(join(tmpdir(), 'lumina-nats-'));
-  const child = spawnServer(
-    'nats-server',
-    join(binDir(), 'nats-server'),
-    ['-a', '127.0.0.1', '-p', String(port), '-js', '-sd', dataDir],
-    dataDir,
-  );
+  const data = dataDirFor(options, 'nats');
+  const child = spawnServer('nats-server', join(binDir(), 'nats-server'), ['-a', '127.0.0.1', '-p', String(port), '-js', '-sd', data.dir], data);
   await waitForPort(port);
   return { url: `nats://127.0.0.1:${port}`, child };
 }
@@ -139,7 +151,7 @@ function findMongod(): string | undefined {
   return undefined;
 }
 
-async function startMongo(): Promise<{ url: string; stop: () => Promise<void>; what: string }> {
+async function startMongo(options: EnsureOptions): Promise<{ url: string; stop: () => Promise<void>; what: string }> {
   const mongod = findMongod();
   if (mongod) {
     const { MongoMemoryServer } = await import('mongodb-memory-server-core');
@@ -155,7 +167,8 @@ async function startMongo(): Promise<{ url: string; stop: () => Promise<void>; w
     );
   }
   const port = await freePort();
-  const dataDir = mkdtempSync(join(tmpdir(), 'lumina-ferretdb-'));
+  const data = dataDirFor(options, 'ferretdb');
+  const dataDir = data.dir;
   const child = spawnServer(
     'ferretdb',
     join(binDir(), 'ferretdb'),
@@ -168,7 +181,7 @@ async function startMongo(): Promise<{ url: string; stop: () => Promise<void>; w
       '--telemetry=disable',
       '--log-level=ERROR',
     ],
-    dataDir,
+    data,
   );
   await waitForPort(port);
   return { url: `mongodb://127.0.0.1:${port}`, stop: async () => void stopChild(child), what: 'FerretDB over SQLite' };
@@ -183,7 +196,7 @@ function stopChild(child: ChildProcess): Promise<void> {
   });
 }
 
-export async function ensureServers(env: NodeJS.ProcessEnv = process.env): Promise<StartedServers> {
+export async function ensureServers(env: NodeJS.ProcessEnv = process.env, options: EnsureOptions = {}): Promise<StartedServers> {
   const started: string[] = [];
   const stops: Array<() => Promise<void>> = [];
 
@@ -196,7 +209,7 @@ export async function ensureServers(env: NodeJS.ProcessEnv = process.env): Promi
     if (version && compareVersions(version, PINNED_NATS_VERSION) >= 0) {
       natsUrl = 'nats://127.0.0.1:4222';
     } else {
-      const nats = await startNats();
+      const nats = await startNats(options);
       natsUrl = nats.url;
       started.push(
         `nats-server ${PINNED_NATS_VERSION} at ${nats.url}${version ? ` (the one on :4222 is ${version}, older than the pinned release)` : ''}`,
@@ -207,7 +220,7 @@ export async function ensureServers(env: NodeJS.ProcessEnv = process.env): Promi
 
   let mongoUrl = env.MONGO_URL;
   if (!mongoUrl) {
-    const mongo = await startMongo();
+    const mongo = await startMongo(options);
     mongoUrl = mongo.url;
     started.push(`${mongo.what} at ${mongo.url}`);
     stops.push(mongo.stop);

@@ -1,0 +1,273 @@
+/**
+ * The whole of Lumina on one machine: finds or starts the infrastructure (the test harness's
+ * logic), generates the token keys once (outside the repository), starts every service as its
+ * own process, and puts the gateway in front. `npm start` and the end-to-end tests use it.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream, existsSync, mkdirSync, readFileSync, writeFileSync, type WriteStream } from 'node:fs';
+import type { Server } from 'node:http';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { generateSigningKeyPair } from '@lumina/common';
+import { ensureServers, freePort, type StartedServers } from '@lumina/common/testing';
+import { createGateway, listen } from './gateway';
+import { loadRoutes, type ServiceName } from './routes';
+
+export const REPO_ROOT = join(__dirname, '..', '..');
+const TSX = join(REPO_ROOT, 'node_modules', '.bin', 'tsx');
+
+export interface ServiceProcessSpec {
+  name: string;
+  /** Which route-table service it answers for, if any. */
+  serves?: ServiceName;
+  workspace: string;
+  env: Record<string, string>;
+}
+
+export interface LocalSystemOptions {
+  /** The gateway's port (0: any free one). */
+  port: number;
+  /** Databases, blobs, keys and logs live here. */
+  dataDir: string;
+  /** Where each step is reported (the launcher prints, tests stay quiet). */
+  onProgress?: (message: string) => void;
+  /** Extra environment for every service (tests loosen rate limits, say). */
+  extraEnv?: Record<string, string>;
+  /** Names of databases are prefixed with this, so tests never touch a developer's data. */
+  databasePrefix?: string;
+  /** Print service logs to the console instead of files. */
+  inheritLogs?: boolean;
+}
+
+class ManagedProcess {
+  child?: ChildProcess;
+  private log?: WriteStream;
+  stopping = false;
+
+  constructor(
+    readonly spec: ServiceProcessSpec,
+    readonly port: number,
+    private readonly logFile: string,
+    private readonly inheritLogs: boolean,
+  ) {}
+
+  get url(): string {
+    return `http://127.0.0.1:${this.port}`;
+  }
+
+  start(): void {
+    this.stopping = false;
+    this.log ??= createWriteStream(this.logFile, { flags: 'a' });
+    const child = spawn(TSX, [join(REPO_ROOT, this.spec.workspace, 'src', 'index.ts')], {
+      cwd: REPO_ROOT,
+      env: { ...process.env, ...this.spec.env, PORT: String(this.port) },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const write = (chunk: Buffer) =>
+      this.inheritLogs ? process.stdout.write(`[${this.spec.name}] ${chunk.toString()}`) : this.log?.write(chunk);
+    child.stdout?.on('data', write);
+    child.stderr?.on('data', write);
+    this.child = child;
+  }
+
+  /** Waits until /readyz answers 200, or fails naming the service and its last log lines. */
+  async waitUntilReady(timeoutMs = 90_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      if (this.child?.exitCode !== null && this.child?.exitCode !== undefined) {
+        throw new Error(`${this.spec.name} exited with code ${this.child.exitCode}: ${this.lastLog()}`);
+      }
+      try {
+        const res = await fetch(`${this.url}/readyz`);
+        if (res.ok) return;
+      } catch {
+        // not listening yet
+      }
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    throw new Error(`${this.spec.name} was not ready after ${timeoutMs / 1000} s: ${this.lastLog()}`);
+  }
+
+  lastLog(): string {
+    try {
+      return readFileSync(this.logFile, 'utf8').trim().split('\n').slice(-5).join('\n');
+    } catch {
+      return '(no log)';
+    }
+  }
+
+  /** SIGTERM (a clean shutdown) or SIGKILL (a crash); resolves once the process is gone. */
+  stop(signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
+    this.stopping = true;
+    const child = this.child;
+    if (!child || child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+    return new Promise((resolve) => {
+      child.once('exit', () => resolve());
+      child.kill(signal);
+      setTimeout(() => child.kill('SIGKILL'), 30_000).unref();
+    });
+  }
+
+  closeLog(): void {
+    this.log?.end();
+  }
+}
+
+export interface LocalSystem {
+  url: string;
+  servers: StartedServers;
+  processes: Map<string, ManagedProcess>;
+  /** Kills a service (SIGKILL: no clean shutdown) and starts it again, waiting until ready. */
+  crashAndRestart(name: string, downtimeMs?: number): Promise<void>;
+  stop(): Promise<void>;
+}
+
+function keysIn(dataDir: string): { privateKeyFile: string; publicKeysDir: string; kid: string } {
+  const dir = join(dataDir, 'keys');
+  const publicKeysDir = join(dir, 'public');
+  const privateKeyFile = join(dir, 'auth-signing.pem');
+  const kidFile = join(dir, 'kid');
+  mkdirSync(publicKeysDir, { recursive: true });
+  if (!existsSync(privateKeyFile) || !existsSync(kidFile)) {
+    const kid = `local-${Date.now().toString(36)}`;
+    const pair = generateSigningKeyPair(kid);
+    writeFileSync(privateKeyFile, pair.privateKeyPem, { mode: 0o600 });
+    writeFileSync(join(publicKeysDir, `${kid}.pem`), pair.publicKeyPem);
+    writeFileSync(kidFile, kid);
+  }
+  return { privateKeyFile, publicKeysDir, kid: readFileSync(kidFile, 'utf8').trim() };
+}
+
+function databaseUrl(server: string, database: string): string {
+  const url = new URL(server);
+  url.pathname = `/${database}`;
+  return url.toString();
+}
+
+export function defaultDataDir(): string {
+  return process.env.LUMINA_DATA_DIR ?? join(process.env.XDG_DATA_HOME ?? join(homedir(), '.local', 'share'), 'lumina');
+}
+
+export async function startLocalSystem(options: LocalSystemOptions): Promise<LocalSystem> {
+  const progress = options.onProgress ?? (() => undefined);
+  const prefix = options.databasePrefix ?? 'lumina_';
+  mkdirSync(join(options.dataDir, 'logs'), { recursive: true });
+
+  progress('finding MySQL, NATS JetStream and a MongoDB-protocol server');
+  const servers = await ensureServers(process.env, { dataDir: join(options.dataDir, 'servers') });
+  for (const line of servers.started) progress(`started ${line}`);
+
+  const keys = keysIn(options.dataDir);
+  const shared: Record<string, string> = {
+    NODE_ENV: 'development',
+    LOG_LEVEL: process.env.LOG_LEVEL ?? 'info',
+    NATS_URL: servers.natsUrl,
+    STREAM_REPLICAS: '1',
+    JWT_PUBLIC_KEYS_DIR: keys.publicKeysDir,
+    COOKIE_SECURE: 'false',
+    TRUST_PROXY_HOPS: '1',
+    ...options.extraEnv,
+  };
+  const specs: ServiceProcessSpec[] = [
+    {
+      name: 'auth',
+      serves: 'auth',
+      workspace: 'auth',
+      env: {
+        ...shared,
+        MYSQL_URL: databaseUrl(servers.mysqlUrl, `${prefix}auth`),
+        JWT_PRIVATE_KEY_FILE: keys.privateKeyFile,
+        JWT_KID: keys.kid,
+      },
+    },
+    { name: 'posts', serves: 'posts', workspace: 'posts', env: { ...shared, MONGO_URL: databaseUrl(servers.mongoUrl, `${prefix}posts`) } },
+    {
+      // API and workers in one process: FerretDB's updates are not atomic across processes
+      // (see common/src/store/keyed-lock.ts); in Kubernetes the workers are their own Deployment.
+      name: 'media',
+      serves: 'media',
+      workspace: 'media',
+      env: {
+        ...shared,
+        MEDIA_ROLE: 'all',
+        MONGO_URL: databaseUrl(servers.mongoUrl, `${prefix}media`),
+        MEDIA_STORAGE_DIR: join(options.dataDir, 'media', prefix),
+      },
+    },
+    {
+      name: 'search',
+      serves: 'search',
+      workspace: 'search',
+      env: { ...shared, MYSQL_URL: databaseUrl(servers.mysqlUrl, `${prefix}search`) },
+    },
+    {
+      name: 'timeline',
+      serves: 'timeline',
+      workspace: 'timeline',
+      env: { ...shared, MONGO_URL: databaseUrl(servers.mongoUrl, `${prefix}timeline`) },
+    },
+  ];
+
+  const processes = new Map<string, ManagedProcess>();
+  for (const spec of specs) {
+    const proc = new ManagedProcess(
+      spec,
+      await freePort(),
+      join(options.dataDir, 'logs', `${prefix}${spec.name}.log`),
+      options.inheritLogs ?? false,
+    );
+    processes.set(spec.name, proc);
+  }
+
+  const stopAll = async () => {
+    await Promise.all([...processes.values()].map((p) => p.stop()));
+    for (const p of processes.values()) p.closeLog();
+    await servers.stop();
+  };
+
+  try {
+    // Started together; each creates the streams it touches, so the order does not matter.
+    for (const proc of processes.values()) proc.start();
+    await Promise.all(
+      [...processes.values()].map(async (proc) => {
+        await proc.waitUntilReady();
+        progress(`${proc.spec.name} ready on ${proc.url}`);
+      }),
+    );
+  } catch (err) {
+    await stopAll();
+    throw err;
+  }
+
+  const targets: Partial<Record<ServiceName, string>> = {};
+  for (const proc of processes.values()) if (proc.spec.serves) targets[proc.spec.serves] = proc.url;
+  const gateway = createGateway({ routes: loadRoutes(), targets, clientDir: join(REPO_ROOT, 'client', 'dist') });
+  let server: Server;
+  try {
+    server = await listen(gateway, options.port);
+  } catch (err) {
+    await stopAll();
+    throw new Error(`The gateway could not listen on port ${options.port}: ${(err as Error).message}`);
+  }
+  const address = server.address();
+  const url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : options.port}`;
+
+  return {
+    url,
+    servers,
+    processes,
+    async crashAndRestart(name, downtimeMs = 0) {
+      const proc = processes.get(name);
+      if (!proc) throw new Error(`no service ${name}`);
+      await proc.stop('SIGKILL');
+      if (downtimeMs > 0) await new Promise((r) => setTimeout(r, downtimeMs));
+      proc.start();
+      await proc.waitUntilReady();
+    },
+    async stop() {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await stopAll();
+    },
+  };
+}
