@@ -1,0 +1,312 @@
+// Every manifest of every overlay, rendered by the real kustomize and validated offline against
+// the Kubernetes schemas (kubernetes-models), then checked for what the deployment promises:
+// probes, resources, the restricted security context, Services that reach their pods,
+// autoscaling without two controllers on one count, NetworkPolicies that admit each service
+// to its own database only, the pinned NATS release with fsync on every write.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { binDir, PINNED_NATS_VERSION } from '@lumina/common/testing';
+import { ConfigMap, Namespace, PersistentVolumeClaim, Secret, Service, ServiceAccount } from 'kubernetes-models/v1';
+import { Deployment, StatefulSet } from 'kubernetes-models/apps/v1';
+import { HorizontalPodAutoscaler } from 'kubernetes-models/autoscaling/v2';
+import { PodDisruptionBudget } from 'kubernetes-models/policy/v1';
+import { Ingress, NetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1';
+import { Role, RoleBinding } from 'kubernetes-models/rbac.authorization.k8s.io/v1';
+import { parseAutoscalerConfig } from '../src/autoscaler';
+import { OVERLAYS, REPO, named, ofKind, renderAll, selects, workloads, type K8sObject, type Overlay } from './support/render';
+
+const MODELS: Record<string, { new (data: any): { validate(): void } }> = {
+  'v1/Namespace': Namespace,
+  'v1/ConfigMap': ConfigMap,
+  'v1/Secret': Secret,
+  'v1/Service': Service,
+  'v1/ServiceAccount': ServiceAccount,
+  'v1/PersistentVolumeClaim': PersistentVolumeClaim,
+  'apps/v1/Deployment': Deployment,
+  'apps/v1/StatefulSet': StatefulSet,
+  'autoscaling/v2/HorizontalPodAutoscaler': HorizontalPodAutoscaler,
+  'policy/v1/PodDisruptionBudget': PodDisruptionBudget,
+  'networking.k8s.io/v1/Ingress': Ingress,
+  'networking.k8s.io/v1/NetworkPolicy': NetworkPolicy,
+  'rbac.authorization.k8s.io/v1/Role': Role,
+  'rbac.authorization.k8s.io/v1/RoleBinding': RoleBinding,
+};
+
+/** Each workload that talks to a database, and the one it owns. */
+const OWN_DATABASE: Record<string, string> = {
+  auth: 'auth-mysql',
+  search: 'search-mysql',
+  posts: 'posts-mongo',
+  media: 'media-mongo',
+  'media-worker': 'media-mongo',
+  timeline: 'timeline-mongo',
+};
+const DATABASES = ['auth-mysql', 'search-mysql', 'posts-mongo', 'media-mongo', 'timeline-mongo'];
+const APPS = ['auth', 'posts', 'media', 'media-worker', 'search', 'timeline', 'client', 'lumina-autoscaler'];
+/** Where Skaffold's file sync writes: the dev overlay lets these write their root file system. */
+const FILE_SYNCED = ['auth', 'posts', 'media', 'media-worker', 'search', 'timeline', 'client'];
+
+let rendered: Record<Overlay, K8sObject[]>;
+let cleanup: () => void;
+beforeAll(() => ({ rendered, cleanup } = renderAll()));
+afterAll(() => cleanup?.());
+
+/**
+ * kustomize wraps long base64 Secret values at 70 columns; the API server's base64 decoding
+ * skips line breaks (Go's encoding/json), kubernetes-models' "byte" format does not. So the
+ * validator sees the values as the API server reads them.
+ */
+function asApiServerReads(o: K8sObject): K8sObject {
+  if (o.kind !== 'Secret' || !o.data) return o;
+  return { ...o, data: Object.fromEntries(Object.entries(o.data).map(([k, v]) => [k, v.replace(/\s+/g, '')])) };
+}
+
+const podSpec = (w: K8sObject) => w.spec.template.spec;
+const podLabels = (w: K8sObject): Record<string, string> => w.spec.template.metadata.labels;
+
+describe.each(OVERLAYS)('%s', (overlay) => {
+  const objects = () => rendered[overlay];
+
+  test('every object validates against the Kubernetes schema of its kind', () => {
+    expect(objects().length).toBeGreaterThan(40);
+    for (const o of objects()) {
+      const Model = MODELS[`${o.apiVersion}/${o.kind}`];
+      expect(`${o.apiVersion}/${o.kind} ${Model ? 'known' : 'unknown'}`).toBe(`${o.apiVersion}/${o.kind} known`);
+      expect(() => new Model!(asApiServerReads(o)).validate()).not.toThrow();
+      if (o.kind !== 'Namespace') expect(o.metadata.namespace).toBe('lumina');
+    }
+  });
+
+  test('a schema violation is caught (the validator is not a no-op)', () => {
+    const d = structuredClone(named(objects(), 'Deployment', 'auth')!);
+    d.spec.template.spec.containers[0].ports[0].containerPort = 'three thousand';
+    expect(() => new Deployment(d as any).validate()).toThrow();
+  });
+
+  test('every Deployment and StatefulSet has probes, resources and the restricted security context', () => {
+    for (const w of workloads(objects())) {
+      const pod = podSpec(w);
+      const name = `${w.kind}/${w.metadata.name}`;
+      expect({ name, ...pod.securityContext }).toMatchObject({ name, runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } });
+      for (const c of pod.containers) {
+        expect({ name, probes: [!!c.startupProbe, !!c.livenessProbe, !!c.readinessProbe] }).toEqual({ name, probes: [true, true, true] });
+        expect(c.resources.requests).toEqual(expect.objectContaining({ cpu: expect.anything(), memory: expect.anything() }));
+        expect(c.resources.limits).toEqual(expect.objectContaining({ cpu: expect.anything(), memory: expect.anything() }));
+        const readOnly = !(overlay === 'overlays/dev' && FILE_SYNCED.includes(w.metadata.name));
+        expect({ name, ...c.securityContext }).toMatchObject({
+          name,
+          allowPrivilegeEscalation: false,
+          runAsNonRoot: true,
+          readOnlyRootFilesystem: readOnly,
+          capabilities: { drop: ['ALL'] },
+        });
+        expect(c.securityContext.privileged ?? false).toBe(false);
+        // A read-only root needs somewhere to write temp files.
+        const tmp = (c.volumeMounts ?? []).find((m: { mountPath: string }) => m.mountPath === '/tmp');
+        if (w.kind === 'Deployment') expect({ name, tmp: pod.volumes.find((v: { name: string }) => v.name === tmp?.name)?.emptyDir }).toEqual({ name, tmp: expect.any(Object) });
+      }
+      // HTTP probes go to the endpoints every service serves.
+      const probePaths = pod.containers.flatMap((c: any) => [c.livenessProbe, c.readinessProbe].map((p) => p?.httpGet?.path)).filter(Boolean);
+      if (APPS.includes(w.metadata.name)) expect(probePaths).toEqual(['/healthz', '/readyz']);
+    }
+  });
+
+  test('every Service selects the pods of a Deployment or StatefulSet, on a port their container listens on', () => {
+    for (const svc of ofKind(objects(), 'Service')) {
+      const targets = workloads(objects()).filter((w) => selects({ matchLabels: svc.spec.selector }, podLabels(w)));
+      expect({ service: svc.metadata.name, targets: targets.length }).toEqual({ service: svc.metadata.name, targets: 1 });
+      const ports = podSpec(targets[0]!).containers.flatMap((c: any) => c.ports ?? []);
+      for (const p of svc.spec.ports) {
+        const target = p.targetPort ?? p.port;
+        const listens = ports.some((cp: any) => cp.name === target || cp.containerPort === target);
+        expect({ service: svc.metadata.name, port: target, listens }).toEqual({ service: svc.metadata.name, port: target, listens: true });
+      }
+    }
+  });
+
+  test('each replica count has one owner: an HPA (with scale-down stabilisation) or the backlog autoscaler', () => {
+    const hpas = ofKind(objects(), 'HorizontalPodAutoscaler');
+    const autoscalerConfig = parseAutoscalerConfig(JSON.parse(named(objects(), 'ConfigMap', 'lumina-autoscaler')?.data?.['autoscaler.json'] ?? '{}'));
+    const backlogScaled = autoscalerConfig.targets.map((t) => t.deployment);
+    expect(backlogScaled.sort()).toEqual(['media-worker', 'search', 'timeline']);
+    for (const h of hpas) {
+      expect(h.spec.scaleTargetRef).toMatchObject({ apiVersion: 'apps/v1', kind: 'Deployment' });
+      expect(named(objects(), 'Deployment', h.spec.scaleTargetRef.name)).toBeDefined();
+      expect(h.spec.behavior.scaleDown.stabilizationWindowSeconds).toBeGreaterThanOrEqual(60);
+      expect(backlogScaled).not.toContain(h.spec.scaleTargetRef.name);
+    }
+    const hpaScaled = hpas.map((h) => h.spec.scaleTargetRef.name);
+    expect(hpaScaled.sort()).toEqual(['auth', 'client', 'media', 'posts']);
+    for (const d of ofKind(objects(), 'Deployment')) {
+      const scaled = hpaScaled.includes(d.metadata.name) || backlogScaled.includes(d.metadata.name);
+      // A count in the manifest would fight the scaler on every apply.
+      if (scaled) expect({ deployment: d.metadata.name, replicas: d.spec.replicas }).toEqual({ deployment: d.metadata.name, replicas: undefined });
+    }
+  });
+
+  test('every service Deployment and database has a PodDisruptionBudget', () => {
+    const pdbs = ofKind(objects(), 'PodDisruptionBudget');
+    for (const w of workloads(objects())) {
+      if (w.metadata.name === 'lumina-autoscaler' || DATABASES.includes(w.metadata.name)) continue; // single replica: a PDB would block drains
+      expect({ workload: w.metadata.name, pdb: pdbs.some((p) => selects(p.spec.selector, podLabels(w))) }).toEqual({ workload: w.metadata.name, pdb: true });
+    }
+  });
+
+  test('databases: MySQL 8.4 for auth and search, MongoDB 7 for posts, media, timeline, each with a volume claim', () => {
+    const images = Object.fromEntries(ofKind(objects(), 'StatefulSet').map((s) => [s.metadata.name, podSpec(s).containers[0].image]));
+    expect(images).toEqual({
+      'auth-mysql': 'mysql:8.4',
+      'search-mysql': 'mysql:8.4',
+      'posts-mongo': 'mongo:7',
+      'media-mongo': 'mongo:7',
+      'timeline-mongo': 'mongo:7',
+      nats: `nats:${PINNED_NATS_VERSION}-alpine`,
+    });
+    for (const s of ofKind(objects(), 'StatefulSet')) expect(s.spec.volumeClaimTemplates[0].spec.resources.requests.storage).toBeDefined();
+  });
+
+  test('NetworkPolicies: deny by default; each service reaches its own database only, NATS and DNS', () => {
+    const policies = ofKind(objects(), 'NetworkPolicy');
+    expect(policies.some((p) => Object.keys(p.spec.podSelector).length === 0 && p.spec.policyTypes.includes('Ingress') && p.spec.policyTypes.includes('Egress') && !p.spec.ingress && !p.spec.egress)).toBe(true);
+    const pods = workloads(objects());
+    const pod = (name: string) => pods.find((w) => w.metadata.name === name)!;
+    for (const app of APPS) {
+      for (const db of DATABASES) {
+        const allowed = connectionAllowed(policies, pod(app), pod(db), podSpec(pod(db)).containers[0].ports[0]);
+        expect({ from: app, to: db, allowed }).toEqual({ from: app, to: db, allowed: OWN_DATABASE[app] === db });
+      }
+      const nats = connectionAllowed(policies, pod(app), pod('nats'), { name: 'client', containerPort: 4222 });
+      expect({ from: app, to: 'nats', allowed: nats }).toEqual({ from: app, to: 'nats', allowed: app !== 'client' });
+      // Services do not call each other (DESIGN.md): events only.
+      for (const other of APPS.filter((o) => o !== app)) {
+        expect({ from: app, to: other, allowed: connectionAllowed(policies, pod(app), pod(other), { name: 'http', containerPort: 3000 }) }).toMatchObject({ allowed: false });
+      }
+    }
+    for (const db of DATABASES) {
+      expect({ from: db, toNats: connectionAllowed(policies, pod(db), pod('nats'), { name: 'client', containerPort: 4222 }) }).toEqual({ from: db, toNats: false });
+    }
+    // Only the ingress controller's namespace reaches the HTTP services.
+    for (const app of ['auth', 'posts', 'media', 'search', 'timeline', 'client']) {
+      expect({ app, fromIngress: ingressAllowed(policies, pod(app), { 'kubernetes.io/metadata.name': 'ingress-nginx' }, {}) }).toEqual({ app, fromIngress: true });
+      expect({ app, fromElsewhere: ingressAllowed(policies, pod(app), { 'kubernetes.io/metadata.name': 'default' }, {}) }).toEqual({ app, fromElsewhere: false });
+    }
+  });
+
+  test('the Ingress is class nginx with upload size and rate limits for both NGINX controllers', () => {
+    const [ingress, ...more] = ofKind(objects(), 'Ingress');
+    expect(more).toEqual([]);
+    expect(ingress!.apiVersion).toBe('networking.k8s.io/v1');
+    expect(ingress!.spec.ingressClassName).toBe('nginx');
+    expect(ingress!.metadata.annotations).toMatchObject({
+      'nginx.ingress.kubernetes.io/proxy-body-size': '21m',
+      'nginx.org/client-max-body-size': '21m',
+      'nginx.ingress.kubernetes.io/limit-rps': expect.any(String),
+      'nginx.org/limit-req-rate': expect.stringMatching(/^\d+r\/s$/),
+    });
+    for (const path of ingress!.spec.rules[0].http.paths) {
+      expect(named(objects(), 'Service', path.backend.service.name)).toBeDefined();
+    }
+  });
+
+  test('the autoscaler may only get and update the scale of the Deployments it scales', () => {
+    const role = named(objects(), 'Role', 'lumina-autoscaler')!;
+    expect(role.rules).toEqual([{ apiGroups: ['apps'], resources: ['deployments/scale'], resourceNames: ['timeline', 'search', 'media-worker'], verbs: ['get', 'update'] }]);
+    const binding = named(objects(), 'RoleBinding', 'lumina-autoscaler')!;
+    const deployment = named(objects(), 'Deployment', 'lumina-autoscaler')!;
+    expect(binding.roleRef).toMatchObject({ kind: 'Role', name: 'lumina-autoscaler' });
+    expect((binding.subjects as any[])[0]).toMatchObject({ kind: 'ServiceAccount', name: podSpec(deployment).serviceAccountName });
+    expect(ofKind(objects(), 'ClusterRole')).toEqual([]);
+    // Nothing else gets the Kubernetes API token mounted.
+    for (const w of workloads(objects()).filter((x) => x !== deployment)) expect(podSpec(w).automountServiceAccountToken).toBe(false);
+  });
+
+  test('every Secret a pod refers to is generated', () => {
+    const secrets = new Set(ofKind(objects(), 'Secret').map((s) => s.metadata.name));
+    for (const w of workloads(objects())) {
+      const spec = JSON.stringify(podSpec(w));
+      const refs = [...spec.matchAll(/"secretKeyRef":\{"name":"([^"]+)"/g), ...spec.matchAll(/"secretName":"([^"]+)"/g), ...spec.matchAll(/"secretRef":\{"name":"([^"]+)"/g)].map((m) => m[1]!);
+      for (const ref of refs) expect({ workload: w.metadata.name, ref, exists: secrets.has(ref) }).toEqual({ workload: w.metadata.name, ref, exists: true });
+    }
+  });
+});
+
+describe('NATS', () => {
+  test('the StatefulSet runs the pinned release; install-tools.sh and versions.ts agree', () => {
+    for (const overlay of OVERLAYS) {
+      const nats = named(rendered[overlay], 'StatefulSet', 'nats')!;
+      expect(nats.spec.replicas).toBe(3);
+      expect(podSpec(nats).containers[0].image).toBe(`nats:${PINNED_NATS_VERSION}-alpine`);
+    }
+    const installTools = readFileSync(join(REPO, 'scripts', 'install-tools.sh'), 'utf8');
+    expect(installTools).toContain(`NATS_VERSION="\${NATS_VERSION:-v${PINNED_NATS_VERSION}}"`);
+  });
+
+  test('the server config fsyncs every write and is accepted by nats-server itself', () => {
+    const config = named(rendered.base, 'ConfigMap', 'nats-config')!.data!['nats.conf']!;
+    expect(config).toMatch(/^\s*sync_interval:\s*always\s*$/m);
+    expect(config).toMatch(/store_dir:\s*\/data\/jetstream/);
+    const natsServer = join(binDir(), 'nats-server');
+    expect(existsSync(natsServer)).toBe(true); // built by scripts/install-tools.sh, like the test servers
+    const dir = mkdtempSync(join(tmpdir(), 'nats-conf-'));
+    try {
+      writeFileSync(join(dir, 'nats.conf'), config);
+      const check = spawnSync(natsServer, ['-c', join(dir, 'nats.conf'), '-t'], { env: { ...process.env, POD_NAME: 'nats-0' }, encoding: 'utf8' });
+      expect({ status: check.status, out: `${check.stdout}${check.stderr}` }).toEqual({ status: 0, out: expect.stringMatching(/configuration file .* is valid/) });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('the services create streams with three replicas', () => {
+    const config = rendered.base.find((o) => o.kind === 'ConfigMap' && o.metadata.name.startsWith('lumina-config'))!;
+    expect(config.data).toMatchObject({ STREAM_REPLICAS: '3', NATS_URL: 'nats://nats:4222', EVENT_SUBJECT_PREFIX: 'lumina', EVENT_STREAM_PREFIX: '' });
+  });
+});
+
+test('no secret is committed', () => {
+  const tracked = execFileSync('git', ['ls-files', 'infra/k8s'], { cwd: REPO, encoding: 'utf8' }).split('\n');
+  expect(tracked.filter((f) => f.startsWith('infra/k8s/secrets/') || /\.(pem|env)$/.test(f))).toEqual([]);
+  expect(readFileSync(join(REPO, 'infra', 'k8s', '.gitignore'), 'utf8')).toMatch(/^secrets\/$/m);
+});
+
+// ---- NetworkPolicy evaluation (same namespace, the subset of the API these manifests use) -----
+
+type Port = { name?: string; containerPort: number };
+type Peer = { podSelector?: any; namespaceSelector?: any; ipBlock?: unknown };
+type Rule = { to?: Peer[]; from?: Peer[]; ports?: Array<{ port?: number | string; protocol?: string }> };
+
+const LUMINA_NS = { 'kubernetes.io/metadata.name': 'lumina' };
+
+function portMatches(rule: Rule, port: Port): boolean {
+  return !rule.ports || rule.ports.some((p) => p.port === undefined || p.port === port.containerPort || p.port === port.name);
+}
+
+function peerMatches(peers: Peer[] | undefined, podLabels: Record<string, string>, nsLabels: Record<string, string>): boolean {
+  if (!peers) return true;
+  return peers.some((p) => {
+    if (p.ipBlock) return false; // these manifests use none for pods
+    const nsOk = p.namespaceSelector ? selects(p.namespaceSelector, nsLabels) || Object.keys(p.namespaceSelector).length === 0 : nsLabels === LUMINA_NS;
+    const podOk = p.podSelector ? Object.keys(p.podSelector).length === 0 || selects(p.podSelector, podLabels) : true;
+    return nsOk && podOk;
+  });
+}
+
+function egressAllowed(policies: K8sObject[], from: K8sObject, to: K8sObject, port: Port): boolean {
+  const applying = policies.filter((p) => p.spec.policyTypes.includes('Egress') && (Object.keys(p.spec.podSelector).length === 0 || selects(p.spec.podSelector, podLabels(from))));
+  if (applying.length === 0) return true;
+  return applying.some((p) => (p.spec.egress ?? []).some((r: Rule) => peerMatches(r.to, podLabels(to), LUMINA_NS) && portMatches(r, port)));
+}
+
+function ingressAllowed(policies: K8sObject[], to: K8sObject, fromNs: Record<string, string>, fromPod: Record<string, string>, port: Port = { name: 'http', containerPort: 3000 }): boolean {
+  const applying = policies.filter((p) => p.spec.policyTypes.includes('Ingress') && (Object.keys(p.spec.podSelector).length === 0 || selects(p.spec.podSelector, podLabels(to))));
+  if (applying.length === 0) return true;
+  const ports = podSpec(to).containers[0].ports as Port[];
+  const real = ports.find((p) => p.name === port.name) ?? port;
+  return applying.some((p) => (p.spec.ingress ?? []).some((r: Rule) => peerMatches(r.from, fromPod, fromNs) && portMatches(r, real)));
+}
+
+function connectionAllowed(policies: K8sObject[], from: K8sObject, to: K8sObject, port: Port): boolean {
+  return egressAllowed(policies, from, to, port) && ingressAllowed(policies, to, LUMINA_NS, podLabels(from), port);
+}
