@@ -28,6 +28,16 @@ describe('quiet refresh', () => {
     expect(api.callsTo('GET', /^\/api\/posts\//)).toHaveLength(6);
   });
 
+  it('does not refresh again when another tab renewed the shared cookies meanwhile', async () => {
+    let calls = 0;
+    api.on('GET', '/api/posts/x', () => (++calls === 1 ? { status: 401 } : { body: { post: { id: 'x' } } }));
+    // What the other tab leaves behind after its refresh.
+    localStorage.setItem('lumina.sessionRefreshedAt', String(Date.now() + 60_000));
+
+    await expect(call('/api/posts/x')).resolves.toEqual({ post: { id: 'x' } });
+    expect(api.callsTo('POST', '/api/users/refresh')).toHaveLength(0);
+  });
+
   it('sends the person to sign in when the refresh is refused too', async () => {
     api.on('GET', '/api/timeline', { status: 401, body: { errors: [{ message: 'Not signed in' }] } });
     api.on('POST', '/api/users/refresh', { status: 401, body: { errors: [{ message: 'Refresh token reused' }] } });

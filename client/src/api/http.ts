@@ -96,22 +96,51 @@ function sessionLost(): void {
 
 /**
  * Renews the access token from the refresh cookie. Concurrent 401s share one refresh: the
- * refresh token rotates on use, and presenting a used one revokes the whole family.
+ * refresh token rotates on use, and presenting a used one revokes the whole family. For the
+ * same reason tabs take turns (a Web Lock), so a second tab presents the rotated cookie.
  */
 export function refreshSession(): Promise<boolean> {
   if (!refreshing) {
-    refreshing = fetch('/api/users/refresh', {
-      method: 'POST',
-      credentials: 'same-origin',
-      headers: { accept: 'application/json' },
-    })
-      .then((res) => res.ok)
-      .catch(() => false)
-      .finally(() => {
-        refreshing = null;
-      });
+    const asked = Date.now();
+    const run = async (): Promise<boolean> => {
+      // Another tab renewed the (shared) cookies while this one waited for the lock.
+      if (lastRefreshAt() >= asked) return true;
+      const ok = await fetch('/api/users/refresh', {
+        method: 'POST',
+        credentials: 'same-origin',
+        headers: { accept: 'application/json' },
+      })
+        .then((res) => res.ok)
+        .catch(() => false);
+      if (ok) noteRefresh();
+      return ok;
+    };
+    const locks = typeof navigator !== 'undefined' ? navigator.locks : undefined;
+    const done: Promise<boolean> = locks ? locks.request('lumina-session-refresh', run).then((ok) => ok) : run();
+    refreshing = done.finally(() => {
+      refreshing = null;
+    });
+    return refreshing;
   }
   return refreshing;
+}
+
+const REFRESHED_AT = 'lumina.sessionRefreshedAt';
+
+function lastRefreshAt(): number {
+  try {
+    return Number(localStorage.getItem(REFRESHED_AT) ?? 0);
+  } catch {
+    return 0;
+  }
+}
+
+function noteRefresh(): void {
+  try {
+    localStorage.setItem(REFRESHED_AT, String(Date.now()));
+  } catch {
+    // Storage may be off (private mode); tabs then only take turns.
+  }
 }
 
 // ---- JSON calls ----------------------------------------------------------------------------

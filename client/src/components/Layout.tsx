@@ -124,11 +124,14 @@ export function Layout() {
   );
 }
 
-/** A screen heading; sets the document title too. */
-export function PageTitle({ children, title, className = '' }: { children: ReactNode; title?: string; className?: string }) {
+/**
+ * A screen heading; sets the document title too. `inset` pads it on a phone, for screens whose
+ * content runs edge to edge there (feeds, grids); padded screens pass inset={false}.
+ */
+export function PageTitle({ children, title, inset = true }: { children: ReactNode; title?: string; inset?: boolean }) {
   const text = title ?? (typeof children === 'string' ? children : '');
   useDocumentTitle(text);
-  return <h1 className={`px-4 pt-4 pb-2 text-xl font-bold md:px-0 md:pt-0 ${className}`}>{children}</h1>;
+  return <h1 className={`pt-4 pb-2 text-xl font-bold md:pt-0 ${inset ? 'px-4 md:px-0' : ''}`}>{children}</h1>;
 }
 
 export function useDocumentTitle(title: string) {

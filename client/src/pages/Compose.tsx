@@ -148,7 +148,7 @@ export default function Compose() {
 
   return (
     <div className="px-4 md:px-0">
-      <PageTitle>New post</PageTitle>
+      <PageTitle inset={false}>New post</PageTitle>
       <form onSubmit={submit} noValidate className="flex flex-col gap-5" aria-label="New post">
         <ErrorSummary messages={general} />
 

@@ -87,7 +87,7 @@ export default function EditProfile() {
 
   return (
     <div className="px-4 md:px-0">
-      <PageTitle>Edit profile</PageTitle>
+      <PageTitle inset={false}>Edit profile</PageTitle>
       <form ref={form} onSubmit={submit} noValidate className="flex flex-col gap-5" aria-label="Edit profile">
         <ErrorSummary messages={general} />
         <fieldset className="flex items-center gap-4">

@@ -26,7 +26,7 @@ function Users({ user, kind }: { user: User; kind: 'followers' | 'following' }) 
   const title = kind === 'followers' ? `People following @${user.username}` : `People @${user.username} follows`;
   return (
     <div className="px-4 md:px-0">
-      <PageTitle title={title} className="px-0">
+      <PageTitle title={title} inset={false}>
         {title}
       </PageTitle>
       <nav aria-label="Follow lists" className="mb-2 flex gap-4 border-b border-stone-200 text-sm">

@@ -5,7 +5,7 @@ import { EmptyState } from '../components/status';
 export default function NotFound() {
   return (
     <div className="px-4 md:px-0">
-      <PageTitle>Page not found</PageTitle>
+      <PageTitle inset={false}>Page not found</PageTitle>
       <EmptyState title="There is nothing at this address">
         <Link to="/" className="font-semibold text-violet-700 hover:underline">
           Go to your feed

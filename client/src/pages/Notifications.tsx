@@ -35,7 +35,7 @@ export default function Notifications() {
 
   return (
     <div className="px-4 md:px-0">
-      <PageTitle>Notifications</PageTitle>
+      <PageTitle inset={false}>Notifications</PageTitle>
       {list.items.length === 0 && list.done && !list.error ? (
         <EmptyState title="No notifications yet">When people follow you, like or comment on your posts, you will see it here.</EmptyState>
       ) : (

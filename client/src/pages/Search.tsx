@@ -13,7 +13,7 @@ export default function Search() {
   const q = (params.get('q') ?? '').trim();
   return (
     <div className="px-4 md:px-0">
-      <PageTitle title={q ? `Search: ${q}` : 'Search'}>Search</PageTitle>
+      <PageTitle title={q ? `Search: ${q}` : 'Search'} inset={false}>Search</PageTitle>
       <SearchBox initial={q} autoFocus={!q} />
       <div className="mt-4">
         {q ? (

@@ -190,6 +190,7 @@ export class FakeIntersectionObserver {
 /** Installs all fakes; call in beforeEach. */
 export function installNetwork(): FakeApi {
   const api = new FakeApi();
+  localStorage.clear();
   FakeXhr.instances = [];
   FakeEventSource.instances = [];
   FakeIntersectionObserver.instances = [];
