@@ -86,7 +86,14 @@ export class EngagementService {
         change: true,
         inc: { likeCount: delta },
         op: (ev, at) => ({ id: randomUUID(), kind: liked ? 'like' : 'unlike', userId, ev, at }),
-        event: (ev) => outboxEvent(liked ? Events.postLiked : Events.postUnliked, { postId, postAuthorId: post.authorId, userId, likeCount, version: ev }),
+        event: (ev) =>
+          outboxEvent(liked ? Events.postLiked : Events.postUnliked, {
+            postId,
+            postAuthorId: post.authorId,
+            userId,
+            likeCount,
+            version: ev,
+          }),
         answer: { liked, likeCount },
       };
     });
@@ -126,7 +133,8 @@ export class EngagementService {
     await this.engage<void>(postId, async (post) => {
       const comment = await this.deps.engagement.findLiveComment(postId, commentId);
       if (!comment) throw new NotFoundError('Comment not found');
-      if (comment.authorId !== userId && post.authorId !== userId) throw new ForbiddenError('Only the comment author or the post author may delete this comment');
+      if (comment.authorId !== userId && post.authorId !== userId)
+        throw new ForbiddenError('Only the comment author or the post author may delete this comment');
       const commentCount = Math.max(0, post.commentCount - 1);
       return {
         change: true,
@@ -142,7 +150,12 @@ export class EngagementService {
     if (!(await this.deps.posts.findLive(postId))) throw new NotFoundError('Post not found');
     const rows = await this.deps.engagement.listComments(postId, page.after, page.limit + 1);
     const rendered = new Map((await this.deps.views.comments(rows.slice(0, page.limit))).map((c) => [c.id, c]));
-    return toPage(rows, page.limit, (c) => ({ t: c.createdAt.getTime(), id: c._id }), (c) => rendered.get(c._id)!);
+    return toPage(
+      rows,
+      page.limit,
+      (c) => ({ t: c.createdAt.getTime(), id: c._id }),
+      (c) => rendered.get(c._id)!,
+    );
   }
 
   /**

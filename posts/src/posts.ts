@@ -73,8 +73,10 @@ export class PostsService {
       const copy = found.get(item.id);
       const field = `media.${i}.id`;
       if (copy && copy.ownerId !== author.id) throw new BadRequestError('This media item is not yours', field);
-      if (!copy || copy.status === 'deleted') throw new BadRequestError('This media item is not ready (still processing, or unknown)', field);
-      if (copy.status !== 'ready' || !copy.width || !copy.height || !copy.variants) throw new BadRequestError('This media item could not be processed', field);
+      if (!copy || copy.status === 'deleted')
+        throw new BadRequestError('This media item is not ready (still processing, or unknown)', field);
+      if (copy.status !== 'ready' || !copy.width || !copy.height || !copy.variants)
+        throw new BadRequestError('This media item could not be processed', field);
       return { id: item.id, alt: item.alt, width: copy.width, height: copy.height, blurhash: copy.blurhash ?? '', variants: copy.variants };
     });
     const { hashtags, mentions } = await analyseText(copies, input.caption, 'caption');
@@ -110,7 +112,12 @@ export class PostsService {
     const rows = await this.deps.posts.listByAuthor(authorId, page.after, page.limit + 1);
     const pageRows = rows.slice(0, page.limit);
     const rendered = new Map((await this.deps.views.posts(pageRows, viewerId)).map((v) => [v.id, v]));
-    return toPage(rows, page.limit, (p) => ({ t: p.createdAt.getTime(), id: p._id }), (p) => rendered.get(p._id)!);
+    return toPage(
+      rows,
+      page.limit,
+      (p) => ({ t: p.createdAt.getTime(), id: p._id }),
+      (p) => rendered.get(p._id)!,
+    );
   }
 
   async editCaption(id: string, userId: string, caption: string): Promise<PostView> {
@@ -151,7 +158,12 @@ export class PostsService {
         const done = await posts.update(
           id,
           { version: post.version },
-          { set: { deletedAt: now, updatedAt: now }, unset: ['caption', 'hashtags', 'mentions', 'media'], inc: { version: 1 }, events: [event] },
+          {
+            set: { deletedAt: now, updatedAt: now },
+            unset: ['caption', 'hashtags', 'mentions', 'media'],
+            inc: { version: 1 },
+            events: [event],
+          },
         );
         if (done) return;
         await pause();

@@ -74,14 +74,26 @@ export async function startPostsService(config: Config, options: StartOptions = 
     await provisionStreams(bus, [...POSTS_STREAMS], { replicas: config.STREAM_REPLICAS });
 
     const lock = new KeyedLock();
-    const relay = new MongoOutboxRelay([lockedCollection(models.Post.collection, lock)], bus, { log, pollIntervalMs: config.OUTBOX_POLL_INTERVAL_MS });
+    const relay = new MongoOutboxRelay([lockedCollection(models.Post.collection, lock)], bus, {
+      log,
+      pollIntervalMs: config.OUTBOX_POLL_INTERVAL_MS,
+    });
     const notify = () => relay.notify();
     const postStore = new PostStore(models);
     const engagementStore = new EngagementStore(models);
     const copies = new CopiesStore(models, lock);
     const views = new Views(copies, engagementStore);
     const posts = new PostsService({ posts: postStore, copies, views, lock, notify, log });
-    const engagement = new EngagementService({ posts: postStore, engagement: engagementStore, copies, views, lock, notify, log, hooks: options.hooks });
+    const engagement = new EngagementService({
+      posts: postStore,
+      engagement: engagementStore,
+      copies,
+      views,
+      lock,
+      notify,
+      log,
+      hooks: options.hooks,
+    });
     const sweeper = new PendingSweeper(engagement, { intervalMs: config.PENDING_SWEEP_INTERVAL_MS, graceMs: config.PENDING_GRACE_MS, log });
     const listeners = createListeners(bus, copies, posts, options.listenerOptions);
 

@@ -94,7 +94,12 @@ export class Views {
     const [users, media, liked] = await Promise.all([
       this.copies.usersByIds(userIds),
       this.copies.mediaByIds(posts.flatMap((p) => p.media.map((m) => m.id))),
-      viewerId ? this.engagement.likedAmong(posts.map((p) => p._id), viewerId) : Promise.resolve(new Set<string>()),
+      viewerId
+        ? this.engagement.likedAmong(
+            posts.map((p) => p._id),
+            viewerId,
+          )
+        : Promise.resolve(new Set<string>()),
     ]);
     return posts.map((p) => ({
       id: p._id,

@@ -84,7 +84,10 @@ export class Harness {
       await this.userCreated.publish({ id, username, displayName: username, bio: '', avatar: null, version: 1 });
       users.push({ id, username, displayName: username, token: tokenFor({ id, username }), version: 1 });
     }
-    await eventually(async () => expect(await this.svc.models.UserCopy.countDocuments({ _id: { $in: users.map((u) => u.id) } })).toBe(count), { timeoutMs: 20_000 });
+    await eventually(
+      async () => expect(await this.svc.models.UserCopy.countDocuments({ _id: { $in: users.map((u) => u.id) } })).toBe(count),
+      { timeoutMs: 20_000 },
+    );
     return users;
   }
 
@@ -140,7 +143,12 @@ export class Harness {
   }
 }
 
-export function mediaReadyData(id: string, ownerId: string, version = 1, size = { width: 1080, height: 1350 }): EventData<typeof Events.mediaReady> {
+export function mediaReadyData(
+  id: string,
+  ownerId: string,
+  version = 1,
+  size = { width: 1080, height: 1350 },
+): EventData<typeof Events.mediaReady> {
   return {
     id,
     ownerId,

@@ -19,7 +19,10 @@ describe('creating a post', () => {
     const res = await h.http
       .post('/api/posts')
       .set(auth(alice))
-      .send({ caption: 'Sunset with @bob and @nobody_here #Sunset #sunset #été #日本 #snake_case', media: [{ id: mediaId, alt: 'the sea at dusk' }] });
+      .send({
+        caption: 'Sunset with @bob and @nobody_here #Sunset #sunset #été #日本 #snake_case',
+        media: [{ id: mediaId, alt: 'the sea at dusk' }],
+      });
     expect(res.status).toBe(201);
     const post = res.body.post;
     expect(post).toEqual({
@@ -35,7 +38,10 @@ describe('creating a post', () => {
           width: 1080,
           height: 1350,
           blurhash: expect.any(String),
-          variants: { thumb: { url: `/api/media/${mediaId}/thumb`, width: 320, height: 320 }, feed: { url: `/api/media/${mediaId}/feed`, width: 1080, height: 1350 } },
+          variants: {
+            thumb: { url: `/api/media/${mediaId}/thumb`, width: 320, height: 320 },
+            feed: { url: `/api/media/${mediaId}/feed`, width: 1080, height: 1350 },
+          },
         },
       ],
       likeCount: 0,
@@ -79,13 +85,19 @@ describe('creating a post', () => {
     test("with another user's media", async () => {
       const mine = await h.readyMedia(alice.id);
       const bobs = await h.readyMedia(bob.id);
-      const res = await h.http.post('/api/posts').set(auth(alice)).send({ caption: 'not mine', media: [{ id: mine }, { id: bobs }] });
+      const res = await h.http
+        .post('/api/posts')
+        .set(auth(alice))
+        .send({ caption: 'not mine', media: [{ id: mine }, { id: bobs }] });
       expect(res.status).toBe(400);
       expect(res.body.errors).toEqual([{ message: expect.stringContaining('not yours'), field: 'media.1.id' }]);
     });
 
     test('with media still processing (no media.ready yet)', async () => {
-      const res = await h.http.post('/api/posts').set(auth(alice)).send({ caption: 'too soon', media: [{ id: 'med-still-processing' }] });
+      const res = await h.http
+        .post('/api/posts')
+        .set(auth(alice))
+        .send({ caption: 'too soon', media: [{ id: 'med-still-processing' }] });
       expect(res.status).toBe(400);
       expect(res.body.errors[0]).toEqual({ message: expect.stringContaining('not ready'), field: 'media.0.id' });
     });
@@ -94,7 +106,10 @@ describe('creating a post', () => {
       const id = 'med-failed-1';
       await h.publishMediaFailed({ id, ownerId: alice.id, reason: 'not an image', version: 2 });
       await eventuallyStatus(id, 'failed');
-      const res = await h.http.post('/api/posts').set(auth(alice)).send({ caption: 'broken', media: [{ id }] });
+      const res = await h.http
+        .post('/api/posts')
+        .set(auth(alice))
+        .send({ caption: 'broken', media: [{ id }] });
       expect(res.status).toBe(400);
       expect(res.body.errors[0].field).toBe('media.0.id');
     });
@@ -111,17 +126,26 @@ describe('creating a post', () => {
       const id = await h.readyMedia(alice.id);
       expect((await h.http.post('/api/posts').set(auth(alice)).send({ caption: 'none', media: [] })).status).toBe(400);
       expect((await h.http.post('/api/posts').set(auth(alice)).send({ caption: 'none' })).status).toBe(400);
-      const twice = await h.http.post('/api/posts').set(auth(alice)).send({ caption: 'twice', media: [{ id }, { id }] });
+      const twice = await h.http
+        .post('/api/posts')
+        .set(auth(alice))
+        .send({ caption: 'twice', media: [{ id }, { id }] });
       expect(twice.status).toBe(400);
       expect(twice.body.errors[0].field).toBe('media.1.id');
     });
 
     test('with a caption over 2,200 characters or alt text over 1,000', async () => {
       const id = await h.readyMedia(alice.id);
-      const long = await h.http.post('/api/posts').set(auth(alice)).send({ caption: 'x'.repeat(2201), media: [{ id }] });
+      const long = await h.http
+        .post('/api/posts')
+        .set(auth(alice))
+        .send({ caption: 'x'.repeat(2201), media: [{ id }] });
       expect(long.status).toBe(400);
       expect(long.body.errors[0].field).toBe('caption');
-      const alt = await h.http.post('/api/posts').set(auth(alice)).send({ caption: 'ok', media: [{ id, alt: 'a'.repeat(1001) }] });
+      const alt = await h.http
+        .post('/api/posts')
+        .set(auth(alice))
+        .send({ caption: 'ok', media: [{ id, alt: 'a'.repeat(1001) }] });
       expect(alt.status).toBe(400);
       expect(alt.body.errors[0].field).toBe('media.0.alt');
     });
@@ -150,7 +174,12 @@ describe('editing and deleting', () => {
     const post = await h.post(alice, 'first #one');
     const res = await h.http.patch(`/api/posts/${post.id}`).set(auth(alice)).send({ caption: 'second #Two with @bob' });
     expect(res.status).toBe(200);
-    expect(res.body.post).toMatchObject({ id: post.id, caption: 'second #Two with @bob', hashtags: ['two'], mentions: [{ id: bob.id, username: 'bob' }] });
+    expect(res.body.post).toMatchObject({
+      id: post.id,
+      caption: 'second #Two with @bob',
+      hashtags: ['two'],
+      mentions: [{ id: bob.id, username: 'bob' }],
+    });
   });
 
   test("editing or deleting someone else's post is 403 and changes nothing", async () => {
@@ -180,7 +209,14 @@ describe('editing and deleting', () => {
 
   test('operator injection in an edit, a bad id or a bad query is 400', async () => {
     const post = await h.post(alice, 'stable');
-    expect((await h.http.patch(`/api/posts/${post.id}`).set(auth(alice)).send({ caption: { $gt: '' } })).status).toBe(400);
+    expect(
+      (
+        await h.http
+          .patch(`/api/posts/${post.id}`)
+          .set(auth(alice))
+          .send({ caption: { $gt: '' } })
+      ).status,
+    ).toBe(400);
     expect((await h.http.patch(`/api/posts/${post.id}`).set(auth(alice)).send({ caption: 'x', version: 9 })).status).toBe(400);
     expect((await h.http.get('/api/posts/not%20an%20id')).status).toBe(400);
     expect((await h.http.get('/api/posts')).status).toBe(400);
@@ -224,10 +260,22 @@ describe('rendering from the copies', () => {
   test('a user renamed after posting shows the new name on the old post', async () => {
     const dave = await h.user('dave', 'Dave');
     const post = await h.post(dave, 'before the rename');
-    await h.publishUserUpdated({ id: dave.id, username: 'david', displayName: 'David D.', bio: '', avatar: { mediaId: 'av1', url: '/api/media/av1/thumb', blurhash: 'L00' }, version: 2 });
+    await h.publishUserUpdated({
+      id: dave.id,
+      username: 'david',
+      displayName: 'David D.',
+      bio: '',
+      avatar: { mediaId: 'av1', url: '/api/media/av1/thumb', blurhash: 'L00' },
+      version: 2,
+    });
     await eventually(async () => {
       const res = await h.http.get(`/api/posts/${post.id}`);
-      expect(res.body.post.author).toEqual({ id: dave.id, username: 'david', displayName: 'David D.', avatar: { mediaId: 'av1', url: '/api/media/av1/thumb', blurhash: 'L00' } });
+      expect(res.body.post.author).toEqual({
+        id: dave.id,
+        username: 'david',
+        displayName: 'David D.',
+        avatar: { mediaId: 'av1', url: '/api/media/av1/thumb', blurhash: 'L00' },
+      });
     });
     const list = await h.http.get(`/api/posts?authorId=${dave.id}`);
     expect(list.body.items[0].author.username).toBe('david');

@@ -18,7 +18,13 @@ export class CopiesStore {
 
   // ---- users ----------------------------------------------------------------------------
 
-  async applyUser(user: { id: string; username: string; displayName: string; avatar: UserCopyDoc['avatar']; version: number }): Promise<ApplyOutcome> {
+  async applyUser(user: {
+    id: string;
+    username: string;
+    displayName: string;
+    avatar: UserCopyDoc['avatar'];
+    version: number;
+  }): Promise<ApplyOutcome> {
     const collection = collectionOf(this.models.UserCopy);
     return this.lock.run(documentKey(collection.collectionName, user.id), () =>
       applyIfNewerMongo<UserCopyDoc>(collection, user.id, user.version, {
@@ -46,7 +52,9 @@ export class CopiesStore {
   async usersByIds(ids: string[]): Promise<Map<string, UserCopyDoc>> {
     const unique = [...new Set(ids)];
     if (unique.length === 0) return new Map();
-    const rows = await this.models.UserCopy.find({ _id: { $in: unique } }).lean<UserCopyDoc[]>().exec();
+    const rows = await this.models.UserCopy.find({ _id: { $in: unique } })
+      .lean<UserCopyDoc[]>()
+      .exec();
     return new Map(rows.map((r) => [r._id, r]));
   }
 
@@ -54,7 +62,9 @@ export class CopiesStore {
   async usersByUsernames(usernames: string[]): Promise<Map<string, UserCopyDoc>> {
     const unique = [...new Set(usernames)];
     if (unique.length === 0) return new Map();
-    const rows = await this.models.UserCopy.find({ username: { $in: unique }, deleted: { $ne: true } }).lean<UserCopyDoc[]>().exec();
+    const rows = await this.models.UserCopy.find({ username: { $in: unique }, deleted: { $ne: true } })
+      .lean<UserCopyDoc[]>()
+      .exec();
     rows.sort((a, b) => (a.syncedAt?.getTime() ?? 0) - (b.syncedAt?.getTime() ?? 0));
     return new Map(rows.map((r) => [r.username, r]));
   }
@@ -78,13 +88,17 @@ export class CopiesStore {
 
   private async applyMedia(id: string, version: number, fields: Partial<MediaCopyDoc>): Promise<ApplyOutcome> {
     const collection = collectionOf(this.models.MediaCopy);
-    return this.lock.run(documentKey(collection.collectionName, id), () => applyIfNewerMongo<MediaCopyDoc>(collection, id, version, fields));
+    return this.lock.run(documentKey(collection.collectionName, id), () =>
+      applyIfNewerMongo<MediaCopyDoc>(collection, id, version, fields),
+    );
   }
 
   async mediaByIds(ids: string[]): Promise<Map<string, MediaCopyDoc>> {
     const unique = [...new Set(ids)];
     if (unique.length === 0) return new Map();
-    const rows = await this.models.MediaCopy.find({ _id: { $in: unique } }).lean<MediaCopyDoc[]>().exec();
+    const rows = await this.models.MediaCopy.find({ _id: { $in: unique } })
+      .lean<MediaCopyDoc[]>()
+      .exec();
     return new Map(rows.map((r) => [r._id, r]));
   }
 }

@@ -59,7 +59,10 @@ export class PostStore {
   }
 
   async liveIdsByAuthor(authorId: string): Promise<string[]> {
-    const rows = await this.models.Post.find({ authorId, ...LIVE }).select('_id').lean<Array<{ _id: string }>>().exec();
+    const rows = await this.models.Post.find({ authorId, ...LIVE })
+      .select('_id')
+      .lean<Array<{ _id: string }>>()
+      .exec();
     return rows.map((r) => r._id);
   }
 
