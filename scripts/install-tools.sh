@@ -1,11 +1,15 @@
 #!/usr/bin/env bash
 # Builds the servers the test harness and the one-machine mode need and the machine may lack:
 # a NATS server of the release the Kubernetes manifests pin, and FerretDB (a MongoDB-protocol
-# server over SQLite) where no mongod is available. Cached in $LUMINA_BIN_DIR; a second run
+# server over SQLite) where no mongod is available, and kustomize for the manifest tests.
+# Cached in $LUMINA_BIN_DIR; a second run
 # does nothing.
 set -euo pipefail
 NATS_VERSION="${NATS_VERSION:-v2.15.2}"   # keep in step with infra/k8s and common/src/testing/versions.ts
 FERRETDB_VERSION="${FERRETDB_VERSION:-v1.24.2}"
+# kustomize renders infra/k8s in the manifest tests (there is no kubectl here). v5.8.2 is the
+# newest release that builds with Go 1.26 (v5.8.3 asks for Go 1.27).
+KUSTOMIZE_VERSION="${KUSTOMIZE_VERSION:-v5.8.2}"
 BIN="${LUMINA_BIN_DIR:-$HOME/.cache/lumina/bin}"
 mkdir -p "$BIN"
 
@@ -29,4 +33,8 @@ if [ ! -x "$BIN/ferretdb" ] || ! "$BIN/ferretdb" --version 2>/dev/null | grep -q
   echo "$FERRETDB_VERSION" > "$work/ferretdb/build/version/version.txt"
   (cd "$work/ferretdb" && GOFLAGS=-buildvcs=false go build -o "$BIN/ferretdb" ./cmd/ferretdb)
 fi
-echo "install-tools: nats-server and ferretdb ready in $BIN"
+if [ ! -x "$BIN/kustomize" ] || ! "$BIN/kustomize" version 2>/dev/null | grep -q "${KUSTOMIZE_VERSION}"; then
+  echo "install-tools: building kustomize $KUSTOMIZE_VERSION (once)…"
+  GOBIN="$BIN" go install "sigs.k8s.io/kustomize/kustomize/v5@$KUSTOMIZE_VERSION"
+fi
+echo "install-tools: nats-server, ferretdb and kustomize ready in $BIN"

@@ -23,9 +23,15 @@ export interface K8sObject {
   [key: string]: unknown;
 }
 
+/** kustomize from the tools directory or PATH; built by scripts/install-tools.sh when missing. */
 export function kustomizeBinary(): string {
-  const candidates = [join(binDir(), 'kustomize'), ...(process.env.PATH ?? '').split(delimiter).map((d) => join(d, 'kustomize'))];
-  const found = candidates.find((c) => existsSync(c));
+  const find = () => [join(binDir(), 'kustomize'), ...(process.env.PATH ?? '').split(delimiter).map((d) => join(d, 'kustomize'))].find((c) => existsSync(c));
+  let found = find();
+  if (!found) {
+    // Test files render in parallel: one builds, the others wait on the lock, then find it.
+    execFileSync('flock', [join(tmpdir(), 'lumina-install-tools.lock'), 'bash', join(REPO, 'scripts', 'install-tools.sh')], { stdio: ['ignore', 'inherit', 'inherit'] });
+    found = find();
+  }
   if (!found) throw new Error('kustomize not found: run scripts/install-tools.sh (it builds kustomize into ~/.cache/lumina/bin)');
   return found;
 }
