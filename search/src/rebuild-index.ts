@@ -6,7 +6,8 @@
  *      indexes created stopword-free like the originals);
  *   2. replay both streams with ordered consumers into them, through the same applyToIndex the
  *      live listeners use, up to the end of each stream (sequence S);
- *   3. switch in one atomic statement (RENAME TABLE users TO users_old, users_rebuild TO users, …)
+ *   3. refresh the fresh tables' statistics (ANALYZE TABLE: FULLTEXT relevance depends on them),
+ *      switch in one atomic statement (RENAME TABLE users TO users_old, users_rebuild TO users, …)
  *      and drop the old tables;
  *   4. replay from S + 1 into the now-live tables: whatever the live listeners applied to the
  *      old tables between steps 2 and 3 is applied again here. Applying is idempotent (versions),
@@ -70,7 +71,11 @@ async function switchToFreshTables(pool: Pool): Promise<void> {
   const keys = Object.keys(LIVE_TABLES) as Array<keyof TableSet>;
   const renames = keys.flatMap((k) => [`\`${LIVE_TABLES[k]}\` TO \`${OLD[k]}\``, `\`${FRESH[k]}\` TO \`${LIVE_TABLES[k]}\``]);
   await pool.query(`RENAME TABLE ${renames.join(', ')}`);
-  await pool.query(`DROP TABLE IF EXISTS ${tableList(OLD).map((t) => `\`${t}\``).join(', ')}`);
+  await pool.query(
+    `DROP TABLE IF EXISTS ${tableList(OLD)
+      .map((t) => `\`${t}\``)
+      .join(', ')}`,
+  );
 }
 
 interface ReplayResult {
@@ -81,14 +86,23 @@ interface ReplayResult {
 }
 
 /** Applies every indexed event of a stream after `afterSeq`, up to the stream's current end. */
-async function replayStream(bus: EventBus, stream: StreamName, afterSeq: number, index: IndexWriter, concurrency: number, log: Logger): Promise<ReplayResult> {
+async function replayStream(
+  bus: EventBus,
+  stream: StreamName,
+  afterSeq: number,
+  index: IndexWriter,
+  concurrency: number,
+  log: Logger,
+): Promise<ReplayResult> {
   const name = streamNameFor(bus.ns, stream);
   const endAtStart = (await bus.jsm.streams.info(name)).state.last_seq;
   const result: ReplayResult = { lastSeq: Math.max(afterSeq, endAtStart), applied: 0, skipped: 0 };
   if (endAtStart <= afterSeq) return result;
   const consumer = await bus.js.consumers.get(name, {
     filter_subjects: INDEXED_EVENTS.filter((e) => e.stream === stream).map((e) => subjectFor(bus.ns, e)),
-    ...(afterSeq > 0 ? { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: afterSeq + 1 } : { deliver_policy: DeliverPolicy.All }),
+    ...(afterSeq > 0
+      ? { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: afterSeq + 1 }
+      : { deliver_policy: DeliverPolicy.All }),
   });
 
   const apply = async (msg: JsMsg): Promise<void> => {
@@ -145,10 +159,23 @@ export async function rebuildIndex(options: RebuildOptions): Promise<RebuildRepo
           report.skipped += replay.skipped;
           log.info({ stream, applied: replay.applied, lastSeq: replay.lastSeq }, 'rebuild: stream replayed');
         }
+        // Fresh statistics: InnoDB's FULLTEXT relevance divides by the row count they hold, and
+        // the renamed tables would otherwise carry the counts of when they were nearly empty.
+        await pool.query(
+          `ANALYZE TABLE ${tableList(FRESH)
+            .map((t) => `\`${t}\``)
+            .join(', ')}`,
+        );
         await options.beforeSwitch?.(FRESH);
         await switchToFreshTables(pool);
       } catch (err) {
-        await pool.query(`DROP TABLE IF EXISTS ${tableList(FRESH).map((t) => `\`${t}\``).join(', ')}`).catch(() => undefined);
+        await pool
+          .query(
+            `DROP TABLE IF EXISTS ${tableList(FRESH)
+              .map((t) => `\`${t}\``)
+              .join(', ')}`,
+          )
+          .catch(() => undefined);
         throw err;
       }
       log.info('rebuild: switched to the rebuilt tables');

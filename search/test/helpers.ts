@@ -1,5 +1,14 @@
 /** Shared test kit for the search service: the real service in-process, real MySQL and NATS. */
-import { Events, Publisher, streamNameFor, type EventBus, type EventData, type EventDefinition, type PostState, type UserState } from '@lumina/common';
+import {
+  Events,
+  Publisher,
+  streamNameFor,
+  type EventBus,
+  type EventData,
+  type EventDefinition,
+  type PostState,
+  type UserState,
+} from '@lumina/common';
 import { eventually, testLogger, type TestContext } from '@lumina/common/testing';
 import type { RowDataPacket } from 'mysql2/promise';
 import request from 'supertest';

@@ -27,7 +27,12 @@ describe('a new post', () => {
   it('is findable by a caption word, by its hashtag and by its author shortly after post.created', async () => {
     const author = userState({ id: uid('u'), username: 'marguerite_v', displayName: 'Marguerite Vallon' });
     await h.publish(Events.userCreated, author);
-    const post = postState({ id: uid('p'), authorId: author.id, caption: 'Lavender fields near Valensole #provence', hashtags: ['provence'] });
+    const post = postState({
+      id: uid('p'),
+      authorId: author.id,
+      caption: 'Lavender fields near Valensole #provence',
+      hashtags: ['provence'],
+    });
     await h.publish(Events.postCreated, post);
 
     await eventually(async () => expect(await postIds('lavender')).toEqual([post.id]));
@@ -147,7 +152,13 @@ describe('events out of order or twice', () => {
 
   it('applies likes and comments by engagement version, even before the post arrives', async () => {
     const post = postState({ id: uid('p'), authorId: uid('u'), caption: 'Engaging ibis', likeCount: 0, commentCount: 0 });
-    const like = (likeCount: number, version: number) => ({ postId: post.id, postAuthorId: post.authorId, userId: uid('u'), likeCount, version });
+    const like = (likeCount: number, version: number) => ({
+      postId: post.id,
+      postAuthorId: post.authorId,
+      userId: uid('u'),
+      likeCount,
+      version,
+    });
     await h.publish(Events.postLiked, like(2, 3));
     await h.publish(Events.postLiked, like(1, 1)); // older: ignored
     await h.publish(Events.commentCreated, {
@@ -198,7 +209,9 @@ describe('a deleted user', () => {
 
 describe('hashtag counts', () => {
   it('are exact when many posts with the same tag are indexed at once', async () => {
-    const posts = Array.from({ length: 24 }, (_, i) => postState({ id: uid('p'), authorId: uid('u'), caption: `crowd ${i} #crowded #busy${i % 3}`, hashtags: ['crowded', `busy${i % 3}`] }));
+    const posts = Array.from({ length: 24 }, (_, i) =>
+      postState({ id: uid('p'), authorId: uid('u'), caption: `crowd ${i} #crowded #busy${i % 3}`, hashtags: ['crowded', `busy${i % 3}`] }),
+    );
     await Promise.all(posts.map((p) => h.publish(Events.postCreated, p)));
     await h.settled();
     expect(await hashtag('crowded')).toEqual({ tag: 'crowded', postCount: 24 });
@@ -212,7 +225,12 @@ describe('hashtag counts', () => {
 describe('ranking', () => {
   it('mixes relevance with engagement and recency', async () => {
     const day = 24 * 3600_000;
-    const old = postState({ id: uid('p'), authorId: uid('u'), caption: 'quokka selfie', createdAt: new Date(Date.now() - 400 * day).toISOString() });
+    const old = postState({
+      id: uid('p'),
+      authorId: uid('u'),
+      caption: 'quokka selfie',
+      createdAt: new Date(Date.now() - 400 * day).toISOString(),
+    });
     const fresh = postState({ id: uid('p'), authorId: uid('u'), caption: 'quokka selfie' });
     const popular = postState({ id: uid('p'), authorId: uid('u'), caption: 'quokka selfie', likeCount: 500, commentCount: 80 });
     await Promise.all([old, fresh, popular].map((p) => h.publish(Events.postCreated, p)));

@@ -7,7 +7,11 @@ type Options = Omit<ListenerOptions, 'service'>;
 
 export class PostLikedListener extends Listener<typeof Events.postLiked> {
   readonly event = Events.postLiked;
-  constructor(bus: EventBus, private readonly index: IndexWriter, options: Options = {}) {
+  constructor(
+    bus: EventBus,
+    private readonly index: IndexWriter,
+    options: Options = {},
+  ) {
     super(bus, { ...options, service: 'search' });
   }
   protected async handle(_data: EventData<typeof Events.postLiked>, envelope: EnvelopeOf<typeof Events.postLiked>): Promise<void> {
@@ -17,7 +21,11 @@ export class PostLikedListener extends Listener<typeof Events.postLiked> {
 
 export class PostUnlikedListener extends Listener<typeof Events.postUnliked> {
   readonly event = Events.postUnliked;
-  constructor(bus: EventBus, private readonly index: IndexWriter, options: Options = {}) {
+  constructor(
+    bus: EventBus,
+    private readonly index: IndexWriter,
+    options: Options = {},
+  ) {
     super(bus, { ...options, service: 'search' });
   }
   protected async handle(_data: EventData<typeof Events.postUnliked>, envelope: EnvelopeOf<typeof Events.postUnliked>): Promise<void> {
@@ -27,20 +35,34 @@ export class PostUnlikedListener extends Listener<typeof Events.postUnliked> {
 
 export class CommentCreatedListener extends Listener<typeof Events.commentCreated> {
   readonly event = Events.commentCreated;
-  constructor(bus: EventBus, private readonly index: IndexWriter, options: Options = {}) {
+  constructor(
+    bus: EventBus,
+    private readonly index: IndexWriter,
+    options: Options = {},
+  ) {
     super(bus, { ...options, service: 'search' });
   }
-  protected async handle(_data: EventData<typeof Events.commentCreated>, envelope: EnvelopeOf<typeof Events.commentCreated>): Promise<void> {
+  protected async handle(
+    _data: EventData<typeof Events.commentCreated>,
+    envelope: EnvelopeOf<typeof Events.commentCreated>,
+  ): Promise<void> {
     await applyToIndex(this.index, envelope);
   }
 }
 
 export class CommentDeletedListener extends Listener<typeof Events.commentDeleted> {
   readonly event = Events.commentDeleted;
-  constructor(bus: EventBus, private readonly index: IndexWriter, options: Options = {}) {
+  constructor(
+    bus: EventBus,
+    private readonly index: IndexWriter,
+    options: Options = {},
+  ) {
     super(bus, { ...options, service: 'search' });
   }
-  protected async handle(_data: EventData<typeof Events.commentDeleted>, envelope: EnvelopeOf<typeof Events.commentDeleted>): Promise<void> {
+  protected async handle(
+    _data: EventData<typeof Events.commentDeleted>,
+    envelope: EnvelopeOf<typeof Events.commentDeleted>,
+  ): Promise<void> {
     await applyToIndex(this.index, envelope);
   }
 }

@@ -7,7 +7,11 @@ type Options = Omit<ListenerOptions, 'service'>;
 
 export class PostCreatedListener extends Listener<typeof Events.postCreated> {
   readonly event = Events.postCreated;
-  constructor(bus: EventBus, private readonly index: IndexWriter, options: Options = {}) {
+  constructor(
+    bus: EventBus,
+    private readonly index: IndexWriter,
+    options: Options = {},
+  ) {
     super(bus, { ...options, service: 'search' });
   }
   protected async handle(_data: EventData<typeof Events.postCreated>, envelope: EnvelopeOf<typeof Events.postCreated>): Promise<void> {
@@ -17,7 +21,11 @@ export class PostCreatedListener extends Listener<typeof Events.postCreated> {
 
 export class PostUpdatedListener extends Listener<typeof Events.postUpdated> {
   readonly event = Events.postUpdated;
-  constructor(bus: EventBus, private readonly index: IndexWriter, options: Options = {}) {
+  constructor(
+    bus: EventBus,
+    private readonly index: IndexWriter,
+    options: Options = {},
+  ) {
     super(bus, { ...options, service: 'search' });
   }
   protected async handle(_data: EventData<typeof Events.postUpdated>, envelope: EnvelopeOf<typeof Events.postUpdated>): Promise<void> {
@@ -27,7 +35,11 @@ export class PostUpdatedListener extends Listener<typeof Events.postUpdated> {
 
 export class PostDeletedListener extends Listener<typeof Events.postDeleted> {
   readonly event = Events.postDeleted;
-  constructor(bus: EventBus, private readonly index: IndexWriter, options: Options = {}) {
+  constructor(
+    bus: EventBus,
+    private readonly index: IndexWriter,
+    options: Options = {},
+  ) {
     super(bus, { ...options, service: 'search' });
   }
   protected async handle(_data: EventData<typeof Events.postDeleted>, envelope: EnvelopeOf<typeof Events.postDeleted>): Promise<void> {

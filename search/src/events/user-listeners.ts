@@ -7,7 +7,11 @@ type Options = Omit<ListenerOptions, 'service'>;
 
 export class UserCreatedListener extends Listener<typeof Events.userCreated> {
   readonly event = Events.userCreated;
-  constructor(bus: EventBus, private readonly index: IndexWriter, options: Options = {}) {
+  constructor(
+    bus: EventBus,
+    private readonly index: IndexWriter,
+    options: Options = {},
+  ) {
     super(bus, { ...options, service: 'search' });
   }
   protected async handle(_data: EventData<typeof Events.userCreated>, envelope: EnvelopeOf<typeof Events.userCreated>): Promise<void> {
@@ -17,7 +21,11 @@ export class UserCreatedListener extends Listener<typeof Events.userCreated> {
 
 export class UserUpdatedListener extends Listener<typeof Events.userUpdated> {
   readonly event = Events.userUpdated;
-  constructor(bus: EventBus, private readonly index: IndexWriter, options: Options = {}) {
+  constructor(
+    bus: EventBus,
+    private readonly index: IndexWriter,
+    options: Options = {},
+  ) {
     super(bus, { ...options, service: 'search' });
   }
   protected async handle(_data: EventData<typeof Events.userUpdated>, envelope: EnvelopeOf<typeof Events.userUpdated>): Promise<void> {
@@ -27,7 +35,11 @@ export class UserUpdatedListener extends Listener<typeof Events.userUpdated> {
 
 export class UserDeletedListener extends Listener<typeof Events.userDeleted> {
   readonly event = Events.userDeleted;
-  constructor(bus: EventBus, private readonly index: IndexWriter, options: Options = {}) {
+  constructor(
+    bus: EventBus,
+    private readonly index: IndexWriter,
+    options: Options = {},
+  ) {
     super(bus, { ...options, service: 'search' });
   }
   protected async handle(_data: EventData<typeof Events.userDeleted>, envelope: EnvelopeOf<typeof Events.userDeleted>): Promise<void> {

@@ -69,16 +69,23 @@ export class IndexWriter {
       const outcome = await upsertIfNewerMySql(
         conn,
         t.users,
-        { id: user.id, username: user.username, display_name: user.displayName, bio: user.bio, avatar: JSON.stringify(user.avatar), version: user.version, deleted: 0 },
+        {
+          id: user.id,
+          username: user.username,
+          display_name: user.displayName,
+          bio: user.bio,
+          avatar: JSON.stringify(user.avatar),
+          version: user.version,
+          deleted: 0,
+        },
         ['id'],
       );
       if (outcome === 'stale') return outcome;
       // A deleted author stays deleted: their posts are not brought back.
-      await conn.query(`UPDATE \`${t.posts}\` SET author_username = ?, author_display_name = ? WHERE author_id = ? AND author_deleted = 0`, [
-        user.username,
-        user.displayName,
-        user.id,
-      ]);
+      await conn.query(
+        `UPDATE \`${t.posts}\` SET author_username = ?, author_display_name = ? WHERE author_id = ? AND author_deleted = 0 AND deleted = 0`,
+        [user.username, user.displayName, user.id],
+      );
       return outcome;
     });
   }
@@ -87,10 +94,17 @@ export class IndexWriter {
   async removeUser(id: string, version: number): Promise<ApplyOutcome> {
     const t = this.tables;
     return inTransaction(this.pool, async (conn) => {
-      const outcome = await upsertIfNewerMySql(conn, t.users, { id, username: '', display_name: '', bio: '', avatar: null, version, deleted: 1 }, ['id']);
+      const outcome = await upsertIfNewerMySql(
+        conn,
+        t.users,
+        { id, username: '', display_name: '', bio: '', avatar: null, version, deleted: 1 },
+        ['id'],
+      );
       if (outcome === 'stale') return outcome;
       const [posts] = await conn.query<RowDataPacket[]>(`SELECT id, created_at FROM \`${t.posts}\` WHERE author_id = ? FOR UPDATE`, [id]);
-      await conn.query(`UPDATE \`${t.posts}\` SET author_deleted = 1, author_username = '', author_display_name = '' WHERE author_id = ?`, [id]);
+      await conn.query(`UPDATE \`${t.posts}\` SET author_deleted = 1, author_username = '', author_display_name = '' WHERE author_id = ?`, [
+        id,
+      ]);
       await this.replacePostHashtags(
         conn,
         posts.map((p) => ({ id: String(p.id), createdAt: (p.created_at as Date | null) ?? null, tags: [] })),
@@ -125,7 +139,10 @@ export class IndexWriter {
         [post.likeCount, post.commentCount, post.id],
       );
       // Locking read, after our own row is written: see the header comment.
-      const [authors] = await conn.query<RowDataPacket[]>(`SELECT username, display_name, deleted FROM \`${t.users}\` WHERE id = ? LOCK IN SHARE MODE`, [post.authorId]);
+      const [authors] = await conn.query<RowDataPacket[]>(
+        `SELECT username, display_name, deleted FROM \`${t.users}\` WHERE id = ? LOCK IN SHARE MODE`,
+        [post.authorId],
+      );
       const author = authors[0];
       const authorDeleted = Boolean(author && Number(author.deleted) === 1);
       if (author) {
@@ -147,7 +164,19 @@ export class IndexWriter {
       const outcome = await upsertIfNewerMySql(
         conn,
         t.posts,
-        { id, author_id: authorId, caption: '', alt_text: '', hashtags_text: '', media: null, version, deleted: 1 },
+        // Every searchable column emptied: a tombstone matches nothing.
+        {
+          id,
+          author_id: authorId,
+          author_username: '',
+          author_display_name: '',
+          caption: '',
+          alt_text: '',
+          hashtags_text: '',
+          media: null,
+          version,
+          deleted: 1,
+        },
         ['id'],
       );
       if (outcome === 'stale') return outcome;
@@ -166,7 +195,13 @@ export class IndexWriter {
     return this.applyEngagement(postId, authorId, 'comment', commentCount, version);
   }
 
-  private async applyEngagement(postId: string, authorId: string, kind: 'like' | 'comment', count: number, version: number): Promise<ApplyOutcome> {
+  private async applyEngagement(
+    postId: string,
+    authorId: string,
+    kind: 'like' | 'comment',
+    count: number,
+    version: number,
+  ): Promise<ApplyOutcome> {
     const countColumn = kind === 'like' ? 'like_count' : 'comment_count';
     const versionColumn = kind === 'like' ? 'like_version' : 'comment_version';
     // If the post is not indexed yet, a placeholder (version 0, never shown) keeps the count
@@ -194,12 +229,17 @@ export class IndexWriter {
     const touched = [...new Set([...old.map((r) => String(r.tag)), ...posts.flatMap((p) => p.tags)])].sort();
     if (touched.length === 0) return;
     // Lock (creating if needed) every touched hashtag row, in one order for everyone.
-    await conn.query(`INSERT INTO \`${t.hashtags}\` (tag, post_count) VALUES ? ON DUPLICATE KEY UPDATE post_count = post_count`, [touched.map((tag) => [tag, 0])]);
+    await conn.query(`INSERT INTO \`${t.hashtags}\` (tag, post_count) VALUES ? ON DUPLICATE KEY UPDATE post_count = post_count`, [
+      touched.map((tag) => [tag, 0]),
+    ]);
     await conn.query(`DELETE FROM \`${t.postHashtags}\` WHERE post_id IN (?)`, [ids]);
     const rows = posts.flatMap((p) => (p.createdAt ? p.tags.map((tag) => [p.id, tag, p.createdAt]) : []));
     if (rows.length > 0) {
       // Tags equal under the collation (`café`, `cafe`) are one hashtag: the duplicate is dropped.
-      await conn.query(`INSERT INTO \`${t.postHashtags}\` (post_id, tag, created_at) VALUES ? ON DUPLICATE KEY UPDATE created_at = VALUES(created_at)`, [rows]);
+      await conn.query(
+        `INSERT INTO \`${t.postHashtags}\` (post_id, tag, created_at) VALUES ? ON DUPLICATE KEY UPDATE created_at = VALUES(created_at)`,
+        [rows],
+      );
     }
     await conn.query(
       `UPDATE \`${t.hashtags}\` h SET h.post_count = (SELECT COUNT(*) FROM \`${t.postHashtags}\` ph WHERE ph.tag = h.tag) WHERE h.tag IN (?)`,

@@ -94,6 +94,17 @@ function jsonColumn<T>(value: unknown, fallback: T): T {
 
 const SCORE_TYPE = 'DECIMAL(30,10)';
 
+/**
+ * InnoDB's relevance divides by the table's row count from its statistics. When those say 0
+ * (a table just renamed into place before ANALYZE, or right after a restart) MATCH yields
+ * infinity and adding two of them is an error. Capping each term keeps a query answering
+ * (ranked by engagement and recency alone) instead of failing.
+ */
+const MAX_RELEVANCE = 1_000_000;
+function capped(match: string): string {
+  return `LEAST(${match}, ${MAX_RELEVANCE})`;
+}
+
 export class SearchReader {
   private minToken?: number;
 
@@ -113,13 +124,17 @@ export class SearchReader {
 
   // ---- users -----------------------------------------------------------------------------
 
-  async usersByText(query: { boolean: string; natural: string; exact: string }, after: RankedPosition | undefined, limit: number): Promise<UserRow[]> {
+  async usersByText(
+    query: { boolean: string; natural: string; exact: string },
+    after: RankedPosition | undefined,
+    limit: number,
+  ): Promise<UserRow[]> {
     const t = this.tables;
     const columns = 'u.username, u.display_name, u.bio';
     const params: unknown[] = [query.boolean];
-    let relevance = `MATCH(${columns}) AGAINST (? IN BOOLEAN MODE)`;
+    let relevance = capped(`MATCH(${columns}) AGAINST (? IN BOOLEAN MODE)`);
     if (query.natural) {
-      relevance += ` + MATCH(${columns}) AGAINST (? IN NATURAL LANGUAGE MODE)`;
+      relevance += ` + ${capped(`MATCH(${columns}) AGAINST (? IN NATURAL LANGUAGE MODE)`)}`;
       params.push(query.natural);
     }
     params.push(query.exact, query.boolean);
@@ -131,7 +146,11 @@ export class SearchReader {
   }
 
   /** For queries with only one-letter words: usernames and display names starting with it. */
-  async usersByPrefix(query: { prefixPattern: string; exact: string }, after: RankedPosition | undefined, limit: number): Promise<UserRow[]> {
+  async usersByPrefix(
+    query: { prefixPattern: string; exact: string },
+    after: RankedPosition | undefined,
+    limit: number,
+  ): Promise<UserRow[]> {
     const t = this.tables;
     const inner = `SELECT u.id, u.username, u.display_name, u.bio, u.avatar,
         CAST(IF(u.username = ?, 3, IF(u.username LIKE ? ESCAPE '!', 2, 1)) AS ${SCORE_TYPE}) AS score
@@ -141,7 +160,9 @@ export class SearchReader {
   }
 
   private async rankedUsers(inner: string, params: unknown[], after: RankedPosition | undefined, limit: number): Promise<UserRow[]> {
-    const keyset = after ? `WHERE ranked.score < CAST(? AS ${SCORE_TYPE}) OR (ranked.score = CAST(? AS ${SCORE_TYPE}) AND ranked.id < ?)` : '';
+    const keyset = after
+      ? `WHERE ranked.score < CAST(? AS ${SCORE_TYPE}) OR (ranked.score = CAST(? AS ${SCORE_TYPE}) AND ranked.id < ?)`
+      : '';
     const sql = `SELECT * FROM (${inner}) ranked ${keyset} ORDER BY ranked.score DESC, ranked.id DESC LIMIT ?`;
     const all = [...params, ...(after ? [after.score, after.score, after.id] : []), limit];
     const [rows] = await this.pool.query<RowDataPacket[]>(sql, all);
@@ -172,7 +193,14 @@ export class SearchReader {
       const id = String(r.id);
       if (seen.has(id)) continue;
       seen.add(id);
-      users.push({ id, username: String(r.username), displayName: String(r.display_name), bio: String(r.bio), avatar: jsonColumn<Avatar>(r.avatar, null), score: '0' });
+      users.push({
+        id,
+        username: String(r.username),
+        displayName: String(r.display_name),
+        bio: String(r.bio),
+        avatar: jsonColumn<Avatar>(r.avatar, null),
+        score: '0',
+      });
     }
     return users.slice(0, limit);
   }
@@ -185,13 +213,18 @@ export class SearchReader {
   private static readonly ENGAGEMENT = `(1 + ${RANKING.engagementWeight} * LN(1 + p.like_count + ${RANKING.commentWeight} * p.comment_count))`;
   private static readonly FRESHNESS = `(1 / SQRT(1 + GREATEST(TIMESTAMPDIFF(SECOND, p.created_at, ?), 0) / ${RANKING.freshnessHalfScaleSeconds}))`;
 
-  async postsByText(query: { boolean: string; natural: string }, asOf: Date, after: RankedPosition | undefined, limit: number): Promise<PostRow[]> {
+  async postsByText(
+    query: { boolean: string; natural: string },
+    asOf: Date,
+    after: RankedPosition | undefined,
+    limit: number,
+  ): Promise<PostRow[]> {
     const t = this.tables;
     const columns = 'p.caption, p.alt_text, p.hashtags_text, p.author_username, p.author_display_name';
     const params: unknown[] = [query.boolean];
-    let relevance = `MATCH(${columns}) AGAINST (? IN BOOLEAN MODE)`;
+    let relevance = capped(`MATCH(${columns}) AGAINST (? IN BOOLEAN MODE)`);
     if (query.natural) {
-      relevance += ` + MATCH(${columns}) AGAINST (? IN NATURAL LANGUAGE MODE)`;
+      relevance += ` + ${capped(`MATCH(${columns}) AGAINST (? IN NATURAL LANGUAGE MODE)`)}`;
       params.push(query.natural);
     }
     params.push(asOf, query.boolean);
@@ -219,7 +252,9 @@ export class SearchReader {
   }
 
   private async rankedPosts(inner: string, params: unknown[], after: RankedPosition | undefined, limit: number): Promise<PostRow[]> {
-    const keyset = after ? `WHERE ranked.score < CAST(? AS ${SCORE_TYPE}) OR (ranked.score = CAST(? AS ${SCORE_TYPE}) AND ranked.id < ?)` : '';
+    const keyset = after
+      ? `WHERE ranked.score < CAST(? AS ${SCORE_TYPE}) OR (ranked.score = CAST(? AS ${SCORE_TYPE}) AND ranked.id < ?)`
+      : '';
     const sql = `SELECT ranked.*, u.avatar AS author_avatar
       FROM (${inner}) ranked
       LEFT JOIN \`${this.tables.users}\` u ON u.id = ranked.author_id
@@ -249,7 +284,12 @@ export class SearchReader {
   // ---- hashtags --------------------------------------------------------------------------
 
   /** Hashtags starting with any of the words; an exact tag first, then the most used. */
-  async hashtagsMatching(words: string[], prefixPatterns: string[], after: HashtagPosition | undefined, limit: number): Promise<HashtagRow[]> {
+  async hashtagsMatching(
+    words: string[],
+    prefixPatterns: string[],
+    after: HashtagPosition | undefined,
+    limit: number,
+  ): Promise<HashtagRow[]> {
     if (prefixPatterns.length === 0) return [];
     const t = this.tables;
     const likes = prefixPatterns.map(() => "h.tag LIKE ? ESCAPE '!'").join(' OR ');
