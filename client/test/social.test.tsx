@@ -100,14 +100,20 @@ it('suggests people and hashtags as one types, and opens one with the keyboard',
 });
 
 it('edits the profile and shows the API field errors', async () => {
-  api.on('PATCH', '/api/users/me', (c) => ({ body: { user: { ...alice, ...(c.body as object) } } }));
+  api.on('PATCH', '/api/users/me', (c) => {
+    saved = { ...saved, ...(c.body as object) };
+    return { body: { user: saved } };
+  });
   api.on('PATCH', '/api/users/me', { status: 400, body: { errors: [{ message: 'Bio must be at most 160 characters', field: 'bio' }] } }, 1);
-  api.on('GET', '/api/users/alice', { body: { user: { ...alice, displayName: 'Alice L.', followerCount: 0, followingCount: 0 } } });
+  let saved = { ...alice, followerCount: 0, followingCount: 0 };
+  api.on('GET', '/api/users/alice', () => ({ body: { user: saved } }));
   api.on('GET', '/api/posts', { body: { items: [], nextCursor: null } });
   const user = userEvent.setup();
-  renderApp('/settings/profile', alice);
+  // The session's copy of the user has no bio; the form starts from the stored profile.
+  renderApp('/settings/profile', { ...alice, bio: undefined });
 
   const name = await screen.findByLabelText('Display name');
+  expect(screen.getByLabelText('Bio')).toHaveValue('Down the rabbit hole');
   await user.clear(name);
   await user.type(name, 'Alice L.');
   await user.click(screen.getByRole('button', { name: 'Save' }));
@@ -116,5 +122,7 @@ it('edits the profile and shows the API field errors', async () => {
 
   await user.click(screen.getByRole('button', { name: 'Save' }));
   await waitFor(() => expect(screen.getByTestId('location')).toHaveTextContent('/u/alice'));
-  expect(api.callsTo('PATCH', '/api/users/me')[1]!.body).toEqual({ displayName: 'Alice L.', bio: 'Down the rabbit hole' });
+  // Only the changed field is sent.
+  expect(api.callsTo('PATCH', '/api/users/me')[1]!.body).toEqual({ displayName: 'Alice L.' });
+  expect(await screen.findByRole('heading', { name: 'Alice L.' })).toBeInTheDocument();
 });

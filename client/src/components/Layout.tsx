@@ -52,13 +52,12 @@ export function Layout() {
   const location = useLocation();
   const navigate = useNavigate();
   const main = useRef<HTMLElement>(null);
-  const firstRender = useRef(true);
+  const shownPath = useRef(location.pathname);
 
+  // Not on the first screen (focus starts at the top of the page there), only on a move.
   useEffect(() => {
-    if (firstRender.current) {
-      firstRender.current = false;
-      return;
-    }
+    if (shownPath.current === location.pathname) return;
+    shownPath.current = location.pathname;
     main.current?.focus({ preventScroll: true });
     window.scrollTo(0, 0);
   }, [location.pathname]);

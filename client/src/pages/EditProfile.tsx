@@ -3,24 +3,36 @@ import { useEffect, useId, useRef, useState, type FormEvent } from 'react';
 import { useNavigate } from 'react-router';
 import { ApiError } from '../api/http';
 import { usersApi } from '../api/users';
+import type { User } from '../api/types';
 import { Avatar } from '../components/Avatar';
 import { ErrorSummary, TextArea, TextField, buttonClass } from '../components/forms';
 import { PageTitle } from '../components/Layout';
+import { ErrorState, Spinner } from '../components/status';
 import { UploadProgress } from '../components/UploadProgress';
+import { useResource } from '../lib/useResource';
 import { checkBio, checkDisplayName, focusFirstInvalid, hasErrors, type Errors } from '../lib/validation';
 import { statusText, uploadPhoto, type UploadState } from '../lib/uploadPhoto';
 import { useSession, useViewer } from '../session';
 
 type Field = 'displayName' | 'bio' | 'avatarMediaId';
 
+/** Starts from the stored profile (the session's copy may lack the bio), then edits it. */
 export default function EditProfile() {
+  const viewer = useViewer();
+  const profile = useResource((signal) => usersApi.profile(viewer.username, signal), viewer.id);
+  if (profile.loading) return <Spinner label="Loading profile" />;
+  if (!profile.data) return <ErrorState message={profile.error ?? 'Could not load your profile.'} onRetry={profile.reload} />;
+  return <EditProfileForm current={profile.data} />;
+}
+
+function EditProfileForm({ current }: { current: User }) {
   const viewer = useViewer();
   const { setUser } = useSession();
   const navigate = useNavigate();
   const form = useRef<HTMLFormElement>(null);
   const fileId = useId();
-  const [displayName, setDisplayName] = useState(viewer.displayName ?? '');
-  const [bio, setBio] = useState(viewer.bio ?? '');
+  const [displayName, setDisplayName] = useState(current.displayName ?? '');
+  const [bio, setBio] = useState(current.bio ?? '');
   const [avatarFile, setAvatarFile] = useState<{ file: File; preview: string | null } | null>(null);
   const [upload, setUpload] = useState<UploadState | null>(null);
   const [errors, setErrors] = useState<Errors<Field>>({});
@@ -69,8 +81,15 @@ export default function EditProfile() {
     }
     setSaving(true);
     try {
-      const changes: { displayName: string; bio: string; avatarMediaId?: string } = { displayName: displayName.trim(), bio };
+      // Only what changed is sent: a field left alone is never overwritten by a stale copy.
+      const changes: { displayName?: string; bio?: string; avatarMediaId?: string } = {};
+      if (displayName.trim() !== (current.displayName ?? '')) changes.displayName = displayName.trim();
+      if (bio !== (current.bio ?? '')) changes.bio = bio;
       if (upload?.status === 'ready' && upload.media) changes.avatarMediaId = upload.media.id;
+      if (Object.keys(changes).length === 0) {
+        navigate(`/u/${viewer.username}`);
+        return;
+      }
       const user = await usersApi.updateMe(changes);
       setUser({ ...viewer, ...user });
       navigate(`/u/${user.username}`);
