@@ -1,0 +1,43 @@
+/** The started service as Kubernetes and the launcher see it: health, readiness, metrics, config errors. */
+import { ConfigError } from '@lumina/common';
+import { loadConfig } from '../src/config';
+import { Harness } from './harness';
+
+const h = new Harness();
+
+beforeAll(() => h.start());
+afterAll(() => h.stop());
+
+test('/healthz, /readyz (MongoDB and NATS) and /metrics answer', async () => {
+  expect((await h.http.get('/healthz')).body).toEqual({ status: 'ok' });
+  const ready = await h.http.get('/readyz');
+  expect(ready.status).toBe(200);
+  expect(ready.body).toEqual({ status: 'ready', checks: { mongodb: 'ok', nats: 'ok' } });
+  const metrics = await h.http.get('/metrics');
+  expect(metrics.status).toBe(200);
+  expect(metrics.text).toContain('http_request_duration');
+});
+
+test('an unknown route is a JSON 404', async () => {
+  const res = await h.http.get('/api/posts/abc/nothing-here');
+  expect(res.status).toBe(404);
+  expect(res.body).toEqual({ errors: [{ message: 'Route not found' }] });
+});
+
+test('a malformed JSON body is a 400, never a 500', async () => {
+  const res = await h.http.post('/api/posts').set('Content-Type', 'application/json').send('{"caption":');
+  expect(res.status).toBe(400);
+});
+
+test('the indexes the lists rely on exist', async () => {
+  const keys = async (name: 'Post' | 'Like' | 'Comment') =>
+    (await h.svc.models[name].collection.indexes()).map((i) => ({ key: i.key, unique: i.unique ?? false }));
+  expect(await keys('Post')).toContainEqual({ key: { authorId: 1, createdAt: -1, _id: -1 }, unique: false });
+  expect(await keys('Like')).toContainEqual({ key: { postId: 1, userId: 1 }, unique: true });
+  expect(await keys('Comment')).toContainEqual({ key: { postId: 1, createdAt: 1, _id: 1 }, unique: false });
+});
+
+test('a missing MONGO_URL stops start-up with a message naming it', () => {
+  expect(() => loadConfig({ JWT_PUBLIC_KEYS: '{}' })).toThrow(ConfigError);
+  expect(() => loadConfig({ JWT_PUBLIC_KEYS: '{}' })).toThrow(/MONGO_URL/);
+});
