@@ -4,7 +4,4 @@
 const importOnly = /^(kubernetes-models|@kubernetes-models\/[^/]+)(\/|$)/;
 
 module.exports = (request, options) =>
-  options.defaultResolver(
-    request,
-    importOnly.test(request) ? { ...options, conditions: ['import', 'default', 'node'] } : options,
-  );
+  options.defaultResolver(request, importOnly.test(request) ? { ...options, conditions: ['import', 'default', 'node'] } : options);

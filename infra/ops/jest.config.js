@@ -9,7 +9,22 @@ const preset = require('../../jest.preset');
 
 const [major, minor] = process.versions.node.split('.').map(Number);
 const needsUndici7 = major < 22 || (major === 22 && minor < 19);
-const esmOnly = ['@kubernetes', 'kubernetes-models', '@kubernetes-models', 'jsonpath-plus', '@jsep-plugin', 'jsep', 'openid-client', 'jose', 'oauth4webapi', 'rfc4648', 'socks-proxy-agent', 'agent-base', 'is-cidr', 'cidr-regex'];
+const esmOnly = [
+  '@kubernetes',
+  'kubernetes-models',
+  '@kubernetes-models',
+  'jsonpath-plus',
+  '@jsep-plugin',
+  'jsep',
+  'openid-client',
+  'jose',
+  'oauth4webapi',
+  'rfc4648',
+  'socks-proxy-agent',
+  'agent-base',
+  'is-cidr',
+  'cidr-regex',
+];
 
 module.exports = {
   ...preset,

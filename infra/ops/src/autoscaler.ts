@@ -184,10 +184,13 @@ export class BacklogAutoscaler {
   /** Prometheus text exposition of the last decisions. */
   metrics(): string {
     const lines = [
-      '# HELP lumina_autoscaler_backlog JetStream backlog of the Deployment\'s consumers (pending + ack pending).',
+      "# HELP lumina_autoscaler_backlog JetStream backlog of the Deployment's consumers (pending + ack pending).",
       '# TYPE lumina_autoscaler_backlog gauge',
     ];
-    const replicas = ['# HELP lumina_autoscaler_wanted_replicas Replicas the backlog asks for, within bounds.', '# TYPE lumina_autoscaler_wanted_replicas gauge'];
+    const replicas = [
+      '# HELP lumina_autoscaler_wanted_replicas Replicas the backlog asks for, within bounds.',
+      '# TYPE lumina_autoscaler_wanted_replicas gauge',
+    ];
     for (const d of this.last.values()) {
       if (d.backlog !== undefined) lines.push(`lumina_autoscaler_backlog{deployment="${d.deployment}"} ${d.backlog}`);
       if (d.wanted !== undefined) replicas.push(`lumina_autoscaler_wanted_replicas{deployment="${d.deployment}"} ${d.wanted}`);

@@ -81,7 +81,11 @@ function deploymentArg(value: string | undefined): string {
   return value;
 }
 
-async function withBacklog<T>(url: string | undefined, prefix: string, fn: (source?: BacklogSource, error?: string) => Promise<T>): Promise<T> {
+async function withBacklog<T>(
+  url: string | undefined,
+  prefix: string,
+  fn: (source?: BacklogSource, error?: string) => Promise<T>,
+): Promise<T> {
   if (!url) return fn(undefined, 'NATS_URL not set (port-forward svc/nats and set it)');
   let source: BacklogSource;
   try {
@@ -162,7 +166,13 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
   }
 }
 
-async function autoscale(io: CliIo, namespace: string, natsUrl: string | undefined, streamPrefix: string, configFile?: string): Promise<number> {
+async function autoscale(
+  io: CliIo,
+  namespace: string,
+  natsUrl: string | undefined,
+  streamPrefix: string,
+  configFile?: string,
+): Promise<number> {
   if (!natsUrl) throw new UsageError('autoscale needs NATS_URL or --nats');
   const config = configFile ? parseAutoscalerConfig(JSON.parse(readFileSync(configFile, 'utf8'))) : DEFAULT_AUTOSCALER_CONFIG;
   const kube = kubeFor(io.env, namespace);

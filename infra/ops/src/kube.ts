@@ -2,14 +2,7 @@
  * The Kubernetes calls the tool makes, through @kubernetes/client-node. Kept to a few verbs so
  * the autoscaler's Role can stay at `get` and `update` on `deployments/scale`.
  */
-import {
-  ApiException,
-  AppsV1Api,
-  AutoscalingV2Api,
-  KubeConfig,
-  PatchStrategy,
-  setHeaderOptions,
-} from '@kubernetes/client-node';
+import { ApiException, AppsV1Api, AutoscalingV2Api, KubeConfig, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 
 export interface DeploymentSummary {
   name: string;

@@ -20,7 +20,8 @@ export function loadRouteTable(file: string = ROUTES_FILE): Route[] {
   const routes = parsed.routes.map((entry, i): Route => {
     const { prefix, service } = (entry ?? {}) as Record<string, unknown>;
     if (typeof prefix !== 'string' || !prefix.startsWith('/')) throw new Error(`${file}: routes[${i}].prefix must be a path`);
-    if (typeof service !== 'string' || !/^[a-z][a-z0-9-]*$/.test(service)) throw new Error(`${file}: routes[${i}].service must be a service name`);
+    if (typeof service !== 'string' || !/^[a-z][a-z0-9-]*$/.test(service))
+      throw new Error(`${file}: routes[${i}].service must be a service name`);
     return { prefix, service };
   });
   const seen = new Set<string>();

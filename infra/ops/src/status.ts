@@ -25,11 +25,7 @@ export function statusRows(input: StatusInput): StatusRow[] {
   return input.deployments.map((d) => {
     const hpa = input.autoscalers.find((h) => h.target === d.name);
     const target = input.backlogTargets.find((t) => t.deployment === d.name);
-    const scaler = hpa
-      ? `hpa ${hpa.min}-${hpa.max} (wants ${hpa.desired})`
-      : target
-        ? `backlog ${target.min}-${target.max}`
-        : 'fixed';
+    const scaler = hpa ? `hpa ${hpa.min}-${hpa.max} (wants ${hpa.desired})` : target ? `backlog ${target.min}-${target.max}` : 'fixed';
     // media and media-worker share the `media` consumers: the worker's are MEDIA_JOBS, the rest the API's.
     const service = DEPLOYMENTS[d.name] ?? undefined;
     let backlog = '-';
@@ -37,7 +33,13 @@ export function statusRows(input: StatusInput): StatusRow[] {
       const streams = target?.streams;
       const value = streams
         ? backlogOf(input.consumers, service, streams)
-        : backlogOf(input.consumers.filter((c) => !input.backlogTargets.some((t) => t.deployment !== d.name && t.service === service && t.streams?.includes(c.streamKind))), service);
+        : backlogOf(
+            input.consumers.filter(
+              (c) =>
+                !input.backlogTargets.some((t) => t.deployment !== d.name && t.service === service && t.streams?.includes(c.streamKind)),
+            ),
+            service,
+          );
       backlog = String(value);
     } else if (service) {
       backlog = '?';
@@ -48,13 +50,22 @@ export function statusRows(input: StatusInput): StatusRow[] {
 
 function table(header: string[], rows: string[][]): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ').trimEnd();
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => c.padEnd(widths[i] ?? 0))
+      .join('  ')
+      .trimEnd();
   return [line(header), ...rows.map(line)].join('\n');
 }
 
 export function formatStatus(input: StatusInput): string {
   const rows = statusRows(input);
-  const parts = [table(['DEPLOYMENT', 'READY', 'SCALER', 'BACKLOG'], rows.map((r) => [r.deployment, r.ready, r.scaler, r.backlog]))];
+  const parts = [
+    table(
+      ['DEPLOYMENT', 'READY', 'SCALER', 'BACKLOG'],
+      rows.map((r) => [r.deployment, r.ready, r.scaler, r.backlog]),
+    ),
+  ];
   if (input.consumers && input.consumers.length > 0) {
     parts.push(
       table(

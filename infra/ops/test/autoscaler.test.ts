@@ -79,7 +79,6 @@ test('a service backlog is the sum of pending and ack-pending over its own consu
   expect(backlogOf(consumers, 'media')).toBe(7); // + media--post-created on POSTS
   expect(backlogOf(consumers, 'timeline')).toBe(3);
   expect(backlogOf(consumers, 'search')).toBe(0);
-
 });
 
 test('a backlog above the threshold scales up at once, within the bounds', async () => {
@@ -97,7 +96,6 @@ test('a backlog above the threshold scales up at once, within the bounds', async
     'PUT /apis/apps/v1/namespaces/lumina/deployments/timeline/scale',
     'PUT /apis/apps/v1/namespaces/lumina/deployments/search/scale',
   ]);
-
 });
 
 test('an empty backlog scales down only after the cool-down has passed', async () => {
@@ -179,7 +177,11 @@ test('when NATS cannot be asked, nothing is scaled', async () => {
 });
 
 test('the autoscaler config is checked', () => {
-  expect(() => parseAutoscalerConfig({ targets: [{ deployment: 'x', service: 'x', min: 3, max: 2, backlogPerReplica: 1 }] })).toThrow(/min \(3\) is above max/);
+  expect(() => parseAutoscalerConfig({ targets: [{ deployment: 'x', service: 'x', min: 3, max: 2, backlogPerReplica: 1 }] })).toThrow(
+    /min \(3\) is above max/,
+  );
   expect(() => parseAutoscalerConfig({ targets: [] })).toThrow(/non-empty/);
-  expect(parseAutoscalerConfig({ targets: [{ deployment: 'x', service: 'x', min: 0, max: 2, backlogPerReplica: 1 }] }).cooldownSeconds).toBe(300);
+  expect(
+    parseAutoscalerConfig({ targets: [{ deployment: 'x', service: 'x', min: 0, max: 2, backlogPerReplica: 1 }] }).cooldownSeconds,
+  ).toBe(300);
 });

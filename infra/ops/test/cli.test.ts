@@ -65,7 +65,11 @@ test('status shows each Deployment, what scales it and its backlog', async () =>
 
 test('status still answers when NATS cannot be reached', async () => {
   let out = '';
-  const code = await main(['status', '--nats', 'nats://127.0.0.1:1'], { env: { KUBECONFIG: kubeconfig }, out: (t) => void (out += t), err: () => undefined });
+  const code = await main(['status', '--nats', 'nats://127.0.0.1:1'], {
+    env: { KUBECONFIG: kubeconfig },
+    out: (t) => void (out += t),
+    err: () => undefined,
+  });
   expect(code).toBe(0);
   expect(out).toMatch(/^timeline\s+2\/2\s+backlog 2-10\s+\?$/m);
   expect(out).toMatch(/backlog: cannot reach NATS/);
@@ -92,7 +96,11 @@ test('restart rolls the pods with a new template annotation (strategic merge pat
   expect(code).toBe(0);
   expect(out).toContain('timeline: restarting');
   const [patch] = api.writes();
-  expect(patch).toMatchObject({ method: 'PATCH', path: '/apis/apps/v1/namespaces/lumina/deployments/timeline', contentType: 'application/strategic-merge-patch+json' });
+  expect(patch).toMatchObject({
+    method: 'PATCH',
+    path: '/apis/apps/v1/namespaces/lumina/deployments/timeline',
+    contentType: 'application/strategic-merge-patch+json',
+  });
   const restartedAt = api.deployments.get('timeline')!.templateAnnotations['kubectl.kubernetes.io/restartedAt'];
   expect(Date.now() - Date.parse(restartedAt!)).toBeLessThan(60_000);
   expect(api.replicas('timeline')).toBe(2);
@@ -109,11 +117,14 @@ test('an API failure is reported with exit code 1 and changes nothing', async ()
 
 test('autoscale runs the loop with its health endpoints until stopped', async () => {
   const config = join(dir, 'autoscaler.json');
-  writeFileSync(config, JSON.stringify({
-    intervalSeconds: 1,
-    cooldownSeconds: 0,
-    targets: [{ deployment: 'media-worker', service: 'media', streams: ['MEDIA_JOBS'], min: 1, max: 5, backlogPerReplica: 1 }],
-  }));
+  writeFileSync(
+    config,
+    JSON.stringify({
+      intervalSeconds: 1,
+      cooldownSeconds: 0,
+      targets: [{ deployment: 'media-worker', service: 'media', streams: ['MEDIA_JOBS'], min: 1, max: 5, backlogPerReplica: 1 }],
+    }),
+  );
   const stop = new AbortController();
   let port = 0;
   let out = '';
@@ -127,7 +138,9 @@ test('autoscale runs the loop with its health endpoints until stopped', async ()
   await eventually(() => expect(api.replicas('media-worker')).toBe(3)); // 3 jobs waiting, 1 per replica
   await eventually(async () => expect((await fetch(`http://127.0.0.1:${port}/readyz`)).status).toBe(200));
   expect(await (await fetch(`http://127.0.0.1:${port}/healthz`)).text()).toBe('ok\n');
-  expect(await (await fetch(`http://127.0.0.1:${port}/metrics`)).text()).toContain('lumina_autoscaler_backlog{deployment="media-worker"} 3');
+  expect(await (await fetch(`http://127.0.0.1:${port}/metrics`)).text()).toContain(
+    'lumina_autoscaler_backlog{deployment="media-worker"} 3',
+  );
   stop.abort();
   expect(await running).toBe(0);
   expect(out).toContain('"action":"scaled-up"');

@@ -21,7 +21,10 @@ const skaffold = parse(readFileSync(join(REPO, 'skaffold.yaml'), 'utf8')) as {
   portForward: Array<{ resourceType: string; resourceName: string; port: number }>;
   profiles: Array<{ name: string; build?: Build; manifests?: { kustomize: { paths: string[] } } }>;
 };
-const builds = () => [{ name: 'default', build: skaffold.build }, ...skaffold.profiles.filter((p) => p.build).map((p) => ({ name: p.name, build: p.build! }))];
+const builds = () => [
+  { name: 'default', build: skaffold.build },
+  ...skaffold.profiles.filter((p) => p.build).map((p) => ({ name: p.name, build: p.build! })),
+];
 
 let rendered: Record<Overlay, K8sObject[]>;
 let cleanup: () => void;
@@ -55,7 +58,11 @@ test('skaffold.yaml is a v4beta config with dev and prod profiles and kustomize 
 test('every Skaffold artifact has its Dockerfile, and the stage it builds exists', () => {
   for (const { name, build } of builds()) {
     for (const a of build.artifacts) {
-      expect({ profile: name, image: a.image, dockerfile: existsSync(join(REPO, a.context, a.docker.dockerfile)) }).toEqual({ profile: name, image: a.image, dockerfile: true });
+      expect({ profile: name, image: a.image, dockerfile: existsSync(join(REPO, a.context, a.docker.dockerfile)) }).toEqual({
+        profile: name,
+        image: a.image,
+        dockerfile: true,
+      });
       expect({ image: a.image, stage: stages(a.docker.dockerfile).has(a.docker.target) }).toEqual({ image: a.image, stage: true });
     }
   }

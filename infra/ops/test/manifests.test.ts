@@ -15,9 +15,9 @@ import { PodDisruptionBudget } from 'kubernetes-models/policy/v1';
 import { Ingress, NetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1';
 import { Role, RoleBinding } from 'kubernetes-models/rbac.authorization.k8s.io/v1';
 import { parseAutoscalerConfig } from '../src/autoscaler';
-import { OVERLAYS, REPO, named, ofKind, renderAll, selects, workloads, type K8sObject, type Overlay } from './support/render';
+import { OVERLAYS, REPO, named, ofKind, renderAll, selects, workloads, type K8sObject, type Loose, type Overlay } from './support/render';
 
-const MODELS: Record<string, { new (data: any): { validate(): void } }> = {
+const MODELS: Record<string, { new (data: Loose): { validate(): void } }> = {
   'v1/Namespace': Namespace,
   'v1/ConfigMap': ConfigMap,
   'v1/Secret': Secret,
@@ -82,7 +82,7 @@ describe.each(OVERLAYS)('%s', (overlay) => {
   test('a schema violation is caught (the validator is not a no-op)', () => {
     const d = structuredClone(named(objects(), 'Deployment', 'auth')!);
     d.spec.template.spec.containers[0].ports[0].containerPort = 'three thousand';
-    expect(() => new Deployment(d as any).validate()).toThrow();
+    expect(() => new Deployment(d as Loose).validate()).toThrow();
   });
 
   test('every Deployment and StatefulSet has probes, resources and the restricted security context', () => {
@@ -105,10 +105,16 @@ describe.each(OVERLAYS)('%s', (overlay) => {
         expect(c.securityContext.privileged ?? false).toBe(false);
         // A read-only root needs somewhere to write temp files.
         const tmp = (c.volumeMounts ?? []).find((m: { mountPath: string }) => m.mountPath === '/tmp');
-        if (w.kind === 'Deployment') expect({ name, tmp: pod.volumes.find((v: { name: string }) => v.name === tmp?.name)?.emptyDir }).toEqual({ name, tmp: expect.any(Object) });
+        if (w.kind === 'Deployment')
+          expect({ name, tmp: pod.volumes.find((v: { name: string }) => v.name === tmp?.name)?.emptyDir }).toEqual({
+            name,
+            tmp: expect.any(Object),
+          });
       }
       // HTTP probes go to the endpoints every service serves.
-      const probePaths = pod.containers.flatMap((c: any) => [c.livenessProbe, c.readinessProbe].map((p) => p?.httpGet?.path)).filter(Boolean);
+      const probePaths = pod.containers
+        .flatMap((c: Loose) => [c.livenessProbe, c.readinessProbe].map((p) => p?.httpGet?.path))
+        .filter(Boolean);
       if (APPS.includes(w.metadata.name)) expect(probePaths).toEqual(['/healthz', '/readyz']);
     }
   });
@@ -117,10 +123,10 @@ describe.each(OVERLAYS)('%s', (overlay) => {
     for (const svc of ofKind(objects(), 'Service')) {
       const targets = workloads(objects()).filter((w) => selects({ matchLabels: svc.spec.selector }, podLabels(w)));
       expect({ service: svc.metadata.name, targets: targets.length }).toEqual({ service: svc.metadata.name, targets: 1 });
-      const ports = podSpec(targets[0]!).containers.flatMap((c: any) => c.ports ?? []);
+      const ports = podSpec(targets[0]!).containers.flatMap((c: Loose) => c.ports ?? []);
       for (const p of svc.spec.ports) {
         const target = p.targetPort ?? p.port;
-        const listens = ports.some((cp: any) => cp.name === target || cp.containerPort === target);
+        const listens = ports.some((cp: Loose) => cp.name === target || cp.containerPort === target);
         expect({ service: svc.metadata.name, port: target, listens }).toEqual({ service: svc.metadata.name, port: target, listens: true });
       }
     }
@@ -128,7 +134,9 @@ describe.each(OVERLAYS)('%s', (overlay) => {
 
   test('each replica count has one owner: an HPA (with scale-down stabilisation) or the backlog autoscaler', () => {
     const hpas = ofKind(objects(), 'HorizontalPodAutoscaler');
-    const autoscalerConfig = parseAutoscalerConfig(JSON.parse(named(objects(), 'ConfigMap', 'lumina-autoscaler')?.data?.['autoscaler.json'] ?? '{}'));
+    const autoscalerConfig = parseAutoscalerConfig(
+      JSON.parse(named(objects(), 'ConfigMap', 'lumina-autoscaler')?.data?.['autoscaler.json'] ?? '{}'),
+    );
     const backlogScaled = autoscalerConfig.targets.map((t) => t.deployment);
     expect(backlogScaled.sort()).toEqual(['media-worker', 'search', 'timeline']);
     for (const h of hpas) {
@@ -142,7 +150,8 @@ describe.each(OVERLAYS)('%s', (overlay) => {
     for (const d of ofKind(objects(), 'Deployment')) {
       const scaled = hpaScaled.includes(d.metadata.name) || backlogScaled.includes(d.metadata.name);
       // A count in the manifest would fight the scaler on every apply.
-      if (scaled) expect({ deployment: d.metadata.name, replicas: d.spec.replicas }).toEqual({ deployment: d.metadata.name, replicas: undefined });
+      if (scaled)
+        expect({ deployment: d.metadata.name, replicas: d.spec.replicas }).toEqual({ deployment: d.metadata.name, replicas: undefined });
     }
   });
 
@@ -150,7 +159,10 @@ describe.each(OVERLAYS)('%s', (overlay) => {
     const pdbs = ofKind(objects(), 'PodDisruptionBudget');
     for (const w of workloads(objects())) {
       if (w.metadata.name === 'lumina-autoscaler' || DATABASES.includes(w.metadata.name)) continue; // single replica: a PDB would block drains
-      expect({ workload: w.metadata.name, pdb: pdbs.some((p) => selects(p.spec.selector, podLabels(w))) }).toEqual({ workload: w.metadata.name, pdb: true });
+      expect({ workload: w.metadata.name, pdb: pdbs.some((p) => selects(p.spec.selector, podLabels(w))) }).toEqual({
+        workload: w.metadata.name,
+        pdb: true,
+      });
     }
   });
 
@@ -169,7 +181,16 @@ describe.each(OVERLAYS)('%s', (overlay) => {
 
   test('NetworkPolicies: deny by default; each service reaches its own database only, NATS and DNS', () => {
     const policies = ofKind(objects(), 'NetworkPolicy');
-    expect(policies.some((p) => Object.keys(p.spec.podSelector).length === 0 && p.spec.policyTypes.includes('Ingress') && p.spec.policyTypes.includes('Egress') && !p.spec.ingress && !p.spec.egress)).toBe(true);
+    expect(
+      policies.some(
+        (p) =>
+          Object.keys(p.spec.podSelector).length === 0 &&
+          p.spec.policyTypes.includes('Ingress') &&
+          p.spec.policyTypes.includes('Egress') &&
+          !p.spec.ingress &&
+          !p.spec.egress,
+      ),
+    ).toBe(true);
     const pods = workloads(objects());
     const pod = (name: string) => pods.find((w) => w.metadata.name === name)!;
     for (const app of APPS) {
@@ -181,16 +202,29 @@ describe.each(OVERLAYS)('%s', (overlay) => {
       expect({ from: app, to: 'nats', allowed: nats }).toEqual({ from: app, to: 'nats', allowed: app !== 'client' });
       // Services do not call each other (DESIGN.md): events only.
       for (const other of APPS.filter((o) => o !== app)) {
-        expect({ from: app, to: other, allowed: connectionAllowed(policies, pod(app), pod(other), { name: 'http', containerPort: 3000 }) }).toMatchObject({ allowed: false });
+        expect({
+          from: app,
+          to: other,
+          allowed: connectionAllowed(policies, pod(app), pod(other), { name: 'http', containerPort: 3000 }),
+        }).toMatchObject({ allowed: false });
       }
     }
     for (const db of DATABASES) {
-      expect({ from: db, toNats: connectionAllowed(policies, pod(db), pod('nats'), { name: 'client', containerPort: 4222 }) }).toEqual({ from: db, toNats: false });
+      expect({ from: db, toNats: connectionAllowed(policies, pod(db), pod('nats'), { name: 'client', containerPort: 4222 }) }).toEqual({
+        from: db,
+        toNats: false,
+      });
     }
     // Only the ingress controller's namespace reaches the HTTP services.
     for (const app of ['auth', 'posts', 'media', 'search', 'timeline', 'client']) {
-      expect({ app, fromIngress: ingressAllowed(policies, pod(app), { 'kubernetes.io/metadata.name': 'ingress-nginx' }, {}) }).toEqual({ app, fromIngress: true });
-      expect({ app, fromElsewhere: ingressAllowed(policies, pod(app), { 'kubernetes.io/metadata.name': 'default' }, {}) }).toEqual({ app, fromElsewhere: false });
+      expect({ app, fromIngress: ingressAllowed(policies, pod(app), { 'kubernetes.io/metadata.name': 'ingress-nginx' }, {}) }).toEqual({
+        app,
+        fromIngress: true,
+      });
+      expect({ app, fromElsewhere: ingressAllowed(policies, pod(app), { 'kubernetes.io/metadata.name': 'default' }, {}) }).toEqual({
+        app,
+        fromElsewhere: false,
+      });
     }
   });
 
@@ -212,11 +246,18 @@ describe.each(OVERLAYS)('%s', (overlay) => {
 
   test('the autoscaler may only get and update the scale of the Deployments it scales', () => {
     const role = named(objects(), 'Role', 'lumina-autoscaler')!;
-    expect(role.rules).toEqual([{ apiGroups: ['apps'], resources: ['deployments/scale'], resourceNames: ['timeline', 'search', 'media-worker'], verbs: ['get', 'update'] }]);
+    expect(role.rules).toEqual([
+      {
+        apiGroups: ['apps'],
+        resources: ['deployments/scale'],
+        resourceNames: ['timeline', 'search', 'media-worker'],
+        verbs: ['get', 'update'],
+      },
+    ]);
     const binding = named(objects(), 'RoleBinding', 'lumina-autoscaler')!;
     const deployment = named(objects(), 'Deployment', 'lumina-autoscaler')!;
     expect(binding.roleRef).toMatchObject({ kind: 'Role', name: 'lumina-autoscaler' });
-    expect((binding.subjects as any[])[0]).toMatchObject({ kind: 'ServiceAccount', name: podSpec(deployment).serviceAccountName });
+    expect((binding.subjects as Loose[])[0]).toMatchObject({ kind: 'ServiceAccount', name: podSpec(deployment).serviceAccountName });
     expect(ofKind(objects(), 'ClusterRole')).toEqual([]);
     // Nothing else gets the Kubernetes API token mounted.
     for (const w of workloads(objects()).filter((x) => x !== deployment)) expect(podSpec(w).automountServiceAccountToken).toBe(false);
@@ -226,8 +267,13 @@ describe.each(OVERLAYS)('%s', (overlay) => {
     const secrets = new Set(ofKind(objects(), 'Secret').map((s) => s.metadata.name));
     for (const w of workloads(objects())) {
       const spec = JSON.stringify(podSpec(w));
-      const refs = [...spec.matchAll(/"secretKeyRef":\{"name":"([^"]+)"/g), ...spec.matchAll(/"secretName":"([^"]+)"/g), ...spec.matchAll(/"secretRef":\{"name":"([^"]+)"/g)].map((m) => m[1]!);
-      for (const ref of refs) expect({ workload: w.metadata.name, ref, exists: secrets.has(ref) }).toEqual({ workload: w.metadata.name, ref, exists: true });
+      const refs = [
+        ...spec.matchAll(/"secretKeyRef":\{"name":"([^"]+)"/g),
+        ...spec.matchAll(/"secretName":"([^"]+)"/g),
+        ...spec.matchAll(/"secretRef":\{"name":"([^"]+)"/g),
+      ].map((m) => m[1]!);
+      for (const ref of refs)
+        expect({ workload: w.metadata.name, ref, exists: secrets.has(ref) }).toEqual({ workload: w.metadata.name, ref, exists: true });
     }
   });
 });
@@ -252,8 +298,14 @@ describe('NATS', () => {
     const dir = mkdtempSync(join(tmpdir(), 'nats-conf-'));
     try {
       writeFileSync(join(dir, 'nats.conf'), config);
-      const check = spawnSync(natsServer, ['-c', join(dir, 'nats.conf'), '-t'], { env: { ...process.env, POD_NAME: 'nats-0' }, encoding: 'utf8' });
-      expect({ status: check.status, out: `${check.stdout}${check.stderr}` }).toEqual({ status: 0, out: expect.stringMatching(/configuration file .* is valid/) });
+      const check = spawnSync(natsServer, ['-c', join(dir, 'nats.conf'), '-t'], {
+        env: { ...process.env, POD_NAME: 'nats-0' },
+        encoding: 'utf8',
+      });
+      expect({ status: check.status, out: `${check.stdout}${check.stderr}` }).toEqual({
+        status: 0,
+        out: expect.stringMatching(/configuration file .* is valid/),
+      });
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -261,7 +313,12 @@ describe('NATS', () => {
 
   test('the services create streams with three replicas', () => {
     const config = rendered.base.find((o) => o.kind === 'ConfigMap' && o.metadata.name.startsWith('lumina-config'))!;
-    expect(config.data).toMatchObject({ STREAM_REPLICAS: '3', NATS_URL: 'nats://nats:4222', EVENT_SUBJECT_PREFIX: 'lumina', EVENT_STREAM_PREFIX: '' });
+    expect(config.data).toMatchObject({
+      STREAM_REPLICAS: '3',
+      NATS_URL: 'nats://nats:4222',
+      EVENT_SUBJECT_PREFIX: 'lumina',
+      EVENT_STREAM_PREFIX: '',
+    });
   });
 });
 
@@ -274,7 +331,7 @@ test('no secret is committed', () => {
 // ---- NetworkPolicy evaluation (same namespace, the subset of the API these manifests use) -----
 
 type Port = { name?: string; containerPort: number };
-type Peer = { podSelector?: any; namespaceSelector?: any; ipBlock?: unknown };
+type Peer = { podSelector?: Loose; namespaceSelector?: Loose; ipBlock?: unknown };
 type Rule = { to?: Peer[]; from?: Peer[]; ports?: Array<{ port?: number | string; protocol?: string }> };
 
 const LUMINA_NS = { 'kubernetes.io/metadata.name': 'lumina' };
@@ -287,20 +344,36 @@ function peerMatches(peers: Peer[] | undefined, podLabels: Record<string, string
   if (!peers) return true;
   return peers.some((p) => {
     if (p.ipBlock) return false; // these manifests use none for pods
-    const nsOk = p.namespaceSelector ? selects(p.namespaceSelector, nsLabels) || Object.keys(p.namespaceSelector).length === 0 : nsLabels === LUMINA_NS;
+    const nsOk = p.namespaceSelector
+      ? selects(p.namespaceSelector, nsLabels) || Object.keys(p.namespaceSelector).length === 0
+      : nsLabels === LUMINA_NS;
     const podOk = p.podSelector ? Object.keys(p.podSelector).length === 0 || selects(p.podSelector, podLabels) : true;
     return nsOk && podOk;
   });
 }
 
 function egressAllowed(policies: K8sObject[], from: K8sObject, to: K8sObject, port: Port): boolean {
-  const applying = policies.filter((p) => p.spec.policyTypes.includes('Egress') && (Object.keys(p.spec.podSelector).length === 0 || selects(p.spec.podSelector, podLabels(from))));
+  const applying = policies.filter(
+    (p) =>
+      p.spec.policyTypes.includes('Egress') &&
+      (Object.keys(p.spec.podSelector).length === 0 || selects(p.spec.podSelector, podLabels(from))),
+  );
   if (applying.length === 0) return true;
   return applying.some((p) => (p.spec.egress ?? []).some((r: Rule) => peerMatches(r.to, podLabels(to), LUMINA_NS) && portMatches(r, port)));
 }
 
-function ingressAllowed(policies: K8sObject[], to: K8sObject, fromNs: Record<string, string>, fromPod: Record<string, string>, port: Port = { name: 'http', containerPort: 3000 }): boolean {
-  const applying = policies.filter((p) => p.spec.policyTypes.includes('Ingress') && (Object.keys(p.spec.podSelector).length === 0 || selects(p.spec.podSelector, podLabels(to))));
+function ingressAllowed(
+  policies: K8sObject[],
+  to: K8sObject,
+  fromNs: Record<string, string>,
+  fromPod: Record<string, string>,
+  port: Port = { name: 'http', containerPort: 3000 },
+): boolean {
+  const applying = policies.filter(
+    (p) =>
+      p.spec.policyTypes.includes('Ingress') &&
+      (Object.keys(p.spec.podSelector).length === 0 || selects(p.spec.podSelector, podLabels(to))),
+  );
   if (applying.length === 0) return true;
   const ports = podSpec(to).containers[0].ports as Port[];
   const real = ports.find((p) => p.name === port.name) ?? port;

@@ -4,7 +4,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadRouteTable, routeFor, ROUTES_FILE } from '../src/routes';
-import { OVERLAYS, REPO, ofKind, renderAll, type K8sObject, type Overlay } from './support/render';
+import { OVERLAYS, REPO, ofKind, renderAll, type K8sObject, type Loose, type Overlay } from './support/render';
 
 let rendered: Record<Overlay, K8sObject[]>;
 let cleanup: () => void;
@@ -38,9 +38,9 @@ test('DESIGN.md and infra/routes.json route the same prefixes to the same servic
 
 test.each(OVERLAYS)('the Ingress of %s routes exactly the route table', (overlay) => {
   const [ingress] = ofKind(rendered[overlay], 'Ingress');
-  const paths = ingress!.spec.rules.flatMap((r: any) => r.http.paths);
+  const paths = ingress!.spec.rules.flatMap((r: Loose) => r.http.paths);
   for (const p of paths) expect(p.pathType).toBe('Prefix');
-  const fromIngress = paths.map((p: any) => ({ prefix: p.path, service: p.backend.service.name }));
+  const fromIngress = paths.map((p: Loose) => ({ prefix: p.path, service: p.backend.service.name }));
   expect(sorted(fromIngress)).toEqual(sorted(loadRouteTable()));
 });
 

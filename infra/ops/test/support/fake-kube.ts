@@ -101,7 +101,15 @@ export class FakeKubeApi {
     const ns = this.namespace;
     const apps = `/apis/apps/v1/namespaces/${ns}/deployments`;
     if (method === 'GET' && path === apps) {
-      return { status: 200, body: { apiVersion: 'apps/v1', kind: 'DeploymentList', metadata: {}, items: [...this.deployments.keys()].map((n) => this.deploymentObject(n)) } };
+      return {
+        status: 200,
+        body: {
+          apiVersion: 'apps/v1',
+          kind: 'DeploymentList',
+          metadata: {},
+          items: [...this.deployments.keys()].map((n) => this.deploymentObject(n)),
+        },
+      };
     }
     if (method === 'GET' && path === `/apis/autoscaling/v2/namespaces/${ns}/horizontalpodautoscalers`) {
       return {
@@ -161,13 +169,23 @@ export class FakeKubeApi {
     return {
       apiVersion: 'apps/v1',
       kind: 'Deployment',
-      metadata: { name, namespace: this.namespace, resourceVersion: String(d.resourceVersion), labels: { 'app.kubernetes.io/part-of': 'lumina' } },
+      metadata: {
+        name,
+        namespace: this.namespace,
+        resourceVersion: String(d.resourceVersion),
+        labels: { 'app.kubernetes.io/part-of': 'lumina' },
+      },
       spec: {
         replicas: d.replicas,
         selector: { matchLabels: { 'app.kubernetes.io/name': name } },
         template: { metadata: { annotations: d.templateAnnotations }, spec: { containers: [{ name, image: `lumina/${name}` }] } },
       },
-      status: { replicas: d.replicas, readyReplicas: d.ready ?? d.replicas, updatedReplicas: d.replicas, availableReplicas: d.ready ?? d.replicas },
+      status: {
+        replicas: d.replicas,
+        readyReplicas: d.ready ?? d.replicas,
+        updatedReplicas: d.replicas,
+        availableReplicas: d.ready ?? d.replicas,
+      },
     };
   }
 }
