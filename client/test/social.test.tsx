@@ -126,3 +126,39 @@ it('edits the profile and shows the API field errors', async () => {
   expect(api.callsTo('PATCH', '/api/users/me')[1]!.body).toEqual({ displayName: 'Alice L.' });
   expect(await screen.findByRole('heading', { name: 'Alice L.' })).toBeInTheDocument();
 });
+
+it('shows a post with its comments, adds one and deletes it', async () => {
+  const post = makePost({ id: 'p-talk', author: bob, caption: 'Which lighthouse is this? #quiz', commentCount: 1 });
+  api.on('GET', '/api/posts/p-talk', { body: { post } });
+  api.on('GET', '/api/posts/p-talk/comments', {
+    body: { items: [{ id: 'c1', postId: 'p-talk', author: bob, body: 'Hint: it is in @alice town', createdAt: new Date().toISOString() }], nextCursor: null },
+  });
+  api.on('POST', '/api/posts/p-talk/comments', (c) => ({
+    status: 201,
+    body: { comment: { id: 'c2', postId: 'p-talk', author: alice, body: (c.body as { body: string }).body, createdAt: new Date().toISOString() } },
+  }));
+  api.on('DELETE', '/api/posts/p-talk/comments/c2', { status: 204 });
+  const user = userEvent.setup();
+  renderApp('/p/p-talk', alice);
+
+  const first = await screen.findByText(/Hint: it is in/);
+  expect(first).toHaveTextContent('bobHint: it is in @alice town');
+  expect(within(first).getByRole('link', { name: '@alice' })).toHaveAttribute('href', '/u/alice');
+  expect(screen.getByRole('link', { name: '#quiz' })).toHaveAttribute('href', '/tags/quiz');
+  // Only one's own comments (or any, on one's own post) can be deleted.
+  expect(screen.queryByRole('button', { name: /Delete comment by bob/ })).toBeNull();
+
+  await user.click(screen.getByRole('button', { name: 'Post comment' }));
+  expect(api.callsTo('POST', '/api/posts/p-talk/comments')).toHaveLength(0);
+  await user.type(screen.getByLabelText('Add a comment'), '  Hook Head!  ');
+  await user.click(screen.getByRole('button', { name: 'Post comment' }));
+
+  expect(await screen.findByText('Hook Head!')).toBeInTheDocument();
+  expect(api.callsTo('POST', '/api/posts/p-talk/comments')[0]!.body).toEqual({ body: 'Hook Head!' });
+  expect(screen.getByRole('heading', { name: /Comments/ })).toHaveTextContent('Comments (2)');
+  expect(screen.getByLabelText('Add a comment')).toHaveValue('');
+
+  await user.click(screen.getByRole('button', { name: 'Delete comment by alice' }));
+  await waitFor(() => expect(screen.queryByText('Hook Head!')).toBeNull());
+  expect(screen.getByRole('heading', { name: /Comments/ })).toHaveTextContent('Comments (1)');
+});

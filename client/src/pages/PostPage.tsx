@@ -1,5 +1,5 @@
 /** One post: its photos, likes, and the conversation under it. */
-import { useRef, useState, type FormEvent } from 'react';
+import { useState, type FormEvent } from 'react';
 import { Link, useNavigate, useParams } from 'react-router';
 import { ApiError } from '../api/http';
 import { postsApi } from '../api/posts';
@@ -173,7 +173,6 @@ function CommentForm({ postId, onAdded }: { postId: string; onAdded: (c: Comment
   const [error, setError] = useState<string>();
   const [general, setGeneral] = useState<string[]>([]);
   const [busy, setBusy] = useState(false);
-  const field = useRef<HTMLDivElement>(null);
 
   const submit = async (e: FormEvent) => {
     e.preventDefault();
@@ -197,9 +196,9 @@ function CommentForm({ postId, onAdded }: { postId: string; onAdded: (c: Comment
   };
 
   return (
-    <form onSubmit={submit} noValidate className="mt-3 flex flex-col gap-2" aria-label="Add a comment">
+    <form onSubmit={submit} noValidate className="mt-3 flex flex-col gap-2">
       <ErrorSummary messages={general} />
-      <div ref={field}>
+      <div>
         <TextArea
           label="Add a comment"
           value={body}
