@@ -96,7 +96,9 @@ export class Accounts {
     if (hasher.needsRehash(account.passwordHash)) {
       // The cost parameters went up since this hash was made: upgrade it while we know the password.
       const upgraded = await hasher.hash(password);
-      await users.updatePasswordHash(account.user.id, upgraded).catch((err: unknown) => this.deps.log?.warn({ err }, 'could not upgrade a password hash'));
+      await users
+        .updatePasswordHash(account.user.id, upgraded)
+        .catch((err: unknown) => this.deps.log?.warn({ err }, 'could not upgrade a password hash'));
     }
     const now = new Date();
     return inTransaction(this.deps.pool, (tx) => this.startSession(tx, account.user, now));
@@ -145,7 +147,12 @@ export class Accounts {
   private async issueInFamily(tx: Tx, user: User, familyId: string, now: Date): Promise<Session> {
     const refreshToken = newRefreshToken();
     const refreshExpiresAt = new Date(now.getTime() + this.deps.refreshTtlMs);
-    await this.deps.refreshTokens.insertToken(tx, { hash: hashRefreshToken(refreshToken), familyId, userId: user.id, expiresAt: refreshExpiresAt });
+    await this.deps.refreshTokens.insertToken(tx, {
+      hash: hashRefreshToken(refreshToken),
+      familyId,
+      userId: user.id,
+      expiresAt: refreshExpiresAt,
+    });
     return { user, accessToken: accessTokenFor(this.deps.signingKey, user), refreshToken, refreshExpiresAt };
   }
 }

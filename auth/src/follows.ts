@@ -45,7 +45,9 @@ export class FollowGraph {
     const { follows, users } = this.deps;
     const changed = await inTransaction(this.deps.pool, async (tx) => {
       await this.requireUsers(tx, followerId, followeeId);
-      const edge = active ? await follows.lockEdgeForFollow(tx, followerId, followeeId) : await follows.lockEdge(tx, followerId, followeeId);
+      const edge = active
+        ? await follows.lockEdgeForFollow(tx, followerId, followeeId)
+        : await follows.lockEdge(tx, followerId, followeeId);
       if (!edge || edge.active === active) return false;
       const next = { active, version: edge.version + 1 };
       const at = new Date();

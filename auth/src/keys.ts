@@ -8,7 +8,10 @@ import { dirname, join } from 'node:path';
 import { ConfigError, generateSigningKeyPair, loadPublicKeys, type PublicKeySet, type SigningKey } from '@lumina/common';
 import type { Config } from './config';
 
-type KeyConfig = Pick<Config, 'JWT_PRIVATE_KEY_FILE' | 'JWT_KID' | 'JWT_GENERATE_KEY_IF_MISSING' | 'JWT_PUBLIC_KEYS' | 'JWT_PUBLIC_KEYS_DIR'>;
+type KeyConfig = Pick<
+  Config,
+  'JWT_PRIVATE_KEY_FILE' | 'JWT_KID' | 'JWT_GENERATE_KEY_IF_MISSING' | 'JWT_PUBLIC_KEYS' | 'JWT_PUBLIC_KEYS_DIR'
+>;
 
 /** Reads the private key; in one-machine mode, makes one first when it is missing. */
 export function loadSigningKey(config: KeyConfig): SigningKey {
@@ -43,7 +46,9 @@ export function generateKeyFiles(privateKeyFile: string, kid: string, publicKeys
 
 export function verificationKeys(config: KeyConfig, signing: SigningKey): PublicKeySet {
   const keys = new Map(
-    config.JWT_PUBLIC_KEYS || config.JWT_PUBLIC_KEYS_DIR ? loadPublicKeys({ json: config.JWT_PUBLIC_KEYS, dir: config.JWT_PUBLIC_KEYS_DIR }) : [],
+    config.JWT_PUBLIC_KEYS || config.JWT_PUBLIC_KEYS_DIR
+      ? loadPublicKeys({ json: config.JWT_PUBLIC_KEYS, dir: config.JWT_PUBLIC_KEYS_DIR })
+      : [],
   );
   keys.set(signing.kid, createPublicKey(createPrivateKey(signing.privateKeyPem)));
   return keys;

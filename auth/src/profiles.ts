@@ -60,7 +60,9 @@ export class Profiles {
         avatar,
       };
       const changed =
-        next.displayName !== current.displayName || next.bio !== current.bio || JSON.stringify(next.avatar) !== JSON.stringify(current.avatar);
+        next.displayName !== current.displayName ||
+        next.bio !== current.bio ||
+        JSON.stringify(next.avatar) !== JSON.stringify(current.avatar);
       if (!changed) return { user: current, changed };
       next.version = current.version + 1;
       await users.updateProfile(tx, userId, next, next.version);

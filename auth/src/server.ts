@@ -104,7 +104,11 @@ export async function startAuthService(config: Config, options: StartOptions = {
       port: config.PORT,
       log,
       app,
-      workers: [relay, new MediaReadyListener(connectedBus, new ReadyMediaStore(pool)), new Housekeeping({ rateLimits, refreshTokens: new RefreshTokensStore(pool) }, log)],
+      workers: [
+        relay,
+        new MediaReadyListener(connectedBus, new ReadyMediaStore(pool)),
+        new Housekeeping({ rateLimits, refreshTokens: new RefreshTokensStore(pool) }, log),
+      ],
       close: async () => {
         await closeEventBus(connectedBus);
         await pool.end();

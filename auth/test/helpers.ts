@@ -121,7 +121,9 @@ export async function setUpAuth(options: AppOptions = {}): Promise<Harness> {
     async snapshot() {
       // The running relay may hold a batch mid-publish (rows locked, not yet deleted): wait it out.
       for (const r of relays) await r.drain();
-      await eventually(async () => expect(await count(pool, 'SELECT COUNT(*) FROM outbox_events')).toBe(relays.length > 0 ? 0 : expect.any(Number)));
+      await eventually(async () =>
+        expect(await count(pool, 'SELECT COUNT(*) FROM outbox_events')).toBe(relays.length > 0 ? 0 : expect.any(Number)),
+      );
       const info = await bus.jsm.streams.info(streamNameFor(bus.ns, 'USERS'));
       return {
         users: await count(pool, 'SELECT COUNT(*) FROM users'),
@@ -185,7 +187,10 @@ export function sessionFrom(res: request.Response): { cookies: string; accessTok
   return { cookies: `session=${c.session}; refresh=${c.refresh}`, accessToken: jwtFromSessionCookie(c.session!), refreshToken: c.refresh! };
 }
 
-export async function signUp(app: Express, overrides: Partial<{ username: string; email: string; password: string; displayName: string }> = {}): Promise<SignedUp> {
+export async function signUp(
+  app: Express,
+  overrides: Partial<{ username: string; email: string; password: string; displayName: string }> = {},
+): Promise<SignedUp> {
   const tag = unique();
   const body = { username: `u_${tag}`, email: `${tag}@example.com`, password: 'correct horse battery', ...overrides };
   const res = await request(app).post('/api/users/signup').set('X-Forwarded-For', '198.51.100.1').send(body);
@@ -201,7 +206,10 @@ export async function count(pool: Pool, sql: string, params: unknown[] = []): Pr
 }
 
 /** Every event of a type in the stream right now (read from its start), data and envelope ids. */
-export async function eventsIn<E extends EventDefinition>(bus: EventBus, event: E): Promise<Array<{ id: string; data: Record<string, unknown> }>> {
+export async function eventsIn<E extends EventDefinition>(
+  bus: EventBus,
+  event: E,
+): Promise<Array<{ id: string; data: Record<string, unknown> }>> {
   const stream = streamNameFor(bus.ns, event.stream);
   const subject = `${bus.ns.subjectPrefix}.${event.type}`;
   const info = await bus.jsm.streams.info(stream, { subjects_filter: subject });

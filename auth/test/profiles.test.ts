@@ -20,7 +20,11 @@ afterAll(async () => {
 });
 
 const api = () => request(h.app);
-const patchMe = (user: SignedUp, body: unknown) => api().patch('/api/users/me').set('Authorization', bearer(user)).send(body as object);
+const patchMe = (user: SignedUp, body: unknown) =>
+  api()
+    .patch('/api/users/me')
+    .set('Authorization', bearer(user))
+    .send(body as object);
 const updatedEventsOf = async (id: string) => (await eventsIn(h.bus, Events.userUpdated)).filter((e) => e.data.id === id);
 
 function mediaReady(ownerId: string, over: Partial<EventData<typeof Events.mediaReady>> = {}): EventData<typeof Events.mediaReady> {
@@ -31,7 +35,10 @@ function mediaReady(ownerId: string, over: Partial<EventData<typeof Events.media
     width: 1200,
     height: 900,
     blurhash: 'LEHV6nWB2yk8pyo0adR*.7kCMdnj',
-    variants: { thumb: { url: `/api/media/${id}/thumb`, width: 320, height: 320 }, feed: { url: `/api/media/${id}/feed`, width: 1080, height: 810 } },
+    variants: {
+      thumb: { url: `/api/media/${id}/thumb`, width: 320, height: 320 },
+      feed: { url: `/api/media/${id}/feed`, width: 1080, height: 810 },
+    },
     version: 1,
     ...over,
   };
@@ -39,7 +46,9 @@ function mediaReady(ownerId: string, over: Partial<EventData<typeof Events.media
 async function readyMediaOf(owner: SignedUp, over: Partial<EventData<typeof Events.mediaReady>> = {}) {
   const data = mediaReady(owner.id, over);
   await media.publish(data);
-  await eventually(async () => expect(await count(h.pool, 'SELECT COUNT(*) FROM ready_media WHERE media_id = ? AND version = ?', [data.id, data.version])).toBe(1));
+  await eventually(async () =>
+    expect(await count(h.pool, 'SELECT COUNT(*) FROM ready_media WHERE media_id = ? AND version = ?', [data.id, data.version])).toBe(1),
+  );
   return data;
 }
 
@@ -98,7 +107,14 @@ describe('PATCH /api/users/me', () => {
       expect(found).toHaveLength(1);
       return found;
     });
-    expect(events[0]!.data).toEqual({ id: user.id, username: user.username, displayName: 'Grace Hopper', bio: 'Line one\nline two', avatar: null, version: 2 });
+    expect(events[0]!.data).toEqual({
+      id: user.id,
+      username: user.username,
+      displayName: 'Grace Hopper',
+      bio: 'Line one\nline two',
+      avatar: null,
+      version: 2,
+    });
   });
 
   test('writing the values the profile already has changes nothing and records nothing', async () => {
@@ -211,7 +227,9 @@ describe('the media.ready listener', () => {
       expect([info.num_pending, info.num_ack_pending]).toEqual([0, 0]);
     });
     await eventually(async () => {
-      const [[row]] = (await h.pool.query('SELECT blurhash, version FROM ready_media WHERE media_id = ?', [v2.id])) as unknown as [[{ blurhash: string; version: number }]];
+      const [[row]] = (await h.pool.query('SELECT blurhash, version FROM ready_media WHERE media_id = ?', [v2.id])) as unknown as [
+        [{ blurhash: string; version: number }],
+      ];
       expect(row).toEqual({ blurhash: 'newer', version: 2 });
     });
   });

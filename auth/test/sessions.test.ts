@@ -1,4 +1,5 @@
 import { ACCESS_TOKEN_TTL_SECONDS, TOKEN_AUDIENCE, TOKEN_ISSUER } from '@lumina/common';
+import * as argon2 from 'argon2';
 import jwt from 'jsonwebtoken';
 import request from 'supertest';
 import { hashRefreshToken } from '../src/session-tokens';
@@ -11,7 +12,11 @@ beforeAll(async () => {
 afterAll(() => h.close());
 
 const api = () => request(h.app);
-const signin = (body: unknown) => api().post('/api/users/signin').set('X-Forwarded-For', '192.0.2.10').send(body as object);
+const signin = (body: unknown) =>
+  api()
+    .post('/api/users/signin')
+    .set('X-Forwarded-For', '192.0.2.10')
+    .send(body as object);
 const refreshWith = (token: string) => api().post('/api/users/refresh').set('Cookie', `refresh=${token}`);
 const familyOf = async (token: string) => {
   const [rows] = (await h.pool.query(
@@ -151,7 +156,10 @@ describe('POST /api/users/refresh', () => {
 
   test('an expired refresh token is 401', async () => {
     const user = await signUp(h.app);
-    await h.pool.query('UPDATE refresh_tokens SET expires_at = ? WHERE token_hash = ?', [new Date(Date.now() - 1000), hashRefreshToken(user.refreshToken)]);
+    await h.pool.query('UPDATE refresh_tokens SET expires_at = ? WHERE token_hash = ?', [
+      new Date(Date.now() - 1000),
+      hashRefreshToken(user.refreshToken),
+    ]);
     expect((await refreshWith(user.refreshToken)).status).toBe(401);
   });
 
@@ -184,10 +192,12 @@ describe('POST /api/users/signout', () => {
 describe('argon2 hashes', () => {
   test('a hash made with older, weaker parameters is upgraded at the next sign-in', async () => {
     const user = await signUp(h.app);
-    const weak = await require('argon2').hash(user.password, { type: 2, memoryCost: 4096, timeCost: 1, parallelism: 1 });
+    const weak = await argon2.hash(user.password, { type: argon2.argon2id, memoryCost: 4096, timeCost: 1, parallelism: 1 });
     await h.pool.query('UPDATE users SET password_hash = ? WHERE id = ?', [weak, user.id]);
     expect((await signin({ email: user.email, password: user.password })).status).toBe(200);
-    const [[row]] = (await h.pool.query('SELECT password_hash FROM users WHERE id = ?', [user.id])) as unknown as [[{ password_hash: string }]];
+    const [[row]] = (await h.pool.query('SELECT password_hash FROM users WHERE id = ?', [user.id])) as unknown as [
+      [{ password_hash: string }],
+    ];
     expect(row.password_hash).toMatch(/^\$argon2id\$v=19\$m=8192,p=1,t=1\$/);
     expect((await signin({ email: user.email, password: user.password })).status).toBe(200);
   });

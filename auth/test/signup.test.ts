@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { Events } from '@lumina/common';
 import { eventually } from '@lumina/common/testing';
 import request from 'supertest';
@@ -10,7 +11,11 @@ beforeAll(async () => {
 });
 afterAll(() => h.close());
 
-const signup = (body: unknown) => request(h.app).post('/api/users/signup').set('X-Forwarded-For', '203.0.113.7').send(body as object);
+const signup = (body: unknown) =>
+  request(h.app)
+    .post('/api/users/signup')
+    .set('X-Forwarded-For', '203.0.113.7')
+    .send(body as object);
 const validBody = () => {
   const tag = unique();
   return { username: `u_${tag}`, email: `${tag}@example.com`, password: 'correct horse battery' };
@@ -39,7 +44,9 @@ describe('POST /api/users/signup', () => {
     expect(refresh).toMatch(/samesite=lax/i);
     expect(refresh).not.toMatch(/secure/i);
 
-    const [[row]] = (await h.pool.query('SELECT password_hash, email_normalized FROM users WHERE id = ?', [res.body.user.id])) as unknown as [[{ password_hash: string; email_normalized: string }]];
+    const [[row]] = (await h.pool.query('SELECT password_hash, email_normalized FROM users WHERE id = ?', [
+      res.body.user.id,
+    ])) as unknown as [[{ password_hash: string; email_normalized: string }]];
     expect(row.password_hash).toMatch(/^\$argon2id\$v=19\$/);
     expect(row.password_hash).not.toContain(body.password);
 
@@ -48,15 +55,24 @@ describe('POST /api/users/signup', () => {
       expect(found).toHaveLength(1);
       return found[0]!;
     });
-    expect(event.data).toEqual({ id: res.body.user.id, username: body.username, displayName: 'Ada Lovelace', bio: '', avatar: null, version: 1 });
+    expect(event.data).toEqual({
+      id: res.body.user.id,
+      username: body.username,
+      displayName: 'Ada Lovelace',
+      bio: '',
+      avatar: null,
+      version: 1,
+    });
   });
 
   test('the refresh token is stored only as its SHA-256 hash', async () => {
     const res = await signup(validBody());
     const token = setCookieLine(res, 'refresh')!.split(';')[0]!.slice('refresh='.length);
-    const [rows] = (await h.pool.query('SELECT token_hash FROM refresh_tokens WHERE user_id = ?', [res.body.user.id])) as unknown as [Array<{ token_hash: string }>];
+    const [rows] = (await h.pool.query('SELECT token_hash FROM refresh_tokens WHERE user_id = ?', [res.body.user.id])) as unknown as [
+      Array<{ token_hash: string }>,
+    ];
     expect(rows).toHaveLength(1);
-    expect(rows[0]!.token_hash).toBe(require('node:crypto').createHash('sha256').update(token).digest('hex'));
+    expect(rows[0]!.token_hash).toBe(createHash('sha256').update(token).digest('hex'));
   });
 
   test('displayName defaults to the username', async () => {
@@ -193,7 +209,9 @@ describe('POST /api/users/signup', () => {
     expect((await send('"text"')).status).toBe(400);
     expect((await send('{"email":')).status).toBe(400);
     expect((await request(h.app).post('/api/users/signup')).status).toBe(400);
-    expect((await request(h.app).post('/api/users/signup').type('form').send('email=a@b.com&username=abc&password=12345678')).status).toBe(400);
+    expect((await request(h.app).post('/api/users/signup').type('form').send('email=a@b.com&username=abc&password=12345678')).status).toBe(
+      400,
+    );
   });
 
   test('the same sign-up racing itself: one 201, one 409, one account and one user.created', async () => {
@@ -201,13 +219,17 @@ describe('POST /api/users/signup', () => {
     const results = await Promise.all([signup(body), signup(body)]);
     expect(results.map((r) => r.status).sort()).toEqual([201, 409]);
     expect(await count(h.pool, 'SELECT COUNT(*) FROM users WHERE username = ?', [body.username])).toBe(1);
-    await eventually(async () => expect((await eventsIn(h.bus, Events.userCreated)).filter((e) => e.data.username === body.username)).toHaveLength(1));
+    await eventually(async () =>
+      expect((await eventsIn(h.bus, Events.userCreated)).filter((e) => e.data.username === body.username)).toHaveLength(1),
+    );
   });
 
   test('five sign-ups racing for one email under different usernames: exactly one wins', async () => {
     const tag = unique();
     const results = await Promise.all(
-      [1, 2, 3, 4, 5].map((i) => signup({ username: `race${i}_${tag}`, email: `race.${tag}@example.com`, password: 'correct horse battery' })),
+      [1, 2, 3, 4, 5].map((i) =>
+        signup({ username: `race${i}_${tag}`, email: `race.${tag}@example.com`, password: 'correct horse battery' }),
+      ),
     );
     expect(results.map((r) => r.status).sort()).toEqual([201, 409, 409, 409, 409]);
     for (const r of results.filter((x) => x.status === 409)) expect(r.body.errors[0].field).toBe('email');

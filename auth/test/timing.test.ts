@@ -26,7 +26,9 @@ async function timeSignIn(email: string, password: string): Promise<number> {
 
 test('production parameters: argon2id, 19 MiB, 2 passes, 1 lane', async () => {
   const user = await signUp(h.app);
-  const [[row]] = (await h.pool.query('SELECT password_hash FROM users WHERE id = ?', [user.id])) as unknown as [[{ password_hash: string }]];
+  const [[row]] = (await h.pool.query('SELECT password_hash FROM users WHERE id = ?', [user.id])) as unknown as [
+    [{ password_hash: string }],
+  ];
   expect(row.password_hash).toMatch(/^\$argon2id\$v=19\$m=19456,p=1,t=2\$/);
 });
 

@@ -36,7 +36,8 @@ function forge(header: Record<string, unknown>, payload: object, signer: (input:
   const input = `${b64url(header)}.${b64url(payload)}`;
   return `${input}.${b64url(signer(input))}`;
 }
-const es256 = (pem: string) => (input: string) => cryptoSign('sha256', Buffer.from(input), { key: createPrivateKey(pem), dsaEncoding: 'ieee-p1363' });
+const es256 = (pem: string) => (input: string) =>
+  cryptoSign('sha256', Buffer.from(input), { key: createPrivateKey(pem), dsaEncoding: 'ieee-p1363' });
 const realKey = () => testKeys().signing;
 
 function attacks(): Array<[string, string]> {
@@ -48,11 +49,19 @@ function attacks(): Array<[string, string]> {
     ['alg "none" with our kid', forge({ alg: 'none', typ: 'JWT', kid: realKey().kid }, claims(), () => Buffer.alloc(0))],
     ['alg "none" without a kid', `${b64url({ alg: 'none', typ: 'JWT' })}.${b64url(claims())}.`],
     ['alg "NoNe" in odd case', forge({ alg: 'NoNe', kid: realKey().kid }, claims(), () => Buffer.alloc(0))],
-    ['HS256 keyed with our public key PEM', forge({ alg: 'HS256', typ: 'JWT', kid: realKey().kid }, claims(), (i) => createHmac('sha256', realKey().publicKeyPem).update(i).digest())],
+    [
+      'HS256 keyed with our public key PEM',
+      forge({ alg: 'HS256', typ: 'JWT', kid: realKey().kid }, claims(), (i) =>
+        createHmac('sha256', realKey().publicKeyPem).update(i).digest(),
+      ),
+    ],
     ['ES256 signed by another key under our kid', forge({ alg: 'ES256', kid: realKey().kid }, claims(), es256(other.privateKeyPem))],
     ['ES256 signed by another key under an unknown kid', forge({ alg: 'ES256', kid: 'attacker' }, claims(), es256(other.privateKeyPem))],
     ['ES256 with no kid', forge({ alg: 'ES256' }, claims(), es256(realKey().privateKeyPem))],
-    ['expired a minute ago', forge({ alg: 'ES256', kid: realKey().kid }, claims({ iat: now() - 1000, exp: now() - 60 }), es256(realKey().privateKeyPem))],
+    [
+      'expired a minute ago',
+      forge({ alg: 'ES256', kid: realKey().kid }, claims({ iat: now() - 1000, exp: now() - 60 }), es256(realKey().privateKeyPem)),
+    ],
     ['payload altered to another user (signature kept)', `${header}.${bobsPayload}.${signature}`],
     ['signature altered by one character', `${header}.${payload}.${signature.slice(0, -2)}${signature.endsWith('AA') ? 'BB' : 'AA'}`],
     ['signature removed', `${header}.${payload}.`],

@@ -24,6 +24,11 @@ export interface EdgeChange {
 
 /** user.followed or user.unfollowed, with the edge's own version. */
 export async function recordEdgeChange(tx: Tx, change: EdgeChange): Promise<void> {
-  const data = { followerId: change.followerId, followeeId: change.followeeId, version: change.version, occurredAt: change.at.toISOString() };
+  const data = {
+    followerId: change.followerId,
+    followeeId: change.followeeId,
+    version: change.version,
+    occurredAt: change.at.toISOString(),
+  };
   await enqueueEvent(tx, change.active ? Events.userFollowed : Events.userUnfollowed, data);
 }

@@ -18,7 +18,12 @@ const profileUpdateBody = z.strictObject(
   { displayName: displayNameSchema.optional(), bio: bioSchema.optional(), avatarMediaId: avatarMediaId.optional() },
   {
     error: (issue) =>
-      issue.code === 'unrecognized_keys' ? `only displayName, bio and avatarMediaId can be changed (not ${issue.keys.slice(0, 5).map((k) => k.slice(0, 40)).join(', ')})` : undefined,
+      issue.code === 'unrecognized_keys'
+        ? `only displayName, bio and avatarMediaId can be changed (not ${issue.keys
+            .slice(0, 5)
+            .map((k) => k.slice(0, 40))
+            .join(', ')})`
+        : undefined,
   },
 );
 

@@ -33,7 +33,11 @@ export function sessionRoutes(router: Router, deps: SessionRoutesDeps): void {
   router.post('/signup', async (req, res) => {
     await enforceRateLimit(rateLimits, { name: 'signup-address', windowMs, max: limits.signUpPerAddress, key: byClientAddress }, req);
     const input = parseWith(signUpBody, req.body ?? {});
-    await enforceRateLimit(rateLimits, { name: 'signup-account', windowMs, max: limits.signUpPerAccount, key: accountKey(input.email) }, req);
+    await enforceRateLimit(
+      rateLimits,
+      { name: 'signup-account', windowMs, max: limits.signUpPerAccount, key: accountKey(input.email) },
+      req,
+    );
     const session = await accounts.signUp(input);
     setSessionCookies(req, res, session, cookies);
     res.status(201).json({ user: ownUser(session.user) });

@@ -37,10 +37,10 @@ export class FollowsStore {
 
   /** Locks the pair's row if there is one (an unfollow of a pair that never existed writes nothing). */
   async lockEdge(tx: Tx, followerId: string, followeeId: string): Promise<Edge | undefined> {
-    const [rows] = await tx.query<RowDataPacket[]>('SELECT active, version FROM follows WHERE follower_id = ? AND followee_id = ? FOR UPDATE', [
-      followerId,
-      followeeId,
-    ]);
+    const [rows] = await tx.query<RowDataPacket[]>(
+      'SELECT active, version FROM follows WHERE follower_id = ? AND followee_id = ? FOR UPDATE',
+      [followerId, followeeId],
+    );
     const row = rows[0];
     return row && { active: Number(row.active) === 1, version: Number(row.version) };
   }
@@ -55,10 +55,10 @@ export class FollowsStore {
   }
 
   async isFollowing(followerId: string, followeeId: string): Promise<boolean> {
-    const [rows] = await this.pool.query<RowDataPacket[]>('SELECT 1 FROM follows WHERE follower_id = ? AND followee_id = ? AND active = 1', [
-      followerId,
-      followeeId,
-    ]);
+    const [rows] = await this.pool.query<RowDataPacket[]>(
+      'SELECT 1 FROM follows WHERE follower_id = ? AND followee_id = ? AND active = 1',
+      [followerId, followeeId],
+    );
     return rows.length > 0;
   }
 

@@ -25,10 +25,19 @@ export class ReadyMediaStore {
   }
 
   async find(mediaId: string, db: Pick<Pool | Tx, 'query'> = this.pool): Promise<ReadyMedia | undefined> {
-    const [rows] = await db.query<RowDataPacket[]>('SELECT media_id, owner_id, thumb_url, blurhash, version FROM ready_media WHERE media_id = ?', [mediaId]);
+    const [rows] = await db.query<RowDataPacket[]>(
+      'SELECT media_id, owner_id, thumb_url, blurhash, version FROM ready_media WHERE media_id = ?',
+      [mediaId],
+    );
     const row = rows[0];
     return (
-      row && { mediaId: String(row.media_id), ownerId: String(row.owner_id), thumbUrl: String(row.thumb_url), blurhash: String(row.blurhash), version: Number(row.version) }
+      row && {
+        mediaId: String(row.media_id),
+        ownerId: String(row.owner_id),
+        thumbUrl: String(row.thumb_url),
+        blurhash: String(row.blurhash),
+        version: Number(row.version),
+      }
     );
   }
 }

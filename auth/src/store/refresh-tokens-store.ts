@@ -55,7 +55,11 @@ export class RefreshTokensStore {
   }
 
   async revokeFamily(tx: Tx, familyId: string, reason: 'reuse' | 'signout', now: Date): Promise<void> {
-    await tx.query('UPDATE refresh_families SET revoked_at = ?, revoked_reason = ? WHERE id = ? AND revoked_at IS NULL', [now, reason, familyId]);
+    await tx.query('UPDATE refresh_families SET revoked_at = ?, revoked_reason = ? WHERE id = ? AND revoked_at IS NULL', [
+      now,
+      reason,
+      familyId,
+    ]);
   }
 
   async familyOf(hash: string): Promise<string | undefined> {
@@ -70,7 +74,9 @@ export class RefreshTokensStore {
       [familyId],
     );
     const row = rows[0];
-    return row && { revokedAt: row.revoked_at as Date | null, revokedReason: row.revoked_reason as string | null, tokens: Number(row.tokens) };
+    return (
+      row && { revokedAt: row.revoked_at as Date | null, revokedReason: row.revoked_reason as string | null, tokens: Number(row.tokens) }
+    );
   }
 
   /** Forgets tokens expired for more than a day, and families left without tokens. */

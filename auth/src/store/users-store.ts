@@ -42,7 +42,9 @@ export const USER_COLUMNS = [
 
 export function userFromRow(row: UserRow): User {
   const avatar: Avatar =
-    row.avatar_media_id && row.avatar_url ? { mediaId: row.avatar_media_id, url: row.avatar_url, blurhash: row.avatar_blurhash ?? '' } : null;
+    row.avatar_media_id && row.avatar_url
+      ? { mediaId: row.avatar_media_id, url: row.avatar_url, blurhash: row.avatar_blurhash ?? '' }
+      : null;
   return {
     id: row.id,
     username: row.username,
@@ -90,7 +92,10 @@ export class UsersStore {
 
   /** The account and its password hash, for sign-in only. */
   async findCredentialsByEmail(emailNormalized: string): Promise<{ user: User; passwordHash: string } | undefined> {
-    const [rows] = await this.pool.query<CredentialRow[]>(`SELECT ${USER_COLUMNS}, u.password_hash FROM users u WHERE u.email_normalized = ?`, [emailNormalized]);
+    const [rows] = await this.pool.query<CredentialRow[]>(
+      `SELECT ${USER_COLUMNS}, u.password_hash FROM users u WHERE u.email_normalized = ?`,
+      [emailNormalized],
+    );
     const row = rows[0];
     return row && { user: userFromRow(row), passwordHash: row.password_hash };
   }
@@ -129,7 +134,15 @@ export class UsersStore {
     await tx.query(
       `UPDATE users SET display_name = ?, bio = ?, avatar_media_id = ?, avatar_url = ?, avatar_blurhash = ?, version = ?, updated_at = CURRENT_TIMESTAMP(3)
        WHERE id = ?`,
-      [changes.displayName, changes.bio, changes.avatar?.mediaId ?? null, changes.avatar?.url ?? null, changes.avatar?.blurhash ?? null, version, id],
+      [
+        changes.displayName,
+        changes.bio,
+        changes.avatar?.mediaId ?? null,
+        changes.avatar?.url ?? null,
+        changes.avatar?.blurhash ?? null,
+        version,
+        id,
+      ],
     );
   }
 
