@@ -1,8 +1,8 @@
-// One route table: infra/routes.json, the Ingress of every overlay and DESIGN.md's route table
-// send the same prefixes to the same services (the local gateway reads infra/routes.json
-// through loadRouteTable, so it agrees by construction).
+// One route table: infra/routes.json, the Ingress of every overlay, the local gateway
+// (infra/local) and DESIGN.md's route table send the same prefixes to the same services.
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { loadRoutes as gatewayRoutes, routeFor as gatewayRouteFor } from '../../local/routes';
 import { loadRouteTable, routeFor, ROUTES_FILE } from '../src/routes';
 import { OVERLAYS, REPO, ofKind, renderAll, type K8sObject, type Loose, type Overlay } from './support/render';
 
@@ -51,4 +51,20 @@ test('a path goes to the service of its longest matching prefix, on segment boun
   expect(routeFor(routes, '/api/media/abc/thumb')).toBe('media');
   expect(routeFor(routes, '/api/usersettings')).toBe('client');
   expect(routeFor(routes, '/')).toBe('client');
+});
+
+test('the local gateway sends every path where the Ingress does', () => {
+  const [ingress] = ofKind(rendered.base, 'Ingress');
+  const ingressRoutes = ingress!.spec.rules[0].http.paths.map((p: Loose) => ({ prefix: p.path, service: p.backend.service.name }));
+  const table = gatewayRoutes();
+  expect(sorted(table)).toEqual(sorted(ingressRoutes));
+  const paths = ingressRoutes.flatMap((r: { prefix: string }) => [
+    r.prefix,
+    `${r.prefix}/x/y`,
+    `${r.prefix}x`,
+    `${r.prefix}?q=1`.replace('?q=1', ''),
+  ]);
+  for (const path of [...paths, '/', '/p/abc', '/api', '/api/unknown']) {
+    expect({ path, gateway: gatewayRouteFor(table, path)?.service }).toEqual({ path, gateway: routeFor(ingressRoutes, path) });
+  }
 });
