@@ -58,12 +58,8 @@ test('the local gateway sends every path where the Ingress does', () => {
   const ingressRoutes = ingress!.spec.rules[0].http.paths.map((p: Loose) => ({ prefix: p.path, service: p.backend.service.name }));
   const table = gatewayRoutes();
   expect(sorted(table)).toEqual(sorted(ingressRoutes));
-  const paths = ingressRoutes.flatMap((r: { prefix: string }) => [
-    r.prefix,
-    `${r.prefix}/x/y`,
-    `${r.prefix}x`,
-    `${r.prefix}?q=1`.replace('?q=1', ''),
-  ]);
+  // Each prefix itself, below it, and a longer word that must not match it.
+  const paths = ingressRoutes.flatMap((r: { prefix: string }) => [r.prefix, `${r.prefix}/x/y`, `${r.prefix}x`]);
   for (const path of [...paths, '/', '/p/abc', '/api', '/api/unknown']) {
     expect({ path, gateway: gatewayRouteFor(table, path)?.service }).toEqual({ path, gateway: routeFor(ingressRoutes, path) });
   }
