@@ -104,7 +104,12 @@ export async function runFlow({ baseUrl, artifacts, log = console.log }: FlowOpt
       // Slow the upload down (as on a phone network) so the bar has something to show.
       const cdp = await a.context.newCDPSession(adaPage);
       await cdp.send('Network.enable');
-      await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 20, downloadThroughput: -1, uploadThroughput: 2 * 1024 * 1024 });
+      await cdp.send('Network.emulateNetworkConditions', {
+        offline: false,
+        latency: 20,
+        downloadThroughput: -1,
+        uploadThroughput: 2 * 1024 * 1024,
+      });
       await adaPage.evaluate(() => {
         const seen: string[] = [];
         (window as unknown as { __progress: string[] }).__progress = seen;
@@ -113,20 +118,29 @@ export async function runFlow({ baseUrl, artifacts, log = console.log }: FlowOpt
         }).observe(document.body, { subtree: true, childList: true, attributes: true, attributeFilter: ['aria-valuenow'] });
       });
 
-      await adaPage.getByLabel('Choose photos').setInputFiles({ name: 'coast.png', mimeType: 'image/png', buffer: makePhoto(1200, 900, 42) });
+      await adaPage
+        .getByLabel('Choose photos')
+        .setInputFiles({ name: 'coast.png', mimeType: 'image/png', buffer: makePhoto(1200, 900, 42) });
       const bar = adaPage.getByRole('progressbar', { name: 'Upload of coast.png' });
       await bar.waitFor({ state: 'visible' });
-      await adaPage.locator('[data-testid=compose-photo][data-status=processing], [data-testid=compose-photo][data-status=ready]').waitFor({ timeout: 60_000 });
+      await adaPage
+        .locator('[data-testid=compose-photo][data-status=processing], [data-testid=compose-photo][data-status=ready]')
+        .waitFor({ timeout: 60_000 });
       await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: -1 });
 
       const seen = [...new Set(await adaPage.evaluate(() => (window as unknown as { __progress: string[] }).__progress))].map(Number);
       log(`  progress seen: ${seen.join(', ')}`);
-      assert.ok(seen.some((p) => p > 0 && p < 100), 'the progress bar showed partial progress');
+      assert.ok(
+        seen.some((p) => p > 0 && p < 100),
+        'the progress bar showed partial progress',
+      );
       assert.equal(Math.max(...seen), 100);
 
       // The media service makes the variants; the row turns ready (or shows why not).
       const row = adaPage.getByTestId('compose-photo');
-      await eventually(adaPage, 'the photo to be processed', async () => (await row.getAttribute('data-status')) !== 'processing', { reload: false });
+      await eventually(adaPage, 'the photo to be processed', async () => (await row.getAttribute('data-status')) !== 'processing', {
+        reload: false,
+      });
       assert.equal(await row.getAttribute('data-status'), 'ready', `upload failed: ${await row.textContent()}`);
     });
 
@@ -158,8 +172,18 @@ export async function runFlow({ baseUrl, artifacts, log = console.log }: FlowOpt
       await benPage.getByRole('button', { name: `Unfollow ${ada.username}` }).waitFor();
       await benPage.getByTestId('follower-count').getByText('1').waitFor();
       // Her post reaches her profile grid through the posts service.
-      await eventually(benPage, "Ada's post on her profile", () => benPage.getByRole('list', { name: `Posts by ${ada.displayName}` }).getByRole('link').first().isVisible());
-      await benPage.locator('[data-testid=blurhash]').first().waitFor({ state: 'detached', timeout: 15_000 }).catch(() => undefined);
+      await eventually(benPage, "Ada's post on her profile", () =>
+        benPage
+          .getByRole('list', { name: `Posts by ${ada.displayName}` })
+          .getByRole('link')
+          .first()
+          .isVisible(),
+      );
+      await benPage
+        .locator('[data-testid=blurhash]')
+        .first()
+        .waitFor({ state: 'detached', timeout: 15_000 })
+        .catch(() => undefined);
       await shot(benPage, 'profile');
       await benPage.setViewportSize(PHONE);
       await shot(benPage, 'profile-phone');
@@ -171,7 +195,12 @@ export async function runFlow({ baseUrl, artifacts, log = console.log }: FlowOpt
       await benPage.goto('/');
       await eventually(benPage, "Ada's post in Ben's feed", () => card.first().isVisible());
       const img = card.getByRole('img', { name: alt });
-      await eventually(benPage, 'the feed image to load', () => img.evaluate((el) => (el as HTMLImageElement).complete && (el as HTMLImageElement).naturalWidth > 0), { reload: false });
+      await eventually(
+        benPage,
+        'the feed image to load',
+        () => img.evaluate((el) => (el as HTMLImageElement).complete && (el as HTMLImageElement).naturalWidth > 0),
+        { reload: false },
+      );
       const size = await img.evaluate((el) => [(el as HTMLImageElement).naturalWidth, (el as HTMLImageElement).naturalHeight]);
       log(`  feed image ${size.join('×')}`);
       assert.ok(size[0]! <= 1080, 'the feed variant fits 1080 wide');
@@ -187,7 +216,10 @@ export async function runFlow({ baseUrl, artifacts, log = console.log }: FlowOpt
       await card.getByTestId('like-count').getByText('1 like', { exact: true }).waitFor();
       assert.equal(await like.getAttribute('aria-pressed'), 'true');
       // It stuck: a fresh load of the post shows the like as his.
-      await card.getByRole('link', { name: /ago|just now/ }).first().click();
+      await card
+        .getByRole('link', { name: /ago|just now/ })
+        .first()
+        .click();
       await benPage.waitForURL(/\/p\//);
       await benPage.getByTestId('like-count').getByText('1 like', { exact: true }).waitFor();
       assert.equal(await benPage.getByRole('button', { name: 'Like' }).getAttribute('aria-pressed'), 'true');
@@ -201,7 +233,11 @@ export async function runFlow({ baseUrl, artifacts, log = console.log }: FlowOpt
       await adaPage.getByRole('link', { name: /^Notifications, \d+ unread$/ }).click();
       const liked = adaPage.getByTestId('notification').filter({ hasText: `${ben.displayName} liked your post` });
       await eventually(adaPage, 'the like notification', () => liked.first().isVisible());
-      await adaPage.getByTestId('notification').filter({ hasText: `${ben.displayName} started following you` }).first().waitFor();
+      await adaPage
+        .getByTestId('notification')
+        .filter({ hasText: `${ben.displayName} started following you` })
+        .first()
+        .waitFor();
       await shot(adaPage, 'notifications');
       // Seen: the badge clears.
       await badge.first().waitFor({ state: 'detached', timeout: 10_000 });

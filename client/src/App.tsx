@@ -48,9 +48,29 @@ export function AppRoutes() {
   return (
     <Suspense fallback={<Spinner />}>
       <Routes>
-        <Route path="/signin" element={<GuestOnly><SignIn /></GuestOnly>} />
-        <Route path="/signup" element={<GuestOnly><SignUp /></GuestOnly>} />
-        <Route element={<RequireSession><Layout /></RequireSession>}>
+        <Route
+          path="/signin"
+          element={
+            <GuestOnly>
+              <SignIn />
+            </GuestOnly>
+          }
+        />
+        <Route
+          path="/signup"
+          element={
+            <GuestOnly>
+              <SignUp />
+            </GuestOnly>
+          }
+        />
+        <Route
+          element={
+            <RequireSession>
+              <Layout />
+            </RequireSession>
+          }
+        >
           <Route index element={<Home />} />
           <Route path="explore" element={<Explore />} />
           <Route path="compose" element={<Compose />} />

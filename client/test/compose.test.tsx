@@ -5,7 +5,11 @@ import { alice, jpegFile, makePost, pngFile } from './support/fixtures';
 import { FakeApi, FakeXhr, installNetwork } from './support/network';
 import { renderApp } from './support/render';
 
-const LIMITS = { maxBytes: 20 * 1024 * 1024, maxPixels: 40_000_000, types: ['image/jpeg', 'image/png', 'image/webp', 'image/avif', 'image/gif'] };
+const LIMITS = {
+  maxBytes: 20 * 1024 * 1024,
+  maxPixels: 40_000_000,
+  types: ['image/jpeg', 'image/png', 'image/webp', 'image/avif', 'image/gif'],
+};
 
 let api: FakeApi;
 beforeEach(() => {
@@ -32,7 +36,9 @@ async function openCompose() {
 
 it('uploads each photo with its own progress bar, waits for processing, then posts with alt text and caption', async () => {
   let polls = 0;
-  api.on('GET', '/api/media/m-1', () => ({ body: { media: { id: 'm-1', ownerId: alice.id, status: ++polls < 2 ? 'processing' : 'ready' } } }));
+  api.on('GET', '/api/media/m-1', () => ({
+    body: { media: { id: 'm-1', ownerId: alice.id, status: ++polls < 2 ? 'processing' : 'ready' } },
+  }));
   api.on('GET', '/api/media/m-2', { body: { media: { id: 'm-2', ownerId: alice.id, status: 'ready' } } });
   const created = makePost({ id: 'new-post', author: alice, caption: 'Kites over the hill #sky' });
   api.on('POST', '/api/posts', { status: 201, body: { post: created } });
@@ -117,13 +123,17 @@ it("shows the media service's own errors (413, 415, 422) under the file they bel
 });
 
 it('reports a photo whose processing failed, and lets it be removed', async () => {
-  api.on('GET', '/api/media/m-bad', { body: { media: { id: 'm-bad', ownerId: alice.id, status: 'failed', error: 'The image has more than 40 megapixels' } } });
+  api.on('GET', '/api/media/m-bad', {
+    body: { media: { id: 'm-bad', ownerId: alice.id, status: 'failed', error: 'The image has more than 40 megapixels' } },
+  });
   const { user, input } = await openCompose();
 
   await user.upload(input, [pngFile('panorama.png')]);
   (await xhrFor('panorama.png')).respond(202, { media: { id: 'm-bad', ownerId: alice.id, status: 'processing' } });
 
-  expect(await within(rowFor('panorama.png')).findByRole('alert', {}, { timeout: 5000 })).toHaveTextContent('The image has more than 40 megapixels');
+  expect(await within(rowFor('panorama.png')).findByRole('alert', {}, { timeout: 5000 })).toHaveTextContent(
+    'The image has more than 40 megapixels',
+  );
   expect(screen.getByRole('button', { name: 'Post' })).toBeDisabled();
 
   await user.click(screen.getByRole('button', { name: 'Remove panorama.png' }));

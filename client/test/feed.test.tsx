@@ -15,7 +15,9 @@ beforeEach(() => {
   first = [makePost({ caption: 'Sunrise over the bay' }), makePost({ caption: 'Coffee and rain', likeCount: 3 })];
   second = [makePost({ caption: 'The old lighthouse' })];
   api.on('GET', '/api/timeline', (call) =>
-    call.query.get('cursor') === 'page-2' ? { body: { items: second, nextCursor: null } } : { body: { items: first, nextCursor: 'page-2' } },
+    call.query.get('cursor') === 'page-2'
+      ? { body: { items: second, nextCursor: null } }
+      : { body: { items: first, nextCursor: 'page-2' } },
   );
   api.on('GET', '/api/timeline/notifications', { body: { items: [], nextCursor: null, unread: 0 } });
 });

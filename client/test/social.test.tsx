@@ -41,8 +41,12 @@ it('shows the unread count on the notifications link and clears it once they are
 });
 
 it('shows a profile with its counts and posts, and follows and unfollows', async () => {
-  api.on('GET', '/api/users/bob', { body: { user: { ...bob, bio: 'Photos of lighthouses', followerCount: 4, followingCount: 2, isFollowing: false } } });
-  api.on('GET', '/api/posts', { body: { items: [makePost({ caption: 'Lighthouse one' }), makePost({ caption: 'Lighthouse two' })], nextCursor: null } });
+  api.on('GET', '/api/users/bob', {
+    body: { user: { ...bob, bio: 'Photos of lighthouses', followerCount: 4, followingCount: 2, isFollowing: false } },
+  });
+  api.on('GET', '/api/posts', {
+    body: { items: [makePost({ caption: 'Lighthouse one' }), makePost({ caption: 'Lighthouse two' })], nextCursor: null },
+  });
   api.on('PUT', '/api/users/u-bob/follow', { status: 204 });
   api.on('DELETE', '/api/users/u-bob/follow', { status: 204 });
   const user = userEvent.setup();
@@ -68,15 +72,18 @@ it('shows a profile with its counts and posts, and follows and unfollows', async
 it('suggests people and hashtags as one types, and opens one with the keyboard', async () => {
   api.on('GET', '/api/search/suggest', (c) => ({
     body: {
-      items: c.query.get('q') === 'li'
-        ? [
-            { type: 'user', id: 'u-lina', username: 'lina', displayName: 'Lina', avatar: null },
-            { type: 'hashtag', tag: 'lighthouse', postCount: 12 },
-          ]
-        : [],
+      items:
+        c.query.get('q') === 'li'
+          ? [
+              { type: 'user', id: 'u-lina', username: 'lina', displayName: 'Lina', avatar: null },
+              { type: 'hashtag', tag: 'lighthouse', postCount: 12 },
+            ]
+          : [],
     },
   }));
-  api.on('GET', '/api/search/hashtags/lighthouse/posts', { body: { items: [makePost({ caption: 'By the sea #lighthouse' })], nextCursor: null } });
+  api.on('GET', '/api/search/hashtags/lighthouse/posts', {
+    body: { items: [makePost({ caption: 'By the sea #lighthouse' })], nextCursor: null },
+  });
   const user = userEvent.setup();
   renderApp('/search', alice);
 
@@ -131,11 +138,16 @@ it('shows a post with its comments, adds one and deletes it', async () => {
   const post = makePost({ id: 'p-talk', author: bob, caption: 'Which lighthouse is this? #quiz', commentCount: 1 });
   api.on('GET', '/api/posts/p-talk', { body: { post } });
   api.on('GET', '/api/posts/p-talk/comments', {
-    body: { items: [{ id: 'c1', postId: 'p-talk', author: bob, body: 'Hint: it is in @alice town', createdAt: new Date().toISOString() }], nextCursor: null },
+    body: {
+      items: [{ id: 'c1', postId: 'p-talk', author: bob, body: 'Hint: it is in @alice town', createdAt: new Date().toISOString() }],
+      nextCursor: null,
+    },
   });
   api.on('POST', '/api/posts/p-talk/comments', (c) => ({
     status: 201,
-    body: { comment: { id: 'c2', postId: 'p-talk', author: alice, body: (c.body as { body: string }).body, createdAt: new Date().toISOString() } },
+    body: {
+      comment: { id: 'c2', postId: 'p-talk', author: alice, body: (c.body as { body: string }).body, createdAt: new Date().toISOString() },
+    },
   }));
   api.on('DELETE', '/api/posts/p-talk/comments/c2', { status: 204 });
   const user = userEvent.setup();

@@ -56,7 +56,7 @@ export function messageForStatus(status: number): string {
 /** Reads the errors shape out of a body; anything else becomes one message for the status. */
 export function errorFromBody(status: number, body: unknown): ApiError {
   if (body && typeof body === 'object' && Array.isArray((body as { errors?: unknown }).errors)) {
-    const errors = ((body as { errors: unknown[] }).errors)
+    const errors = (body as { errors: unknown[] }).errors
       .filter((e): e is FieldError => !!e && typeof e === 'object' && typeof (e as FieldError).message === 'string')
       .map((e) => (typeof e.field === 'string' ? { message: e.message, field: e.field } : { message: e.message }));
     if (errors.length > 0) return new ApiError(status, errors);

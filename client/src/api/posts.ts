@@ -24,7 +24,9 @@ export const postsApi = {
       items: page.items.map(withAuthor),
     })),
   addComment: (id: string, body: string) =>
-    api<{ comment: Comment }>(`/api/posts/${encodeURIComponent(id)}/comments`, { method: 'POST', body: { body } }).then((r) => withAuthor(r.comment)),
+    api<{ comment: Comment }>(`/api/posts/${encodeURIComponent(id)}/comments`, { method: 'POST', body: { body } }).then((r) =>
+      withAuthor(r.comment),
+    ),
   removeComment: (id: string, commentId: string) =>
     api<void>(`/api/posts/${encodeURIComponent(id)}/comments/${encodeURIComponent(commentId)}`, { method: 'DELETE' }),
 };

@@ -120,9 +120,7 @@ export interface HashtagHit {
   postCount?: number;
 }
 
-export type Suggestion =
-  | ({ type: 'user' } & UserSummary)
-  | ({ type: 'hashtag' } & HashtagHit);
+export type Suggestion = ({ type: 'user' } & UserSummary) | ({ type: 'hashtag' } & HashtagHit);
 
 export interface SearchResults {
   users: UserSummary[];

@@ -1,7 +1,12 @@
 import type { UserSummary } from '../api/types';
 import { displayNameOf } from '../lib/format';
 
-const SIZES = { xs: 'h-7 w-7 text-xs', sm: 'h-9 w-9 text-sm', md: 'h-12 w-12 text-base', lg: 'h-20 w-20 text-2xl md:h-28 md:w-28 md:text-4xl' };
+const SIZES = {
+  xs: 'h-7 w-7 text-xs',
+  sm: 'h-9 w-9 text-sm',
+  md: 'h-12 w-12 text-base',
+  lg: 'h-20 w-20 text-2xl md:h-28 md:w-28 md:text-4xl',
+};
 
 /**
  * A round avatar, or the first letter of the name when there is none. Decorative by default
@@ -11,7 +16,9 @@ export function Avatar({ user, size = 'sm', labelled = false }: { user: UserSumm
   const name = displayNameOf(user);
   const alt = labelled ? `${name}'s profile photo` : '';
   if (user.avatar?.url) {
-    return <img src={user.avatar.url} alt={alt} className={`${SIZES[size]} shrink-0 rounded-full bg-stone-200 object-cover`} loading="lazy" />;
+    return (
+      <img src={user.avatar.url} alt={alt} className={`${SIZES[size]} shrink-0 rounded-full bg-stone-200 object-cover`} loading="lazy" />
+    );
   }
   return (
     <span

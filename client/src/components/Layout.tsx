@@ -23,7 +23,21 @@ function Badge({ n }: { n: number }) {
   );
 }
 
-function NavItem({ to, label, icon, badge = 0, end = false, className = '' }: { to: string; label: string; icon: ReactNode; badge?: number; end?: boolean; className?: string }) {
+function NavItem({
+  to,
+  label,
+  icon,
+  badge = 0,
+  end = false,
+  className = '',
+}: {
+  to: string;
+  label: string;
+  icon: ReactNode;
+  badge?: number;
+  end?: boolean;
+  className?: string;
+}) {
   const spoken = badge > 0 ? `${label}, ${badge} unread` : label;
   return (
     <NavLink

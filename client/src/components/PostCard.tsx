@@ -167,7 +167,11 @@ export function PostCard({ post, eager = false }: { post: Post; eager?: boolean 
   const name = displayNameOf(post.author);
   const headingId = `post-${post.id}-by`;
   return (
-    <article aria-labelledby={headingId} className="overflow-hidden border-stone-200 bg-white sm:rounded-xl sm:border" data-testid="post-card">
+    <article
+      aria-labelledby={headingId}
+      className="overflow-hidden border-stone-200 bg-white sm:rounded-xl sm:border"
+      data-testid="post-card"
+    >
       <header className="flex items-center gap-3 px-3 py-2.5">
         <Link to={`/u/${post.author.username}`} tabIndex={-1} aria-hidden="true">
           <Avatar user={post.author} size="sm" />

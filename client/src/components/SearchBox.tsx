@@ -137,7 +137,10 @@ export function SearchBox({ initial = '', autoFocus = false }: { initial?: strin
               </>
             ) : (
               <>
-                <span className="flex h-7 w-7 items-center justify-center rounded-full bg-stone-100 font-semibold text-stone-600" aria-hidden="true">
+                <span
+                  className="flex h-7 w-7 items-center justify-center rounded-full bg-stone-100 font-semibold text-stone-600"
+                  aria-hidden="true"
+                >
                   #
                 </span>
                 <span className="min-w-0 truncate">

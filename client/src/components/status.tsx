@@ -75,7 +75,9 @@ export function LoadMore({
       ) : loading ? (
         <Spinner />
       ) : done ? (
-        itemCount > 0 && doneLabel ? <p className="text-center text-sm text-stone-500">{doneLabel}</p> : null
+        itemCount > 0 && doneLabel ? (
+          <p className="text-center text-sm text-stone-500">{doneLabel}</p>
+        ) : null
       ) : (
         <div className="flex justify-center">
           <button type="button" className={buttonClass('ghost')} onClick={onLoadMore}>

@@ -39,7 +39,6 @@ export function useResource<T>(load: (signal: AbortSignal) => Promise<T>, key: s
     );
     return () => controller.abort();
     // `load` is a fresh closure each render; `key` names what it fetches.
-    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [key, attempt]);
 
   const reload = useCallback(() => setAttempt((n) => n + 1), []);

@@ -231,7 +231,9 @@ function PhotoRow({ item, index, onAlt, onRemove }: { item: Item; index: number;
   return (
     <li className="flex gap-3 rounded-xl border border-stone-200 bg-white p-3" data-testid="compose-photo" data-status={item.status}>
       <div className="h-20 w-20 shrink-0 overflow-hidden rounded-lg bg-stone-200">
-        {item.preview && !failed && <img src={item.preview} alt={item.alt || `Preview of ${item.file.name}`} className="h-full w-full object-cover" />}
+        {item.preview && !failed && (
+          <img src={item.preview} alt={item.alt || `Preview of ${item.file.name}`} className="h-full w-full object-cover" />
+        )}
       </div>
       <div className="flex min-w-0 flex-1 flex-col gap-2">
         <div className="flex items-start justify-between gap-2">

@@ -96,13 +96,20 @@ function EditProfileForm({ current }: { current: User }) {
     } catch (err) {
       setSaving(false);
       if (err instanceof ApiError) {
-        setErrors({ displayName: err.fieldMessage('displayName'), bio: err.fieldMessage('bio'), avatarMediaId: err.fieldMessage('avatarMediaId') });
+        setErrors({
+          displayName: err.fieldMessage('displayName'),
+          bio: err.fieldMessage('bio'),
+          avatarMediaId: err.fieldMessage('avatarMediaId'),
+        });
         setGeneral(err.generalMessages(['displayName', 'bio', 'avatarMediaId']));
       } else setGeneral(['Could not save. Try again.']);
     }
   };
 
-  const previewUser = avatarFile?.preview && upload?.status !== 'failed' ? { ...viewer, avatar: { mediaId: '', url: avatarFile.preview, blurhash: '' } } : viewer;
+  const previewUser =
+    avatarFile?.preview && upload?.status !== 'failed'
+      ? { ...viewer, avatar: { mediaId: '', url: avatarFile.preview, blurhash: '' } }
+      : viewer;
 
   return (
     <div className="px-4 md:px-0">
@@ -124,7 +131,10 @@ function EditProfileForm({ current }: { current: User }) {
               }}
               aria-invalid={errors.avatarMediaId || upload?.status === 'failed' ? true : undefined}
             />
-            <label htmlFor={fileId} className={`${buttonClass('secondary')} w-fit cursor-pointer peer-focus-visible:ring-2 peer-focus-visible:ring-violet-500`}>
+            <label
+              htmlFor={fileId}
+              className={`${buttonClass('secondary')} w-fit cursor-pointer peer-focus-visible:ring-2 peer-focus-visible:ring-violet-500`}
+            >
               Change profile photo
             </label>
             {upload && avatarFile && (
@@ -142,7 +152,14 @@ function EditProfileForm({ current }: { current: User }) {
             ) : null}
           </div>
         </fieldset>
-        <TextField label="Display name" value={displayName} onChange={(e) => setDisplayName(e.target.value)} error={errors.displayName} autoComplete="name" hint={`${displayName.trim().length}/50`} />
+        <TextField
+          label="Display name"
+          value={displayName}
+          onChange={(e) => setDisplayName(e.target.value)}
+          error={errors.displayName}
+          autoComplete="name"
+          hint={`${displayName.trim().length}/50`}
+        />
         <TextArea label="Bio" value={bio} onChange={(e) => setBio(e.target.value)} error={errors.bio} rows={3} hint={`${bio.length}/160`} />
         <div className="flex justify-end gap-3">
           <button type="button" className={buttonClass('secondary')} onClick={() => navigate(-1)}>

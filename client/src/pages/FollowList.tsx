@@ -30,10 +30,18 @@ function Users({ user, kind }: { user: User; kind: 'followers' | 'following' }) 
         {title}
       </PageTitle>
       <nav aria-label="Follow lists" className="mb-2 flex gap-4 border-b border-stone-200 text-sm">
-        <Link to={`/u/${user.username}/followers`} aria-current={kind === 'followers' ? 'page' : undefined} className={`py-2 ${kind === 'followers' ? 'border-b-2 border-stone-900 font-semibold' : 'text-stone-600'}`}>
+        <Link
+          to={`/u/${user.username}/followers`}
+          aria-current={kind === 'followers' ? 'page' : undefined}
+          className={`py-2 ${kind === 'followers' ? 'border-b-2 border-stone-900 font-semibold' : 'text-stone-600'}`}
+        >
           Followers
         </Link>
-        <Link to={`/u/${user.username}/following`} aria-current={kind === 'following' ? 'page' : undefined} className={`py-2 ${kind === 'following' ? 'border-b-2 border-stone-900 font-semibold' : 'text-stone-600'}`}>
+        <Link
+          to={`/u/${user.username}/following`}
+          aria-current={kind === 'following' ? 'page' : undefined}
+          className={`py-2 ${kind === 'following' ? 'border-b-2 border-stone-900 font-semibold' : 'text-stone-600'}`}
+        >
           Following
         </Link>
       </nav>

@@ -60,7 +60,10 @@ export default function Home() {
   return (
     <div>
       <PageTitle title="Home">Home</PageTitle>
-      <div aria-live="polite" className="pointer-events-none sticky top-14 z-10 flex h-0 items-start justify-center overflow-visible md:top-4">
+      <div
+        aria-live="polite"
+        className="pointer-events-none sticky top-14 z-10 flex h-0 items-start justify-center overflow-visible md:top-4"
+      >
         {pending.length > 0 && (
           <button type="button" onClick={showPending} className={buttonClass('primary', 'pointer-events-auto mt-1 rounded-full shadow-lg')}>
             <ArrowUpIcon width={16} height={16} />

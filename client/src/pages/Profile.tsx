@@ -71,7 +71,11 @@ function ProfileView({ user }: { user: User }) {
                   </button>
                 </div>
               ) : (
-                <FollowButton user={user} following={!!user.isFollowing} onChange={(now) => setFollowers((n) => Math.max(0, n + (now ? 1 : -1)))} />
+                <FollowButton
+                  user={user}
+                  following={!!user.isFollowing}
+                  onChange={(now) => setFollowers((n) => Math.max(0, n + (now ? 1 : -1)))}
+                />
               )}
             </div>
             <ul className="flex gap-5 text-sm" aria-label="Counts">
@@ -105,7 +109,13 @@ function ProfileView({ user }: { user: User }) {
         ) : (
           <PostGrid posts={posts.items} label={`Posts by ${name}`} />
         )}
-        <LoadMore onLoadMore={posts.loadMore} loading={posts.loading} done={posts.done} error={posts.error} itemCount={posts.items.length} />
+        <LoadMore
+          onLoadMore={posts.loadMore}
+          loading={posts.loading}
+          done={posts.done}
+          error={posts.error}
+          itemCount={posts.items.length}
+        />
       </section>
     </div>
   );

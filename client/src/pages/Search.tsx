@@ -13,7 +13,9 @@ export default function Search() {
   const q = (params.get('q') ?? '').trim();
   return (
     <div className="px-4 md:px-0">
-      <PageTitle title={q ? `Search: ${q}` : 'Search'} inset={false}>Search</PageTitle>
+      <PageTitle title={q ? `Search: ${q}` : 'Search'} inset={false}>
+        Search
+      </PageTitle>
       <SearchBox initial={q} autoFocus={!q} />
       <div className="mt-4">
         {q ? (
@@ -37,7 +39,8 @@ function Results({ q }: { q: string }) {
   if (results.loading) return <Spinner label="Searching" />;
   if (!results.data) return <ErrorState message={results.error ?? 'Search failed.'} onRetry={results.reload} />;
   const { users, hashtags, posts } = results.data;
-  if (users.length + hashtags.length + posts.length === 0) return <EmptyState title={`Nothing found for “${q}”`}>Try another word.</EmptyState>;
+  if (users.length + hashtags.length + posts.length === 0)
+    return <EmptyState title={`Nothing found for “${q}”`}>Try another word.</EmptyState>;
   return (
     <div className="flex flex-col gap-6">
       {users.length > 0 && (
@@ -60,7 +63,10 @@ function Results({ q }: { q: string }) {
           <ul className="flex flex-wrap gap-2">
             {hashtags.map((h) => (
               <li key={h.tag}>
-                <Link to={`/tags/${encodeURIComponent(h.tag)}`} className="inline-block rounded-full bg-violet-50 px-3 py-1 text-sm font-medium text-violet-800 hover:bg-violet-100">
+                <Link
+                  to={`/tags/${encodeURIComponent(h.tag)}`}
+                  className="inline-block rounded-full bg-violet-50 px-3 py-1 text-sm font-medium text-violet-800 hover:bg-violet-100"
+                >
                   #{h.tag}
                   {h.postCount !== undefined && <span className="text-violet-600"> · {h.postCount}</span>}
                 </Link>

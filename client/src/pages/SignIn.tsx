@@ -68,8 +68,26 @@ export default function SignIn() {
     >
       <form ref={form} noValidate onSubmit={submit} className="flex flex-col gap-4" aria-label="Sign in">
         <ErrorSummary messages={general} />
-        <TextField label="Email" type="email" name="email" autoComplete="email" value={values.email} onChange={change('email')} error={errors.email} required />
-        <TextField label="Password" type="password" name="password" autoComplete="current-password" value={values.password} onChange={change('password')} error={errors.password} required />
+        <TextField
+          label="Email"
+          type="email"
+          name="email"
+          autoComplete="email"
+          value={values.email}
+          onChange={change('email')}
+          error={errors.email}
+          required
+        />
+        <TextField
+          label="Password"
+          type="password"
+          name="password"
+          autoComplete="current-password"
+          value={values.password}
+          onChange={change('password')}
+          error={errors.password}
+          required
+        />
         <button type="submit" className={buttonClass('primary', 'w-full py-2.5')} disabled={busy}>
           {busy ? 'Signing in…' : 'Sign in'}
         </button>

@@ -4,7 +4,15 @@ import { ApiError } from '../api/http';
 import { usersApi } from '../api/users';
 import { ErrorSummary, TextField, buttonClass } from '../components/forms';
 import { useSession } from '../session';
-import { checkDisplayName, checkEmail, checkNewPassword, checkUsername, focusFirstInvalid, hasErrors, type Errors } from '../lib/validation';
+import {
+  checkDisplayName,
+  checkEmail,
+  checkNewPassword,
+  checkUsername,
+  focusFirstInvalid,
+  hasErrors,
+  type Errors,
+} from '../lib/validation';
 import { AuthFrame } from './AuthFrame';
 
 type Field = 'email' | 'username' | 'password' | 'displayName';
@@ -80,7 +88,16 @@ export default function SignUp() {
     >
       <form ref={form} noValidate onSubmit={submit} className="flex flex-col gap-4" aria-label="Sign up">
         <ErrorSummary messages={general} />
-        <TextField label="Email" type="email" name="email" autoComplete="email" value={values.email} onChange={change('email')} error={errors.email} required />
+        <TextField
+          label="Email"
+          type="email"
+          name="email"
+          autoComplete="email"
+          value={values.email}
+          onChange={change('email')}
+          error={errors.email}
+          required
+        />
         <TextField
           label="Username"
           name="username"
@@ -93,7 +110,15 @@ export default function SignUp() {
           hint="3–30 letters, digits, dots or underscores."
           required
         />
-        <TextField label="Display name (optional)" name="displayName" autoComplete="name" value={values.displayName} onChange={change('displayName')} error={errors.displayName} maxLength={50} />
+        <TextField
+          label="Display name (optional)"
+          name="displayName"
+          autoComplete="name"
+          value={values.displayName}
+          onChange={change('displayName')}
+          error={errors.displayName}
+          maxLength={50}
+        />
         <TextField
           label="Password"
           type="password"

@@ -9,7 +9,12 @@ export function installCanvas(): void {
   HTMLCanvasElement.prototype.getContext = function getContext(this: HTMLCanvasElement, kind: string) {
     if (kind !== '2d') return null;
     return {
-      createImageData: (width: number, height: number) => ({ width, height, data: new Uint8ClampedArray(width * height * 4), colorSpace: 'srgb' }),
+      createImageData: (width: number, height: number) => ({
+        width,
+        height,
+        data: new Uint8ClampedArray(width * height * 4),
+        colorSpace: 'srgb',
+      }),
       putImageData: (image: ImageData) => painted.set(this, image),
     };
   } as unknown as typeof HTMLCanvasElement.prototype.getContext;
