@@ -4,15 +4,17 @@
  * The API runs alone here (MEDIA_ROLE=api): jobs wait in the queue, nothing is processed.
  */
 import sharp from 'sharp';
-import { TestContext } from '@lumina/common/testing';
+import { Events, MongoOutboxRelay, outboxEvent, streamNameFor, subjectFor, type EventBus } from '@lumina/common';
+import { TestContext, testLogger } from '@lumina/common/testing';
 import { alice, bearer, bob, filesUnder, rawUpload, startTestMedia, type TestMedia } from './helpers';
 import * as images from './images';
 
 const ctx = new TestContext();
+let bus: EventBus;
 let svc: TestMedia;
 
 beforeAll(async () => {
-  await ctx.eventBus();
+  bus = await ctx.eventBus();
   svc = await startTestMedia(ctx, ctx.mongoDatabase('media'), { MEDIA_ROLE: 'api' });
 });
 afterAll(() => ctx.cleanup());
@@ -297,5 +299,56 @@ describe('reading a media', () => {
       expect(res.status).toBe(404);
       expect(res.body.errors).toHaveLength(1);
     }
+  });
+});
+
+describe('the processing job goes through the outbox', () => {
+  const frank = { id: 'user-frank', username: 'frank' };
+  const jobsStream = () => streamNameFor(bus.ns, 'MEDIA_JOBS');
+  const queuedJobs = async () => (await bus.jsm.streams.info(jobsStream())).state.messages;
+  const lastJob = async () => {
+    const msg = await bus.jsm.streams.getMessage(jobsStream(), { last_by_subj: subjectFor(bus.ns, Events.mediaProcessRequested) });
+    return JSON.parse(Buffer.from(msg!.data).toString('utf8')).data as { mediaId: string };
+  };
+  afterAll(() => svc.relay.start());
+
+  test('an upload queues exactly one job: the relay republishing it is dropped as a duplicate', async () => {
+    await svc.relay.stop();
+    const before = await queuedJobs();
+    const res = await upload(await images.png(61, 61), 'a.png', 'image/png', frank);
+    expect(res.status).toBe(202);
+    // Published at once, and still pending in the document until a relay clears it.
+    expect(await queuedJobs()).toBe(before + 1);
+    const raw = await svc.store.collection.findOne({ _id: res.body.media.id as never });
+    expect(raw?._outbox).toHaveLength(1);
+
+    await new MongoOutboxRelay([svc.store.outboxCollection], bus, { log: testLogger }).drain();
+    expect(await queuedJobs()).toBe(before + 1);
+    expect(await lastJob()).toEqual({ mediaId: res.body.media.id });
+    expect((await svc.store.collection.findOne({ _id: res.body.media.id as never }))?._outbox).toEqual([]);
+  });
+
+  test('a job written but never published (the process died between the two) is published by a fresh relay, once', async () => {
+    await svc.relay.stop();
+    const before = await queuedJobs();
+    // What a crash right after the insert leaves behind: the media and its job, nothing published.
+    const id = 'aaaaaaaaaaaaaaaaaaaaaaaa';
+    const job = outboxEvent(Events.mediaProcessRequested, { mediaId: id });
+    await svc.store.insertProcessing(
+      { _id: id, ownerId: frank.id, alt: '', type: 'image/png', sha256: 'f'.repeat(64), contentKey: `${frank.id}:${'f'.repeat(64)}`, bytes: 1, originalKey: `originals/${id}`, width: 1, height: 1, uploadKeys: [] },
+      job,
+    );
+    expect(await queuedJobs()).toBe(before);
+
+    const dying = new MongoOutboxRelay([svc.store.outboxCollection], bus, {
+      log: testLogger,
+      afterPublish: () => {
+        throw new Error('died after publishing');
+      },
+    });
+    await expect(dying.drain()).rejects.toThrow('died after publishing');
+    await new MongoOutboxRelay([svc.store.outboxCollection], bus, { log: testLogger }).drain();
+    expect(await queuedJobs()).toBe(before + 1);
+    expect(await lastJob()).toEqual({ mediaId: id });
   });
 });

@@ -3,8 +3,9 @@
  * posts use it and the events still to publish (`_outbox`, written by the same single-document
  * update as the change they describe). Nothing else touches the driver.
  */
-import mongoose, { Schema, type Connection, type Model } from 'mongoose';
+import mongoose, { Schema, type Connection, type Model, type mongo } from 'mongoose';
 import { OUTBOX_FIELD, outboxSchemaField, pushEvents, type Envelope } from '@lumina/common';
+import { DocumentLocks } from './document-locks';
 
 export type MediaStatus = 'processing' | 'ready' | 'failed' | 'deleted';
 
@@ -105,7 +106,13 @@ export function newMediaId(): string {
 
 export type NewMedia = Omit<MediaRecord, 'status' | 'error' | 'blurhash' | 'variants' | 'usedByPosts' | 'blobsPending' | 'version' | 'createdAt' | 'updatedAt'>;
 
+/**
+ * Every write to a media document goes through `locks` (see document-locks.ts), the outbox
+ * relay's included: it gets the collection through `outboxCollection`.
+ */
 export class MediaStore {
+  private readonly locks = new DocumentLocks();
+
   private constructor(readonly model: Model<MediaDocument>) {}
 
   /** Binds the model to the service's connection and makes sure its indexes exist. */
@@ -117,6 +124,27 @@ export class MediaStore {
 
   get collection() {
     return this.model.collection;
+  }
+
+  /** The collection for MongoOutboxRelay: the same, with its single-document updates queued behind ours. */
+  get outboxCollection(): mongo.Collection<mongo.Document> {
+    const collection = this.model.collection as unknown as mongo.Collection<mongo.Document>;
+    const locks = this.locks;
+    return new Proxy(collection, {
+      get(target, property) {
+        if (property === 'updateOne') {
+          return (filter: mongo.Filter<mongo.Document>, update: mongo.UpdateFilter<mongo.Document>, options?: mongo.UpdateOptions) =>
+            locks.run(String(filter._id), () => target.updateOne(filter, update, options));
+        }
+        const value: unknown = Reflect.get(target, property, target);
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+  }
+
+  /** One write to one media document, queued behind any other this process is making to it. */
+  private write<T>(id: string, update: () => Promise<T>): Promise<T> {
+    return this.locks.run(id, update);
   }
 
   async findById(id: string): Promise<MediaRecord | null> {
@@ -147,7 +175,7 @@ export class MediaStore {
 
   /** Remembers an Idempotency-Key answered with this media (once per key). */
   async rememberUploadKey(id: string, key: UploadKey): Promise<void> {
-    await this.model.updateOne({ _id: id, 'uploadKeys.key': { $ne: key.key } }, { $push: { uploadKeys: key } });
+    await this.write(id, () => this.model.updateOne({ _id: id, 'uploadKeys.key': { $ne: key.key } }, { $push: { uploadKeys: key } }));
   }
 
   /** processing → ready, with the media.ready event; false when the media is no longer processing at that version. */
@@ -157,18 +185,22 @@ export class MediaStore {
     fields: { width: number; height: number; blurhash: string; variants: StoredVariants },
     event: Envelope,
   ): Promise<boolean> {
-    const res = await this.model.updateOne(
-      { _id: id, status: 'processing', version: fromVersion },
-      { $set: { status: 'ready', error: null, ...fields }, $inc: { version: 1 }, ...pushEvents(event) },
+    const res = await this.write(id, () =>
+      this.model.updateOne(
+        { _id: id, status: 'processing', version: fromVersion },
+        { $set: { status: 'ready', error: null, ...fields }, $inc: { version: 1 }, ...pushEvents(event) },
+      ),
     );
     return res.modifiedCount === 1;
   }
 
   /** processing → failed, with the media.failed event. */
   async markFailed(id: string, fromVersion: number, reason: string, event: Envelope): Promise<boolean> {
-    const res = await this.model.updateOne(
-      { _id: id, status: 'processing', version: fromVersion },
-      { $set: { status: 'failed', error: reason }, $inc: { version: 1 }, ...pushEvents(event) },
+    const res = await this.write(id, () =>
+      this.model.updateOne(
+        { _id: id, status: 'processing', version: fromVersion },
+        { $set: { status: 'failed', error: reason }, $inc: { version: 1 }, ...pushEvents(event) },
+      ),
     );
     return res.modifiedCount === 1;
   }
@@ -179,19 +211,21 @@ export class MediaStore {
    * flagged for removal.
    */
   async markDeleted(id: string, fromVersion: number, event: Envelope): Promise<boolean> {
-    const res = await this.model.updateOne(
-      { _id: id, version: fromVersion, status: { $ne: 'deleted' }, 'usedByPosts.0': { $exists: false } },
-      {
-        $set: { status: 'deleted', contentKey: `deleted:${id}`, blobsPending: true, uploadKeys: [] },
-        $inc: { version: 1 },
-        ...pushEvents(event),
-      },
+    const res = await this.write(id, () =>
+      this.model.updateOne(
+        { _id: id, version: fromVersion, status: { $ne: 'deleted' }, 'usedByPosts.0': { $exists: false } },
+        {
+          $set: { status: 'deleted', contentKey: `deleted:${id}`, blobsPending: true, uploadKeys: [] },
+          $inc: { version: 1 },
+          ...pushEvents(event),
+        },
+      ),
     );
     return res.modifiedCount === 1;
   }
 
   async clearBlobsPending(id: string): Promise<void> {
-    await this.model.updateOne({ _id: id }, { $set: { blobsPending: false } });
+    await this.write(id, () => this.model.updateOne({ _id: id }, { $set: { blobsPending: false } }));
   }
 
   /** Deleted media whose blobs are still to remove (a deletion interrupted half-way). */
@@ -214,11 +248,11 @@ export class MediaStore {
   }
 
   async addPostUse(mediaIds: string[], postId: string): Promise<void> {
-    if (mediaIds.length === 0) return;
-    await this.model.updateMany({ _id: { $in: mediaIds } }, { $addToSet: { usedByPosts: postId } });
+    for (const id of mediaIds) await this.write(id, () => this.model.updateOne({ _id: id }, { $addToSet: { usedByPosts: postId } }));
   }
 
   async removePostUse(postId: string): Promise<void> {
-    await this.model.updateMany({ usedByPosts: postId }, { $pull: { usedByPosts: postId } });
+    const using = await this.model.find({ usedByPosts: postId }, { _id: 1 }).lean<Array<{ _id: string }>>();
+    for (const { _id } of using) await this.write(_id, () => this.model.updateOne({ _id }, { $pull: { usedByPosts: postId } }));
   }
 }

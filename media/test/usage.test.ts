@@ -1,0 +1,189 @@
+/**
+ * Which posts and avatars use a media (from post.* and user.* events), and deletion: owner only,
+ * refused while in use, media.deleted through the outbox, blobs removed, events applied
+ * idempotently whatever their order.
+ */
+import { Events, MongoOutboxRelay, Publisher, streamNameFor, type EventBus, type EventData, type EventDefinition } from '@lumina/common';
+import { collectEvents, eventually, TestContext, testLogger, type EventCollector } from '@lumina/common/testing';
+import { alice, bearer, bob, filesUnder, startTestMedia, type TestMedia } from './helpers';
+import * as images from './images';
+
+const ctx = new TestContext();
+let bus: EventBus;
+let svc: TestMedia;
+let deleted: EventCollector<typeof Events.mediaDeleted>;
+let postCreated: Publisher<typeof Events.postCreated>;
+let postDeleted: Publisher<typeof Events.postDeleted>;
+let userUpdated: Publisher<typeof Events.userUpdated>;
+
+beforeAll(async () => {
+  bus = await ctx.eventBus();
+  svc = await startTestMedia(ctx, ctx.mongoDatabase('media'), { MEDIA_ROLE: 'all' });
+  deleted = await collectEvents(bus, Events.mediaDeleted);
+  postCreated = new Publisher(bus, Events.postCreated);
+  postDeleted = new Publisher(bus, Events.postDeleted);
+  userUpdated = new Publisher(bus, Events.userUpdated);
+});
+afterAll(async () => {
+  await deleted.stop();
+  await ctx.cleanup();
+});
+
+const settle = (ms = 500) => new Promise((r) => setTimeout(r, ms));
+let size = 100;
+
+/** Uploads a distinct image and waits until it is ready. */
+async function readyMedia(user = alice): Promise<string> {
+  size += 1;
+  const res = await svc.http.post('/api/media').set('Authorization', bearer(user)).attach('file', await images.png(size, 90), 'a.png');
+  expect(res.status).toBe(202);
+  const id: string = res.body.media.id;
+  await eventually(async () => expect((await svc.store.findById(id))?.status).toBe('ready'), { timeoutMs: 10_000 });
+  return id;
+}
+
+function post(id: string, mediaIds: string[], version = 1): EventData<typeof Events.postCreated> {
+  return {
+    id,
+    authorId: alice.id,
+    caption: 'a post',
+    hashtags: [],
+    mentions: [],
+    media: mediaIds.map((m) => ({
+      id: m,
+      alt: '',
+      width: 10,
+      height: 10,
+      blurhash: 'LEHV6nWB2yk8pyo0adR*.7kCMdnj',
+      variants: { thumb: { url: `/api/media/${m}/thumb`, width: 10, height: 10 }, feed: { url: `/api/media/${m}/feed`, width: 10, height: 10 } },
+    })),
+    likeCount: 0,
+    commentCount: 0,
+    createdAt: new Date().toISOString(),
+    version,
+  };
+}
+
+const usedBy = async (id: string) => (await svc.store.findById(id))?.usedByPosts ?? [];
+const del = (id: string, user = alice) => svc.http.delete(`/api/media/${id}`).set('Authorization', bearer(user));
+
+/** Waits until the media service has handled everything published to a consumer of its own. */
+async function handled(event: EventDefinition) {
+  const durable = `media--${event.type.replace(/\./g, '-')}`;
+  await eventually(async () => {
+    const info = await bus.jsm.consumers.info(streamNameFor(bus.ns, event.stream), durable);
+    expect(info.num_pending + info.num_ack_pending).toBe(0);
+  });
+}
+
+test('a media a post shows cannot be deleted; once the post is gone it can, and media.deleted follows', async () => {
+  const id = await readyMedia();
+  await postCreated.publish(post('post-1', [id]));
+  await eventually(async () => expect(await usedBy(id)).toEqual(['post-1']));
+
+  const refused = await del(id);
+  expect(refused.status).toBe(409);
+  expect(refused.body.errors[0].message).toMatch(/post uses this media/);
+
+  await postDeleted.publish({ id: 'post-1', authorId: alice.id, version: 2 });
+  await eventually(async () => expect(await usedBy(id)).toEqual([]));
+
+  expect((await del(id)).status).toBe(204);
+  const event = await deleted.waitFor((d) => d.id === id);
+  expect(event.data).toEqual({ id, ownerId: alice.id, version: 3 });
+  expect((await svc.http.get(`/api/media/${id}`).set('Authorization', bearer(alice))).status).toBe(404);
+  expect((await svc.http.get(`/api/media/${id}/feed`)).status).toBe(404);
+  expect(filesUnder(svc.storageDir).filter((f) => f.includes(id))).toEqual([]);
+  expect(await svc.store.findById(id)).toMatchObject({ status: 'deleted', blobsPending: false });
+  expect((await del(id)).status).toBe(404);
+});
+
+test('only the owner deletes; a stranger is refused and nothing changes', async () => {
+  const id = await readyMedia();
+  expect((await del(id, bob)).status).toBe(403);
+  expect((await svc.http.delete(`/api/media/${id}`)).status).toBe(401);
+  expect(await svc.store.findById(id)).toMatchObject({ status: 'ready', version: 2 });
+});
+
+test('after deletion the same bytes may be uploaded again as a new media', async () => {
+  const file = await images.png(333, 90);
+  const first = await svc.http.post('/api/media').set('Authorization', bearer(alice)).attach('file', file, 'a.png');
+  expect((await del(first.body.media.id)).status).toBe(204);
+  const again = await svc.http.post('/api/media').set('Authorization', bearer(alice)).attach('file', file, 'a.png');
+  expect(again.status).toBe(202);
+  expect(again.body.media.id).not.toBe(first.body.media.id);
+});
+
+test('post events are applied as sets: duplicates count once, a second post keeps the media in use', async () => {
+  const id = await readyMedia();
+  const envelope = await postCreated.publish(post('post-2', [id, id]));
+  await postCreated.publish(post('post-2', [id]), { id: envelope.id }); // the same event again (dropped by JetStream)
+  await postCreated.publish(post('post-2', [id])); // redelivered under another id (applied, stale)
+  await postCreated.publish(post('post-3', [id]));
+  await eventually(async () => expect((await usedBy(id)).sort()).toEqual(['post-2', 'post-3']));
+  await handled(Events.postCreated);
+
+  await postDeleted.publish({ id: 'post-2', authorId: alice.id, version: 2 });
+  await eventually(async () => expect(await usedBy(id)).toEqual(['post-3']));
+  expect((await del(id)).status).toBe(409);
+  await postDeleted.publish({ id: 'post-3', authorId: alice.id, version: 2 });
+  await eventually(async () => expect(await usedBy(id)).toEqual([]));
+  expect((await del(id)).status).toBe(204);
+});
+
+test('a post.deleted that arrives before its post.created leaves the media free', async () => {
+  const id = await readyMedia();
+  await postDeleted.publish({ id: 'post-4', authorId: alice.id, version: 2 });
+  await handled(Events.postDeleted);
+  await postCreated.publish(post('post-4', [id], 1));
+  await handled(Events.postCreated);
+  await settle();
+  expect(await usedBy(id)).toEqual([]);
+  expect((await del(id)).status).toBe(204);
+});
+
+test('an avatar cannot be deleted while it is one (user.updated), and can once it is replaced', async () => {
+  const id = await readyMedia(bob);
+  const avatar = { mediaId: id, url: `/api/media/${id}/thumb`, blurhash: 'LEHV6nWB2yk8pyo0adR*.7kCMdnj' };
+  await userUpdated.publish({ id: bob.id, username: 'bob', displayName: 'Bob', bio: '', avatar, version: 2 });
+  await handled(Events.userUpdated);
+  const refused = await del(id, bob);
+  expect(refused.status).toBe(409);
+  expect(refused.body.errors[0].message).toMatch(/avatar/);
+  // An older event arriving late changes nothing.
+  await userUpdated.publish({ id: bob.id, username: 'bob', displayName: 'Bob', bio: '', avatar: null, version: 1 });
+  await handled(Events.userUpdated);
+  expect((await del(id, bob)).status).toBe(409);
+  await userUpdated.publish({ id: bob.id, username: 'bob', displayName: 'Bob', bio: '', avatar: null, version: 3 });
+  await handled(Events.userUpdated);
+  expect((await del(id, bob)).status).toBe(204);
+});
+
+describe('media.deleted goes through the outbox', () => {
+  afterAll(() => svc.relay.start());
+
+  test('written while the relay is down, published once by a fresh relay, even if one died after publishing', async () => {
+    await svc.relay.stop();
+    // With the relay stopped media.ready stays in the outbox too: readyMedia waits for the state.
+    const id = await readyMedia();
+    expect((await del(id)).status).toBe(204);
+    await settle();
+    expect(deleted.received.filter((e) => e.data.id === id)).toHaveLength(0);
+
+    // A relay that publishes and dies before clearing…
+    const dying = new MongoOutboxRelay([svc.store.outboxCollection], bus, {
+      log: testLogger,
+      afterPublish: () => {
+        throw new Error('relay died after publishing');
+      },
+    });
+    await expect(dying.drain()).rejects.toThrow('relay died');
+    // …and the next one publishes the same envelopes again: JetStream drops them as duplicates.
+    await new MongoOutboxRelay([svc.store.outboxCollection], bus, { log: testLogger }).drain();
+    await deleted.waitFor((d) => d.id === id);
+    await settle();
+    expect(deleted.received.filter((e) => e.data.id === id)).toHaveLength(1);
+    const raw = await svc.store.collection.findOne({ _id: id as never });
+    expect(raw?._outbox ?? []).toEqual([]);
+  });
+});
