@@ -38,3 +38,14 @@ if [ ! -x "$BIN/kustomize" ] || ! "$BIN/kustomize" version 2>/dev/null | grep -q
   GOBIN="$BIN" go install "sigs.k8s.io/kustomize/kustomize/v5@$KUSTOMIZE_VERSION"
 fi
 echo "install-tools: nats-server, ferretdb and kustomize ready in $BIN"
+
+# versitygw: an S3-compatible gateway over a local directory, for media's S3 storage test
+# (media/test/storage.test.ts starts it on a free loopback port). Its version is stamped in at
+# build time, as its own Makefile does, so a second run finds it and does nothing.
+VERSITYGW_VERSION="${VERSITYGW_VERSION:-v1.8.0}"
+# (The output is captured first: `… | grep -q` under pipefail fails when grep exits early.)
+if [ ! -x "$BIN/versitygw" ] || [[ "$("$BIN/versitygw" --version 2>/dev/null)" != *"Version  : ${VERSITYGW_VERSION}"* ]]; then
+  echo "install-tools: building versitygw $VERSITYGW_VERSION (once; a few minutes)…"
+  GOBIN="$BIN" go install -ldflags "-X main.Version=$VERSITYGW_VERSION" "github.com/versity/versitygw/cmd/versitygw@$VERSITYGW_VERSION"
+fi
+echo "install-tools: versitygw ready in $BIN"
