@@ -1,0 +1,59 @@
+/**
+ * The same story while services die without warning (SIGKILL) at the worst moments: the posts
+ * service right after answering 201 (its event may still sit in the outbox), and the
+ * consumers (timeline, search) while the events they need are published. Once each is back,
+ * nothing is lost.
+ */
+import { expectations as expect_, Person, eventually, startE2eSystem, type E2eSystem } from './support';
+
+let e2e: E2eSystem;
+beforeAll(async () => {
+  e2e = await startE2eSystem();
+}, 120_000);
+afterAll(() => e2e?.stop(), 60_000);
+
+test('nothing is lost when services are killed mid-way and restarted', async () => {
+  const ann = new Person(e2e.url, 'ann_crash');
+  const bob = new Person(e2e.url, 'bob_crash');
+  await ann.signUp();
+  await bob.signUp();
+  expect((await bob.call('PUT', `/api/users/${ann.id}/follow`)).status).toBe(204);
+  const mediaId = await ann.uploadPhoto(2);
+
+  // The consumers are down while the post is written and published.
+  const timeline = e2e.system.processes.get('timeline')!;
+  const search = e2e.system.processes.get('search')!;
+  await timeline.stop('SIGKILL');
+  await search.stop('SIGKILL');
+
+  const created = await ann.call<{ post: { id: string } }>('POST', '/api/posts', {
+    caption: 'Lighthouse in the fog #coastline for @bob_crash',
+    media: [{ id: mediaId, alt: 'A lighthouse' }],
+  });
+  expect(created.status).toBe(201);
+  const postId = created.body.post.id;
+  // The producer dies right after its write: the event may not have left the outbox yet.
+  await e2e.system.crashAndRestart('posts');
+
+  expect((await bob.call('PUT', `/api/posts/${postId}/like`)).status).toBe(200);
+  expect((await bob.call('POST', `/api/posts/${postId}/comments`, { body: 'Moody!' })).status).toBe(201);
+
+  timeline.start();
+  search.start();
+  await Promise.all([timeline.waitUntilReady(), search.waitUntilReady()]);
+
+  await expect_.inHomeTimeline(bob, postId);
+  await expect_.searchFinds(bob, '/api/search/posts?q=lighthouse', postId);
+  await expect_.searchFinds(bob, '/api/search/hashtags/coastline/posts', postId);
+  await expect_.notified(bob, 'mention', postId);
+  await eventually(async () => {
+    const item = await expect_.inHomeTimeline(bob, postId);
+    if (item.likeCount !== 1 || item.commentCount !== 1) throw new Error(`counts are ${item.likeCount}/${item.commentCount}`);
+  });
+
+  // And the deletion, with the timeline killed just as it happens.
+  expect((await ann.call('DELETE', `/api/posts/${postId}`)).status).toBe(204);
+  await e2e.system.crashAndRestart('timeline');
+  await expect_.goneFromHomeTimeline(bob, postId);
+  await expect_.searchMisses(bob, '/api/search/posts?q=lighthouse', postId);
+});

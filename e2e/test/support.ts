@@ -1,0 +1,191 @@
+/**
+ * End-to-end support: the one-machine system started for a test file, and a small API client
+ * that talks to it through the gateway only, keeping cookies as a browser would.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import mysql from 'mysql2/promise';
+import { mongo } from 'mongoose';
+import sharp from 'sharp';
+import { uniqueTag } from '@lumina/common/testing';
+import { startLocalSystem, type LocalSystem } from '../../infra/local/system';
+
+export interface E2eSystem {
+  system: LocalSystem;
+  url: string;
+  stop(): Promise<void>;
+}
+
+export async function startE2eSystem(): Promise<E2eSystem> {
+  const tag = uniqueTag();
+  const prefix = `e2e_${tag}_`;
+  const dataDir = mkdtempSync(join(tmpdir(), 'lumina-e2e-'));
+  const system = await startLocalSystem({
+    port: 0,
+    dataDir,
+    databasePrefix: prefix,
+    extraEnv: {
+      LOG_LEVEL: 'warn',
+      // Isolated from other runs on the same NATS server.
+      EVENT_SUBJECT_PREFIX: tag,
+      EVENT_STREAM_PREFIX: `${tag.toUpperCase()}_`,
+      // Many sign-ups from one address in a few seconds is the test, not an attack.
+      SIGNUP_MAX_PER_ADDRESS: '1000',
+      SIGNIN_MAX_PER_ADDRESS: '1000',
+      // Small sleeps keep the pipeline quick to notice work after a restart.
+      OUTBOX_POLL_INTERVAL_MS: '200',
+    },
+  });
+  return {
+    system,
+    url: system.url,
+    async stop() {
+      await system.stop();
+      const db = await mysql.createConnection({ uri: system.servers.mysqlUrl });
+      for (const name of ['auth', 'search']) await db.query(`DROP DATABASE IF EXISTS \`${prefix}${name}\``);
+      await db.end();
+      const client = await mongo.MongoClient.connect(system.servers.mongoUrl);
+      for (const name of ['posts', 'media', 'timeline'])
+        await client
+          .db(`${prefix}${name}`)
+          .dropDatabase()
+          .catch(() => undefined);
+      await client.close();
+      const nats = await import('@nats-io/transport-node').then((m) => m.connect({ servers: system.servers.natsUrl }));
+      const { jetstreamManager } = await import('@nats-io/jetstream');
+      const jsm = await jetstreamManager(nats);
+      for await (const stream of jsm.streams.list()) {
+        if (stream.config.name.startsWith(`${tag.toUpperCase()}_`)) await jsm.streams.delete(stream.config.name);
+      }
+      await nats.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export interface ApiResponse<T = Record<string, unknown>> {
+  status: number;
+  body: T;
+}
+
+/** One person using Lumina: a cookie jar and JSON calls through the gateway. */
+export class Person {
+  private readonly cookies = new Map<string, string>();
+  id = '';
+
+  constructor(
+    private readonly baseUrl: string,
+    readonly username: string,
+  ) {}
+
+  async call<T = Record<string, unknown>>(method: string, path: string, body?: unknown | FormData): Promise<ApiResponse<T>> {
+    const headers: Record<string, string> = {};
+    if (this.cookies.size > 0) headers.cookie = [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
+    let payload: string | FormData | undefined;
+    if (body instanceof FormData) payload = body;
+    else if (body !== undefined) {
+      headers['content-type'] = 'application/json';
+      payload = JSON.stringify(body);
+    }
+    const res = await fetch(`${this.baseUrl}${path}`, { method, headers, body: payload });
+    for (const cookie of res.headers.getSetCookie()) {
+      const [pair] = cookie.split(';');
+      const [name, ...value] = pair!.split('=');
+      this.cookies.set(name!.trim(), value.join('='));
+    }
+    const text = await res.text();
+    return { status: res.status, body: (text ? JSON.parse(text) : {}) as T };
+  }
+
+  async signUp(): Promise<void> {
+    const res = await this.call<{ user: { id: string } }>('POST', '/api/users/signup', {
+      email: `${this.username}@example.com`,
+      username: this.username,
+      password: 'a long enough password',
+      displayName: this.username.replace(/^./, (c) => c.toUpperCase()),
+    });
+    if (res.status !== 201) throw new Error(`sign-up of ${this.username} answered ${res.status}: ${JSON.stringify(res.body)}`);
+    this.id = res.body.user.id;
+  }
+
+  /** Uploads a generated photo and waits until its variants are ready; answers the media id. */
+  async uploadPhoto(seed: number): Promise<string> {
+    const jpeg = await sharp({ create: { width: 640, height: 480, channels: 3, background: { r: (seed * 40) % 255, g: 120, b: 200 } } })
+      .jpeg()
+      .toBuffer();
+    const form = new FormData();
+    form.append('alt', 'A generated photo');
+    form.append('file', new Blob([new Uint8Array(jpeg)], { type: 'image/jpeg' }), `photo-${seed}.jpg`);
+    const res = await this.call<{ media: { id: string } }>('POST', '/api/media', form);
+    if (res.status !== 202 && res.status !== 200) throw new Error(`upload answered ${res.status}: ${JSON.stringify(res.body)}`);
+    const id = res.body.media.id;
+    await eventually(async () => {
+      const media = await this.call<{ media: { status: string } }>('GET', `/api/media/${id}`);
+      if (media.body.media?.status !== 'ready') throw new Error(`media is ${media.body.media?.status}`);
+    }, 30_000);
+    return id;
+  }
+}
+
+export async function eventually<T>(assertion: () => Promise<T>, timeoutMs = 15_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  while (Date.now() < deadline) {
+    try {
+      return await assertion();
+    } catch (err) {
+      last = err;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+  throw last instanceof Error ? last : new Error(String(last));
+}
+
+interface Item {
+  id: string;
+  likeCount?: number;
+  commentCount?: number;
+  caption?: string;
+}
+
+/** Every check the story makes, shared by the plain run and the run with crashes. */
+export const expectations = {
+  async inHomeTimeline(person: Person, postId: string): Promise<Item> {
+    return eventually(async () => {
+      const res = await person.call<{ items: Item[] }>('GET', '/api/timeline');
+      const found = res.body.items?.find((i) => i.id === postId);
+      if (!found) throw new Error(`post ${postId} not yet in ${person.username}'s home (${res.status})`);
+      return found;
+    });
+  },
+  async goneFromHomeTimeline(person: Person, postId: string): Promise<void> {
+    await eventually(async () => {
+      const res = await person.call<{ items: Item[] }>('GET', '/api/timeline');
+      if (res.status !== 200 || res.body.items.some((i) => i.id === postId)) throw new Error('still in the timeline');
+    });
+  },
+  async searchFinds(person: Person, path: string, postId: string): Promise<void> {
+    await eventually(async () => {
+      const res = await person.call<{ items: Item[] }>('GET', path);
+      if (!res.body.items?.some((i) => i.id === postId))
+        throw new Error(`${path} does not find ${postId} (${res.status}: ${JSON.stringify(res.body).slice(0, 200)})`);
+    });
+  },
+  async searchMisses(person: Person, path: string, postId: string): Promise<void> {
+    await eventually(async () => {
+      const res = await person.call<{ items: Item[] }>('GET', path);
+      if (res.status !== 200 || res.body.items.some((i) => i.id === postId)) throw new Error(`${path} still finds ${postId}`);
+    });
+  },
+  async notified(person: Person, type: string, postId: string): Promise<void> {
+    await eventually(async () => {
+      const res = await person.call<{ items: Array<{ type: string; post?: { id: string } }>; unread: number }>(
+        'GET',
+        '/api/timeline/notifications',
+      );
+      if (!res.body.items?.some((n) => n.type === type && n.post?.id === postId)) throw new Error(`no ${type} notification yet`);
+      if (!(res.body.unread > 0)) throw new Error('unread count is 0');
+    });
+  },
+};
