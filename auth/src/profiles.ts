@@ -2,7 +2,7 @@
 import { BadRequestError, NotAuthorizedError, NotFoundError, type Avatar } from '@lumina/common';
 import type { Pool } from 'mysql2/promise';
 import { recordUserUpdated } from './events/publishing';
-import { inTransaction } from './store/db';
+import { inTransaction, type Tx } from './store/db';
 import type { FollowsStore } from './store/follows-store';
 import type { ReadyMediaStore } from './store/ready-media-store';
 import type { UsersStore } from './store/users-store';
@@ -49,7 +49,7 @@ export class Profiles {
       if (changes.avatarMediaId === null) {
         avatar = null;
       } else if (changes.avatarMediaId !== undefined && changes.avatarMediaId !== current.avatar?.mediaId) {
-        const media = await readyMedia.find(changes.avatarMediaId, tx);
+        const media = await readyMedia.findReady(changes.avatarMediaId, tx);
         if (!media || media.ownerId !== userId) throw new BadRequestError(AVATAR_NOT_USABLE, 'avatarMediaId');
         avatar = { mediaId: media.mediaId, url: media.thumbUrl, blurhash: media.blurhash };
       }
@@ -64,12 +64,33 @@ export class Profiles {
         next.bio !== current.bio ||
         JSON.stringify(next.avatar) !== JSON.stringify(current.avatar);
       if (!changed) return { user: current, changed };
-      next.version = current.version + 1;
-      await users.updateProfile(tx, userId, next, next.version);
-      await recordUserUpdated(tx, next);
-      return { user: next, changed };
+      return { user: await this.write(tx, current, next), changed };
     });
     if (outcome.changed) this.deps.afterCommit();
     return outcome.user;
+  }
+
+  /** The image was deleted: every profile showing it goes back to no avatar (a user.updated each). */
+  async dropDeletedAvatar(mediaId: string): Promise<number> {
+    const holders = await this.deps.users.idsWithAvatar(mediaId);
+    let dropped = 0;
+    for (const userId of holders) {
+      const changed = await inTransaction(this.deps.pool, async (tx) => {
+        const current = await this.deps.users.lockById(tx, userId);
+        if (!current || current.avatar?.mediaId !== mediaId) return false;
+        await this.write(tx, current, { ...current, avatar: null });
+        return true;
+      });
+      if (changed) dropped += 1;
+    }
+    if (dropped > 0) this.deps.afterCommit();
+    return dropped;
+  }
+
+  private async write(tx: Tx, current: User, next: User): Promise<User> {
+    const written = { ...next, version: current.version + 1 };
+    await this.deps.users.updateProfile(tx, written.id, written, written.version);
+    await recordUserUpdated(tx, written);
+    return written;
   }
 }

@@ -1,6 +1,6 @@
 /**
  * Starts the whole auth service in this process: database and migrations, NATS and streams, the
- * outbox relay, the media.ready listener, housekeeping and HTTP. index.ts calls it; so do tests
+ * outbox relay, the media listeners, housekeeping and HTTP. index.ts calls it; so do tests
  * and the one-machine launcher.
  */
 import {
@@ -21,10 +21,14 @@ import {
 import type { Pool } from 'mysql2/promise';
 import { buildApp } from './app';
 import { rateLimitsFrom, type Config } from './config';
+import { MediaDeletedListener } from './events/media-deleted-listener';
 import { MediaReadyListener } from './events/media-ready-listener';
 import { Housekeeping } from './housekeeping';
 import { loadSigningKey, verificationKeys } from './keys';
 import { Argon2PasswordHasher } from './passwords';
+import { Profiles } from './profiles';
+import { FollowsStore } from './store/follows-store';
+import { UsersStore } from './store/users-store';
 import { migrate } from './store/migrations';
 import { MySqlRateLimitStore } from './store/rate-limit-store';
 import { ReadyMediaStore } from './store/ready-media-store';
@@ -74,6 +78,15 @@ export async function startAuthService(config: Config, options: StartOptions = {
     });
     await hasher.warmUp();
     const rateLimits = new MySqlRateLimitStore(pool);
+    const readyMedia = new ReadyMediaStore(pool);
+    // The listeners' own view of profiles (stores hold no state, so sharing them with the app is unnecessary).
+    const profiles = new Profiles({
+      pool,
+      users: new UsersStore(pool),
+      follows: new FollowsStore(pool),
+      readyMedia,
+      afterCommit: () => relay.notify(),
+    });
     const connectedBus = bus;
 
     const app = buildApp({
@@ -106,7 +119,8 @@ export async function startAuthService(config: Config, options: StartOptions = {
       app,
       workers: [
         relay,
-        new MediaReadyListener(connectedBus, new ReadyMediaStore(pool)),
+        new MediaReadyListener(connectedBus, readyMedia),
+        new MediaDeletedListener(connectedBus, readyMedia, profiles),
         new Housekeeping({ rateLimits, refreshTokens: new RefreshTokensStore(pool) }, log),
       ],
       close: async () => {

@@ -1,21 +1,39 @@
 import { Events, Publisher, type EventData } from '@lumina/common';
 import { eventually } from '@lumina/common/testing';
 import request from 'supertest';
+import { MediaDeletedListener } from '../src/events/media-deleted-listener';
 import { MediaReadyListener } from '../src/events/media-ready-listener';
+import { Profiles } from '../src/profiles';
+import { FollowsStore } from '../src/store/follows-store';
 import { ReadyMediaStore } from '../src/store/ready-media-store';
+import { UsersStore } from '../src/store/users-store';
 import { bearer, count, eventsIn, setUpAuth, signUp, unique, type Harness, type SignedUp } from './helpers';
 
 let h: Harness;
 let listener: MediaReadyListener;
+let deletions: MediaDeletedListener;
 let media: Publisher<typeof Events.mediaReady>;
+let mediaDeleted: Publisher<typeof Events.mediaDeleted>;
 beforeAll(async () => {
   h = await setUpAuth();
-  listener = new MediaReadyListener(h.bus, new ReadyMediaStore(h.pool), { backoffMs: [100] });
+  const readyMedia = new ReadyMediaStore(h.pool);
+  const profiles = new Profiles({
+    pool: h.pool,
+    users: new UsersStore(h.pool),
+    follows: new FollowsStore(h.pool),
+    readyMedia,
+    afterCommit: () => h.relay?.notify(),
+  });
+  listener = new MediaReadyListener(h.bus, readyMedia, { backoffMs: [100] });
+  deletions = new MediaDeletedListener(h.bus, readyMedia, profiles, { backoffMs: [100] });
   await listener.start();
+  await deletions.start();
   media = new Publisher(h.bus, Events.mediaReady);
+  mediaDeleted = new Publisher(h.bus, Events.mediaDeleted);
 });
 afterAll(async () => {
   await listener.stop();
+  await deletions.stop();
   await h.close();
 });
 
@@ -160,6 +178,8 @@ describe('PATCH /api/users/me', () => {
       { id: 'someone-else' },
       { version: 99 },
       { followerCount: 1e6 },
+      JSON.parse('{"__proto__": {"isAdmin": true}}'),
+      { constructor: { prototype: { isAdmin: true } } },
     ]) {
       const res = await patchMe(user, body);
       expect([body, res.status]).toEqual([body, 400]);
@@ -178,6 +198,12 @@ describe('PATCH /api/users/me', () => {
 
   test('not signed in: 401', async () => {
     expect((await api().patch('/api/users/me').send({ bio: 'x' })).status).toBe(401);
+  });
+
+  test('answers are never cached', async () => {
+    const user = await signUp(h.app);
+    expect((await patchMe(user, { bio: 'cache me not' })).headers['cache-control']).toBe('no-store');
+    expect((await api().get(`/api/users/${user.username}`)).headers['cache-control']).toBe('no-store');
   });
 });
 
@@ -212,6 +238,51 @@ describe('avatars', () => {
       expect(res.body.errors).toEqual([{ message: 'avatarMediaId must name a ready image you uploaded', field: 'avatarMediaId' }]);
     }
     expect(await h.snapshot()).toEqual(before);
+  });
+});
+
+describe('media.deleted', () => {
+  const tombstoned = (id: string) => count(h.pool, 'SELECT COUNT(*) FROM deleted_media WHERE media_id = ?', [id]);
+
+  test('a deleted avatar leaves every profile showing it, with one user.updated each', async () => {
+    const user = await signUp(h.app);
+    const image = await readyMediaOf(user);
+    await patchMe(user, { avatarMediaId: image.id }).expect(200);
+    await mediaDeleted.publish({ id: image.id, ownerId: user.id, version: 2 });
+    await eventually(async () => expect((await api().get(`/api/users/${user.username}`)).body.user.avatar).toBeNull());
+    await eventually(async () =>
+      expect((await updatedEventsOf(user.id)).map((e) => [e.data.version, e.data.avatar])).toEqual([
+        [2, expect.anything()],
+        [3, null],
+      ]),
+    );
+  });
+
+  test('a deleted image cannot become an avatar, not even after a late media.ready', async () => {
+    const user = await signUp(h.app);
+    const image = mediaReady(user.id, { version: 1 });
+    await mediaDeleted.publish({ id: image.id, ownerId: user.id, version: 2 }); // overtakes the ready event
+    await eventually(async () => expect(await tombstoned(image.id)).toBe(1));
+    await media.publish(image);
+    await eventually(async () => expect(await count(h.pool, 'SELECT COUNT(*) FROM ready_media WHERE media_id = ?', [image.id])).toBe(1));
+    const res = await patchMe(user, { avatarMediaId: image.id });
+    expect(res.status).toBe(400);
+    expect(res.body.errors[0].field).toBe('avatarMediaId');
+  });
+
+  test('a repeated deletion changes nothing more', async () => {
+    const user = await signUp(h.app);
+    const image = await readyMediaOf(user);
+    await patchMe(user, { avatarMediaId: image.id }).expect(200);
+    await mediaDeleted.publish({ id: image.id, ownerId: user.id, version: 2 });
+    await eventually(async () => expect(await updatedEventsOf(user.id)).toHaveLength(2));
+    await mediaDeleted.publish({ id: image.id, ownerId: user.id, version: 2 }, { id: `again-${image.id}` });
+    await eventually(async () => {
+      const info = await h.bus.jsm.consumers.info(deletions.streamName, deletions.durableName);
+      expect([info.num_pending, info.num_ack_pending]).toEqual([0, 0]);
+    });
+    await h.snapshot();
+    expect(await updatedEventsOf(user.id)).toHaveLength(2);
   });
 });
 

@@ -2,8 +2,23 @@ import { ACCESS_TOKEN_TTL_SECONDS, TOKEN_AUDIENCE, TOKEN_ISSUER } from '@lumina/
 import * as argon2 from 'argon2';
 import jwt from 'jsonwebtoken';
 import request from 'supertest';
+import { testLogger } from '@lumina/common/testing';
+import { Housekeeping } from '../src/housekeeping';
 import { hashRefreshToken } from '../src/session-tokens';
-import { bearer, cookiesOf, count, jwtFromSessionCookie, sessionFrom, setCookieLine, setUpAuth, signUp, type Harness } from './helpers';
+import { MySqlRateLimitStore } from '../src/store/rate-limit-store';
+import { RefreshTokensStore } from '../src/store/refresh-tokens-store';
+import {
+  bearer,
+  cookiesOf,
+  count,
+  jwtFromSessionCookie,
+  sessionFrom,
+  setCookieLine,
+  setUpAuth,
+  signUp,
+  unique,
+  type Harness,
+} from './helpers';
 
 let h: Harness;
 beforeAll(async () => {
@@ -186,6 +201,37 @@ describe('POST /api/users/signout', () => {
 
   test('without cookies it is still 204', async () => {
     expect((await api().post('/api/users/signout')).status).toBe(204);
+  });
+});
+
+describe('behind TLS (COOKIE_SECURE)', () => {
+  test('both cookies are Secure', async () => {
+    const secureApp = h.buildAnother({ cookieSecure: true });
+    const tag = unique();
+    const res = await request(secureApp)
+      .post('/api/users/signup')
+      .set('X-Forwarded-Proto', 'https') // the ingress terminated TLS
+      .send({ username: `s_${tag}`, email: `${tag}@example.com`, password: 'correct horse battery' });
+    expect(res.status).toBe(201);
+    expect(setCookieLine(res, 'session')).toMatch(/; secure/i);
+    expect(setCookieLine(res, 'refresh')).toMatch(/; secure/i);
+  });
+});
+
+describe('housekeeping', () => {
+  test('forgets refresh tokens expired for more than a day, and ended rate-limit windows', async () => {
+    const user = await signUp(h.app);
+    const longAgo = new Date(Date.now() - 3 * 24 * 3600_000);
+    await h.pool.query('UPDATE refresh_tokens SET expires_at = ? WHERE token_hash = ?', [longAgo, hashRefreshToken(user.refreshToken)]);
+    await h.pool.query('UPDATE refresh_families SET created_at = ? WHERE id = ?', [longAgo, (await familyOf(user.refreshToken)).id]);
+    await h.pool.query("INSERT INTO rate_limits (key_hash, hits, reset_at) VALUES (REPEAT('a', 64), 1, 0)");
+    await new Housekeeping(
+      { rateLimits: new MySqlRateLimitStore(h.pool), refreshTokens: new RefreshTokensStore(h.pool) },
+      testLogger,
+    ).sweep();
+    expect(await count(h.pool, 'SELECT COUNT(*) FROM refresh_tokens WHERE token_hash = ?', [hashRefreshToken(user.refreshToken)])).toBe(0);
+    expect(await count(h.pool, "SELECT COUNT(*) FROM rate_limits WHERE key_hash = REPEAT('a', 64)")).toBe(0);
+    expect((await refreshWith(user.refreshToken)).status).toBe(401);
   });
 });
 

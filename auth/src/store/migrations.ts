@@ -104,6 +104,19 @@ export const migrations: Migration[] = [
       ) ENGINE=InnoDB`,
     ],
   },
+  {
+    id: 7,
+    name: 'deleted media',
+    statements: [
+      // Tombstones of media.deleted: a deleted image never becomes usable again, even if an older
+      // media.ready arrives after the deletion.
+      `CREATE TABLE IF NOT EXISTS deleted_media (
+        media_id VARCHAR(64) CHARACTER SET ascii COLLATE ascii_bin NOT NULL PRIMARY KEY,
+        version INT UNSIGNED NOT NULL,
+        deleted_at TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3)
+      ) ENGINE=InnoDB`,
+    ],
+  },
 ];
 
 /** Applies what is missing; answers the ids it applied. The lock is per database (GET_LOCK names are server-wide). */

@@ -1,7 +1,10 @@
-/** A small copy of media.ready events: which images are ready, whose they are, their thumbnail. */
+/**
+ * A small copy of media events: which images are ready, whose they are, their thumbnail; and
+ * which were deleted (tombstones).
+ */
 import { upsertIfNewerMySql, type ApplyOutcome } from '@lumina/common';
 import type { Pool, RowDataPacket } from 'mysql2/promise';
-import type { Tx } from './db';
+import { inTransaction, type Tx } from './db';
 
 export interface ReadyMedia {
   mediaId: string;
@@ -24,11 +27,34 @@ export class ReadyMediaStore {
     );
   }
 
-  async find(mediaId: string, db: Pick<Pool | Tx, 'query'> = this.pool): Promise<ReadyMedia | undefined> {
+  /**
+   * Marks the image deleted for good (media ids are never reused). The copy's row, if any, is
+   * locked while the tombstone is written, so a PATCH /me that is checking it finishes first or
+   * sees the tombstone.
+   */
+  async tombstone(mediaId: string, version: number): Promise<void> {
+    await inTransaction(this.pool, async (tx) => {
+      await tx.query('SELECT media_id FROM ready_media WHERE media_id = ? FOR UPDATE', [mediaId]);
+      await tx.query(
+        'INSERT INTO deleted_media (media_id, version) VALUES (?, ?) ON DUPLICATE KEY UPDATE version = GREATEST(version, VALUES(version))',
+        [mediaId, version],
+      );
+    });
+  }
+
+  /**
+   * A ready image that was not deleted. Inside a transaction the copy's row stays share-locked
+   * until it ends, so a deletion cannot slip in between this check and the write relying on it.
+   */
+  async findReady(mediaId: string, tx?: Tx): Promise<ReadyMedia | undefined> {
+    const db = tx ?? this.pool;
     const [rows] = await db.query<RowDataPacket[]>(
-      'SELECT media_id, owner_id, thumb_url, blurhash, version FROM ready_media WHERE media_id = ?',
+      `SELECT media_id, owner_id, thumb_url, blurhash, version FROM ready_media WHERE media_id = ?${tx ? ' LOCK IN SHARE MODE' : ''}`,
       [mediaId],
     );
+    if (rows.length === 0) return undefined;
+    const [deleted] = await db.query<RowDataPacket[]>('SELECT 1 FROM deleted_media WHERE media_id = ?', [mediaId]);
+    if (deleted.length > 0) return undefined;
     const row = rows[0];
     return (
       row && {

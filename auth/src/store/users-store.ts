@@ -109,6 +109,11 @@ export class UsersStore {
     return { username: rows.some((r) => Number(r.same_username) === 1), email: rows.some((r) => Number(r.same_email) === 1) };
   }
 
+  async idsWithAvatar(mediaId: string): Promise<string[]> {
+    const [rows] = await this.pool.query<RowDataPacket[]>('SELECT id FROM users WHERE avatar_media_id = ?', [mediaId]);
+    return rows.map((r) => String(r.id));
+  }
+
   /** Which of these ids name a user. */
   async existing(db: Runner, ids: string[]): Promise<Set<string>> {
     const [rows] = await db.query<RowDataPacket[]>('SELECT id FROM users WHERE id IN (?)', [ids]);
