@@ -15,7 +15,10 @@ export const configSchema = baseServiceEnv
     /** `fs` (a directory; a PersistentVolume in Kubernetes) or `s3` (any S3-compatible store). */
     STORAGE_DRIVER: z.enum(['fs', 's3']).default('fs'),
     /** Kept outside the repository so a checkout never carries anyone's photos. */
-    MEDIA_STORAGE_DIR: z.string().min(1).default(join(homedir(), '.local', 'share', 'lumina', 'media')),
+    MEDIA_STORAGE_DIR: z
+      .string()
+      .min(1)
+      .default(join(homedir(), '.local', 'share', 'lumina', 'media')),
     S3_ENDPOINT: env.url().optional(),
     S3_BUCKET: z.string().min(3).max(63).optional(),
     S3_REGION: z.string().min(1).default('us-east-1'),

@@ -6,7 +6,7 @@
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { mkdir, rm } from 'node:fs/promises';
+import { mkdir, readdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Transform, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -109,7 +109,14 @@ export async function receiveUpload(req: Request, limits: IntakeLimits): Promise
   try {
     parser = busboy({
       headers: req.headers,
-      limits: { files: 1, fields: 8, parts: 10, fileSize: limits.maxBytes + 1, fieldSize: 4 * limits.maxAltLength + 16, fieldNameSize: 100 },
+      limits: {
+        files: 1,
+        fields: 8,
+        parts: 10,
+        fileSize: limits.maxBytes + 1,
+        fieldSize: 4 * limits.maxAltLength + 16,
+        fieldNameSize: 100,
+      },
     });
   } catch {
     throw new BadRequestError('Malformed multipart/form-data request');
@@ -189,4 +196,19 @@ export function closeAfterAnswer(req: Request, res: import('express').Response):
     // A moment for the answer to reach the client before the socket goes.
     setTimeout(() => req.socket.destroy(), 250).unref();
   });
+}
+
+/** Temporary files a process left behind when it died mid-upload; removed at start-up. */
+export async function removeStaleUploads(tmpDir: string, olderThanMs: number, now = Date.now()): Promise<number> {
+  let removed = 0;
+  const names = await readdir(tmpDir).catch(() => [] as string[]);
+  for (const name of names.filter((n) => n.endsWith('.upload'))) {
+    const path = join(tmpDir, name);
+    const info = await stat(path).catch(() => undefined);
+    if (info && now - info.mtimeMs > olderThanMs) {
+      await rm(path, { force: true });
+      removed += 1;
+    }
+  }
+  return removed;
 }

@@ -215,7 +215,8 @@ export class MediaService {
     if (!media || media.status === 'deleted') throw new NotFoundError('Media not found');
     if (media.ownerId !== userId) throw new ForbiddenError('Only the owner may delete this media');
     if (media.usedByPosts.length > 0) throw new ConflictError('A post uses this media; delete the post first');
-    if ((await this.deps.usage.avatarsAmong([id])).size > 0) throw new ConflictError('This media is an avatar; choose another avatar first');
+    if ((await this.deps.usage.avatarsAmong([id])).size > 0)
+      throw new ConflictError('This media is an avatar; choose another avatar first');
     if (!(await this.remove(media))) throw new ConflictError('The media changed meanwhile (a post may have started using it); try again');
   }
 
@@ -224,9 +225,11 @@ export class MediaService {
    * Answers false when it changed meanwhile or a post started using it.
    */
   async remove(media: MediaRecord): Promise<boolean> {
-    const event = outboxEvent(Events.mediaDeleted, { id: media._id, ownerId: media.ownerId, version: media.version + 1 } satisfies EventData<
-      typeof Events.mediaDeleted
-    >);
+    const event = outboxEvent(Events.mediaDeleted, {
+      id: media._id,
+      ownerId: media.ownerId,
+      version: media.version + 1,
+    } satisfies EventData<typeof Events.mediaDeleted>);
     if (!(await this.deps.store.markDeleted(media._id, media.version, event))) return false;
     this.deps.notifyRelay();
     await this.removeBlobs(media);

@@ -29,6 +29,7 @@ import { ProcessMediaListener } from './events/process-media-listener';
 import { UserCreatedListener } from './events/user-created-listener';
 import { UserDeletedListener } from './events/user-deleted-listener';
 import { UserUpdatedListener } from './events/user-updated-listener';
+import { removeStaleUploads } from './intake';
 import { MAX_ALT_LENGTH, MediaService } from './media';
 import { MediaProcessor, type ProcessingHooks } from './processing';
 import { createStorage, type BlobStorage } from './storage';
@@ -66,6 +67,7 @@ export async function startMediaService(config: Config, options: StartOptions = 
   const storage = options.storage ?? createStorage(config);
   try {
     const [store, usage] = await Promise.all([MediaStore.open(conn), UsageStore.open(conn)]);
+    if (runsApi(config)) await removeStaleUploads(config.MEDIA_TMP_DIR, 3600_000);
     bus = await connectEventBus({
       servers: config.NATS_URL,
       name: `media-${config.MEDIA_ROLE}`,

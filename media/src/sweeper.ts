@@ -56,7 +56,7 @@ export class UnattachedMediaSweeper implements BackgroundWorker {
     const cutoff = new Date(now.getTime() - this.options.ttlMs);
     let deleted = 0;
     // Page by id, so media that must stay (avatars) never keep the sweep from reaching the rest.
-    for (let after = ''; !this.stopped; ) {
+    for (let after = ''; !this.stopped;) {
       const candidates = await store.findUnattachedBefore(cutoff, batch, after);
       if (candidates.length === 0) break;
       const avatars = await usage.avatarsAmong(candidates.map((m) => m._id));

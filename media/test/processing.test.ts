@@ -46,6 +46,8 @@ async function uploadAndWait(file: Buffer, user = alice) {
   return { id, media };
 }
 
+const readyEvents = (id: string) => ready.received.filter((e) => e.data.id === id);
+
 async function pixel(image: Buffer, x: number, y: number) {
   const { data, info } = await sharp(image).removeAlpha().raw().toBuffer({ resolveWithObject: true });
   const at = (y * info.width + x) * info.channels;
@@ -155,7 +157,9 @@ describe('a sideways JPEG carrying GPS, ICC and XMP', () => {
     expect(head.status).toBe(200);
     expect(head.headers['content-type']).toBe('image/webp');
     expect((await svc.http.get(`/api/media/${id}/original`)).status).toBe(404);
-    expect(filesUnder(svc.storageDir)).toEqual(expect.arrayContaining([`originals/${id}`, `variants/${id}/thumb.webp`, `variants/${id}/feed.webp`]));
+    expect(filesUnder(svc.storageDir)).toEqual(
+      expect.arrayContaining([`originals/${id}`, `variants/${id}/thumb.webp`, `variants/${id}/feed.webp`]),
+    );
   });
 
   test('a ready media is public: anyone sees it and its variants', async () => {
@@ -172,6 +176,29 @@ describe('a sideways JPEG carrying GPS, ICC and XMP', () => {
     await settle();
     expect((await svc.store.findById(id))?.version).toBe(2);
     expect(ready.received.filter((e) => e.data.id === id)).toHaveLength(1);
+  });
+});
+
+describe('the worker', () => {
+  test('consumes the work queue through the one durable every worker replica shares', async () => {
+    const info = await bus.jsm.consumers.info(streamNameFor(bus.ns, 'MEDIA_JOBS'), 'media--jobs-media-process');
+    expect(info.config.filter_subject).toBe(`${bus.ns.subjectPrefix}.jobs.media.process`);
+  });
+
+  test('a worker-only process answers health and readiness, serves no API, and works beside the other replica', async () => {
+    const worker = await startTestMedia(ctx, svc.config.MONGO_URL, { MEDIA_ROLE: 'worker', MEDIA_STORAGE_DIR: svc.storageDir });
+    expect((await worker.http.get('/healthz')).status).toBe(200);
+    const readiness = await worker.http.get('/readyz');
+    expect(readiness.body).toEqual({ status: 'ready', checks: { mongodb: 'ok', nats: 'ok', storage: 'ok' } });
+    expect((await worker.http.get('/api/media/limits')).status).toBe(404);
+    // Two replicas now pull from the one durable; uploads still end ready, each exactly once.
+    const ids = await Promise.all(
+      [images.png(301, 200), images.png(302, 200), images.png(303, 200)].map(async (p) => (await uploadAndWait(await p, bob)).id),
+    );
+    for (const id of ids) await ready.waitFor((d) => d.id === id);
+    await settle();
+    for (const id of ids) expect(readyEvents(id)).toHaveLength(1);
+    await worker.stop();
   });
 });
 
@@ -201,7 +228,9 @@ describe('other images', () => {
 
   test('an animated GIF keeps its first frame', async () => {
     const frame = (colour: { r: number; g: number; b: number }) =>
-      sharp({ create: { width: 64, height: 64, channels: 3, background: colour } }).png().toBuffer();
+      sharp({ create: { width: 64, height: 64, channels: 3, background: colour } })
+        .png()
+        .toBuffer();
     const animated = await sharp([await frame(images.RED), await frame(images.BLUE)], { join: { animated: true } })
       .gif({ delay: [100, 100] })
       .toBuffer();
@@ -216,14 +245,25 @@ describe('other images', () => {
 
   test('a large image fits inside 1080×1350 and the thumb is a 320×320 centre crop', async () => {
     // 3000×1000: left third red, middle blue, right third red — the centre crop is all blue.
-    const middle = await sharp({ create: { width: 1000, height: 1000, channels: 3, background: images.BLUE } }).png().toBuffer();
+    const middle = await sharp({ create: { width: 1000, height: 1000, channels: 3, background: images.BLUE } })
+      .png()
+      .toBuffer();
     const wide = await sharp({ create: { width: 3000, height: 1000, channels: 3, background: images.RED } })
       .composite([{ input: middle, left: 1000, top: 0 }])
       .jpeg()
       .toBuffer();
     const { id, media } = await uploadAndWait(wide, bob);
-    expect(media).toMatchObject({ width: 3000, height: 1000, variants: { feed: { width: 1080, height: 360 }, thumb: { width: 320, height: 320 } } });
+    expect(media).toMatchObject({
+      width: 3000,
+      height: 1000,
+      variants: { feed: { width: 1080, height: 360 }, thumb: { width: 320, height: 320 } },
+    });
     const thumb = await svc.http.get(`/api/media/${id}/thumb`).buffer(true);
-    for (const [x, y] of [[5, 5], [314, 314], [160, 160]] as const) expect((await pixel(thumb.body, x, y)).b).toBeGreaterThan(150);
+    for (const [x, y] of [
+      [5, 5],
+      [314, 314],
+      [160, 160],
+    ] as const)
+      expect((await pixel(thumb.body, x, y)).b).toBeGreaterThan(150);
   });
 });

@@ -63,7 +63,6 @@ contract('FileSystemStorage', () => new FileSystemStorage(tempDir(ctx, 'fs-contr
 const versitygw = join(binDir(), 'versitygw');
 const haveVersitygw = existsSync(versitygw);
 if (!haveVersitygw) {
-  // eslint-disable-next-line no-console
   console.warn(`SKIPPED the S3 tests: ${versitygw} is missing; run scripts/install-tools.sh to build it (CI does).`);
 }
 const describeS3 = haveVersitygw ? describe : describe.skip;
@@ -72,14 +71,17 @@ describeS3(`S3 (versitygw)${haveVersitygw ? '' : ' — skipped: versitygw is not
   const credentials = { accessKeyId: 'lumina-test', secretAccessKey: 'lumina-test-secret' };
   let endpoint: string;
   let gateway: ChildProcess;
-  const bucketStorage = (bucket: string) =>
-    new S3Storage({ bucket, region: 'us-east-1', endpoint, forcePathStyle: true, ...credentials });
+  const bucketStorage = (bucket: string) => new S3Storage({ bucket, region: 'us-east-1', endpoint, forcePathStyle: true, ...credentials });
 
   beforeAll(async () => {
     const port = await freePort();
-    gateway = spawn(versitygw, ['-a', credentials.accessKeyId, '-s', credentials.secretAccessKey, '-p', `127.0.0.1:${port}`, '-q', 'posix', tempDir(ctx, 's3')], {
-      stdio: 'ignore',
-    });
+    gateway = spawn(
+      versitygw,
+      ['-a', credentials.accessKeyId, '-s', credentials.secretAccessKey, '-p', `127.0.0.1:${port}`, '-q', 'posix', tempDir(ctx, 's3')],
+      {
+        stdio: 'ignore',
+      },
+    );
     ctx.onCleanup(
       () =>
         new Promise<void>((resolve) => {
@@ -112,7 +114,10 @@ describeS3(`S3 (versitygw)${haveVersitygw ? '' : ' — skipped: versitygw is not
       MEDIA_STORAGE_DIR: localDir,
     });
     await ctx.eventBus();
-    const res = await svc.http.post('/api/media').set('Authorization', bearer(alice)).attach('file', await images.sidewaysJpegWithGps(), 'a.jpg');
+    const res = await svc.http
+      .post('/api/media')
+      .set('Authorization', bearer(alice))
+      .attach('file', await images.sidewaysJpegWithGps(), 'a.jpg');
     expect(res.status).toBe(202);
     const id: string = res.body.media.id;
     await eventually(async () => expect((await svc.store.findById(id))?.status).toBe('ready'), { timeoutMs: 15_000 });
@@ -124,7 +129,11 @@ describeS3(`S3 (versitygw)${haveVersitygw ? '' : ' — skipped: versitygw is not
     expect((await svc.http.get('/readyz')).body.checks.storage).toBe('ok');
 
     const listing = await (svc.storage as S3Storage).client.send(new ListObjectsV2Command({ Bucket: 'media' }));
-    expect((listing.Contents ?? []).map((o) => o.Key).sort()).toEqual([`originals/${id}`, `variants/${id}/feed.webp`, `variants/${id}/thumb.webp`]);
+    expect((listing.Contents ?? []).map((o) => o.Key).sort()).toEqual([
+      `originals/${id}`,
+      `variants/${id}/feed.webp`,
+      `variants/${id}/thumb.webp`,
+    ]);
     expect(filesUnder(localDir)).toEqual([]);
 
     expect((await svc.http.delete(`/api/media/${id}`).set('Authorization', bearer(alice))).status).toBe(204);

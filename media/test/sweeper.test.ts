@@ -27,7 +27,10 @@ afterAll(async () => {
 let size = 50;
 async function readyMedia(service: TestMedia): Promise<string> {
   size += 1;
-  const res = await service.http.post('/api/media').set('Authorization', bearer(alice)).attach('file', await images.png(size, 40), 'a.png');
+  const res = await service.http
+    .post('/api/media')
+    .set('Authorization', bearer(alice))
+    .attach('file', await images.png(size, 40), 'a.png');
   expect(res.status).toBe(202);
   const id: string = res.body.media.id;
   await eventually(async () => expect((await service.store.findById(id))?.status).toBe('ready'), { timeoutMs: 10_000 });
@@ -81,7 +84,14 @@ test('past the age limit, unattached media go; media in a post or an avatar stay
 
   // Released: the post is deleted, the user changes avatar. The next sweep takes both.
   await new Publisher(bus, Events.postDeleted).publish({ id: 'post-1', authorId: alice.id, version: 2 });
-  await new Publisher(bus, Events.userUpdated).publish({ id: alice.id, username: 'alice', displayName: 'Alice', bio: '', avatar: null, version: 2 });
+  await new Publisher(bus, Events.userUpdated).publish({
+    id: alice.id,
+    username: 'alice',
+    displayName: 'Alice',
+    bio: '',
+    avatar: null,
+    version: 2,
+  });
   await eventually(async () => expect((await svc.store.findById(inPost))?.usedByPosts).toEqual([]));
   await eventually(async () => expect((await svc.usage.avatarsAmong([avatar])).size).toBe(0));
   expect(await svc.sweeper!.sweep(new Date(Date.now() + 25 * HOUR))).toBe(2);
@@ -93,7 +103,9 @@ test('a deletion interrupted before its blobs were removed is finished by the ne
   const id = await readyMedia(svc);
   const media = (await svc.store.findById(id))!;
   // The process died right after the write that marked it deleted.
-  expect(await svc.store.markDeleted(id, media.version, outboxEvent(Events.mediaDeleted, { id, ownerId: alice.id, version: media.version + 1 }))).toBe(true);
+  expect(
+    await svc.store.markDeleted(id, media.version, outboxEvent(Events.mediaDeleted, { id, ownerId: alice.id, version: media.version + 1 })),
+  ).toBe(true);
   expect(blobsOf(svc, id).length).toBe(3);
 
   await svc.sweeper!.sweep(new Date());

@@ -56,7 +56,17 @@ describe('what is accepted', () => {
       .field('alt', '  A red square  ')
       .attach('file', await images.png(64, 64), { filename: 'a.png', contentType: 'image/png' });
     expect(res.status).toBe(202);
-    expect(Object.keys(res.body.media).sort()).toEqual(['alt', 'blurhash', 'createdAt', 'height', 'id', 'ownerId', 'status', 'variants', 'width']);
+    expect(Object.keys(res.body.media).sort()).toEqual([
+      'alt',
+      'blurhash',
+      'createdAt',
+      'height',
+      'id',
+      'ownerId',
+      'status',
+      'variants',
+      'width',
+    ]);
     expect(res.body.media.alt).toBe('A red square');
   });
 
@@ -100,7 +110,7 @@ describe('what is refused, with nothing written', () => {
     await expectNothingWritten(carol.id);
   });
 
-  test('sharp reads a header without decoding pixels: the bomb\'s 10 gigapixels in milliseconds, no memory', async () => {
+  test("sharp reads a header without decoding pixels: the bomb's 10 gigapixels in milliseconds, no memory", async () => {
     const before = process.memoryUsage().rss;
     const started = Date.now();
     const meta = await sharp(images.pixelBombPng(), { limitInputPixels: false }).metadata();
@@ -145,7 +155,10 @@ describe('what is refused, with nothing written', () => {
   });
 
   test('a JSON body instead of multipart → 415', async () => {
-    const res = await svc.http.post('/api/media').set('Authorization', bearer(carol)).send({ file: { $gt: '' } });
+    const res = await svc.http
+      .post('/api/media')
+      .set('Authorization', bearer(carol))
+      .send({ file: { $gt: '' } });
     expect(res.status).toBe(415);
     await expectNothingWritten(carol.id);
   });
@@ -245,7 +258,11 @@ describe('the same file is one media', () => {
     expect(answers.filter((a) => a.status === 200)).toHaveLength(4);
     const id = answers[0]!.body.media.id;
     expect(await svc.store.model.countDocuments({ ownerId: erin.id, sha256: (await svc.store.findById(id))!.sha256 })).toBe(1);
-    expect(filesUnder(svc.storageDir).filter((f) => f.startsWith('originals/')).every((f) => !f.includes('.partial-'))).toBe(true);
+    expect(
+      filesUnder(svc.storageDir)
+        .filter((f) => f.startsWith('originals/'))
+        .every((f) => !f.includes('.partial-')),
+    ).toBe(true);
   });
 
   test('a request retried with its Idempotency-Key gets the same answer, the body not even read', async () => {
@@ -335,7 +352,19 @@ describe('the processing job goes through the outbox', () => {
     const id = 'aaaaaaaaaaaaaaaaaaaaaaaa';
     const job = outboxEvent(Events.mediaProcessRequested, { mediaId: id });
     await svc.store.insertProcessing(
-      { _id: id, ownerId: frank.id, alt: '', type: 'image/png', sha256: 'f'.repeat(64), contentKey: `${frank.id}:${'f'.repeat(64)}`, bytes: 1, originalKey: `originals/${id}`, width: 1, height: 1, uploadKeys: [] },
+      {
+        _id: id,
+        ownerId: frank.id,
+        alt: '',
+        type: 'image/png',
+        sha256: 'f'.repeat(64),
+        contentKey: `${frank.id}:${'f'.repeat(64)}`,
+        bytes: 1,
+        originalKey: `originals/${id}`,
+        width: 1,
+        height: 1,
+        uploadKeys: [],
+      },
       job,
     );
     expect(await queuedJobs()).toBe(before);

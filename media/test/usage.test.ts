@@ -35,7 +35,10 @@ let size = 100;
 /** Uploads a distinct image and waits until it is ready. */
 async function readyMedia(user = alice): Promise<string> {
   size += 1;
-  const res = await svc.http.post('/api/media').set('Authorization', bearer(user)).attach('file', await images.png(size, 90), 'a.png');
+  const res = await svc.http
+    .post('/api/media')
+    .set('Authorization', bearer(user))
+    .attach('file', await images.png(size, 90), 'a.png');
   expect(res.status).toBe(202);
   const id: string = res.body.media.id;
   await eventually(async () => expect((await svc.store.findById(id))?.status).toBe('ready'), { timeoutMs: 10_000 });
@@ -55,7 +58,10 @@ function post(id: string, mediaIds: string[], version = 1): EventData<typeof Eve
       width: 10,
       height: 10,
       blurhash: 'LEHV6nWB2yk8pyo0adR*.7kCMdnj',
-      variants: { thumb: { url: `/api/media/${m}/thumb`, width: 10, height: 10 }, feed: { url: `/api/media/${m}/feed`, width: 10, height: 10 } },
+      variants: {
+        thumb: { url: `/api/media/${m}/thumb`, width: 10, height: 10 },
+        feed: { url: `/api/media/${m}/feed`, width: 10, height: 10 },
+      },
     })),
     likeCount: 0,
     commentCount: 0,

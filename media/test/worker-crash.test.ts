@@ -98,7 +98,11 @@ test('killed before its final write: another worker redoes the job, and the medi
   await kill(child);
   expect((await api.store.findById(id))?.status).toBe('processing');
 
-  const rescuer = await startTestMedia(ctx, mongoUrl, { MEDIA_ROLE: 'worker', MEDIA_STORAGE_DIR: storageDir, MEDIA_JOB_ACK_WAIT_MS: ACK_WAIT_MS });
+  const rescuer = await startTestMedia(ctx, mongoUrl, {
+    MEDIA_ROLE: 'worker',
+    MEDIA_STORAGE_DIR: storageDir,
+    MEDIA_JOB_ACK_WAIT_MS: ACK_WAIT_MS,
+  });
   const event = await ready.waitFor((d) => d.id === id, 15_000);
   expect(event.data).toMatchObject({ id, version: 2, width: 640, height: 480 });
   await settle();
@@ -115,9 +119,13 @@ test('killed after its final write but before the ack: the redelivered job does 
   const id = await upload(await images.noisyJpeg(320, 480));
   expect(await holding).toBe(id);
   await kill(child);
-  expect((await api.store.findById(id))).toMatchObject({ status: 'ready', version: 2 });
+  expect(await api.store.findById(id)).toMatchObject({ status: 'ready', version: 2 });
 
-  const rescuer = await startTestMedia(ctx, mongoUrl, { MEDIA_ROLE: 'worker', MEDIA_STORAGE_DIR: storageDir, MEDIA_JOB_ACK_WAIT_MS: ACK_WAIT_MS });
+  const rescuer = await startTestMedia(ctx, mongoUrl, {
+    MEDIA_ROLE: 'worker',
+    MEDIA_STORAGE_DIR: storageDir,
+    MEDIA_JOB_ACK_WAIT_MS: ACK_WAIT_MS,
+  });
   // The job comes back after the ack wait and is acked without effect.
   await eventually(async () => expect((await bus.jsm.streams.info(streamNameFor(bus.ns, 'MEDIA_JOBS'))).state.messages).toBe(0), {
     timeoutMs: 15_000,

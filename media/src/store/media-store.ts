@@ -104,7 +104,10 @@ export function newMediaId(): string {
   return new mongoose.Types.ObjectId().toHexString();
 }
 
-export type NewMedia = Omit<MediaRecord, 'status' | 'error' | 'blurhash' | 'variants' | 'usedByPosts' | 'blobsPending' | 'version' | 'createdAt' | 'updatedAt'>;
+export type NewMedia = Omit<
+  MediaRecord,
+  'status' | 'error' | 'blurhash' | 'variants' | 'usedByPosts' | 'blobsPending' | 'version' | 'createdAt' | 'updatedAt'
+>;
 
 /**
  * Every write to a media document goes through `locks` (see document-locks.ts), the outbox
