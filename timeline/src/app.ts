@@ -1,0 +1,36 @@
+/** Builds timeline's Express app from its dependencies; no I/O happens on import or here. */
+import { createHttpApp, type Logger, type PublicKeySet, type ReadinessChecks } from '@lumina/common';
+import type { Express } from 'express';
+import type { TimelineDomain } from './domain';
+import type { StreamHub } from './live/stream-hub';
+import { apiRouter } from './routes';
+
+export interface AppDeps {
+  log: Logger;
+  publicKeys: PublicKeySet;
+  domain: TimelineDomain;
+  streams: StreamHub;
+  readiness: ReadinessChecks;
+  cookieSecure?: boolean;
+  trustProxyHops?: number;
+}
+
+export const TIMELINE_PREFIX = '/api/timeline';
+
+export function buildApp(deps: AppDeps): Express {
+  const { domain } = deps;
+  return createHttpApp({
+    service: 'timeline',
+    log: deps.log,
+    publicKeys: deps.publicKeys,
+    cookieSecure: deps.cookieSecure,
+    trustProxyHops: deps.trustProxyHops,
+    readiness: deps.readiness,
+    routes: [
+      {
+        prefix: TIMELINE_PREFIX,
+        router: apiRouter({ home: domain.home, explore: domain.explore, notifications: domain.notifications, streams: deps.streams }),
+      },
+    ],
+  });
+}

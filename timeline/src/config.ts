@@ -1,0 +1,32 @@
+import { z } from 'zod';
+import { baseServiceEnv, env, parseConfig } from '@lumina/common';
+
+export const configSchema = baseServiceEnv.extend({
+  /** The database is the URL's path: mongodb://host:27017/timeline. */
+  MONGO_URL: z.string().regex(/^mongodb(\+srv)?:\/\//, 'must be a mongodb:// URL'),
+  /** Authors with more active followers than this are not fanned out; their posts are merged in at read time. */
+  TIMELINE_FANOUT_THRESHOLD: env.int(10_000, 0),
+  /** Each home timeline keeps its newest this many entries. */
+  TIMELINE_MAX_ENTRIES: env.int(800, 1),
+  /** How far past the maximum a timeline may grow before it is trimmed (trimming is lazy). */
+  TIMELINE_TRIM_SLACK: env.int(100, 0),
+  /** An owner's size is checked on about one in this many fanned-out entries (1: on every one). */
+  TIMELINE_TRIM_SAMPLE: env.int(16, 1),
+  /** Following someone brings this many of their latest posts into the timeline. */
+  TIMELINE_BACKFILL_POSTS: env.int(100, 0),
+  /** Followers written per bulk insert during fan-out. */
+  FANOUT_BATCH_SIZE: env.int(1000, 1),
+  /** Explore ranks posts from this many recent days. */
+  EXPLORE_WINDOW_DAYS: env.int(7, 1),
+  /** A comment line is written to every open stream this often, so proxies keep it open. */
+  STREAM_HEARTBEAT_MS: env.int(15_000, 50),
+  /** Open streams allowed per replica; more are answered 503. */
+  STREAM_MAX_CONNECTIONS: env.int(10_000, 1),
+  /** Messages each listener handles at once. */
+  LISTENER_CONCURRENCY: env.int(8, 1),
+});
+export type Config = z.infer<typeof configSchema>;
+
+export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
+  return parseConfig(configSchema, source);
+}

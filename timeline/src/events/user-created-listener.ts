@@ -1,0 +1,21 @@
+/** user.created → the authors copy (by user version). */
+import { Events, Listener, type EventBus, type EventData, type HandleResult, type ListenerOptions } from '@lumina/common';
+import type { TimelineDomain } from '../domain';
+
+type E = typeof Events.userCreated;
+
+export class UserCreatedListener extends Listener<E> {
+  readonly event = Events.userCreated;
+
+  constructor(
+    bus: EventBus,
+    private readonly domain: TimelineDomain,
+    options: Partial<ListenerOptions> = {},
+  ) {
+    super(bus, { service: 'timeline', ...options });
+  }
+
+  protected async handle(data: EventData<E>): Promise<HandleResult> {
+    await this.domain.stores.authors.apply(data);
+  }
+}

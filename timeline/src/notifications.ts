@@ -1,0 +1,94 @@
+/**
+ * Notifications: someone followed you, liked or commented on your post, or mentioned you. Never
+ * for acting on your own post (or mentioning yourself). Each is unique per (recipient, type,
+ * actor, post), so a like toggled ten times, or an event delivered twice, makes one.
+ */
+import type { EventData, Events, Page, PageRequest } from '@lumina/common';
+import type { Mention } from './types';
+import { authorView, type AuthorView } from './render';
+import { readRounds } from './paging';
+import type { TimePosition } from './positions';
+import type { NotificationType, PostDoc, Stores } from './store';
+import type { NewNotification } from './store/notifications-store';
+
+export interface NotificationView {
+  id: string;
+  type: NotificationType;
+  actor: AuthorView;
+  post?: { id: string; caption: string; media: PostDoc['media'] } | null;
+  createdAt: string;
+  read: boolean;
+}
+
+export interface NotificationPage extends Page<NotificationView> {
+  unread: number;
+}
+
+export class Notifications {
+  constructor(private readonly stores: Pick<Stores, 'notifications' | 'authors' | 'posts'>) {}
+
+  private async notify(n: NewNotification): Promise<void> {
+    if (n.recipientId === n.actorId) return;
+    await this.stores.notifications.record(n);
+  }
+
+  private async mentioned(mentions: Mention[], actorId: string, postId: string, at: Date): Promise<void> {
+    const recipients = new Set(mentions.map((m) => m.id));
+    for (const recipientId of recipients) await this.notify({ recipientId, type: 'mention', actorId, postId, createdAt: at });
+  }
+
+  followed(followerId: string, followeeId: string, at: Date): Promise<void> {
+    return this.notify({ recipientId: followeeId, type: 'follow', actorId: followerId, postId: null, createdAt: at });
+  }
+
+  liked(data: EventData<typeof Events.postLiked>, at: Date): Promise<void> {
+    return this.notify({ recipientId: data.postAuthorId, type: 'like', actorId: data.userId, postId: data.postId, createdAt: at });
+  }
+
+  async commented(data: EventData<typeof Events.commentCreated>): Promise<void> {
+    const at = new Date(data.createdAt);
+    await this.notify({ recipientId: data.postAuthorId, type: 'comment', actorId: data.authorId, postId: data.postId, createdAt: at });
+    await this.mentioned(data.mentions, data.authorId, data.postId, at);
+  }
+
+  postPublished(data: EventData<typeof Events.postCreated>): Promise<void> {
+    return this.mentioned(data.mentions, data.authorId, data.id, new Date(data.createdAt));
+  }
+
+  async postDeleted(postId: string): Promise<void> {
+    await this.stores.notifications.deleteAboutPost(postId);
+  }
+
+  async page(recipientId: string, request: PageRequest<TimePosition>): Promise<NotificationPage> {
+    const [page, unread] = await Promise.all([
+      readRounds(request, async (position, want) => {
+        const docs = await this.stores.notifications.page(recipientId, position, want);
+        const [actors, posts] = await Promise.all([
+          this.stores.authors.byIds(docs.map((d) => d.actorId)),
+          this.stores.posts.byIds(docs.flatMap((d) => (d.postId ? [d.postId] : []))),
+        ]);
+        return docs.map((d) => {
+          const actor = actors.get(d.actorId);
+          const post = d.postId ? posts.get(d.postId) : undefined;
+          const item: NotificationView | undefined = actor?.deleted
+            ? undefined
+            : {
+                id: d._id,
+                type: d.type,
+                actor: authorView(d.actorId, actor),
+                ...(d.postId ? { post: post?.state === 'live' ? { id: post._id, caption: post.caption, media: post.media } : null } : {}),
+                createdAt: d.createdAt.toISOString(),
+                read: d.read,
+              };
+          return { position: { t: d.createdAt.getTime(), id: d._id }, item };
+        });
+      }),
+      this.stores.notifications.unreadCount(recipientId),
+    ]);
+    return { ...page, unread };
+  }
+
+  async markAllRead(recipientId: string): Promise<void> {
+    await this.stores.notifications.markAllRead(recipientId);
+  }
+}

@@ -1,0 +1,32 @@
+/**
+ * Keyset positions: a page ends at the position (sort key) of its last item, and the next page
+ * asks for everything strictly after it in the sort order. New items sort before any cursor, so
+ * pages neither skip nor repeat while they arrive.
+ */
+import { z } from 'zod';
+import type { FilterQuery } from 'mongoose';
+
+/** (createdAt desc, id desc): the home timeline's order. */
+export const timePosition = z.object({ t: z.number().int(), id: z.string().min(1).max(64) });
+export type TimePosition = z.infer<typeof timePosition>;
+
+/** (score desc, id desc): explore's order. */
+export const scorePosition = z.object({ h: z.number().finite(), id: z.string().min(1).max(64) });
+export type ScorePosition = z.infer<typeof scorePosition>;
+
+/** Documents strictly after `position` in (field desc, idField desc) order. */
+export function after<T>(field: string, idField: string, value: unknown, id: string): FilterQuery<T> {
+  // The range on `field` alone lets an index bound the scan; the $or settles ties.
+  return { [field]: { $lte: value }, $or: [{ [field]: { $lt: value } }, { [idField]: { $lt: id } }] } as FilterQuery<T>;
+}
+
+export function afterTime<T>(position: TimePosition | undefined, field: string, idField: string): FilterQuery<T> {
+  return position ? after<T>(field, idField, new Date(position.t), position.id) : {};
+}
+
+/** Sorts (createdAt desc, id desc), for merging lists read from two places. */
+export function compareTimeDesc(a: { createdAt: Date; id: string }, b: { createdAt: Date; id: string }): number {
+  const dt = b.createdAt.getTime() - a.createdAt.getTime();
+  if (dt !== 0) return dt;
+  return a.id < b.id ? 1 : a.id > b.id ? -1 : 0;
+}

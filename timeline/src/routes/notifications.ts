@@ -1,0 +1,21 @@
+/** GET /api/timeline/notifications and POST /api/timeline/notifications/read. */
+import { readPageRequest, requireAuth, signedInUser } from '@lumina/common';
+import { Router } from 'express';
+import type { Notifications } from '../notifications';
+import { timePosition } from '../positions';
+
+export function notificationsRouter(notifications: Notifications): Router {
+  const router = Router();
+
+  router.get('/', requireAuth, async (req, res) => {
+    const viewer = signedInUser(req);
+    res.json(await notifications.page(viewer.id, readPageRequest(req.query, timePosition)));
+  });
+
+  router.post('/read', requireAuth, async (req, res) => {
+    await notifications.markAllRead(signedInUser(req).id);
+    res.status(204).end();
+  });
+
+  return router;
+}

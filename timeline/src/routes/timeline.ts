@@ -1,0 +1,39 @@
+/** GET /api/timeline (home), /explore and /stream (Server-Sent Events). */
+import { BadRequestError, readPageRequest, requireAuth, ServiceUnavailableError, signedInUser } from '@lumina/common';
+import { Router } from 'express';
+import type { Explore } from '../explore';
+import type { HomeTimeline } from '../home-timeline';
+import { SEQ_PATTERN } from '../ids';
+import type { StreamHub } from '../live/stream-hub';
+import { scorePosition, timePosition } from '../positions';
+
+export interface TimelineRouteDeps {
+  home: HomeTimeline;
+  explore: Explore;
+  streams: StreamHub;
+}
+
+export function timelineRouter({ home, explore, streams }: TimelineRouteDeps): Router {
+  const router = Router();
+
+  router.get('/', requireAuth, async (req, res) => {
+    const viewer = signedInUser(req);
+    const request = readPageRequest(req.query, timePosition);
+    res.json(await home.page(viewer.id, request));
+  });
+
+  router.get('/explore', async (req, res) => {
+    const request = readPageRequest(req.query, scorePosition);
+    res.json(await explore.page(req.currentUser?.id, request));
+  });
+
+  router.get('/stream', requireAuth, (req, res) => {
+    const viewer = signedInUser(req);
+    const lastEventId = req.get('last-event-id');
+    if (lastEventId !== undefined && !SEQ_PATTERN.test(lastEventId)) throw new BadRequestError('Invalid Last-Event-ID', 'Last-Event-ID');
+    if (streams.full) throw new ServiceUnavailableError('Too many open streams, try again later');
+    streams.open(viewer.id, res, lastEventId);
+  });
+
+  return router;
+}

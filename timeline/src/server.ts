@@ -1,0 +1,113 @@
+/**
+ * Starts the whole timeline service in this process: MongoDB and its indexes, NATS and streams,
+ * the listeners, the live feed, the stream hub and HTTP. index.ts calls it; so do tests, the
+ * benchmark and the one-machine launcher.
+ */
+import {
+  closeEventBus,
+  connectEventBus,
+  connectMongo,
+  createLogger,
+  pingMongo,
+  provisionStreams,
+  publicKeysFrom,
+  startService,
+  type EventBus,
+  type ListenerOptions,
+  type Logger,
+  type RunningService,
+} from '@lumina/common';
+import type { Connection } from 'mongoose';
+import { buildApp } from './app';
+import type { Config } from './config';
+import { createDomain, type TimelineDomain } from './domain';
+import { createListeners } from './events';
+import { LiveFeed } from './live/live-feed';
+import { StreamHub } from './live/stream-hub';
+import { createStores, syncIndexes } from './store';
+
+export interface RunningTimeline {
+  running: RunningService;
+  conn: Connection;
+  bus: EventBus;
+  domain: TimelineDomain;
+  streams: StreamHub;
+  log: Logger;
+}
+
+export interface StartOptions {
+  log?: Logger;
+  /** Listener settings (tests shorten the backoff). */
+  listeners?: Partial<ListenerOptions>;
+}
+
+export async function startTimelineService(config: Config, options: StartOptions = {}): Promise<RunningTimeline> {
+  const log = options.log ?? createLogger('timeline', config.LOG_LEVEL);
+  const publicKeys = publicKeysFrom(config);
+  const conn = await connectMongo(config.MONGO_URL);
+  let bus: EventBus | undefined;
+  try {
+    const stores = createStores(conn);
+    await syncIndexes(stores.models);
+
+    bus = await connectEventBus({
+      servers: config.NATS_URL,
+      name: 'timeline',
+      ns: { subjectPrefix: config.EVENT_SUBJECT_PREFIX, streamPrefix: config.EVENT_STREAM_PREFIX },
+      log,
+    });
+    // Every stream timeline touches: it consumes USERS and POSTS and dead-letters to DLQ.
+    await provisionStreams(bus, ['USERS', 'POSTS', 'DLQ'], { replicas: config.STREAM_REPLICAS });
+    const connectedBus = bus;
+
+    const feed = new LiveFeed(connectedBus);
+    const domain = createDomain(stores, config, feed, log);
+    const streams = new StreamHub(domain.home, stores.follows, feed, { heartbeatMs: config.STREAM_HEARTBEAT_MS, maxConnections: config.STREAM_MAX_CONNECTIONS }, log);
+    const listeners = createListeners(connectedBus, domain, { concurrency: config.LISTENER_CONCURRENCY, ...options.listeners });
+
+    const app = buildApp({
+      log,
+      publicKeys,
+      domain,
+      streams,
+      cookieSecure: config.COOKIE_SECURE,
+      trustProxyHops: config.TRUST_PROXY_HOPS,
+      readiness: {
+        mongo: () => pingMongo(conn),
+        nats: async () => {
+          if (connectedBus.nc.isClosed()) throw new Error('NATS connection closed');
+          await connectedBus.nc.flush();
+        },
+      },
+    });
+
+    const service = await startService({
+      name: 'timeline',
+      port: config.PORT,
+      log,
+      app,
+      // Started in this order, stopped in reverse: listeners stop first, the feed last.
+      workers: [feed, streams, ...listeners],
+      close: async () => {
+        await closeEventBus(connectedBus);
+        await conn.close();
+      },
+      shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,
+    });
+    // Open streams never end by themselves, and the HTTP server waits for every connection to end
+    // before the workers stop: so end them first.
+    const running: RunningService = {
+      server: service.server,
+      port: service.port,
+      shutdown: (reason) => {
+        streams.closeAll();
+        return service.shutdown(reason);
+      },
+    };
+    return { running, conn, bus: connectedBus, domain, streams, log };
+  } catch (err) {
+    if (bus) await closeEventBus(bus).catch(() => undefined);
+    await conn.close().catch(() => undefined);
+    throw err;
+  }
+}

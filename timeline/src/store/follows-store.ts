@@ -1,0 +1,95 @@
+/**
+ * The copy of the follow graph. Each edge is one document kept with its state and its own
+ * version, so an unfollow that overtakes its follow still wins: the older follow finds a newer
+ * version and changes nothing.
+ */
+import { applyIfNewerMongo, type ApplyOutcome } from '@lumina/common';
+import type { Model } from 'mongoose';
+import { edgeKey } from '../ids';
+import { duplicateIndexes } from './errors';
+import { rawCollection, type EdgeState, type FollowEdgeDoc } from './models';
+
+export interface EdgeChange {
+  followerId: string;
+  followeeId: string;
+  version: number;
+  occurredAt: string;
+}
+
+export class FollowsStore {
+  constructor(private readonly model: Model<FollowEdgeDoc>) {}
+
+  /** Applies the change if newer than the edge held; answers the edge as it now stands. */
+  async apply(change: EdgeChange, state: EdgeState): Promise<{ outcome: ApplyOutcome; edge: FollowEdgeDoc | null }> {
+    const outcome = await applyIfNewerMongo(this.model.collection, edgeKey(change.followerId, change.followeeId), change.version, {
+      followerId: change.followerId,
+      followeeId: change.followeeId,
+      state,
+      changedAt: new Date(change.occurredAt),
+    });
+    return { outcome, edge: await this.get(change.followerId, change.followeeId) };
+  }
+
+  get(followerId: string, followeeId: string): Promise<FollowEdgeDoc | null> {
+    return this.model.findById(edgeKey(followerId, followeeId)).lean<FollowEdgeDoc>().exec();
+  }
+
+  /** Active followers, counted up to `atMost` (so a celebrity costs no more than the threshold). */
+  countActiveFollowers(authorId: string, atMost: number): Promise<number> {
+    return this.model.countDocuments({ followeeId: authorId, state: 'active' }).limit(atMost).exec();
+  }
+
+  /** The active followers of an author, a batch at a time. */
+  async *activeFollowerBatches(authorId: string, batchSize: number): AsyncGenerator<string[]> {
+    const cursor = this.model.collection.find({ followeeId: authorId, state: 'active' }, { projection: { followerId: 1 }, batchSize });
+    let batch: string[] = [];
+    try {
+      for await (const doc of cursor) {
+        batch.push(doc.followerId as string);
+        if (batch.length >= batchSize) {
+          yield batch;
+          batch = [];
+        }
+      }
+      if (batch.length > 0) yield batch;
+    } finally {
+      await cursor.close();
+    }
+  }
+
+  /** Which of these users follow the author now. */
+  async activeFollowersAmong(authorId: string, userIds: string[]): Promise<string[]> {
+    return this.edgesAmong(userIds.map((u) => edgeKey(u, authorId)), 'active', (e) => e.followerId);
+  }
+
+  /** Which of these users do not follow the author (any more). */
+  async inactiveFollowersAmong(authorId: string, userIds: string[]): Promise<string[]> {
+    return this.edgesAmong(userIds.map((u) => edgeKey(u, authorId)), 'inactive', (e) => e.followerId);
+  }
+
+  /** Which of these authors the viewer follows now. */
+  async activeFolloweesAmong(viewerId: string, authorIds: string[]): Promise<string[]> {
+    return this.edgesAmong(authorIds.map((a) => edgeKey(viewerId, a)), 'active', (e) => e.followeeId);
+  }
+
+  private async edgesAmong(keys: string[], state: EdgeState, pick: (e: FollowEdgeDoc) => string): Promise<string[]> {
+    if (keys.length === 0) return [];
+    const docs = await this.model.find({ _id: { $in: keys }, state }, { followerId: 1, followeeId: 1 }).lean<FollowEdgeDoc[]>();
+    return docs.map(pick);
+  }
+
+  /** Loads active edges directly (benchmarks and test set-up); existing edges are left alone. */
+  async seedActive(followeeId: string, followerIds: string[], version = 1): Promise<void> {
+    const docs = followerIds.map((followerId) => ({
+      _id: edgeKey(followerId, followeeId),
+      followerId,
+      followeeId,
+      state: 'active' as const,
+      version,
+      changedAt: new Date(),
+    }));
+    for (let i = 0; i < docs.length; i += 1000) {
+      await rawCollection(this.model).insertMany(docs.slice(i, i + 1000), { ordered: false }).catch(duplicateIndexes);
+    }
+  }
+}

@@ -1,0 +1,234 @@
+/**
+ * The timeline database: copies fed by events (authors, follow edges, posts, likes) and what this
+ * service owns (home timeline entries, notifications). Every index below is one a query in this
+ * folder relies on; all of them work on MongoDB 7 and FerretDB 1.24 (no partial or TTL indexes).
+ */
+import { Schema, type Connection, type Model, type mongo } from 'mongoose';
+import type { Avatar, PostMedia } from '@lumina/common';
+
+export interface AuthorDoc {
+  _id: string;
+  username: string;
+  displayName: string;
+  avatar: Avatar;
+  version: number;
+  deleted: boolean;
+  /** Set once a post of theirs was not fanned out (too many followers): readers merge their posts in. */
+  pulled?: boolean;
+}
+
+export type EdgeState = 'active' | 'inactive';
+export interface FollowEdgeDoc {
+  _id: string;
+  followerId: string;
+  followeeId: string;
+  state: EdgeState;
+  /** The edge's own version: grows with every follow/unfollow of this pair. */
+  version: number;
+  changedAt: Date;
+}
+
+/** stub: only engagement counts arrived so far; live: renderable; deleted: a tombstone. */
+export type PostState = 'stub' | 'live' | 'deleted';
+/** pending: not fanned out yet; done: written into followers' timelines; pulled: merged at read time. */
+export type FanoutState = 'pending' | 'done' | 'pulled';
+
+export interface PostDoc {
+  _id: string;
+  state: PostState;
+  authorId?: string;
+  caption: string;
+  hashtags: string[];
+  mentions: Array<{ id: string; username: string }>;
+  media: PostMedia[];
+  createdAt?: Date;
+  updatedAt?: Date;
+  /** The post's version (post.* events). */
+  version: number;
+  likeCount: number;
+  commentCount: number;
+  /** The engagement version of the event each count came from (0: from a post.* event). */
+  likeVersion: number;
+  commentVersion: number;
+  /** Explore's stored score (see ranking.ts); absent until the post is live. */
+  hot?: number;
+  /** When the post landed here, as a sortable sequence (the stream's `id:` for merged posts). */
+  seq?: string;
+  fanout: FanoutState;
+  /** Compare-and-set token: every write of this document increments it. */
+  rev: number;
+}
+
+export interface EntryDoc {
+  _id: string;
+  ownerId: string;
+  postId: string;
+  authorId: string;
+  createdAt: Date;
+  /** When it landed in this timeline: the stream's `id:`. */
+  seq: string;
+}
+
+export interface LikeDoc {
+  _id: string;
+  postId: string;
+  userId: string;
+  liked: boolean;
+  version: number;
+}
+
+export type NotificationType = 'follow' | 'like' | 'comment' | 'mention';
+export interface NotificationDoc {
+  _id: string;
+  recipientId: string;
+  type: NotificationType;
+  actorId: string;
+  postId: string | null;
+  createdAt: Date;
+  read: boolean;
+}
+
+// Collections and indexes are made by syncIndexes at start-up, not as a side effect of compiling.
+const options = { versionKey: false, autoIndex: false, autoCreate: false } as const;
+const mixed = Schema.Types.Mixed;
+
+const authorSchema = new Schema<AuthorDoc>(
+  {
+    _id: { type: String, required: true },
+    username: String,
+    displayName: String,
+    avatar: { type: mixed, default: null },
+    version: { type: Number, required: true },
+    deleted: { type: Boolean, default: false },
+    pulled: Boolean,
+  },
+  { ...options, collection: 'authors' },
+);
+authorSchema.index({ pulled: 1 });
+
+const edgeSchema = new Schema<FollowEdgeDoc>(
+  {
+    _id: { type: String, required: true },
+    followerId: { type: String, required: true },
+    followeeId: { type: String, required: true },
+    state: { type: String, required: true },
+    version: { type: Number, required: true },
+    changedAt: Date,
+  },
+  { ...options, collection: 'follows' },
+);
+// Fan-out: the active followers of an author (and their count, bounded).
+edgeSchema.index({ followeeId: 1, state: 1, followerId: 1 });
+
+const postSchema = new Schema<PostDoc>(
+  {
+    _id: { type: String, required: true },
+    state: { type: String, required: true },
+    authorId: String,
+    caption: String,
+    hashtags: [String],
+    mentions: { type: mixed },
+    media: { type: mixed },
+    createdAt: Date,
+    updatedAt: Date,
+    version: Number,
+    likeCount: Number,
+    commentCount: Number,
+    likeVersion: Number,
+    commentVersion: Number,
+    hot: Number,
+    seq: String,
+    fanout: String,
+    rev: Number,
+  },
+  { ...options, collection: 'posts' },
+);
+// Backfill on follow and the read-time merge of celebrities: an author's posts, newest first.
+postSchema.index({ authorId: 1, createdAt: -1, _id: -1 });
+// The stream's catch-up of merged posts.
+postSchema.index({ authorId: 1, seq: 1 });
+// Explore: ranked by the stored score.
+postSchema.index({ hot: -1, _id: -1 });
+
+const entrySchema = new Schema<EntryDoc>(
+  {
+    _id: { type: String, required: true },
+    ownerId: { type: String, required: true },
+    postId: { type: String, required: true },
+    authorId: { type: String, required: true },
+    createdAt: { type: Date, required: true },
+    seq: { type: String, required: true },
+  },
+  { ...options, collection: 'timeline_entries' },
+);
+// Reading a page: one owner's entries by (createdAt desc, postId desc). Also serves trimming and
+// unfollow (an owner holds at most ~900 entries, so filtering by author within it is bounded).
+entrySchema.index({ ownerId: 1, createdAt: -1, postId: -1 });
+// The stream: what landed in a timeline after a sequence.
+entrySchema.index({ ownerId: 1, seq: 1 });
+// A deleted post leaves every timeline.
+entrySchema.index({ postId: 1 });
+
+const likeSchema = new Schema<LikeDoc>(
+  {
+    _id: { type: String, required: true },
+    postId: String,
+    userId: String,
+    liked: Boolean,
+    version: Number,
+  },
+  { ...options, collection: 'likes' },
+);
+
+const notificationSchema = new Schema<NotificationDoc>(
+  {
+    _id: { type: String, required: true },
+    recipientId: { type: String, required: true },
+    type: { type: String, required: true },
+    actorId: { type: String, required: true },
+    postId: { type: String, default: null },
+    createdAt: { type: Date, required: true },
+    read: { type: Boolean, default: false },
+  },
+  { ...options, collection: 'notifications' },
+);
+notificationSchema.index({ recipientId: 1, createdAt: -1, _id: -1 });
+notificationSchema.index({ recipientId: 1, read: 1 });
+notificationSchema.index({ postId: 1 });
+
+export interface TimelineModels {
+  authors: Model<AuthorDoc>;
+  follows: Model<FollowEdgeDoc>;
+  posts: Model<PostDoc>;
+  entries: Model<EntryDoc>;
+  likes: Model<LikeDoc>;
+  notifications: Model<NotificationDoc>;
+}
+
+/** Registers the models on a connection (no I/O). */
+export function timelineModels(conn: Connection): TimelineModels {
+  const model = <T>(name: string, schema: Schema<T>): Model<T> => (conn.models[name] as Model<T> | undefined) ?? conn.model<T>(name, schema);
+  return {
+    authors: model('Author', authorSchema),
+    follows: model('FollowEdge', edgeSchema),
+    posts: model('Post', postSchema),
+    entries: model('TimelineEntry', entrySchema),
+    likes: model('Like', likeSchema),
+    notifications: model('Notification', notificationSchema),
+  };
+}
+
+/** Creates the collections and the indexes above, dropping indexes no longer declared. */
+export async function syncIndexes(models: TimelineModels): Promise<void> {
+  for (const model of Object.values(models) as Array<Model<unknown>>) {
+    await model.createCollection().catch((err: { code?: number }) => {
+      if (err.code !== 48) throw err; // NamespaceExists
+    });
+    await model.syncIndexes();
+  }
+}
+
+/** The driver's collection behind a model, typed with our string ids (bulk writes skip mongoose). */
+export function rawCollection<T extends { _id: string }>(model: Model<T>): mongo.Collection<T> {
+  return model.collection as unknown as mongo.Collection<T>;
+}

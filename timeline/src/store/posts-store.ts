@@ -1,0 +1,111 @@
+/**
+ * The copy of posts every page renders from. A post document is changed by three kinds of
+ * events with two version counters (the post's, and its engagement's), so each change is a
+ * compare-and-set on `rev`: read, compute the new document, write it only if nobody wrote in
+ * between, else read again.
+ */
+import type { Model } from 'mongoose';
+import { after, afterTime, type ScorePosition, type TimePosition } from '../positions';
+import { isDuplicateKey } from './errors';
+import { rawCollection, type FanoutState, type PostDoc } from './models';
+
+/** Computes a post's next state from the current one (null if absent); null means "no change". */
+export type PostMutation = (current: PostDoc | null) => Omit<PostDoc, 'rev'> | null;
+
+export interface PostRef {
+  _id: string;
+  authorId: string;
+  createdAt: Date;
+  seq: string;
+  fanout: FanoutState;
+}
+
+const REF = { authorId: 1, createdAt: 1, seq: 1, fanout: 1 } as const;
+
+const MAX_ATTEMPTS = 20;
+
+/** Absent, not null: a field set to undefined is left out of the stored document. */
+function withoutUndefined<T extends object>(doc: T): T {
+  return Object.fromEntries(Object.entries(doc).filter(([, v]) => v !== undefined)) as T;
+}
+
+export class PostsStore {
+  constructor(private readonly model: Model<PostDoc>) {}
+
+  get(id: string): Promise<PostDoc | null> {
+    return this.model.findById(id).lean<PostDoc>().exec();
+  }
+
+  async byIds(ids: string[]): Promise<Map<string, PostDoc>> {
+    if (ids.length === 0) return new Map();
+    const docs = await this.model.find({ _id: { $in: [...new Set(ids)] } }).lean<PostDoc[]>();
+    return new Map(docs.map((d) => [d._id, d]));
+  }
+
+  /** Applies a mutation atomically; answers whether it changed anything and the document now. */
+  async mutate(id: string, mutation: PostMutation): Promise<{ changed: boolean; post: PostDoc | null }> {
+    for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt += 1) {
+      const current = await this.get(id);
+      const changed = mutation(current);
+      if (!changed) return { changed: false, post: current };
+      const next = withoutUndefined(changed);
+      if (!current) {
+        const doc = { ...next, _id: id, rev: 1 };
+        try {
+          await rawCollection(this.model).insertOne(doc);
+          return { changed: true, post: doc };
+        } catch (err) {
+          if (!isDuplicateKey(err)) throw err;
+          continue; // created meanwhile: read it and decide again
+        }
+      }
+      const doc = { ...next, _id: id, rev: current.rev + 1 };
+      const res = await rawCollection(this.model).replaceOne({ _id: id, rev: current.rev }, doc);
+      if (res.matchedCount === 1) return { changed: true, post: doc };
+    }
+    throw new Error(`post ${id}: too many concurrent changes`);
+  }
+
+  async setFanout(id: string, fanout: FanoutState): Promise<void> {
+    await rawCollection(this.model).updateOne({ _id: id }, { $set: { fanout }, $inc: { rev: 1 } });
+  }
+
+  /** An author's latest live posts (what following them brings in). */
+  latestByAuthor(authorId: string, limit: number): Promise<PostRef[]> {
+    return this.model
+      .find({ authorId, state: 'live' }, REF)
+      .sort({ createdAt: -1, _id: -1 })
+      .limit(limit)
+      .lean<PostRef[]>();
+  }
+
+  /** Posts of these (not fanned-out) authors strictly after `position`, newest first. */
+  pulledPage(authorIds: string[], position: TimePosition | undefined, limit: number): Promise<PostRef[]> {
+    if (authorIds.length === 0) return Promise.resolve([]);
+    return this.model
+      .find({ authorId: { $in: authorIds }, state: 'live', fanout: 'pulled', ...afterTime<PostDoc>(position, 'createdAt', '_id') }, REF)
+      .sort({ createdAt: -1, _id: -1 })
+      .limit(limit)
+      .lean<PostRef[]>();
+  }
+
+  /** Posts of these (not fanned-out) authors that landed after a sequence, oldest first. */
+  pulledLandedAfter(authorIds: string[], seq: string, limit: number): Promise<PostRef[]> {
+    if (authorIds.length === 0) return Promise.resolve([]);
+    return this.model
+      .find({ authorId: { $in: authorIds }, state: 'live', fanout: 'pulled', seq: { $gt: seq } }, REF)
+      .sort({ seq: 1 })
+      .limit(limit)
+      .lean<PostRef[]>();
+  }
+
+  /** Live posts created since `since`, by stored score, strictly after `position`. */
+  ranked(since: Date, position: ScorePosition | undefined, limit: number): Promise<PostDoc[]> {
+    const cursor = position ? after<PostDoc>('hot', '_id', position.h, position.id) : {};
+    return this.model
+      .find({ state: 'live', createdAt: { $gte: since }, ...cursor })
+      .sort({ hot: -1, _id: -1 })
+      .limit(limit)
+      .lean<PostDoc[]>();
+  }
+}
