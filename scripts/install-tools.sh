@@ -23,7 +23,10 @@ if [ ! -x "$BIN/nats-server" ] || [ "$("$BIN/nats-server" --version 2>/dev/null)
   GOBIN="$BIN" go install "github.com/nats-io/nats-server/v2@$NATS_VERSION"
 fi
 
-if [ ! -x "$BIN/ferretdb" ] || ! "$BIN/ferretdb" --version 2>/dev/null | grep -q "${FERRETDB_VERSION}"; then
+# (Read the version into a variable first: `grep -q` closing the pipe early would fail the
+# pipeline under pipefail and force a rebuild every time.)
+ferretdb_installed="$("$BIN/ferretdb" --version 2>/dev/null || true)"
+if [[ "$ferretdb_installed" != *"version: ${FERRETDB_VERSION}"* ]]; then
   echo "install-tools: building FerretDB $FERRETDB_VERSION (once)…"
   work="$(mktemp -d)"
   trap 'rm -rf "$work"' EXIT
@@ -33,7 +36,8 @@ if [ ! -x "$BIN/ferretdb" ] || ! "$BIN/ferretdb" --version 2>/dev/null | grep -q
   echo "$FERRETDB_VERSION" > "$work/ferretdb/build/version/version.txt"
   (cd "$work/ferretdb" && GOFLAGS=-buildvcs=false go build -o "$BIN/ferretdb" ./cmd/ferretdb)
 fi
-if [ ! -x "$BIN/kustomize" ] || ! "$BIN/kustomize" version 2>/dev/null | grep -q "${KUSTOMIZE_VERSION}"; then
+kustomize_installed="$("$BIN/kustomize" version 2>/dev/null || true)"
+if [[ "$kustomize_installed" != *"${KUSTOMIZE_VERSION}"* ]]; then
   echo "install-tools: building kustomize $KUSTOMIZE_VERSION (once)…"
   GOBIN="$BIN" go install "sigs.k8s.io/kustomize/kustomize/v5@$KUSTOMIZE_VERSION"
 fi

@@ -1,0 +1,14 @@
+// `npm test`: every workspace's tests in one Jest run (common, the services, the client's
+// component tests, the gateway, the Kubernetes manifests and operator's tool, and the
+// end-to-end stories), against real servers that Jest's globalSetup finds or starts.
+// Extra arguments go to Jest: `npm test -- --selectProjects auth`.
+import { spawnSync } from 'node:child_process';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const install = spawnSync('bash', [join(root, 'scripts', 'install-tools.sh')], { stdio: 'inherit' });
+if (install.status !== 0) process.exit(install.status ?? 1);
+
+const jest = spawnSync(join(root, 'node_modules', '.bin', 'jest'), ['--ci', ...process.argv.slice(2)], { cwd: root, stdio: 'inherit' });
+process.exit(jest.status ?? 1);
