@@ -15,6 +15,7 @@ import { publishEnvelope } from '../events/publisher';
 import type { EventBus } from '../events/bus';
 import { metrics } from '../metrics';
 import { OutboxRelay, type RelayOptions } from './relay';
+import { documentKey, documentLock } from '../store/keyed-lock';
 
 /** The field a document's pending events live in. */
 export const OUTBOX_FIELD = '_outbox';
@@ -59,7 +60,11 @@ export class MongoOutboxRelay extends OutboxRelay {
         await this.options.afterPublish?.();
         // $pullAll of the exact envelopes read: FerretDB 1.24 ignores $pull with a condition, and
         // an event pushed meanwhile by a writer is a different document, so it stays.
-        await collection.updateOne({ _id: doc._id }, { $pullAll: { [OUTBOX_FIELD]: pending } } as Document);
+        // Under the document's lock: on FerretDB this clear is a read-modify-write that would
+        // otherwise race a writer pushing the next event (see store/keyed-lock.ts).
+        await documentLock.run(documentKey(collection.collectionName, doc._id), () =>
+          collection.updateOne({ _id: doc._id }, { $pullAll: { [OUTBOX_FIELD]: pending } } as Document),
+        );
         published += pending.length;
       }
       metrics().outboxPending.set({ store: `mongo:${collection.collectionName}` }, docs.length === this.batchSize ? docs.length : 0);

@@ -9,7 +9,7 @@ type Collection<T extends mongo.Document> = mongo.Collection<T>;
 type Document = mongo.Document;
 type Filter<T> = mongo.Filter<T>;
 import type { PoolConnection, Pool, ResultSetHeader } from 'mysql2/promise';
-import { documentLock } from './keyed-lock';
+import { documentKey, documentLock } from './keyed-lock';
 
 export type ApplyOutcome = 'applied' | 'stale';
 
@@ -30,7 +30,7 @@ export async function applyIfNewerMongo<T extends Document>(
 ): Promise<ApplyOutcome> {
   const filter = { _id: id, [versionField]: { $lt: version } } as unknown as Filter<T>;
   const update = { $set: { ...fields, [versionField]: version } } as Document;
-  return documentLock.run(`${collection.collectionName}:${id}`, async () => {
+  return documentLock.run(documentKey(collection.collectionName, id), async () => {
     try {
       const res = await collection.updateOne(filter, update, { upsert: true });
       return res.modifiedCount + res.upsertedCount > 0 ? 'applied' : 'stale';

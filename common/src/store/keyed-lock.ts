@@ -33,5 +33,10 @@ export class KeyedLock {
   }
 }
 
-/** The process-wide lock for writes to one MongoDB document: key it `<collection>:<id>`. */
+/** The process-wide lock for writes to one MongoDB document, keyed by `documentKey`. */
 export const documentLock = new KeyedLock();
+
+/** The lock key of one document: `<collection>:<id>`. */
+export function documentKey(collectionName: string, id: unknown): string {
+  return `${collectionName}:${String(id)}`;
+}

@@ -138,7 +138,12 @@ async function startNats(options: EnsureOptions): Promise<{ url: string; child: 
   ensureBuiltTools();
   const port = await freePort();
   const data = dataDirFor(options, 'nats');
-  const child = spawnServer('nats-server', join(binDir(), 'nats-server'), ['-a', '127.0.0.1', '-p', String(port), '-js', '-sd', data.dir], data);
+  const child = spawnServer(
+    'nats-server',
+    join(binDir(), 'nats-server'),
+    ['-a', '127.0.0.1', '-p', String(port), '-js', '-sd', data.dir],
+    data,
+  );
   await waitForPort(port);
   return { url: `nats://127.0.0.1:${port}`, child };
 }
