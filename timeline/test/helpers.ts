@@ -4,7 +4,7 @@
  * factories and a small Server-Sent Events client.
  */
 import { request as httpRequest, type IncomingMessage } from 'node:http';
-import { Events, Publisher, type EventBus, type EventData, type EventDefinition, type PostState, type UserState } from '@lumina/common';
+import { Events, Publisher, streamNameFor, type EventBus, type EventData, type EventDefinition, type PostState, type UserState } from '@lumina/common';
 import { eventually, freePort, TestContext, tokenFor } from '@lumina/common/testing';
 import supertest from 'supertest';
 import { loadConfig, type Config } from '../src/config';
@@ -193,4 +193,22 @@ export class SseClient {
   close(): void {
     this.req.destroy();
   }
+}
+
+/** Waits until this service's consumer of an event has nothing pending or unacknowledged. */
+export async function drained(h: Harness, event: EventDefinition, timeoutMs = 15_000): Promise<void> {
+  const consumer = `timeline--${event.type.replace(/\./g, '-')}`;
+  await eventually(
+    async () => {
+      const info = await h.bus.jsm.consumers.info(streamNameFor(h.bus.ns, event.stream), consumer);
+      if (info.num_ack_pending + info.num_pending !== 0) throw new Error(`${consumer}: ${info.num_pending} pending, ${info.num_ack_pending} unacknowledged`);
+    },
+    { timeoutMs },
+  );
+}
+
+/** Publishes an event and waits until the service has handled it (and everything before it of that type). */
+export async function deliver<E extends EventDefinition>(h: Harness, event: E, data: EventData<E>): Promise<void> {
+  await h.publish(event, data);
+  await drained(h, event);
 }
