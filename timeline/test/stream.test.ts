@@ -1,0 +1,110 @@
+/**
+ * GET /api/timeline/stream: a connected follower gets each post that lands in their home as an
+ * `event: post`, heartbeats as comments, and a reconnect with Last-Event-ID replays what it
+ * missed from the stored timeline — fanned-out and merged (celebrity) posts alike.
+ */
+import { Events } from '@lumina/common';
+import { bearer, deliver, drained, edge, post, SseClient, startTimeline, user, type Harness } from './helpers';
+
+let h: Harness;
+const open: SseClient[] = [];
+
+beforeAll(async () => {
+  h = await startTimeline({ STREAM_HEARTBEAT_MS: '300', TIMELINE_FANOUT_THRESHOLD: '2' });
+  for (const id of ['author', 'star', 'reader']) await h.publish(Events.userCreated, user(id));
+  await h.publish(Events.userFollowed, edge('reader', 'author', 1));
+  // 'star' has three followers, over the threshold of two: merged, not fanned out.
+  for (const f of ['reader', 'x1', 'x2']) await h.publish(Events.userFollowed, edge(f, 'star', 1));
+  await drained(h, Events.userFollowed);
+  await drained(h, Events.userCreated);
+});
+
+afterAll(async () => {
+  for (const c of open) c.close();
+  await h?.close();
+});
+
+async function connect(viewer: string, headers: Record<string, string> = {}): Promise<SseClient> {
+  const client = await SseClient.open(`${h.url}/api/timeline/stream`, { ...bearer(viewer), ...headers });
+  open.push(client);
+  return client;
+}
+
+test('a connected follower receives a new post as it lands, through proxies, with heartbeats', async () => {
+  const stream = await connect('reader');
+  expect(stream.response?.statusCode).toBe(200);
+  expect(stream.response?.headers['content-type']).toMatch(/^text\/event-stream/);
+  expect(stream.response?.headers['x-accel-buffering']).toBe('no');
+  expect(stream.response?.headers['cache-control']).toContain('no-transform');
+  expect(stream.response?.headers['content-encoding']).toBeUndefined();
+
+  await h.publish(Events.postCreated, post('live-1', 'author', { caption: 'live!' }));
+  await stream.waitFor((s) => s.posts().some((p) => p.id === 'live-1'));
+  const [event] = stream.events;
+  expect(event?.event).toBe('post');
+  expect(event?.id).toMatch(/^[0-9a-z]{17}$/);
+  expect(stream.posts()[0]).toMatchObject({ id: 'live-1', caption: 'live!', author: { id: 'author', username: 'u_author' } });
+
+  // A merged (celebrity) post lands in the home too, so it is streamed as well.
+  await h.publish(Events.postCreated, post('star-1', 'star'));
+  await stream.waitFor((s) => s.posts().some((p) => p.id === 'star-1'));
+
+  await stream.waitFor((s) => s.comments.length >= 2, 3000);
+  expect(stream.posts().map((p) => p.id)).toEqual(['live-1', 'star-1']);
+  // Ids only grow.
+  const ids = stream.events.map((e) => e.id as string);
+  expect([...ids].sort()).toEqual(ids);
+  stream.close();
+});
+
+test('a reconnect with Last-Event-ID replays exactly the posts it missed', async () => {
+  const first = await connect('reader');
+  await deliver(h, Events.postCreated, post('gap-0', 'author'));
+  await first.waitFor((s) => s.posts().some((p) => p.id === 'gap-0'));
+  const lastId = first.events.at(-1)?.id as string;
+  first.close();
+
+  // Missed while disconnected: fanned-out and merged posts, and one deleted before reconnecting.
+  await deliver(h, Events.postCreated, post('gap-1', 'author'));
+  await deliver(h, Events.postCreated, post('gap-2', 'star'));
+  await deliver(h, Events.postCreated, post('gap-3', 'author'));
+  await deliver(h, Events.postCreated, post('gap-gone', 'author'));
+  await deliver(h, Events.postDeleted, { id: 'gap-gone', authorId: 'author', version: 2 });
+
+  const second = await connect('reader', { 'Last-Event-ID': lastId });
+  await second.waitFor((s) => s.posts().length >= 3);
+  await new Promise((r) => setTimeout(r, 700)); // two heartbeats: nothing more arrives
+  expect(second.posts().map((p) => p.id)).toEqual(['gap-1', 'gap-2', 'gap-3']);
+
+  // And it carries on live after the replay.
+  await h.publish(Events.postCreated, post('gap-4', 'author'));
+  await second.waitFor((s) => s.posts().some((p) => p.id === 'gap-4'));
+  expect(second.posts().map((p) => p.id)).toEqual(['gap-1', 'gap-2', 'gap-3', 'gap-4']);
+  second.close();
+});
+
+test('a stream carries only the viewer’s own home', async () => {
+  const other = await connect('x1'); // follows star only
+  await deliver(h, Events.postCreated, post('only-author', 'author'));
+  await deliver(h, Events.postCreated, post('only-star', 'star'));
+  await other.waitFor((s) => s.posts().some((p) => p.id === 'only-star'));
+  await new Promise((r) => setTimeout(r, 700));
+  expect(other.posts().map((p) => p.id)).toEqual(['only-star']);
+  other.close();
+});
+
+test('refuses a stream without a session, and a malformed Last-Event-ID', async () => {
+  await h.http.get('/api/timeline/stream').expect(401);
+  const res = await h.http.get('/api/timeline/stream').set(bearer('reader')).set('Last-Event-ID', '../../etc').expect(400);
+  expect(res.body.errors[0]).toMatchObject({ field: 'Last-Event-ID' });
+});
+
+test('shutting down ends open streams instead of waiting for them', async () => {
+  const stream = await connect('reader');
+  const ended = new Promise<void>((resolve) => stream.response?.on('end', () => resolve()));
+  const started = Date.now();
+  await h.close();
+  await ended;
+  expect(Date.now() - started).toBeLessThan(10_000);
+  h = undefined as unknown as Harness;
+});
