@@ -25,13 +25,15 @@ import {
   type PageRequest,
   type TimeIdCursor,
   type UserPayload,
+  documentKey,
+  type KeyedLock,
 } from '@lumina/common';
 import type { Logger } from 'pino';
 import { analyseText } from './mentions';
 import { MAX_WRITE_ATTEMPTS, newId, pause } from './posts';
 import type { CopiesStore } from './store/copies-store';
 import type { EngagementStore } from './store/engagement-store';
-import { documentKey, type KeyedLock } from './store/keyed-lock';
+
 import type { CommentDoc, PendingOp, PostDoc } from './store/models';
 import type { PostStore } from './store/post-store';
 import type { CommentView, Views } from './views';

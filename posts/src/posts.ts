@@ -16,10 +16,12 @@ import {
   type PageRequest,
   type TimeIdCursor,
   type UserPayload,
+  documentKey,
+  type KeyedLock,
 } from '@lumina/common';
 import type { Logger } from 'pino';
 import { analyseText } from './mentions';
-import { documentKey, type KeyedLock } from './store/keyed-lock';
+
 import type { PostDoc, PostMediaSnapshot } from './store/models';
 import type { CopiesStore } from './store/copies-store';
 import type { PostStore } from './store/post-store';

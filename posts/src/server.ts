@@ -16,6 +16,8 @@ import {
   type EventBus,
   type ListenerOptions,
   type RunningService,
+  documentLock,
+  type KeyedLock,
 } from '@lumina/common';
 import type { Connection } from 'mongoose';
 import type { Logger } from 'pino';
@@ -27,7 +29,6 @@ import { PendingSweeper } from './pending-sweeper';
 import { PostsService } from './posts';
 import { CopiesStore } from './store/copies-store';
 import { EngagementStore } from './store/engagement-store';
-import { KeyedLock, lockedCollection } from './store/keyed-lock';
 import { createModels, syncIndexes, type Models } from './store/models';
 import { PostStore } from './store/post-store';
 import { Views } from './views';
@@ -73,15 +74,16 @@ export async function startPostsService(config: Config, options: StartOptions = 
     });
     await provisionStreams(bus, [...POSTS_STREAMS], { replicas: config.STREAM_REPLICAS });
 
-    const lock = new KeyedLock();
-    const relay = new MongoOutboxRelay([lockedCollection(models.Post.collection, lock)], bus, {
+    // The process-wide document lock: the relay's clear takes it too (FerretDB, see README).
+    const lock = documentLock;
+    const relay = new MongoOutboxRelay([models.Post.collection], bus, {
       log,
       pollIntervalMs: config.OUTBOX_POLL_INTERVAL_MS,
     });
     const notify = () => relay.notify();
     const postStore = new PostStore(models);
     const engagementStore = new EngagementStore(models);
-    const copies = new CopiesStore(models, lock);
+    const copies = new CopiesStore(models);
     const views = new Views(copies, engagementStore);
     const posts = new PostsService({ posts: postStore, copies, views, lock, notify, log });
     const engagement = new EngagementService({

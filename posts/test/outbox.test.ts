@@ -7,7 +7,6 @@
  */
 import { Events, MongoOutboxRelay } from '@lumina/common';
 import { collectEvents, eventually, testLogger } from '@lumina/common/testing';
-import { lockedCollection } from '../src/store/keyed-lock';
 import { Harness, auth, settle, type TestUser } from './harness';
 
 let crashNextEngagementWrite = false;
@@ -34,7 +33,7 @@ beforeAll(async () => {
 afterAll(() => h.stop());
 
 function freshRelay(options: { afterPublish?: () => void } = {}): MongoOutboxRelay {
-  return new MongoOutboxRelay([lockedCollection(h.svc.models.Post.collection, h.svc.lock)], h.svc.bus, { log: testLogger, ...options });
+  return new MongoOutboxRelay([h.svc.models.Post.collection], h.svc.bus, { log: testLogger, ...options });
 }
 
 async function outboxOf(postId: string): Promise<Array<{ type: string }>> {

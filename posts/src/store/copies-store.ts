@@ -5,16 +5,13 @@
  * cannot bring the item back.
  */
 import { applyIfNewerMongo, type ApplyOutcome, type EventData, type Events } from '@lumina/common';
-import { documentKey, type KeyedLock } from './keyed-lock';
 import { collectionOf, type MediaCopyDoc, type Models, type UserCopyDoc } from './models';
 
 type MediaReady = EventData<typeof Events.mediaReady>;
 
 export class CopiesStore {
-  constructor(
-    private readonly models: Models,
-    private readonly lock: KeyedLock,
-  ) {}
+  // applyIfNewerMongo takes the document's lock itself (common/src/store/keyed-lock.ts).
+  constructor(private readonly models: Models) {}
 
   // ---- users ----------------------------------------------------------------------------
 
@@ -26,22 +23,18 @@ export class CopiesStore {
     version: number;
   }): Promise<ApplyOutcome> {
     const collection = collectionOf(this.models.UserCopy);
-    return this.lock.run(documentKey(collection.collectionName, user.id), () =>
-      applyIfNewerMongo<UserCopyDoc>(collection, user.id, user.version, {
-        username: user.username,
-        displayName: user.displayName,
-        avatar: user.avatar,
-        deleted: false,
-        syncedAt: new Date(),
-      }),
-    );
+    return applyIfNewerMongo<UserCopyDoc>(collection, user.id, user.version, {
+      username: user.username,
+      displayName: user.displayName,
+      avatar: user.avatar,
+      deleted: false,
+      syncedAt: new Date(),
+    });
   }
 
   async applyUserDeleted(id: string, version: number): Promise<ApplyOutcome> {
     const collection = collectionOf(this.models.UserCopy);
-    return this.lock.run(documentKey(collection.collectionName, id), () =>
-      applyIfNewerMongo<UserCopyDoc>(collection, id, version, { deleted: true, syncedAt: new Date() }),
-    );
+    return applyIfNewerMongo<UserCopyDoc>(collection, id, version, { deleted: true, syncedAt: new Date() });
   }
 
   async findUser(id: string): Promise<UserCopyDoc | null> {
@@ -88,9 +81,7 @@ export class CopiesStore {
 
   private async applyMedia(id: string, version: number, fields: Partial<MediaCopyDoc>): Promise<ApplyOutcome> {
     const collection = collectionOf(this.models.MediaCopy);
-    return this.lock.run(documentKey(collection.collectionName, id), () =>
-      applyIfNewerMongo<MediaCopyDoc>(collection, id, version, fields),
-    );
+    return applyIfNewerMongo<MediaCopyDoc>(collection, id, version, fields);
   }
 
   async mediaByIds(ids: string[]): Promise<Map<string, MediaCopyDoc>> {

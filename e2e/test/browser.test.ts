@@ -1,0 +1,39 @@
+/**
+ * The client's browser flow (client/browser/flow.ts) in real headless Chromium (Debian's
+ * package, driven by playwright-core) against the one-machine system: sign up, upload with a
+ * progress bar, post, a follower sees it and likes it, the author is notified. Screenshots of
+ * the feed, a profile and the compose screen land in test-artifacts/screenshots/.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { startE2eSystem, type E2eSystem } from './support';
+
+const root = join(__dirname, '..', '..');
+const chromium = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+
+let e2e: E2eSystem;
+beforeAll(async () => {
+  if (!existsSync(join(root, 'client', 'dist', 'index.html'))) {
+    // The gateway serves the production build; make it once if it is missing.
+    const build = spawnSync('npm', ['run', 'build', '-w', 'client'], { cwd: root, stdio: 'inherit' });
+    if (build.status !== 0) throw new Error('the client did not build');
+  }
+  e2e = await startE2eSystem();
+}, 240_000);
+afterAll(() => e2e?.stop(), 60_000);
+
+test('a person signs up, posts a photo, a follower sees and likes it, and the author is notified — in Chromium', () => {
+  if (!existsSync(chromium)) throw new Error(`no Chromium at ${chromium}: apt-get install -y chromium (or set CHROMIUM_PATH)`);
+  const run = spawnSync(join(root, 'node_modules', '.bin', 'tsx'), [join(root, 'client', 'browser', 'run.ts')], {
+    cwd: root,
+    env: { ...process.env, LUMINA_URL: e2e.url },
+    encoding: 'utf8',
+    timeout: 180_000,
+  });
+  if (run.status !== 0) throw new Error(`browser flow failed (exit ${run.status}):\n${run.stdout}\n${run.stderr}`);
+  expect(run.stdout).toContain('browser flow passed');
+  for (const shot of ['feed.png', 'profile.png', 'compose.png']) {
+    expect(existsSync(join(root, 'test-artifacts', 'screenshots', shot))).toBe(true);
+  }
+}, 200_000);
