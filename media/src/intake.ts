@@ -8,7 +8,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { mkdir, readdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Transform, type TransformCallback } from 'node:stream';
+import { Transform, type Readable, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Request } from 'express';
 import busboy from 'busboy';
@@ -125,19 +125,28 @@ export async function receiveUpload(req: Request, limits: IntakeLimits): Promise
   return new Promise<ReceivedUpload>((resolve, reject) => {
     let alt = '';
     let settled = false;
+    let fileStream: Readable | undefined;
     let fileDone: Promise<InspectingStream> | undefined;
     let parserClosed = false;
 
     const fail = (err: unknown) => {
       if (settled) return;
       settled = true;
-      // Stop the flow now; tear the parser down once it is out of the callback we may be in.
+      // Stop the flow now; tear the parser and the file's pipeline down once out of the callback
+      // we may be in (busboy's own), and remove the temporary file only after the pipeline has
+      // closed it: a file still being opened would otherwise appear after its removal.
       req.unpipe(parser);
       req.pause();
       parser.removeAllListeners();
       parser.on('error', () => undefined);
-      setImmediate(() => parser.destroy());
-      void discard().finally(() => reject(err instanceof HttpError ? err : new BadRequestError('Malformed multipart/form-data request')));
+      setImmediate(() => {
+        fileStream?.destroy();
+        parser.destroy();
+      });
+      const closed = fileDone ? fileDone.then(() => undefined, () => undefined) : Promise.resolve();
+      void closed
+        .then(discard)
+        .finally(() => reject(err instanceof HttpError ? err : new BadRequestError('Malformed multipart/form-data request')));
     };
 
     const finish = async () => {
@@ -155,6 +164,7 @@ export async function receiveUpload(req: Request, limits: IntakeLimits): Promise
 
     parser.on('file', (name, stream) => {
       if (name !== 'file') return fail(new BadRequestError('Only a field named "file" may carry a file', name.slice(0, 100)));
+      fileStream = stream;
       const inspector = new InspectingStream(limits.maxBytes, fail);
       // Errors surface through the pipeline's promise; fail() is called from there.
       // busboy counts too, ahead of the inspector, and past its limit it would read on and discard:

@@ -8,7 +8,7 @@ import { buffer } from 'node:stream/consumers';
 import { Events, outboxEvent, type Logger } from '@lumina/common';
 import { ImageDecodeError, renderImage, VARIANT_NAMES } from './images/image-processor';
 import { publicVariants } from './media';
-import { blobKeys, type BlobStorage } from './storage';
+import { blobKeys, BlobNotFoundError, type BlobStorage } from './storage';
 import type { MediaStore, StoredVariants } from './store/media-store';
 
 export type ProcessOutcome = 'ready' | 'failed' | 'skipped';
@@ -36,13 +36,16 @@ export class MediaProcessor {
     const media = await store.findById(mediaId);
     if (!media || media.status !== 'processing') return 'skipped';
 
-    const original = await buffer(await storage.get(media.originalKey));
     let rendered;
     try {
+      const original = await buffer(await storage.get(media.originalKey));
       rendered = await renderImage(original, this.deps.maxPixels);
     } catch (err) {
-      if (!(err instanceof ImageDecodeError)) throw err;
-      const reason = `The image could not be decoded: ${err.message}`.slice(0, 500);
+      // Anything else (the store unreachable…) is worth a retry; these never get better.
+      if (!(err instanceof ImageDecodeError) && !(err instanceof BlobNotFoundError)) throw err;
+      const reason = (
+        err instanceof BlobNotFoundError ? 'The original file is missing' : `The image could not be decoded: ${err.message}`
+      ).slice(0, 500);
       await hooks?.beforeCommit?.(mediaId);
       const event = outboxEvent(Events.mediaFailed, { id: media._id, ownerId: media.ownerId, reason, version: media.version + 1 });
       const failed = await store.markFailed(media._id, media.version, reason, event);
