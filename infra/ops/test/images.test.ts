@@ -105,7 +105,7 @@ describe.each(['auth', 'posts', 'media', 'search', 'timeline', 'infra/ops'])('%s
     expect(s.size).toBeGreaterThanOrEqual(4);
     const text = readFileSync(join(REPO, file), 'utf8');
     expect(text).toMatch(/^ARG NODE_IMAGE=node:(22|24)-(alpine|bookworm-slim)$/m);
-    expect(text).toContain(`npm ci --omit=dev -w common -w ${svc}`);
+    expect(text).toContain(`npm install --no-audit --no-fund --omit=dev -w common -w ${svc}`);
     expect(text).toContain(`npx tsc -b ${svc}`);
     const runtime = s.get('runtime')!.join('\n');
     expect(runtime).not.toMatch(/COPY --from=deps/); // dev dependencies stay behind
