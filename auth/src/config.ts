@@ -6,6 +6,8 @@ export const configSchema = baseServiceEnv.extend({
   /** mysql://user:pass@host:3306/auth — the database is created if missing. */
   MYSQL_URL: z.string().regex(/^mysql:\/\//, 'must be a mysql:// URL'),
   MYSQL_POOL_SIZE: env.int(10, 1),
+  /** How often the outbox relay looks for events nobody woke it for (left by a crashed process). */
+  OUTBOX_POLL_INTERVAL_MS: env.int(500, 10),
   /** PEM file of the ES256 (P-256) private key access tokens are signed with. */
   JWT_PRIVATE_KEY_FILE: z.string().min(1),
   /** The `kid` written into every token; other services find the public key under it. */

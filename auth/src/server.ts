@@ -70,7 +70,7 @@ export async function startAuthService(config: Config, options: StartOptions = {
     // Every stream auth touches: it publishes to USERS, consumes MEDIA, dead-letters to DLQ.
     await provisionStreams(bus, ['USERS', 'MEDIA', 'DLQ'], { replicas: config.STREAM_REPLICAS });
 
-    const relay = new MySqlOutboxRelay(pool, bus, { log, ...options.relay });
+    const relay = new MySqlOutboxRelay(pool, bus, { log, pollIntervalMs: config.OUTBOX_POLL_INTERVAL_MS, ...options.relay });
     const hasher = new Argon2PasswordHasher({
       memoryCost: config.ARGON2_MEMORY_KIB,
       timeCost: config.ARGON2_TIME_COST,
