@@ -37,6 +37,9 @@ export interface LandingSink {
   pulledPostLanded(authorId: string): void;
 }
 
+/** How far back (before a fan-out started) an applied unfollow still counts as concurrent with it. */
+const UNFOLLOW_RACE_MARGIN_MS = 60_000;
+
 export interface FanoutStats {
   entriesWritten: number;
 }
@@ -97,7 +100,9 @@ export class HomeTimeline {
     const { followerId, followeeId } = change;
     const latest = await this.stores.posts.latestByAuthor(followeeId, this.settings.backfillPosts);
     const inserted = await this.stores.entries.insert(
-      latest.filter((p) => p.fanout !== 'pulled').map((p) => ({ ownerId: followerId, postId: p._id, authorId: followeeId, createdAt: p.createdAt, seq: sequences.next() })),
+      latest
+        .filter((p) => p.fanout !== 'pulled')
+        .map((p) => ({ ownerId: followerId, postId: p._id, authorId: followeeId, createdAt: p.createdAt, seq: sequences.next() })),
     );
     // An unfollow handled while we wrote would have deleted before our insert: look again.
     const now = await this.stores.follows.get(followerId, followeeId);
@@ -122,14 +127,16 @@ export class HomeTimeline {
 
   private async fanOut(post: PostDoc): Promise<void> {
     const authorId = post.authorId as string;
-    const started = Date.now();
-    let written = await this.writeEntries([authorId], post);
+    const started = new Date();
+    const toCheck: string[] = [];
+    let written = await this.writeEntries([authorId], post, toCheck);
 
     const followers = await this.stores.follows.countActiveFollowers(authorId, this.settings.fanoutThreshold + 1);
     if (followers > this.settings.fanoutThreshold) {
       await this.stores.authors.markPulled(authorId);
       await this.stores.posts.setFanout(post._id, 'pulled');
       this.sink.pulledPostLanded(authorId);
+      await this.trim(toCheck);
       this.log.debug({ postId: post._id, authorId }, 'post merged at read time (author over the fan-out threshold)');
       return;
     }
@@ -138,40 +145,55 @@ export class HomeTimeline {
       written += await this.writeEntries(
         batch.filter((id) => id !== authorId),
         post,
+        toCheck,
       );
-      // A follower who unfollowed between our read of the batch and our insert keeps no entry.
-      const gone = await this.stores.follows.inactiveFollowersAmong(authorId, batch);
-      if (gone.length > 0) await this.stores.entries.deletePostFrom(post._id, gone);
     }
+    // A follower whose unfollow was applied while we wrote may have had its entries deleted
+    // before ours was inserted: take this post out again. (The margin covers clock skew between
+    // replicas.)
+    const gone = await this.stores.follows.unfollowedSince(authorId, new Date(started.getTime() - UNFOLLOW_RACE_MARGIN_MS));
+    if (gone.length > 0) await this.stores.entries.deletePostFrom(post._id, gone);
+    await this.trim(toCheck);
     await this.stores.posts.setFanout(post._id, 'done');
     // A delete handled while we wrote removed only the entries that existed then.
     const now = await this.stores.posts.get(post._id);
     if (now?.state === 'deleted') await this.stores.entries.deletePost(post._id);
-    this.log.debug({ postId: post._id, written, ms: Date.now() - started }, 'fan-out done');
+    this.log.debug({ postId: post._id, written, ms: Date.now() - started.getTime() }, 'fan-out done');
   }
 
-  private async writeEntries(ownerIds: string[], post: PostDoc): Promise<number> {
+  /** Writes the post into these owners' timelines; adds the owners to check for trimming to `toCheck`. */
+  private async writeEntries(ownerIds: string[], post: PostDoc, toCheck: string[]): Promise<number> {
     if (ownerIds.length === 0) return 0;
     const inserted = await this.stores.entries.insert(
-      ownerIds.map((ownerId) => ({ ownerId, postId: post._id, authorId: post.authorId as string, createdAt: post.createdAt as Date, seq: sequences.next() })),
+      ownerIds.map((ownerId) => ({
+        ownerId,
+        postId: post._id,
+        authorId: post.authorId as string,
+        createdAt: post.createdAt as Date,
+        seq: sequences.next(),
+      })),
     );
     if (inserted.length === 0) return 0;
     this.stats.entriesWritten += inserted.length;
     const owners = inserted.map((e) => e.ownerId);
     this.sink.landed(owners);
-    await this.trimSampled(owners);
+    const { trimSample } = this.settings;
+    for (const owner of owners) if (trimSample <= 1 || Math.random() * trimSample < 1) toCheck.push(owner);
     return inserted.length;
   }
 
   /**
-   * Trimming is lazy: each owner that got an entry is checked with probability 1/trimSample, and
-   * trimmed back to maxEntries once it holds more than maxEntries + trimSlack. No counter is
-   * written per entry; the expected overshoot past the slack is about trimSample entries.
+   * Trimming is lazy: of the owners that got an entry, about one in trimSample is checked (with
+   * one grouped count per thousand owners), and an owner past maxEntries + trimSlack is trimmed
+   * back to maxEntries. No counter is written per entry; the expected overshoot past the slack is
+   * about trimSample entries.
    */
-  private async trimSampled(ownerIds: string[]): Promise<void> {
-    const { maxEntries, trimSlack, trimSample } = this.settings;
-    for (const ownerId of ownerIds) {
-      if (trimSample <= 1 || Math.random() * trimSample < 1) await this.stores.entries.trimIfOver(ownerId, maxEntries, trimSlack);
+  private async trim(ownerIds: string[]): Promise<void> {
+    const { maxEntries, trimSlack } = this.settings;
+    for (let i = 0; i < ownerIds.length; i += 1000) {
+      for (const ownerId of await this.stores.entries.ownersOver(ownerIds.slice(i, i + 1000), maxEntries + trimSlack)) {
+        await this.stores.entries.trimIfOver(ownerId, maxEntries, trimSlack);
+      }
     }
   }
 

@@ -40,7 +40,9 @@ export const SEQ_PATTERN = /^[0-9a-z]{17}$/;
 export class SequenceGenerator {
   private lastMs = 0;
   private counter = 0;
-  private readonly node = randomInt(0, 36 ** NODE_WIDTH).toString(36).padStart(NODE_WIDTH, '0');
+  private readonly node = randomInt(0, 36 ** NODE_WIDTH)
+    .toString(36)
+    .padStart(NODE_WIDTH, '0');
 
   next(now = Date.now()): string {
     if (now > this.lastMs) {

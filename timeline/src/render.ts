@@ -48,7 +48,12 @@ export class Renderer {
     const live = ids.map((id) => posts.get(id)).filter((p): p is PostDoc => !!p && p.state === 'live' && !!p.authorId && !!p.createdAt);
     const [authors, liked] = await Promise.all([
       this.stores.authors.byIds(live.map((p) => p.authorId as string)),
-      viewerId ? this.stores.likes.likedAmong(viewerId, live.map((p) => p._id)) : Promise.resolve(new Set<string>()),
+      viewerId
+        ? this.stores.likes.likedAmong(
+            viewerId,
+            live.map((p) => p._id),
+          )
+        : Promise.resolve(new Set<string>()),
     ]);
     const views = new Map<string, PostView>();
     for (const post of live) {

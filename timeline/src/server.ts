@@ -62,7 +62,13 @@ export async function startTimelineService(config: Config, options: StartOptions
 
     const feed = new LiveFeed(connectedBus);
     const domain = createDomain(stores, config, feed, log);
-    const streams = new StreamHub(domain.home, stores.follows, feed, { heartbeatMs: config.STREAM_HEARTBEAT_MS, maxConnections: config.STREAM_MAX_CONNECTIONS }, log);
+    const streams = new StreamHub(
+      domain.home,
+      stores.follows,
+      feed,
+      { heartbeatMs: config.STREAM_HEARTBEAT_MS, maxConnections: config.STREAM_MAX_CONNECTIONS },
+      log,
+    );
     const listeners = createListeners(connectedBus, domain, { concurrency: config.LISTENER_CONCURRENCY, ...options.listeners });
 
     const app = buildApp({

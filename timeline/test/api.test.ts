@@ -23,7 +23,8 @@ beforeAll(async () => {
   ];
   for (const p of posts) await h.publish(Events.postCreated, post(p.id, 'ex-a', { at: p.at }));
   await drained(h, Events.postCreated);
-  for (const p of posts) if (p.likes) await h.publish(Events.postLiked, { postId: p.id, postAuthorId: 'ex-a', userId: 'fan', likeCount: p.likes, version: 1 });
+  for (const p of posts)
+    if (p.likes) await h.publish(Events.postLiked, { postId: p.id, postAuthorId: 'ex-a', userId: 'fan', likeCount: p.likes, version: 1 });
   for (let i = 0; i < 30; i += 1) await h.publish(Events.postCreated, post(`ex-filler-${i}`, 'ex-a', { at: now - 2 * HOUR - i * 60_000 }));
   await drained(h, Events.postLiked);
   await drained(h, Events.postCreated);
@@ -42,9 +43,16 @@ describe('explore', () => {
     expect(ids.indexOf('ex-day-old-hit')).toBeLessThan(ids.indexOf('ex-fresh-liked'));
     expect(ids.indexOf('ex-fresh-liked')).toBeLessThan(ids.indexOf('ex-fresh-quiet'));
     expect(ids.indexOf('ex-fresh-quiet')).toBeLessThan(ids.indexOf('ex-day-old-quiet'));
-    expect(res.body.items[0]).toMatchObject({ author: { id: 'ex-a', username: 'u_ex-a' }, likeCount: expect.any(Number), commentCount: 0, likedByViewer: false });
+    expect(res.body.items[0]).toMatchObject({
+      author: { id: 'ex-a', username: 'u_ex-a' },
+      likeCount: expect.any(Number),
+      commentCount: 0,
+      likedByViewer: false,
+    });
     // The order is the score's.
-    const scores = res.body.items.map((p: { likeCount: number; commentCount: number; createdAt: string }) => hotScore(p.likeCount, p.commentCount, new Date(p.createdAt)));
+    const scores = res.body.items.map((p: { likeCount: number; commentCount: number; createdAt: string }) =>
+      hotScore(p.likeCount, p.commentCount, new Date(p.createdAt)),
+    );
     expect([...scores].sort((a, b) => b - a)).toEqual(scores);
   });
 

@@ -10,7 +10,12 @@ let h: Harness;
 const MAX = 30;
 
 beforeAll(async () => {
-  h = await startTimeline({ TIMELINE_MAX_ENTRIES: String(MAX), TIMELINE_TRIM_SLACK: '5', TIMELINE_TRIM_SAMPLE: '1', TIMELINE_BACKFILL_POSTS: '20' });
+  h = await startTimeline({
+    TIMELINE_MAX_ENTRIES: String(MAX),
+    TIMELINE_TRIM_SLACK: '5',
+    TIMELINE_TRIM_SAMPLE: '1',
+    TIMELINE_BACKFILL_POSTS: '20',
+  });
 });
 
 afterAll(async () => {
@@ -18,11 +23,14 @@ afterAll(async () => {
 });
 
 const stores = () => h.svc.domain.stores;
-const entryOf = async (ownerId: string, postId: string) => (await stores().entries.page(ownerId, undefined, 1000)).some((e) => e.postId === postId);
+const entryOf = async (ownerId: string, postId: string) =>
+  (await stores().entries.page(ownerId, undefined, 1000)).some((e) => e.postId === postId);
 
 type Step = 'follow' | 'post' | 'unfollow';
 const permutations = (steps: Step[]): Step[][] =>
-  steps.length <= 1 ? [steps] : steps.flatMap((s, i) => permutations([...steps.slice(0, i), ...steps.slice(i + 1)]).map((rest) => [s, ...rest]));
+  steps.length <= 1
+    ? [steps]
+    : steps.flatMap((s, i) => permutations([...steps.slice(0, i), ...steps.slice(i + 1)]).map((rest) => [s, ...rest]));
 
 describe('follow, post and unfollow in any order', () => {
   test.each(permutations(['follow', 'post', 'unfollow']).map((order) => [order.join(' → '), order] as const))(
@@ -58,6 +66,45 @@ describe('follow, post and unfollow in any order', () => {
   );
 });
 
+describe('changes handled while a fan-out is writing', () => {
+  /** Runs `during` between the fan-out's read of each follower batch and its insert of it. */
+  async function withRace(during: () => Promise<void>, act: () => Promise<void>): Promise<void> {
+    const follows = stores().follows;
+    const original = follows.activeFollowerBatches.bind(follows);
+    follows.activeFollowerBatches = async function* (authorId: string, size: number) {
+      for await (const batch of original(authorId, size)) {
+        await during();
+        yield batch;
+      }
+    };
+    try {
+      await act();
+    } finally {
+      follows.activeFollowerBatches = original;
+    }
+  }
+
+  test('an unfollow handled in between still takes the post out of that timeline', async () => {
+    const author = 'race-a';
+    await stores().follows.seedActive(author, ['race-1', 'race-2', 'race-3']);
+    await withRace(
+      () => h.svc.domain.home.unfollowed(edge('race-2', author, 2)),
+      () => deliver(h, Events.postCreated, post('race-p', author)),
+    );
+    expect((await stores().entries.ownersOf('race-p')).sort()).toEqual(['race-1', 'race-3', author].sort());
+  });
+
+  test('a delete handled in between still takes the post out of every timeline', async () => {
+    const author = 'race-d';
+    await stores().follows.seedActive(author, ['race-4', 'race-5']);
+    await withRace(
+      () => h.svc.domain.home.postDeleted('race-q', author, 2),
+      () => deliver(h, Events.postCreated, post('race-q', author)),
+    );
+    expect(await stores().entries.countPost('race-q')).toBe(0);
+  });
+});
+
 test('duplicates change nothing', async () => {
   const [follower, author] = ['dup-f', 'dup-a'];
   await deliver(h, Events.userCreated, user(author));
@@ -81,7 +128,8 @@ test('duplicates change nothing', async () => {
 test("following brings the followee's latest posts in (newest BACKFILL), unfollowing takes them out", async () => {
   const [follower, author, other] = ['bf-f', 'bf-a', 'bf-o'];
   const t0 = Date.now() - 3600_000;
-  for (let i = 0; i < 25; i += 1) await h.publish(Events.postCreated, post(`bf-${String(i).padStart(2, '0')}`, author, { at: t0 + i * 1000 }));
+  for (let i = 0; i < 25; i += 1)
+    await h.publish(Events.postCreated, post(`bf-${String(i).padStart(2, '0')}`, author, { at: t0 + i * 1000 }));
   await deliver(h, Events.postCreated, post('bf-other', other, { at: t0 + 500 }));
   await deliver(h, Events.userFollowed, edge(follower, other, 1));
 
@@ -120,7 +168,15 @@ describe('the posts copy', () => {
     await deliver(h, Events.postCreated, post('en-p', author, { likeCount: 0, commentCount: 0 }));
     await deliver(h, Events.postLiked, { postId: 'en-p', postAuthorId: author, userId: 'x', likeCount: 2, version: 2 }); // older
     await deliver(h, Events.commentCreated, {
-      id: 'c1', postId: 'en-p', postAuthorId: author, authorId: liker, body: 'nice', mentions: [], commentCount: 1, createdAt: new Date().toISOString(), version: 6,
+      id: 'c1',
+      postId: 'en-p',
+      postAuthorId: author,
+      authorId: liker,
+      body: 'nice',
+      mentions: [],
+      commentCount: 1,
+      createdAt: new Date().toISOString(),
+      version: 6,
     });
     // A like at version 5 arriving after the comment at 6 still carries the newest likeCount.
     await deliver(h, Events.postLiked, { postId: 'en-p', postAuthorId: author, userId: 'y', likeCount: 4, version: 5 });

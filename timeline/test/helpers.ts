@@ -4,7 +4,16 @@
  * factories and a small Server-Sent Events client.
  */
 import { request as httpRequest, type IncomingMessage } from 'node:http';
-import { Events, Publisher, streamNameFor, type EventBus, type EventData, type EventDefinition, type PostState, type UserState } from '@lumina/common';
+import {
+  Events,
+  Publisher,
+  streamNameFor,
+  type EventBus,
+  type EventData,
+  type EventDefinition,
+  type PostState,
+  type UserState,
+} from '@lumina/common';
 import { eventually, freePort, TestContext, tokenFor } from '@lumina/common/testing';
 import supertest from 'supertest';
 import { loadConfig, type Config } from '../src/config';
@@ -83,7 +92,10 @@ export function post(id: string, authorId: string, options: Partial<PostState> &
         width: 1080,
         height: 1080,
         blurhash: 'LEHV6nWB2yk8pyo0adR*.7kCMdnj',
-        variants: { thumb: { url: `/api/media/${m}/thumb`, width: 320, height: 320 }, feed: { url: `/api/media/${m}/feed`, width: 1080, height: 1080 } },
+        variants: {
+          thumb: { url: `/api/media/${m}/thumb`, width: 320, height: 320 },
+          feed: { url: `/api/media/${m}/feed`, width: 1080, height: 1080 },
+        },
       },
     ],
     likeCount: 0,
@@ -114,7 +126,11 @@ export async function allPages(h: Harness, viewerId: string, limit = 50): Promis
   return ids;
 }
 
-export async function firstPage(h: Harness, viewerId: string, limit = 20): Promise<Array<{ id: string; caption: string; likeCount: number; commentCount: number; author: { username: string } }>> {
+export async function firstPage(
+  h: Harness,
+  viewerId: string,
+  limit = 20,
+): Promise<Array<{ id: string; caption: string; likeCount: number; commentCount: number; author: { username: string } }>> {
   const res = await h.http.get('/api/timeline').query({ limit }).set(bearer(viewerId)).expect(200);
   return res.body.items;
 }
@@ -159,10 +175,17 @@ export class SseClient {
       const event: SseEvent = { data: '' };
       let isEvent = false;
       for (const line of block.split('\n')) {
-        if (line.startsWith(':')) this.comments.push(line.slice(1).trim());
-        else if (line.startsWith('id: ')) ((event.id = line.slice(4)), (isEvent = true));
-        else if (line.startsWith('event: ')) ((event.event = line.slice(7)), (isEvent = true));
-        else if (line.startsWith('data: ')) ((event.data += line.slice(6)), (isEvent = true));
+        if (line.startsWith(':')) {
+          this.comments.push(line.slice(1).trim());
+          continue;
+        }
+        const colon = line.indexOf(': ');
+        const [field, value] = colon < 0 ? [line, ''] : [line.slice(0, colon), line.slice(colon + 2)];
+        if (field === 'id') event.id = value;
+        else if (field === 'event') event.event = value;
+        else if (field === 'data') event.data += value;
+        else continue;
+        isEvent = true;
       }
       if (isEvent && event.event) this.events.push(event);
     }
@@ -177,7 +200,8 @@ export class SseClient {
     const deadline = Date.now() + timeoutMs;
     while (!predicate(this)) {
       const remaining = deadline - Date.now();
-      if (remaining <= 0) throw new Error(`SSE: condition not met within ${timeoutMs} ms (events: ${this.events.map((e) => e.id).join(', ')})`);
+      if (remaining <= 0)
+        throw new Error(`SSE: condition not met within ${timeoutMs} ms (events: ${this.events.map((e) => e.id).join(', ')})`);
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, remaining);
         const wake = () => {
@@ -201,7 +225,8 @@ export async function drained(h: Harness, event: EventDefinition, timeoutMs = 15
   await eventually(
     async () => {
       const info = await h.bus.jsm.consumers.info(streamNameFor(h.bus.ns, event.stream), consumer);
-      if (info.num_ack_pending + info.num_pending !== 0) throw new Error(`${consumer}: ${info.num_pending} pending, ${info.num_ack_pending} unacknowledged`);
+      if (info.num_ack_pending + info.num_pending !== 0)
+        throw new Error(`${consumer}: ${info.num_pending} pending, ${info.num_ack_pending} unacknowledged`);
     },
     { timeoutMs },
   );

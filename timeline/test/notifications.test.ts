@@ -27,12 +27,26 @@ interface NotificationItem {
   read: boolean;
 }
 
-async function list(viewer: string, query: Record<string, string | number> = {}): Promise<{ items: NotificationItem[]; nextCursor: string | null; unread: number }> {
+async function list(
+  viewer: string,
+  query: Record<string, string | number> = {},
+): Promise<{ items: NotificationItem[]; nextCursor: string | null; unread: number }> {
   return (await h.http.get('/api/timeline/notifications').query(query).set(bearer(viewer)).expect(200)).body;
 }
 
-const like = (userId: string, version: number, likeCount = 1): EventData<typeof Events.postLiked> => ({ postId: 'ann-post', postAuthorId: 'ann', userId, likeCount, version });
-const comment = (id: string, authorId: string, version: number, mentions: Array<{ id: string; username: string }> = []): EventData<typeof Events.commentCreated> => ({
+const like = (userId: string, version: number, likeCount = 1): EventData<typeof Events.postLiked> => ({
+  postId: 'ann-post',
+  postAuthorId: 'ann',
+  userId,
+  likeCount,
+  version,
+});
+const comment = (
+  id: string,
+  authorId: string,
+  version: number,
+  mentions: Array<{ id: string; username: string }> = [],
+): EventData<typeof Events.commentCreated> => ({
   id,
   postId: 'ann-post',
   postAuthorId: 'ann',
@@ -62,7 +76,11 @@ test('follow, like, comment and mention each notify, newest first, rendered with
   );
   expect(page.items).toHaveLength(4);
   const likeItem = page.items.find((n) => n.type === 'like') as NotificationItem;
-  expect(likeItem).toMatchObject({ actor: { id: 'bob', username: 'u_bob', displayName: 'User bob', avatar: null }, post: { id: 'ann-post', caption: 'caption of ann-post' }, read: false });
+  expect(likeItem).toMatchObject({
+    actor: { id: 'bob', username: 'u_bob', displayName: 'User bob', avatar: null },
+    post: { id: 'ann-post', caption: 'caption of ann-post' },
+    read: false,
+  });
   expect(likeItem.post?.media).toHaveLength(1);
   expect(page.items.find((n) => n.type === 'follow')).not.toHaveProperty('post');
   // Newest first.

@@ -175,7 +175,14 @@ export class StreamHub implements BackgroundWorker {
     });
     res.socket?.setNoDelay(true);
     res.write('retry: 3000\n\n');
-    const connection = new StreamConnection(viewerId, res, lastEventId ?? sequences.next(), this.home, this.settings.overlapMs ?? 5_000, this.log);
+    const connection = new StreamConnection(
+      viewerId,
+      res,
+      lastEventId ?? sequences.next(),
+      this.home,
+      this.settings.overlapMs ?? 5_000,
+      this.log,
+    );
     let set = this.byViewer.get(viewerId);
     if (!set) {
       set = new Set();

@@ -70,6 +70,21 @@ export class EntriesStore {
   }
 
   /**
+   * Of these owners, those holding more than `bound` entries: one grouped count for the whole
+   * batch (an index range per owner on MongoDB, a single pass on FerretDB).
+   */
+  async ownersOver(ownerIds: string[], bound: number): Promise<string[]> {
+    if (ownerIds.length === 0) return [];
+    const rows = await this.model.aggregate<{ _id: string }>([
+      { $match: { ownerId: { $in: ownerIds } } },
+      { $group: { _id: '$ownerId', n: { $sum: 1 } } },
+      { $match: { n: { $gt: bound } } },
+      { $project: { _id: 1 } },
+    ]);
+    return rows.map((r) => r._id);
+  }
+
+  /**
    * Keeps an owner's newest `max` entries once it holds more than max + slack. Counting stops at
    * max + slack + 1, so checking costs no more than the bound.
    */

@@ -26,6 +26,7 @@ export class FollowsStore {
       followeeId: change.followeeId,
       state,
       changedAt: new Date(change.occurredAt),
+      appliedAt: new Date(),
     });
     return { outcome, edge: await this.get(change.followerId, change.followeeId) };
   }
@@ -59,17 +60,28 @@ export class FollowsStore {
 
   /** Which of these users follow the author now. */
   async activeFollowersAmong(authorId: string, userIds: string[]): Promise<string[]> {
-    return this.edgesAmong(userIds.map((u) => edgeKey(u, authorId)), 'active', (e) => e.followerId);
+    return this.edgesAmong(
+      userIds.map((u) => edgeKey(u, authorId)),
+      'active',
+      (e) => e.followerId,
+    );
   }
 
-  /** Which of these users do not follow the author (any more). */
-  async inactiveFollowersAmong(authorId: string, userIds: string[]): Promise<string[]> {
-    return this.edgesAmong(userIds.map((u) => edgeKey(u, authorId)), 'inactive', (e) => e.followerId);
+  /** Followers who unfollowed the author in a change applied at or after `since`. */
+  async unfollowedSince(authorId: string, since: Date): Promise<string[]> {
+    const docs = await this.model
+      .find({ followeeId: authorId, state: 'inactive', appliedAt: { $gte: since } }, { followerId: 1 })
+      .lean<Array<{ followerId: string }>>();
+    return docs.map((d) => d.followerId);
   }
 
   /** Which of these authors the viewer follows now. */
   async activeFolloweesAmong(viewerId: string, authorIds: string[]): Promise<string[]> {
-    return this.edgesAmong(authorIds.map((a) => edgeKey(viewerId, a)), 'active', (e) => e.followeeId);
+    return this.edgesAmong(
+      authorIds.map((a) => edgeKey(viewerId, a)),
+      'active',
+      (e) => e.followeeId,
+    );
   }
 
   private async edgesAmong(keys: string[], state: EdgeState, pick: (e: FollowEdgeDoc) => string): Promise<string[]> {
@@ -87,9 +99,12 @@ export class FollowsStore {
       state: 'active' as const,
       version,
       changedAt: new Date(),
+      appliedAt: new Date(),
     }));
     for (let i = 0; i < docs.length; i += 1000) {
-      await rawCollection(this.model).insertMany(docs.slice(i, i + 1000), { ordered: false }).catch(duplicateIndexes);
+      await rawCollection(this.model)
+        .insertMany(docs.slice(i, i + 1000), { ordered: false })
+        .catch(duplicateIndexes);
     }
   }
 }

@@ -25,7 +25,10 @@ export interface FollowEdgeDoc {
   state: EdgeState;
   /** The edge's own version: grows with every follow/unfollow of this pair. */
   version: number;
+  /** When the change happened (the event's occurredAt). */
   changedAt: Date;
+  /** When this service applied it (a fan-out looks for unfollows applied while it ran). */
+  appliedAt: Date;
 }
 
 /** stub: only engagement counts arrived so far; live: renderable; deleted: a tombstone. */
@@ -114,11 +117,13 @@ const edgeSchema = new Schema<FollowEdgeDoc>(
     state: { type: String, required: true },
     version: { type: Number, required: true },
     changedAt: Date,
+    appliedAt: Date,
   },
   { ...options, collection: 'follows' },
 );
-// Fan-out: the active followers of an author (and their count, bounded).
-edgeSchema.index({ followeeId: 1, state: 1, followerId: 1 });
+// Fan-out: the active followers of an author (and their count, bounded); and the unfollows of an
+// author applied while a fan-out ran.
+edgeSchema.index({ followeeId: 1, state: 1, appliedAt: 1 });
 
 const postSchema = new Schema<PostDoc>(
   {
@@ -207,7 +212,8 @@ export interface TimelineModels {
 
 /** Registers the models on a connection (no I/O). */
 export function timelineModels(conn: Connection): TimelineModels {
-  const model = <T>(name: string, schema: Schema<T>): Model<T> => (conn.models[name] as Model<T> | undefined) ?? conn.model<T>(name, schema);
+  const model = <T>(name: string, schema: Schema<T>): Model<T> =>
+    (conn.models[name] as Model<T> | undefined) ?? conn.model<T>(name, schema);
   return {
     authors: model('Author', authorSchema),
     follows: model('FollowEdge', edgeSchema),

@@ -72,11 +72,7 @@ export class PostsStore {
 
   /** An author's latest live posts (what following them brings in). */
   latestByAuthor(authorId: string, limit: number): Promise<PostRef[]> {
-    return this.model
-      .find({ authorId, state: 'live' }, REF)
-      .sort({ createdAt: -1, _id: -1 })
-      .limit(limit)
-      .lean<PostRef[]>();
+    return this.model.find({ authorId, state: 'live' }, REF).sort({ createdAt: -1, _id: -1 }).limit(limit).lean<PostRef[]>();
   }
 
   /** Posts of these (not fanned-out) authors strictly after `position`, newest first. */
