@@ -16,7 +16,12 @@ let e2e: E2eSystem;
 beforeAll(async () => {
   if (!existsSync(join(root, 'client', 'dist', 'index.html'))) {
     // The gateway serves the production build; make it once if it is missing.
-    const build = spawnSync('npm', ['run', 'build', '-w', 'client'], { cwd: root, stdio: 'inherit' });
+    // NODE_ENV=production: Jest sets `test`, which would bundle React's development build.
+    const build = spawnSync('npm', ['run', 'build', '-w', 'client'], {
+      cwd: root,
+      stdio: 'inherit',
+      env: { ...process.env, NODE_ENV: 'production' },
+    });
     if (build.status !== 0) throw new Error('the client did not build');
   }
   e2e = await startE2eSystem();
