@@ -20,6 +20,8 @@ export const configSchema = baseServiceEnv.extend({
   EXPLORE_WINDOW_DAYS: env.int(7, 1),
   /** A comment line is written to every open stream this often, so proxies keep it open. */
   STREAM_HEARTBEAT_MS: env.int(15_000, 50),
+  /** A stream is ended after this long (the client resumes with Last-Event-ID): an expired session stops streaming. */
+  STREAM_MAX_AGE_MS: env.int(15 * 60_000, 1000),
   /** Open streams allowed per replica; more are answered 503. */
   STREAM_MAX_CONNECTIONS: env.int(10_000, 1),
   /** Messages each listener handles at once. */

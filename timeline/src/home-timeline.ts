@@ -13,6 +13,7 @@
  */
 import type { Logger, Page, PageRequest, PostState as PostEventData } from '@lumina/common';
 import { sequences } from './ids';
+import { timelineMetrics } from './timeline-metrics';
 import { applyPostDeletion, applyPostEvent } from './post-copy';
 import { readRounds } from './paging';
 import { compareTimeDesc, type TimePosition } from './positions';
@@ -112,6 +113,7 @@ export class HomeTimeline {
     }
     if (inserted.length > 0) {
       this.stats.entriesWritten += inserted.length;
+      timelineMetrics().fanoutEntries.inc(inserted.length);
       this.sink.landed([followerId]);
       await this.stores.entries.trimIfOver(followerId, this.settings.maxEntries, this.settings.trimSlack);
     }
@@ -137,6 +139,7 @@ export class HomeTimeline {
       await this.stores.posts.setFanout(post._id, 'pulled');
       this.sink.pulledPostLanded(authorId);
       await this.trim(toCheck);
+      timelineMetrics().fanoutDuration.observe({ mode: 'pulled' }, (Date.now() - started.getTime()) / 1000);
       this.log.debug({ postId: post._id, authorId }, 'post merged at read time (author over the fan-out threshold)');
       return;
     }
@@ -158,6 +161,7 @@ export class HomeTimeline {
     // A delete handled while we wrote removed only the entries that existed then.
     const now = await this.stores.posts.get(post._id);
     if (now?.state === 'deleted') await this.stores.entries.deletePost(post._id);
+    timelineMetrics().fanoutDuration.observe({ mode: 'pushed' }, (Date.now() - started.getTime()) / 1000);
     this.log.debug({ postId: post._id, written, ms: Date.now() - started.getTime() }, 'fan-out done');
   }
 
@@ -175,6 +179,7 @@ export class HomeTimeline {
     );
     if (inserted.length === 0) return 0;
     this.stats.entriesWritten += inserted.length;
+    timelineMetrics().fanoutEntries.inc(inserted.length);
     const owners = inserted.map((e) => e.ownerId);
     this.sink.landed(owners);
     const { trimSample } = this.settings;

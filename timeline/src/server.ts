@@ -66,7 +66,11 @@ export async function startTimelineService(config: Config, options: StartOptions
       domain.home,
       stores.follows,
       feed,
-      { heartbeatMs: config.STREAM_HEARTBEAT_MS, maxConnections: config.STREAM_MAX_CONNECTIONS },
+      {
+        heartbeatMs: config.STREAM_HEARTBEAT_MS,
+        maxConnections: config.STREAM_MAX_CONNECTIONS,
+        maxAgeMs: config.STREAM_MAX_AGE_MS,
+      },
       log,
     );
     const listeners = createListeners(connectedBus, domain, { concurrency: config.LISTENER_CONCURRENCY, ...options.listeners });

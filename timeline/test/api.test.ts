@@ -124,4 +124,6 @@ test('health and readiness', async () => {
   expect(ready.body.checks).toEqual({ mongo: 'ok', nats: 'ok' });
   const metrics = await h.http.get('/metrics').expect(200);
   expect(metrics.text).toContain('events_handled_total');
+  expect(metrics.text).toMatch(/timeline_fanout_entries_total [1-9]/);
+  expect(metrics.text).toContain('timeline_open_streams');
 });

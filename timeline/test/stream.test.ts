@@ -7,10 +7,11 @@ import { Events } from '@lumina/common';
 import { bearer, deliver, drained, edge, post, SseClient, startTimeline, user, type Harness } from './helpers';
 
 let h: Harness;
+const MAX_AGE_MS = 6000;
 const open: SseClient[] = [];
 
 beforeAll(async () => {
-  h = await startTimeline({ STREAM_HEARTBEAT_MS: '300', TIMELINE_FANOUT_THRESHOLD: '2' });
+  h = await startTimeline({ STREAM_HEARTBEAT_MS: '300', STREAM_MAX_AGE_MS: String(MAX_AGE_MS), TIMELINE_FANOUT_THRESHOLD: '2' });
   for (const id of ['author', 'star', 'reader']) await h.publish(Events.userCreated, user(id));
   await h.publish(Events.userFollowed, edge('reader', 'author', 1));
   // 'star' has three followers, over the threshold of two: merged, not fanned out.
@@ -97,6 +98,28 @@ test('refuses a stream without a session, and a malformed Last-Event-ID', async 
   await h.http.get('/api/timeline/stream').expect(401);
   const res = await h.http.get('/api/timeline/stream').set(bearer('reader')).set('Last-Event-ID', '../../etc').expect(400);
   expect(res.body.errors[0]).toMatchObject({ field: 'Last-Event-ID' });
+});
+
+test('a stream ends after its maximum age, and resuming from its last id loses nothing', async () => {
+  const stream = await connect('reader');
+  const openedAt = Date.now();
+  const ended = new Promise<number>((resolve) => stream.response?.on('end', () => resolve(Date.now())));
+  await deliver(h, Events.postCreated, post('age-1', 'author'));
+  await stream.waitFor((s) => s.posts().some((p) => p.id === 'age-1'));
+  const endedAt = await ended;
+  expect(endedAt - openedAt).toBeGreaterThanOrEqual(MAX_AGE_MS - 100);
+  await deliver(h, Events.postCreated, post('age-2', 'author'));
+  const resumed = await connect('reader', { 'Last-Event-ID': stream.events.at(-1)?.id as string });
+  await resumed.waitFor((s) => s.posts().length > 0);
+  expect(resumed.posts().map((p) => p.id)).toEqual(['age-2']);
+  resumed.close();
+}, 20_000);
+
+test('a Last-Event-ID from the future does not silence the stream', async () => {
+  const stream = await connect('reader', { 'Last-Event-ID': 'zzzzzzzzz00000000' });
+  await deliver(h, Events.postCreated, post('future-1', 'author'));
+  await stream.waitFor((s) => s.posts().some((p) => p.id === 'future-1'));
+  stream.close();
 });
 
 test('shutting down ends open streams instead of waiting for them', async () => {

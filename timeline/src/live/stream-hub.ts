@@ -14,11 +14,17 @@ import type { Response } from 'express';
 import type { HomeTimeline } from '../home-timeline';
 import { SequenceGenerator, sequences } from '../ids';
 import type { FollowsStore } from '../store/follows-store';
+import { timelineMetrics } from '../timeline-metrics';
 import type { LiveFeed, LiveMessage } from './live-feed';
 
 export interface StreamSettings {
   heartbeatMs: number;
   maxConnections: number;
+  /**
+   * A stream is ended after this long; the client reconnects with Last-Event-ID (losing nothing)
+   * and so shows a current session, not one whose access token expired long ago.
+   */
+  maxAgeMs: number;
   /** How far behind the newest sent sequence a stream re-reads for late writes. */
   overlapMs?: number;
 }
@@ -28,6 +34,8 @@ const BATCH = 100;
 const MAX_PER_WAKE = 500;
 /** A client this far behind in reading is cut off (it reconnects with Last-Event-ID). */
 const MAX_BUFFERED_BYTES = 1 << 20;
+/** Live hints do the work; every this many heartbeats a stream also looks by itself, in case one was lost. */
+const CATCH_UP_EVERY_HEARTBEATS = 4;
 
 export class StreamConnection {
   private maxSent: string;
@@ -35,6 +43,7 @@ export class StreamConnection {
   private running = false;
   private again = false;
   closed = false;
+  readonly openedAt = Date.now();
 
   constructor(
     readonly viewerId: string,
@@ -118,6 +127,7 @@ export class StreamHub implements BackgroundWorker {
   private readonly byViewer = new Map<string, Set<StreamConnection>>();
   private count = 0;
   private timer?: NodeJS.Timeout;
+  private beats = 0;
   private unsubscribe?: () => void;
   private accepting = true;
 
@@ -140,11 +150,17 @@ export class StreamHub implements BackgroundWorker {
   start(): void {
     this.unsubscribe = this.feed.onMessage((message) => void this.onLive(message));
     this.timer = setInterval(() => {
+      this.beats += 1;
+      const catchUp = this.beats % CATCH_UP_EVERY_HEARTBEATS === 0;
+      const now = Date.now();
       for (const set of this.byViewer.values()) {
         for (const connection of set) {
+          if (now - connection.openedAt > this.settings.maxAgeMs) {
+            connection.close();
+            continue;
+          }
           connection.heartbeat();
-          // Also the safety net for a lost live hint.
-          connection.wake();
+          if (catchUp) connection.wake();
         }
       }
     }, this.settings.heartbeatMs);
@@ -175,14 +191,10 @@ export class StreamHub implements BackgroundWorker {
     });
     res.socket?.setNoDelay(true);
     res.write('retry: 3000\n\n');
-    const connection = new StreamConnection(
-      viewerId,
-      res,
-      lastEventId ?? sequences.next(),
-      this.home,
-      this.settings.overlapMs ?? 5_000,
-      this.log,
-    );
+    const now = sequences.next();
+    // A Last-Event-ID from the future would silence the stream: resume from now at the latest.
+    const floor = lastEventId && lastEventId < now ? lastEventId : now;
+    const connection = new StreamConnection(viewerId, res, floor, this.home, this.settings.overlapMs ?? 5_000, this.log);
     let set = this.byViewer.get(viewerId);
     if (!set) {
       set = new Set();
@@ -190,10 +202,14 @@ export class StreamHub implements BackgroundWorker {
     }
     set.add(connection);
     this.count += 1;
+    timelineMetrics().openStreams.inc();
     res.on('close', () => {
       connection.closed = true;
       const viewers = this.byViewer.get(viewerId);
-      if (viewers?.delete(connection)) this.count -= 1;
+      if (viewers?.delete(connection)) {
+        this.count -= 1;
+        timelineMetrics().openStreams.dec();
+      }
       if (viewers && viewers.size === 0) this.byViewer.delete(viewerId);
     });
     // A reconnect replays what it missed right away.
