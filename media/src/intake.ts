@@ -143,7 +143,12 @@ export async function receiveUpload(req: Request, limits: IntakeLimits): Promise
         fileStream?.destroy();
         parser.destroy();
       });
-      const closed = fileDone ? fileDone.then(() => undefined, () => undefined) : Promise.resolve();
+      const closed = fileDone
+        ? fileDone.then(
+            () => undefined,
+            () => undefined,
+          )
+        : Promise.resolve();
       void closed
         .then(discard)
         .finally(() => reject(err instanceof HttpError ? err : new BadRequestError('Malformed multipart/form-data request')));

@@ -62,9 +62,9 @@ export interface StartedMediaService {
 export async function startMediaService(config: Config, options: StartOptions = {}): Promise<StartedMediaService> {
   const log = options.log ?? createLogger('media', config.LOG_LEVEL);
   const publicKeys = publicKeysFrom(config);
+  const storage = options.storage ?? createStorage(config);
   const conn = await connectMongo(config.MONGO_URL);
   let bus: EventBus | undefined;
-  const storage = options.storage ?? createStorage(config);
   try {
     const [store, usage] = await Promise.all([MediaStore.open(conn), UsageStore.open(conn)]);
     if (runsApi(config)) await removeStaleUploads(config.MEDIA_TMP_DIR, 3600_000);

@@ -10,7 +10,8 @@ import { Readable } from 'node:stream';
 import { buffer } from 'node:stream/consumers';
 import { CreateBucketCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { binDir, eventually, freePort, TestContext, waitForPort } from '@lumina/common/testing';
-import { BlobNotFoundError, FileSystemStorage, S3Storage, type BlobStorage } from '../src/storage';
+import { BlobNotFoundError, FileSystemStorage, type BlobStorage } from '../src/storage';
+import { S3Storage } from '../src/storage/s3-storage';
 import { alice, bearer, filesUnder, startTestMedia, tempDir } from './helpers';
 import * as images from './images';
 

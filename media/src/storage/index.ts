@@ -1,15 +1,16 @@
 import type { Config } from '../config';
 import type { BlobStorage } from './blob-storage';
 import { FileSystemStorage } from './fs-storage';
-import { S3Storage } from './s3-storage';
 
 export * from './blob-storage';
 export { FileSystemStorage } from './fs-storage';
-export { S3Storage } from './s3-storage';
 
-/** The store the configuration names. */
+/** The store the configuration names. The AWS SDK is loaded only when S3 is configured. */
 export function createStorage(config: Config): BlobStorage & { close?: () => void } {
   if (config.STORAGE_DRIVER === 's3') {
+    // A plain require: this package compiles to CommonJS, and the SDK is big enough to load only when needed.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { S3Storage } = require('./s3-storage') as typeof import('./s3-storage');
     return new S3Storage({
       bucket: config.S3_BUCKET!,
       region: config.S3_REGION,
