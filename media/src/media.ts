@@ -57,11 +57,13 @@ export function publicVariants(mediaId: string, variants: StoredVariants): Varia
   };
 }
 
+/** For a live media: deleted ones are answered 404 before any view is built. */
 export function toMediaView(media: MediaRecord): MediaView {
+  if (media.status === 'deleted') throw new NotFoundError('Media not found');
   const view: MediaView = {
     id: media._id,
     ownerId: media.ownerId,
-    status: media.status === 'deleted' ? 'failed' : media.status,
+    status: media.status,
     width: media.width,
     height: media.height,
     blurhash: media.status === 'ready' ? media.blurhash : null,
