@@ -17,6 +17,7 @@ import {
   type Logger,
   type RelayOptions,
   type RunningService,
+  pingNats,
 } from '@lumina/common';
 import type { Pool } from 'mysql2/promise';
 import { buildApp } from './app';
@@ -105,10 +106,7 @@ export async function startAuthService(config: Config, options: StartOptions = {
         mysql: async () => {
           await pool.query('SELECT 1');
         },
-        nats: async () => {
-          if (connectedBus.nc.isClosed()) throw new Error('NATS connection closed');
-          await connectedBus.nc.flush();
-        },
+        nats: () => pingNats(connectedBus),
       },
     });
 

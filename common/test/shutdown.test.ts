@@ -32,4 +32,4 @@ test('SIGTERM during a slow request lets it finish, then stops workers and close
   await expect(fetch(`http://127.0.0.1:${port}/healthz`)).rejects.toThrow(); // no longer accepting
   expect(await exited).toBe(0);
   expect(await next<string[]>('events')).toEqual(['worker started', 'worker stopped', 'closed']);
-}, 20_000);
+}, 90_000);

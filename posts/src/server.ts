@@ -18,6 +18,7 @@ import {
   type RunningService,
   documentLock,
   type KeyedLock,
+  pingNats,
 } from '@lumina/common';
 import type { Connection } from 'mongoose';
 import type { Logger } from 'pino';
@@ -109,10 +110,7 @@ export async function startPostsService(config: Config, options: StartOptions = 
       trustProxyHops: config.TRUST_PROXY_HOPS,
       readiness: {
         mongodb: () => pingMongo(conn),
-        nats: async () => {
-          if (eventBus.nc.isClosed()) throw new Error('NATS connection is closed');
-          await eventBus.nc.flush();
-        },
+        nats: () => pingNats(eventBus),
       },
     });
 

@@ -16,6 +16,7 @@ import {
   type EventBus,
   type Logger,
   type RunningService,
+  pingNats,
 } from '@lumina/common';
 import type { Pool } from 'mysql2/promise';
 import { buildApp } from './app';
@@ -77,10 +78,7 @@ export async function startSearchService(config: Config, options: { log?: Logger
     trustProxyHops: config.TRUST_PROXY_HOPS,
     readiness: {
       mysql: () => pingMysql(pool, config.MYSQL_URL),
-      nats: async () => {
-        if (bus.nc.isClosed()) throw new Error('NATS connection closed');
-        await bus.nc.rtt();
-      },
+      nats: () => pingNats(bus),
     },
   });
   const listeners = searchListeners(bus, new IndexWriter(pool, LIVE_TABLES), { concurrency: config.LISTENER_CONCURRENCY });

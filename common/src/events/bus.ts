@@ -118,3 +118,9 @@ export function isNotFound(err: unknown): boolean {
 
 /** Every stream name, for tools that provision everything at once (start-up, tests). */
 export const ALL_STREAMS = Object.keys(STREAMS) as StreamName[];
+
+/** The readiness check every service uses for NATS: connected, and the server answers a ping. */
+export async function pingNats(bus: EventBus): Promise<void> {
+  if (bus.nc.isClosed()) throw new Error('NATS connection is closed');
+  await bus.nc.flush();
+}

@@ -1,5 +1,5 @@
 /** MySQL connections and versioned migrations, shared by auth and search. */
-import mysql, { type Pool, type RowDataPacket } from 'mysql2/promise';
+import mysql, { type Pool, type PoolConnection, type RowDataPacket } from 'mysql2/promise';
 import { DependencyError } from '../dependency-error';
 
 /**
@@ -92,4 +92,34 @@ export async function runMigrations(pool: Pool, migrations: Migration[], lockNam
     conn.release();
   }
   return applied;
+}
+
+const RETRYABLE_MYSQL_ERRORS = new Set([
+  1213, // ER_LOCK_DEADLOCK: InnoDB rolled the whole transaction back
+  1205, // ER_LOCK_WAIT_TIMEOUT
+]);
+
+/**
+ * Runs `work` in one READ COMMITTED transaction (no gap locks, so writers of different rows
+ * never block each other) and commits. A deadlock or lock timeout rolls the whole transaction
+ * back, so `work` is safely run again from the start, a few times, with a growing random pause.
+ */
+export async function inTransaction<T>(pool: Pool, work: (tx: PoolConnection) => Promise<T>, maxAttempts = 6): Promise<T> {
+  for (let attempt = 1; ; attempt += 1) {
+    const conn = await pool.getConnection();
+    try {
+      await conn.query('SET TRANSACTION ISOLATION LEVEL READ COMMITTED');
+      await conn.beginTransaction();
+      const result = await work(conn);
+      await conn.commit();
+      return result;
+    } catch (err) {
+      await conn.rollback().catch(() => undefined);
+      const retryable = RETRYABLE_MYSQL_ERRORS.has(Number((err as { errno?: unknown })?.errno));
+      if (!retryable || attempt >= maxAttempts) throw err;
+      await new Promise((resolve) => setTimeout(resolve, 10 * attempt + Math.random() * 20 * attempt));
+    } finally {
+      conn.release();
+    }
+  }
 }

@@ -16,39 +16,10 @@
  *    newest engagement version each has seen (separately, since a like event carries no comment
  *    count). A post's own events only set the counts until the first engagement event arrives.
  */
-import { upsertIfNewerMySql, type ApplyOutcome } from '@lumina/common';
+import { inTransaction, upsertIfNewerMySql, type ApplyOutcome } from '@lumina/common';
 import type { Pool, PoolConnection, ResultSetHeader, RowDataPacket } from 'mysql2/promise';
 import type { PostDocument, UserDocument } from '../indexing';
 import type { TableSet } from './schema';
-
-const RETRYABLE_ERRORS = new Set([
-  1213, // ER_LOCK_DEADLOCK
-  1205, // ER_LOCK_WAIT_TIMEOUT
-]);
-const MAX_ATTEMPTS = 6;
-
-function isRetryable(err: unknown): boolean {
-  return RETRYABLE_ERRORS.has(Number((err as { errno?: unknown })?.errno));
-}
-
-export async function inTransaction<T>(pool: Pool, work: (conn: PoolConnection) => Promise<T>): Promise<T> {
-  for (let attempt = 1; ; attempt += 1) {
-    const conn = await pool.getConnection();
-    try {
-      await conn.query('SET TRANSACTION ISOLATION LEVEL READ COMMITTED');
-      await conn.beginTransaction();
-      const result = await work(conn);
-      await conn.commit();
-      return result;
-    } catch (err) {
-      await conn.rollback().catch(() => undefined);
-      if (!isRetryable(err) || attempt >= MAX_ATTEMPTS) throw err;
-      await new Promise((resolve) => setTimeout(resolve, 10 * attempt + Math.random() * 20 * attempt));
-    } finally {
-      conn.release();
-    }
-  }
-}
 
 interface PostTags {
   id: string;
