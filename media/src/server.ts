@@ -76,7 +76,7 @@ export async function startMediaService(config: Config, options: StartOptions = 
     });
     await provisionStreams(bus, ['MEDIA', 'MEDIA_JOBS', 'POSTS', 'USERS', 'DLQ'], { replicas: config.STREAM_REPLICAS });
 
-    const relay = new MongoOutboxRelay([store.outboxCollection], bus, { log });
+    const relay = new MongoOutboxRelay([store.collection], bus, { log });
     const notifyRelay = () => relay.notify();
     const media = new MediaService({
       store,

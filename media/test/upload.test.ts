@@ -339,7 +339,7 @@ describe('the processing job goes through the outbox', () => {
     const raw = await svc.store.collection.findOne({ _id: res.body.media.id as never });
     expect(raw?._outbox).toHaveLength(1);
 
-    await new MongoOutboxRelay([svc.store.outboxCollection], bus, { log: testLogger }).drain();
+    await new MongoOutboxRelay([svc.store.collection], bus, { log: testLogger }).drain();
     expect(await queuedJobs()).toBe(before + 1);
     expect(await lastJob()).toEqual({ mediaId: res.body.media.id });
     expect((await svc.store.collection.findOne({ _id: res.body.media.id as never }))?._outbox).toEqual([]);
@@ -369,14 +369,14 @@ describe('the processing job goes through the outbox', () => {
     );
     expect(await queuedJobs()).toBe(before);
 
-    const dying = new MongoOutboxRelay([svc.store.outboxCollection], bus, {
+    const dying = new MongoOutboxRelay([svc.store.collection], bus, {
       log: testLogger,
       afterPublish: () => {
         throw new Error('died after publishing');
       },
     });
     await expect(dying.drain()).rejects.toThrow('died after publishing');
-    await new MongoOutboxRelay([svc.store.outboxCollection], bus, { log: testLogger }).drain();
+    await new MongoOutboxRelay([svc.store.collection], bus, { log: testLogger }).drain();
     expect(await queuedJobs()).toBe(before + 1);
     expect(await lastJob()).toEqual({ mediaId: id });
   });

@@ -177,7 +177,7 @@ describe('media.deleted goes through the outbox', () => {
     expect(deleted.received.filter((e) => e.data.id === id)).toHaveLength(0);
 
     // A relay that publishes and dies before clearing…
-    const dying = new MongoOutboxRelay([svc.store.outboxCollection], bus, {
+    const dying = new MongoOutboxRelay([svc.store.collection], bus, {
       log: testLogger,
       afterPublish: () => {
         throw new Error('relay died after publishing');
@@ -185,7 +185,7 @@ describe('media.deleted goes through the outbox', () => {
     });
     await expect(dying.drain()).rejects.toThrow('relay died');
     // …and the next one publishes the same envelopes again: JetStream drops them as duplicates.
-    await new MongoOutboxRelay([svc.store.outboxCollection], bus, { log: testLogger }).drain();
+    await new MongoOutboxRelay([svc.store.collection], bus, { log: testLogger }).drain();
     await deleted.waitFor((d) => d.id === id);
     await settle();
     expect(deleted.received.filter((e) => e.data.id === id)).toHaveLength(1);

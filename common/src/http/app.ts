@@ -51,11 +51,14 @@ export function createHttpApp(options: HttpAppOptions): Express {
     }
     const results = await Promise.all(
       Object.entries(options.readiness).map(async ([name, check]) => {
+        let timer: NodeJS.Timeout | undefined;
         try {
-          await Promise.race([check(), new Promise((_, reject) => setTimeout(() => reject(new Error('timed out')), 2000))]);
+          await Promise.race([check(), new Promise((_, reject) => (timer = setTimeout(() => reject(new Error('timed out')), 2000)))]);
           return [name, 'ok'] as const;
         } catch (err) {
           return [name, (err as Error).message] as const;
+        } finally {
+          clearTimeout(timer);
         }
       }),
     );

@@ -3,9 +3,8 @@
  * posts use it and the events still to publish (`_outbox`, written by the same single-document
  * update as the change they describe). Nothing else touches the driver.
  */
-import mongoose, { Schema, type Connection, type Model, type mongo } from 'mongoose';
-import { OUTBOX_FIELD, outboxSchemaField, pushEvents, type Envelope } from '@lumina/common';
-import { DocumentLocks } from './document-locks';
+import mongoose, { Schema, type Connection, type Model } from 'mongoose';
+import { OUTBOX_FIELD, documentKey, documentLock, outboxSchemaField, pushEvents, type Envelope } from '@lumina/common';
 
 export type MediaStatus = 'processing' | 'ready' | 'failed' | 'deleted';
 
@@ -110,12 +109,10 @@ export type NewMedia = Omit<
 >;
 
 /**
- * Every write to a media document goes through `locks` (see document-locks.ts), the outbox
- * relay's included: it gets the collection through `outboxCollection`.
+ * Every write to a media document goes through `write`, under the process-wide document lock
+ * that the outbox relay's clear also takes (FerretDB's updates are not atomic; see README).
  */
 export class MediaStore {
-  private readonly locks = new DocumentLocks();
-
   private constructor(readonly model: Model<MediaDocument>) {}
 
   /** Binds the model to the service's connection and makes sure its indexes exist. */
@@ -129,25 +126,12 @@ export class MediaStore {
     return this.model.collection;
   }
 
-  /** The collection for MongoOutboxRelay: the same, with its single-document updates queued behind ours. */
-  get outboxCollection(): mongo.Collection<mongo.Document> {
-    const collection = this.model.collection as unknown as mongo.Collection<mongo.Document>;
-    const locks = this.locks;
-    return new Proxy(collection, {
-      get(target, property) {
-        if (property === 'updateOne') {
-          return (filter: mongo.Filter<mongo.Document>, update: mongo.UpdateFilter<mongo.Document>, options?: mongo.UpdateOptions) =>
-            locks.run(String(filter._id), () => target.updateOne(filter, update, options));
-        }
-        const value: unknown = Reflect.get(target, property, target);
-        return typeof value === 'function' ? value.bind(target) : value;
-      },
-    });
-  }
-
-  /** One write to one media document, queued behind any other this process is making to it. */
+  /**
+   * One write to one media document, queued behind any other this process is making to it
+   * (the outbox relay's clear takes the same lock: common/src/store/keyed-lock.ts).
+   */
   private write<T>(id: string, update: () => Promise<T>): Promise<T> {
-    return this.locks.run(id, update);
+    return documentLock.run(documentKey(this.model.collection.collectionName, id), update);
   }
 
   async findById(id: string): Promise<MediaRecord | null> {
