@@ -20,6 +20,7 @@ import {
   type EventBus,
   type Logger,
   type RunningService,
+  pingNats,
 } from '@lumina/common';
 import { buildApp } from './app';
 import { runsApi, runsWorker, type Config } from './config';
@@ -123,10 +124,7 @@ export async function startMediaService(config: Config, options: StartOptions = 
       trustProxyHops: config.TRUST_PROXY_HOPS,
       readiness: {
         mongodb: () => pingMongo(conn),
-        nats: async () => {
-          if (connectedBus.nc.isClosed()) throw new Error('NATS connection closed');
-          await connectedBus.nc.rtt();
-        },
+        nats: () => pingNats(connectedBus),
         storage: async () => void (await storage.stat('readiness-probe')),
       },
     });
