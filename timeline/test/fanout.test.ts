@@ -38,33 +38,37 @@ async function drained(consumer: string): Promise<void> {
  */
 const FULL_CHECK = process.env.TIMELINE_FULL_FANOUT_CHECK === '1';
 
-test("after a post by an author with 1,000 followers, every follower's first page has it", async () => {
-  await h.publish(Events.postCreated, post('p-big', author, { caption: 'hello 1000' }));
-  await eventually(async () => expect(await h.svc.domain.stores.entries.countPost('p-big')).toBe(FOLLOWERS + 1), {
-    timeoutMs: 30_000,
-    intervalMs: 100,
-  });
+test(
+  "after a post by an author with 1,000 followers, every follower's first page has it",
+  async () => {
+    await h.publish(Events.postCreated, post('p-big', author, { caption: 'hello 1000' }));
+    await eventually(async () => expect(await h.svc.domain.stores.entries.countPost('p-big')).toBe(FOLLOWERS + 1), {
+      timeoutMs: 30_000,
+      intervalMs: 100,
+    });
 
-  // Every follower (and the author) holds an entry for it — their only one, so their newest...
-  expect(new Set(await h.svc.domain.stores.entries.ownersOf('p-big'))).toEqual(new Set([author, ...followers]));
+    // Every follower (and the author) holds an entry for it — their only one, so their newest...
+    expect(new Set(await h.svc.domain.stores.entries.ownersOf('p-big'))).toEqual(new Set([author, ...followers]));
 
-  // ...and their first page, read through HTTP, shows it rendered.
-  const viewers = FULL_CHECK
-    ? [author, ...followers]
-    : [author, ...followers.filter((_, i) => i % 20 === 0), followers[FOLLOWERS - 1] as string];
-  const misses: string[] = [];
-  const queue = [...viewers];
-  await Promise.all(
-    Array.from({ length: 6 }, async () => {
-      for (let viewer = queue.shift(); viewer; viewer = queue.shift()) {
-        const page = await firstPage(h, viewer, 5);
-        if (page.length !== 1 || page[0]?.id !== 'p-big' || page[0].caption !== 'hello 1000' || page[0].author.username !== `u_${author}`)
-          misses.push(viewer);
-      }
-    }),
-  );
-  expect(misses).toEqual([]);
-}, FULL_CHECK ? 1_200_000 : 180_000);
+    // ...and their first page, read through HTTP, shows it rendered.
+    const viewers = FULL_CHECK
+      ? [author, ...followers]
+      : [author, ...followers.filter((_, i) => i % 20 === 0), followers[FOLLOWERS - 1] as string];
+    const misses: string[] = [];
+    const queue = [...viewers];
+    await Promise.all(
+      Array.from({ length: 6 }, async () => {
+        for (let viewer = queue.shift(); viewer; viewer = queue.shift()) {
+          const page = await firstPage(h, viewer, 5);
+          if (page.length !== 1 || page[0]?.id !== 'p-big' || page[0].caption !== 'hello 1000' || page[0].author.username !== `u_${author}`)
+            misses.push(viewer);
+        }
+      }),
+    );
+    expect(misses).toEqual([]);
+  },
+  FULL_CHECK ? 1_200_000 : 180_000,
+);
 
 test('a redelivered post.created writes nothing new', async () => {
   const before = await h.svc.domain.stores.entries.countPost('p-big');
