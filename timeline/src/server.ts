@@ -16,6 +16,7 @@ import {
   type ListenerOptions,
   type Logger,
   type RunningService,
+  pingNats,
 } from '@lumina/common';
 import type { Connection } from 'mongoose';
 import { buildApp } from './app';
@@ -84,10 +85,7 @@ export async function startTimelineService(config: Config, options: StartOptions
       trustProxyHops: config.TRUST_PROXY_HOPS,
       readiness: {
         mongo: () => pingMongo(conn),
-        nats: async () => {
-          if (connectedBus.nc.isClosed()) throw new Error('NATS connection closed');
-          await connectedBus.nc.flush();
-        },
+        nats: () => pingNats(connectedBus),
       },
     });
 

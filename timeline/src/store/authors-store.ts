@@ -1,5 +1,5 @@
 /** The copy of users this service renders authors and actors from, applied by user version. */
-import { applyIfNewerMongo, type ApplyOutcome, type UserState } from '@lumina/common';
+import { applyIfNewerMongo, documentKey, documentLock, type ApplyOutcome, type UserState } from '@lumina/common';
 import type { Model } from 'mongoose';
 import { isDuplicateKey } from './errors';
 import { rawCollection, type AuthorDoc } from './models';
@@ -24,12 +24,15 @@ export class AuthorsStore {
   /** Marks an author whose posts are merged in at read time (creating a placeholder if unknown yet). */
   async markPulled(id: string): Promise<void> {
     const update = { $set: { pulled: true }, $setOnInsert: { version: 0, deleted: false, username: '', displayName: '', avatar: null } };
-    try {
-      await rawCollection(this.model).updateOne({ _id: id }, update, { upsert: true });
-    } catch (err) {
-      if (!isDuplicateKey(err)) throw err;
-      await rawCollection(this.model).updateOne({ _id: id }, { $set: { pulled: true } });
-    }
+    // Under the lock applyIfNewerMongo takes for this author: FerretDB's updates are not atomic.
+    await documentLock.run(documentKey(this.model.collection.collectionName, id), async () => {
+      try {
+        await rawCollection(this.model).updateOne({ _id: id }, update, { upsert: true });
+      } catch (err) {
+        if (!isDuplicateKey(err)) throw err;
+        await rawCollection(this.model).updateOne({ _id: id }, { $set: { pulled: true } });
+      }
+    });
   }
 
   async byIds(ids: string[]): Promise<Map<string, AuthorDoc>> {

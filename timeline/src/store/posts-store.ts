@@ -4,6 +4,7 @@
  * compare-and-set on `rev`: read, compute the new document, write it only if nobody wrote in
  * between, else read again.
  */
+import { documentKey, documentLock } from '@lumina/common';
 import type { Model } from 'mongoose';
 import { after, afterTime, type ScorePosition, type TimePosition } from '../positions';
 import { isDuplicateKey } from './errors';
@@ -42,8 +43,16 @@ export class PostsStore {
     return new Map(docs.map((d) => [d._id, d]));
   }
 
-  /** Applies a mutation atomically; answers whether it changed anything and the document now. */
-  async mutate(id: string, mutation: PostMutation): Promise<{ changed: boolean; post: PostDoc | null }> {
+  /**
+   * Applies a mutation atomically; answers whether it changed anything and the document now.
+   * The `rev` compare-and-set makes it atomic on MongoDB; FerretDB 1.24 does not make that
+   * compare-and-set atomic, so this process's changes of one post also queue on its lock.
+   */
+  mutate(id: string, mutation: PostMutation): Promise<{ changed: boolean; post: PostDoc | null }> {
+    return documentLock.run(documentKey(this.model.collection.collectionName, id), () => this.mutateUnlocked(id, mutation));
+  }
+
+  private async mutateUnlocked(id: string, mutation: PostMutation): Promise<{ changed: boolean; post: PostDoc | null }> {
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt += 1) {
       const current = await this.get(id);
       const changed = mutation(current);
@@ -67,7 +76,9 @@ export class PostsStore {
   }
 
   async setFanout(id: string, fanout: FanoutState): Promise<void> {
-    await rawCollection(this.model).updateOne({ _id: id }, { $set: { fanout }, $inc: { rev: 1 } });
+    await documentLock.run(documentKey(this.model.collection.collectionName, id), () =>
+      rawCollection(this.model).updateOne({ _id: id }, { $set: { fanout }, $inc: { rev: 1 } }),
+    );
   }
 
   /** An author's latest live posts (what following them brings in). */
