@@ -10,5 +10,8 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const install = spawnSync('bash', [join(root, 'scripts', 'install-tools.sh')], { stdio: 'inherit' });
 if (install.status !== 0) process.exit(install.status ?? 1);
 
-const jest = spawnSync(join(root, 'node_modules', '.bin', 'jest'), ['--ci', '--maxWorkers=2', ...process.argv.slice(2)], { cwd: root, stdio: 'inherit' });
+const jest = spawnSync(join(root, 'node_modules', '.bin', 'jest'), ['--ci', '--maxWorkers=2', ...process.argv.slice(2)], {
+  cwd: root,
+  stdio: 'inherit',
+});
 process.exit(jest.status ?? 1);
