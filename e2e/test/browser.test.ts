@@ -4,7 +4,7 @@
  * progress bar, post, a follower sees it and likes it, the author is notified. Screenshots of
  * the feed, a profile and the compose screen land in test-artifacts/screenshots/.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { startE2eSystem, type E2eSystem } from './support';
@@ -28,16 +28,30 @@ beforeAll(async () => {
 }, 240_000);
 afterAll(() => e2e?.stop(), 60_000);
 
-test('a person signs up, posts a photo, a follower sees and likes it, and the author is notified — in Chromium', () => {
-  if (!existsSync(chromium)) throw new Error(`no Chromium at ${chromium}: apt-get install -y chromium (or set CHROMIUM_PATH)`);
-  const run = spawnSync(join(root, 'node_modules', '.bin', 'tsx'), [join(root, 'client', 'browser', 'run.ts')], {
-    cwd: root,
-    env: { ...process.env, LUMINA_URL: e2e.url },
-    encoding: 'utf8',
-    timeout: 180_000,
+/** Runs the flow as its own process, asynchronously: the gateway lives in this process and must keep answering. */
+function runBrowserFlow(url: string): Promise<{ code: number | null; output: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(join(root, 'node_modules', '.bin', 'tsx'), [join(root, 'client', 'browser', 'run.ts')], {
+      cwd: root,
+      env: { ...process.env, LUMINA_URL: url },
+    });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 180_000);
+    child.once('error', reject);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      resolve({ code, output });
+    });
   });
-  if (run.status !== 0) throw new Error(`browser flow failed (exit ${run.status}):\n${run.stdout}\n${run.stderr}`);
-  expect(run.stdout).toContain('browser flow passed');
+}
+
+test('a person signs up, posts a photo, a follower sees and likes it, and the author is notified — in Chromium', async () => {
+  if (!existsSync(chromium)) throw new Error(`no Chromium at ${chromium}: apt-get install -y chromium (or set CHROMIUM_PATH)`);
+  const run = await runBrowserFlow(e2e.url);
+  if (run.code !== 0) throw new Error(`browser flow failed (exit ${run.code}):\n${run.output}`);
+  expect(run.output).toContain('browser flow passed');
   for (const shot of ['feed.png', 'profile.png', 'compose.png']) {
     expect(existsSync(join(root, 'test-artifacts', 'screenshots', shot))).toBe(true);
   }
