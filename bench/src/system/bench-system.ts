@@ -1,0 +1,153 @@
+/**
+ * The system under test: a fresh, isolated one-machine Lumina (its own databases, event
+ * namespace, data folder, NATS and FerretDB), started in a child process, and removed afterwards.
+ * Also the benchmark's own side doors into it, used only to measure (never to serve a workload):
+ * the event bus of its namespace and its databases.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { closeEventBus, connectEventBus, createLogger, type EventBus } from '@lumina/common';
+import { uniqueTag } from '@lumina/common/testing';
+import mysql from 'mysql2/promise';
+import { mongo } from 'mongoose';
+import { startFerret, type MongoBackend, type StartedFerret } from './ferretdb';
+import type { HostedSystem } from './host';
+
+const REPO_ROOT = join(__dirname, '..', '..', '..');
+const TSX = join(REPO_ROOT, 'node_modules', '.bin', 'tsx');
+
+export interface BenchSystem extends HostedSystem {
+  tag: string;
+  prefix: string;
+  dataDir: string;
+  env: Record<string, string>;
+  /** The MongoDB-protocol server the services ran on. */
+  mongoBackend: MongoBackend;
+  bus: EventBus;
+  mongo: mongo.MongoClient;
+  /** `timeline`, `posts`, `media`: the database of that service. */
+  mongoDb(service: 'timeline' | 'posts' | 'media'): mongo.Db;
+  mysql(service: 'auth' | 'search'): mysql.Pool;
+  /** Stops everything and removes what the run created (databases, streams, folders). */
+  stop(): Promise<void>;
+}
+
+export interface StartOptions {
+  mongoBackend: MongoBackend;
+  extraEnv?: Record<string, string>;
+  onProgress?: (line: string) => void;
+}
+
+export async function startBenchSystem(options: StartOptions): Promise<BenchSystem> {
+  const tag = uniqueTag();
+  const prefix = `bench_${tag}_`;
+  const dataDir = mkdtempSync(join(tmpdir(), 'lumina-bench-'));
+  const env: Record<string, string> = {
+    LOG_LEVEL: 'warn',
+    // Its own event namespace: nothing else on the NATS server sees or feeds it.
+    EVENT_SUBJECT_PREFIX: tag,
+    EVENT_STREAM_PREFIX: `${tag.toUpperCase()}_`,
+    // Loading 962 people from one address is the benchmark, not an attack.
+    SIGNUP_MAX_PER_ADDRESS: '1000000',
+    SIGNIN_MAX_PER_ADDRESS: '1000000',
+    // Stated, though it is the default: the 10,000-follower account sits exactly at it.
+    TIMELINE_FANOUT_THRESHOLD: '10000',
+    ...options.extraEnv,
+  };
+  const ferret: StartedFerret = await startFerret({ backend: options.mongoBackend, tag });
+  options.onProgress?.(
+    `  · started FerretDB over ${ferret.backend === 'postgresql' ? `PostgreSQL (database ${ferret.database})` : 'SQLite'} at ${ferret.url}`,
+  );
+  // NATS (the pinned release, in dataDir) is started by the system itself, as `npm start` does.
+  const { NATS_URL: _nats, MONGO_URL: _mongo, ...inherited } = process.env;
+  const child = spawn(TSX, [join(__dirname, 'host.ts')], {
+    cwd: REPO_ROOT,
+    env: { ...inherited, MONGO_URL: ferret.url, BENCH_SYSTEM: JSON.stringify({ dataDir, prefix, env }) },
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  child.stderr?.on('data', (chunk: Buffer) => {
+    for (const line of chunk.toString().split('\n')) if (line.trim()) options.onProgress?.(line);
+  });
+  let hosted: HostedSystem;
+  try {
+    hosted = await firstLine(child);
+  } catch (err) {
+    child.kill('SIGTERM');
+    await ferret.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+    throw err;
+  }
+
+  const log = createLogger('bench', 'warn');
+  const bus = await connectEventBus({
+    servers: hosted.servers.natsUrl,
+    name: 'bench',
+    ns: { subjectPrefix: env.EVENT_SUBJECT_PREFIX!, streamPrefix: env.EVENT_STREAM_PREFIX! },
+    log,
+  });
+  const mongoClient = await mongo.MongoClient.connect(hosted.servers.mongoUrl);
+  const pools = new Map<string, mysql.Pool>();
+
+  return {
+    ...hosted,
+    tag,
+    prefix,
+    dataDir,
+    env,
+    mongoBackend: ferret.backend,
+    bus,
+    mongo: mongoClient,
+    mongoDb: (service) => mongoClient.db(`${prefix}${service}`),
+    mysql: (service) => {
+      let pool = pools.get(service);
+      if (!pool) {
+        const url = new URL(hosted.servers.mysqlUrl);
+        url.pathname = `/${prefix}${service}`;
+        pool = mysql.createPool({ uri: url.toString(), connectionLimit: 8 });
+        pools.set(service, pool);
+      }
+      return pool;
+    },
+    async stop() {
+      await Promise.all([...pools.values()].map((p) => p.end().catch(() => undefined)));
+      await mongoClient.close().catch(() => undefined);
+      await closeEventBus(bus).catch(() => undefined);
+      // The system stops its services and the NATS it started (in dataDir).
+      await stopChild(child);
+      // MySQL is shared: drop this run's databases. FerretDB's data goes with its database.
+      const db = await mysql.createConnection({ uri: hosted.servers.mysqlUrl });
+      for (const name of ['auth', 'search']) await db.query(`DROP DATABASE IF EXISTS \`${prefix}${name}\``);
+      await db.end();
+      await ferret.stop();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+function firstLine(child: ChildProcess): Promise<HostedSystem> {
+  return new Promise((resolve, reject) => {
+    const lines = createInterface({ input: child.stdout! });
+    const onExit = (code: number | null) => reject(new Error(`the system exited (code ${code}) before it was ready`));
+    child.once('exit', onExit);
+    lines.once('line', (line) => {
+      child.off('exit', onExit);
+      try {
+        resolve(JSON.parse(line) as HostedSystem);
+      } catch {
+        reject(new Error(`the system host printed something unexpected: ${line.slice(0, 200)}`));
+      }
+    });
+  });
+}
+
+function stopChild(child: ChildProcess): Promise<void> {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) return resolve();
+    child.once('exit', () => resolve());
+    child.kill('SIGTERM');
+    setTimeout(() => child.kill('SIGKILL'), 60_000).unref();
+  });
+}
