@@ -35,6 +35,15 @@ export interface FerretOptions {
 
 const DEFAULT_POSTGRES = 'postgres://root@127.0.0.1:5432';
 
+/** Servers still running, so an interrupted run leaves none behind (and no database). */
+const running = new Set<{ child: ChildProcess; cleanUp: () => void }>();
+process.on('exit', () => {
+  for (const server of running) {
+    server.child.kill('SIGKILL');
+    server.cleanUp();
+  }
+});
+
 function psql(serverUrl: string, sql: string): { ok: boolean; error: string } {
   const url = new URL(serverUrl);
   url.pathname = '/postgres';
@@ -80,19 +89,25 @@ export async function startFerret(options: FerretOptions): Promise<StartedFerret
     child.kill('SIGKILL');
     throw new Error(`FerretDB (${options.backend}) did not start: ${(err as Error).message} ${stderr}`);
   }
+  const cleanUp = () => {
+    if (database) psql(serverUrl, `DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`);
+    rmSync(stateDir, { recursive: true, force: true });
+  };
+  const entry = { child, cleanUp };
+  running.add(entry);
   return {
     url: `mongodb://127.0.0.1:${port}`,
     backend: options.backend,
     database,
     async stop() {
+      running.delete(entry);
       await new Promise<void>((resolve) => {
         if (child.exitCode !== null) return resolve();
         child.once('exit', () => resolve());
         child.kill('SIGTERM');
         setTimeout(() => child.kill('SIGKILL'), 10_000).unref();
       });
-      if (database) psql(serverUrl, `DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`);
-      rmSync(stateDir, { recursive: true, force: true });
+      cleanUp();
     },
   };
 }

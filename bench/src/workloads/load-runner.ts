@@ -1,0 +1,257 @@
+/**
+ * How load is offered and measured, the same way for every workload and baseline:
+ *
+ * - Fixed rate (open loop): requests start on a schedule (evenly spaced), whether or not earlier
+ *   ones have answered, and each latency counts from when the request was due, so a slow server
+ *   is not hidden by the client waiting for it (no coordinated omission). autocannon's own rate
+ *   limit sends each connection's quota in a burst at the start of every second, which is not a
+ *   fixed rate; so fixed-rate HTTP runs use this scheduler over a keep-alive agent.
+ * - Saturation (closed loop): autocannon with N connections, each sending its next request as
+ *   soon as the previous one answers. Throughput is what the system sustains; latency is what a
+ *   request costs at that load.
+ *
+ * In-process work (the raw-driver and sharp baselines) runs under the same two schedules.
+ * Every run is bounded in time; responses of unexpected status are counted, not timed.
+ */
+import { Agent, request as httpRequest } from 'node:http';
+import autocannon from 'autocannon';
+import { summarize, type LatencySummary } from '../util/stats';
+import { sleep } from '../util/pool';
+
+export interface RequestSpec {
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE';
+  path: string;
+  headers?: Record<string, string>;
+  body?: string;
+}
+
+export interface HttpWorkload {
+  name: string;
+  baseUrl: string;
+  /** The next request to send (varied users, authors, queries). */
+  next(): RequestSpec;
+  /** Statuses that count as success. */
+  ok: number[];
+}
+
+export type RunMode = { kind: 'fixed'; rate: number } | { kind: 'saturation'; concurrency: number };
+
+export interface RunResult {
+  mode: 'fixed' | 'saturation';
+  /** Requests per second offered (fixed) or connections/workers (saturation). */
+  offeredRate?: number;
+  concurrency?: number;
+  durationS: number;
+  sent: number;
+  ok: number;
+  failed: number;
+  /** Fixed rate: requests not sent because too many were already waiting (the system fell behind). */
+  shed: number;
+  statuses: Record<string, number>;
+  /** Successful operations per second. */
+  throughput: number;
+  latency: LatencySummary;
+  firstError?: string;
+}
+
+const MAX_IN_FLIGHT = 512;
+
+function finish(
+  mode: RunMode,
+  durationS: number,
+  latencies: number[],
+  sent: number,
+  failed: number,
+  shed: number,
+  statuses: Record<string, number>,
+  firstError?: string,
+): RunResult {
+  return {
+    mode: mode.kind,
+    ...(mode.kind === 'fixed' ? { offeredRate: mode.rate } : { concurrency: mode.concurrency }),
+    durationS,
+    sent,
+    ok: latencies.length,
+    failed,
+    shed,
+    statuses,
+    throughput: latencies.length / durationS,
+    latency: summarize(latencies),
+    ...(firstError ? { firstError } : {}),
+  };
+}
+
+/** Open loop over HTTP: `rate` requests a second for `durationS`, latency from when each was due. */
+async function fixedRateHttp(workload: HttpWorkload, rate: number, durationS: number): Promise<RunResult> {
+  const agent = new Agent({ keepAlive: true, maxSockets: 128 });
+  const base = new URL(workload.baseUrl);
+  const latencies: number[] = [];
+  const statuses: Record<string, number> = {};
+  let sent = 0;
+  let failed = 0;
+  let shed = 0;
+  let inFlight = 0;
+  let firstError: string | undefined;
+  const pending: Array<Promise<void>> = [];
+  const started = performance.now();
+  const total = Math.round(rate * durationS);
+  const interval = 1000 / rate;
+
+  const send = (due: number) =>
+    new Promise<void>((resolve) => {
+      const spec = workload.next();
+      const req = httpRequest(
+        { host: base.hostname, port: base.port, method: spec.method, path: spec.path, headers: { ...spec.headers }, agent },
+        (res) => {
+          res.resume();
+          res.on('end', () => {
+            const ms = performance.now() - due;
+            const status = res.statusCode ?? 0;
+            statuses[status] = (statuses[status] ?? 0) + 1;
+            if (workload.ok.includes(status)) latencies.push(ms);
+            else failed += 1;
+            inFlight -= 1;
+            resolve();
+          });
+        },
+      );
+      req.setTimeout(30_000, () => req.destroy(new Error('timeout after 30 s')));
+      req.on('error', (err) => {
+        failed += 1;
+        firstError ??= err.message;
+        inFlight -= 1;
+        resolve();
+      });
+      if (spec.body !== undefined) req.setHeader('content-length', Buffer.byteLength(spec.body));
+      req.end(spec.body);
+    });
+
+  for (let i = 0; i < total; i += 1) {
+    const due = started + i * interval;
+    const wait = due - performance.now();
+    if (wait > 1) await sleep(wait);
+    if (inFlight >= MAX_IN_FLIGHT) {
+      shed += 1;
+      continue;
+    }
+    inFlight += 1;
+    sent += 1;
+    pending.push(send(due));
+  }
+  // Stragglers may answer after the window; they still count (bounded by the 30 s timeout).
+  await Promise.all(pending);
+  agent.destroy();
+  return finish({ kind: 'fixed', rate }, durationS, latencies, sent, failed, shed, statuses, firstError);
+}
+
+/** Closed loop over HTTP with autocannon: `connections` clients as fast as answers come. */
+async function saturationHttp(workload: HttpWorkload, connections: number, durationS: number): Promise<RunResult> {
+  const latencies: number[] = [];
+  const statuses: Record<string, number> = {};
+  let failed = 0;
+  let firstError: string | undefined;
+  const started = performance.now();
+  let settle: (result: autocannon.Result) => void = () => undefined;
+  let fail: (err: unknown) => void = () => undefined;
+  const done = new Promise<autocannon.Result>((resolve, reject) => {
+    settle = resolve;
+    fail = reject;
+  });
+  const instance = autocannon(
+    {
+      url: workload.baseUrl,
+      connections,
+      duration: durationS,
+      timeout: 30,
+      requests: [
+        {
+          setupRequest: (req) => {
+            const spec = workload.next();
+            return {
+              ...req,
+              method: spec.method,
+              path: spec.path,
+              headers: { ...spec.headers },
+              ...(spec.body !== undefined ? { body: spec.body } : {}),
+            };
+          },
+        },
+      ],
+    },
+    (err, result) => (err ? fail(err) : settle(result)),
+  );
+  // The tracker passes the client first; @types/autocannon leaves it out.
+  const onResponse = (_client: unknown, status: number, _bytes: number, ms: number) => {
+    statuses[status] = (statuses[status] ?? 0) + 1;
+    if (workload.ok.includes(status)) latencies.push(ms);
+    else failed += 1;
+  };
+  (instance as unknown as NodeJS.EventEmitter).on('response', onResponse);
+  instance.on('reqError', (err: unknown) => {
+    failed += 1;
+    firstError ??= String((err as Error)?.message ?? err);
+  });
+  const result = await done;
+  const elapsedS = (performance.now() - started) / 1000;
+  const sent = latencies.length + failed;
+  return finish(
+    { kind: 'saturation', concurrency: connections },
+    Math.min(elapsedS, result.duration || durationS),
+    latencies,
+    sent,
+    failed,
+    0,
+    statuses,
+    firstError,
+  );
+}
+
+export function runHttp(workload: HttpWorkload, mode: RunMode, durationS: number): Promise<RunResult> {
+  return mode.kind === 'fixed' ? fixedRateHttp(workload, mode.rate, durationS) : saturationHttp(workload, mode.concurrency, durationS);
+}
+
+/** The same two schedules for work done in this process (a driver call, a sharp pipeline). */
+export async function runInProcess(operation: () => Promise<void>, mode: RunMode, durationS: number): Promise<RunResult> {
+  const latencies: number[] = [];
+  let failed = 0;
+  let sent = 0;
+  let shed = 0;
+  let firstError: string | undefined;
+  const started = performance.now();
+  const deadline = started + durationS * 1000;
+  const once = async (from: number) => {
+    sent += 1;
+    try {
+      await operation();
+      latencies.push(performance.now() - from);
+    } catch (err) {
+      failed += 1;
+      firstError ??= (err as Error).message;
+    }
+  };
+  if (mode.kind === 'saturation') {
+    await Promise.all(
+      Array.from({ length: mode.concurrency }, async () => {
+        while (performance.now() < deadline) await once(performance.now());
+      }),
+    );
+  } else {
+    const pending: Array<Promise<void>> = [];
+    let inFlight = 0;
+    const total = Math.round(mode.rate * durationS);
+    for (let i = 0; i < total; i += 1) {
+      const due = started + (i * 1000) / mode.rate;
+      const wait = due - performance.now();
+      if (wait > 1) await sleep(wait);
+      if (inFlight >= MAX_IN_FLIGHT) {
+        shed += 1;
+        continue;
+      }
+      inFlight += 1;
+      pending.push(once(due).finally(() => (inFlight -= 1)));
+    }
+    await Promise.all(pending);
+  }
+  const elapsed = mode.kind === 'saturation' ? (performance.now() - started) / 1000 : durationS;
+  return finish(mode, elapsed, latencies, sent, failed, shed, {}, firstError);
+}
