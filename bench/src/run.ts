@@ -24,6 +24,7 @@ import { writeReport, type BenchReport, type Ratio, type WorkloadRow } from './r
 import { scrapeServices } from './report/service-metrics';
 import { backlogOf, waitForQuiet } from './system/backlog';
 import { startBenchSystem, type BenchSystem } from './system/bench-system';
+import { PgActivitySampler } from './system/pg-activity';
 import { postgresAvailable, type MongoBackend } from './system/ferretdb';
 import { runHttp, runInProcess, type HttpWorkload, type RunMode, type RunResult } from './workloads/load-runner';
 import { runFanoutComponent } from './workloads/fanout-component';
@@ -163,6 +164,7 @@ async function main(): Promise<void> {
     ratios: [],
     storageProbe: [],
     component: [],
+    databaseActivity: { intervalMs: 2000, statements: [] },
     catchUp: [],
     notes: [],
   };
@@ -184,6 +186,15 @@ async function main(): Promise<void> {
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
 
+  const activity = system.postgresDatabase
+    ? new PgActivitySampler(
+        process.env.BENCH_POSTGRES_URL ?? 'postgres://root@127.0.0.1:5432',
+        system.postgresDatabase,
+        system.prefix,
+        report.databaseActivity.intervalMs,
+      )
+    : undefined;
+  activity?.start();
   try {
     step(`system up at ${system.url}`);
     machine.versions = { ...machine.versions, ...(await serverVersions(system)) };
@@ -371,10 +382,6 @@ async function main(): Promise<void> {
         posts: c.followers <= 10_000 ? plan.pipelinePosts.celebrity : plan.pipelinePosts.merged,
         timeoutMs: 120_000,
       });
-    if (tenK) {
-      report.pipeline.push(await celebrityCase(tenK));
-      await quiet(`${tenK.name}'s posts`);
-    }
 
     // ---- reads and their baselines (no author merged at read time yet) ------------------------
     await fresh();
@@ -487,6 +494,15 @@ async function main(): Promise<void> {
       )),
     });
 
+    // ---- the generated accounts' posts ---------------------------------------------------------
+    // Last, because each changes what follows: 10,000 entries per post of the fanned-out account
+    // make every later fan-out's work grow; the merged account changes every home read after it.
+    if (tenK) {
+      await fresh();
+      report.pipeline.push(await celebrityCase(tenK));
+      await quiet(`${tenK.name}'s posts`);
+    }
+
     // ---- an account over the fan-out threshold -------------------------------------------------
     // Its first post marks it "merged at read time"; from then on every home read asks whether
     // the viewer follows it. Measured last, because it changes every read after it.
@@ -562,6 +578,7 @@ async function main(): Promise<void> {
     process.off('SIGTERM', onSignal);
     await pageServer?.stop();
     report.serviceMetrics = await scrapeServices(system.services).catch(() => undefined);
+    report.databaseActivity.statements = activity?.stop() ?? [];
     endLoad(machine);
     report.finishedAt = new Date().toISOString();
     report.durationS = Math.round((Date.now() - startedAt.getTime()) / 1000);

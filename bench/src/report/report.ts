@@ -8,6 +8,7 @@ import type { RunResult } from '../workloads/load-runner';
 import type { FanoutComponentResult } from '../workloads/fanout-component';
 import type { MachineInfo } from './machine';
 import type { ServiceMetricsSnapshot } from './service-metrics';
+import type { ActiveStatement } from '../system/pg-activity';
 
 export interface WorkloadRow {
   name: string;
@@ -56,6 +57,8 @@ export interface BenchReport {
   component: FanoutComponentResult[];
   /** The services' own metrics at the end of the run. */
   serviceMetrics?: ServiceMetricsSnapshot;
+  /** Statements FerretDB ran on PostgreSQL, as sampled during the run. */
+  databaseActivity: { intervalMs: number; statements: ActiveStatement[] };
   catchUp: Array<{ after: string; ms: number; left: number }>;
   notes: string[];
 }
@@ -193,6 +196,21 @@ export function renderMarkdown(report: BenchReport): string {
     lines.push('| Service | Route | Requests | Mean ms |');
     lines.push('|---|---|---|---|');
     for (const r of routes) lines.push(`| ${r.service} | ${r.route} | ${r.requests.toLocaleString('en')} | ${ms(r.meanMs)} |`);
+    lines.push('');
+  }
+
+  if (report.databaseActivity.statements.length > 0) {
+    const every = report.databaseActivity.intervalMs / 1000;
+    lines.push('## Where the database time went (PostgreSQL under FerretDB)', '');
+    lines.push(
+      `Statements found running in pg_stat_activity, sampled every ${every} s through the whole run; each sample stands for about ${every} s of one connection's time. ` +
+        'A SELECT without WHERE reads a whole collection: a filter FerretDB did not push down.',
+      '',
+    );
+    lines.push('| Statement | Samples | Longest seen | Whole collection? |');
+    lines.push('|---|---|---|---|');
+    for (const st of report.databaseActivity.statements)
+      lines.push(`| \`${st.statement.replace(/\|/g, '\\|')}\` | ${st.samples} | ${ms(st.longestMs)} | ${st.scan ? 'yes' : ''} |`);
     lines.push('');
   }
 

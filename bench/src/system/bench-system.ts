@@ -26,6 +26,8 @@ export interface BenchSystem extends HostedSystem {
   env: Record<string, string>;
   /** The MongoDB-protocol server the services ran on. */
   mongoBackend: MongoBackend;
+  /** The PostgreSQL database under FerretDB (postgresql backend). */
+  postgresDatabase?: string;
   bus: EventBus;
   mongo: mongo.MongoClient;
   /** `timeline`, `posts`, `media`: the database of that service. */
@@ -98,6 +100,7 @@ export async function startBenchSystem(options: StartOptions): Promise<BenchSyst
     dataDir,
     env,
     mongoBackend: ferret.backend,
+    ...(ferret.database ? { postgresDatabase: ferret.database } : {}),
     bus,
     mongo: mongoClient,
     mongoDb: (service) => mongoClient.db(`${prefix}${service}`),
