@@ -4,7 +4,7 @@
  * images of a post). A deletion is a versioned tombstone, so an older event arriving after it
  * cannot bring the item back.
  */
-import { applyIfNewerMongo, type ApplyOutcome, type EventData, type Events } from '@lumina/common';
+import { applyIfNewerMongo, findAmong, type ApplyOutcome, type EventData, type Events } from '@lumina/common';
 import { collectionOf, type MediaCopyDoc, type Models, type UserCopyDoc } from './models';
 
 type MediaReady = EventData<typeof Events.mediaReady>;
@@ -43,21 +43,15 @@ export class CopiesStore {
 
   /** The copies of these users, deleted ones included (their tombstones), by id. */
   async usersByIds(ids: string[]): Promise<Map<string, UserCopyDoc>> {
-    const unique = [...new Set(ids)];
-    if (unique.length === 0) return new Map();
-    const rows = await this.models.UserCopy.find({ _id: { $in: unique } })
-      .lean<UserCopyDoc[]>()
-      .exec();
-    return new Map(rows.map((r) => [r._id, r]));
+    const rows = await findAmong(collectionOf(this.models.UserCopy), '_id', ids);
+    return new Map(rows.map((r) => [r._id, r as UserCopyDoc]));
   }
 
   /** Existing users by username. If two copies hold one name mid-rename, the latest change wins. */
   async usersByUsernames(usernames: string[]): Promise<Map<string, UserCopyDoc>> {
-    const unique = [...new Set(usernames)];
-    if (unique.length === 0) return new Map();
-    const rows = await this.models.UserCopy.find({ username: { $in: unique }, deleted: { $ne: true } })
-      .lean<UserCopyDoc[]>()
-      .exec();
+    const rows = (await findAmong(collectionOf(this.models.UserCopy), 'username', usernames, {
+      filter: { deleted: { $ne: true } },
+    })) as UserCopyDoc[];
     rows.sort((a, b) => (a.syncedAt?.getTime() ?? 0) - (b.syncedAt?.getTime() ?? 0));
     return new Map(rows.map((r) => [r.username, r]));
   }
@@ -85,11 +79,7 @@ export class CopiesStore {
   }
 
   async mediaByIds(ids: string[]): Promise<Map<string, MediaCopyDoc>> {
-    const unique = [...new Set(ids)];
-    if (unique.length === 0) return new Map();
-    const rows = await this.models.MediaCopy.find({ _id: { $in: unique } })
-      .lean<MediaCopyDoc[]>()
-      .exec();
-    return new Map(rows.map((r) => [r._id, r]));
+    const rows = await findAmong(collectionOf(this.models.MediaCopy), '_id', ids);
+    return new Map(rows.map((r) => [r._id, r as MediaCopyDoc]));
   }
 }

@@ -1,5 +1,5 @@
 /** Reads and writes of likes and comments, the documents engagement ops materialise into. */
-import type { TimeIdCursor } from '@lumina/common';
+import { findAmong, type TimeIdCursor } from '@lumina/common';
 import { collectionOf, type CommentDoc, type Models } from './models';
 
 function isDuplicateKey(err: unknown): boolean {
@@ -32,10 +32,10 @@ export class EngagementStore {
   /** Which of these posts the user likes. */
   async likedAmong(postIds: string[], userId: string): Promise<Set<string>> {
     if (postIds.length === 0) return new Set();
-    const rows = await this.models.Like.find({ postId: { $in: postIds }, userId, liked: true })
-      .select('postId')
-      .lean<Array<{ postId: string }>>()
-      .exec();
+    const rows = await findAmong(collectionOf(this.models.Like), 'postId', postIds, {
+      filter: { userId, liked: true },
+      projection: { postId: 1 },
+    });
     return new Set(rows.map((r) => r.postId));
   }
 

@@ -1,5 +1,5 @@
 /** The copy of users this service renders authors and actors from, applied by user version. */
-import { applyIfNewerMongo, documentKey, documentLock, type ApplyOutcome, type UserState } from '@lumina/common';
+import { applyIfNewerMongo, documentKey, documentLock, findAmong, type ApplyOutcome, type UserState } from '@lumina/common';
 import type { Model } from 'mongoose';
 import { isDuplicateKey } from './errors';
 import { rawCollection, type AuthorDoc } from './models';
@@ -37,8 +37,8 @@ export class AuthorsStore {
 
   async byIds(ids: string[]): Promise<Map<string, AuthorDoc>> {
     if (ids.length === 0) return new Map();
-    const docs = await this.model.find({ _id: { $in: [...new Set(ids)] } }).lean<AuthorDoc[]>();
-    return new Map(docs.map((d) => [d._id, d]));
+    const docs = await findAmong(rawCollection(this.model), '_id', ids);
+    return new Map(docs.map((d) => [d._id, d as AuthorDoc]));
   }
 
   /** Every author whose posts are merged at read time (few: only those over the threshold). */

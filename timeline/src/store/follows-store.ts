@@ -3,7 +3,7 @@
  * version, so an unfollow that overtakes its follow still wins: the older follow finds a newer
  * version and changes nothing.
  */
-import { applyIfNewerMongo, type ApplyOutcome } from '@lumina/common';
+import { applyIfNewerMongo, findAmong, type ApplyOutcome } from '@lumina/common';
 import type { Model } from 'mongoose';
 import { edgeKey } from '../ids';
 import { duplicateIndexes } from './errors';
@@ -86,8 +86,11 @@ export class FollowsStore {
 
   private async edgesAmong(keys: string[], state: EdgeState, pick: (e: FollowEdgeDoc) => string): Promise<string[]> {
     if (keys.length === 0) return [];
-    const docs = await this.model.find({ _id: { $in: keys }, state }, { followerId: 1, followeeId: 1 }).lean<FollowEdgeDoc[]>();
-    return docs.map(pick);
+    const docs = await findAmong(rawCollection(this.model), '_id', keys, {
+      filter: { state },
+      projection: { followerId: 1, followeeId: 1 },
+    });
+    return (docs as FollowEdgeDoc[]).map(pick);
   }
 
   /** Loads active edges directly (benchmarks and test set-up); existing edges are left alone. */

@@ -1,8 +1,8 @@
 /** Who likes what, from post.liked / post.unliked (by engagement version), for `likedByViewer`. */
-import { applyIfNewerMongo, type ApplyOutcome } from '@lumina/common';
+import { applyIfNewerMongo, findAmong, type ApplyOutcome } from '@lumina/common';
 import type { Model } from 'mongoose';
 import { likeKey } from '../ids';
-import type { LikeDoc } from './models';
+import { rawCollection, type LikeDoc } from './models';
 
 export class LikesStore {
   constructor(private readonly model: Model<LikeDoc>) {}
@@ -14,9 +14,12 @@ export class LikesStore {
   /** Of these posts, the ones the user likes. */
   async likedAmong(userId: string, postIds: string[]): Promise<Set<string>> {
     if (postIds.length === 0) return new Set();
-    const docs = await this.model
-      .find({ _id: { $in: postIds.map((p) => likeKey(p, userId)) }, liked: true }, { postId: 1 })
-      .lean<Array<{ postId: string }>>();
+    const docs = await findAmong(
+      rawCollection(this.model),
+      '_id',
+      postIds.map((p) => likeKey(p, userId)),
+      { filter: { liked: true }, projection: { postId: 1 } },
+    );
     return new Set(docs.map((d) => d.postId));
   }
 }

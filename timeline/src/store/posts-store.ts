@@ -4,7 +4,7 @@
  * compare-and-set on `rev`: read, compute the new document, write it only if nobody wrote in
  * between, else read again.
  */
-import { documentKey, documentLock } from '@lumina/common';
+import { documentKey, documentLock, findAmong } from '@lumina/common';
 import type { Model } from 'mongoose';
 import { after, afterTime, type ScorePosition, type TimePosition } from '../positions';
 import { isDuplicateKey } from './errors';
@@ -39,8 +39,8 @@ export class PostsStore {
 
   async byIds(ids: string[]): Promise<Map<string, PostDoc>> {
     if (ids.length === 0) return new Map();
-    const docs = await this.model.find({ _id: { $in: [...new Set(ids)] } }).lean<PostDoc[]>();
-    return new Map(docs.map((d) => [d._id, d]));
+    const docs = await findAmong(rawCollection(this.model), '_id', ids);
+    return new Map(docs.map((d) => [d._id, d as PostDoc]));
   }
 
   /**
@@ -86,24 +86,43 @@ export class PostsStore {
     return this.model.find({ authorId, state: 'live' }, REF).sort({ createdAt: -1, _id: -1 }).limit(limit).lean<PostRef[]>();
   }
 
-  /** Posts of these (not fanned-out) authors strictly after `position`, newest first. */
-  pulledPage(authorIds: string[], position: TimePosition | undefined, limit: number): Promise<PostRef[]> {
-    if (authorIds.length === 0) return Promise.resolve([]);
-    return this.model
-      .find({ authorId: { $in: authorIds }, state: 'live', fanout: 'pulled', ...afterTime<PostDoc>(position, 'createdAt', '_id') }, REF)
-      .sort({ createdAt: -1, _id: -1 })
-      .limit(limit)
-      .lean<PostRef[]>();
+  /**
+   * Posts of these (not fanned-out) authors strictly after `position`, newest first. One query
+   * per author, merged here: each is a range of the (authorId, createdAt) index on MongoDB and a
+   * pushed-down equality on FerretDB, where an `$in` over authors would read the whole copy.
+   * The authors are the few over the fan-out threshold that the viewer follows.
+   */
+  async pulledPage(authorIds: string[], position: TimePosition | undefined, limit: number): Promise<PostRef[]> {
+    const perAuthor = await Promise.all(
+      authorIds.map((authorId) =>
+        this.model
+          .find({ authorId, state: 'live', fanout: 'pulled', ...afterTime<PostDoc>(position, 'createdAt', '_id') }, REF)
+          .sort({ createdAt: -1, _id: -1 })
+          .limit(limit)
+          .lean<PostRef[]>(),
+      ),
+    );
+    return perAuthor
+      .flat()
+      .sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime() || (a._id < b._id ? 1 : a._id > b._id ? -1 : 0))
+      .slice(0, limit);
   }
 
-  /** Posts of these (not fanned-out) authors that landed after a sequence, oldest first. */
-  pulledLandedAfter(authorIds: string[], seq: string, limit: number): Promise<PostRef[]> {
-    if (authorIds.length === 0) return Promise.resolve([]);
-    return this.model
-      .find({ authorId: { $in: authorIds }, state: 'live', fanout: 'pulled', seq: { $gt: seq } }, REF)
-      .sort({ seq: 1 })
-      .limit(limit)
-      .lean<PostRef[]>();
+  /** Posts of these (not fanned-out) authors that landed after a sequence, oldest first (one query per author, as above). */
+  async pulledLandedAfter(authorIds: string[], seq: string, limit: number): Promise<PostRef[]> {
+    const perAuthor = await Promise.all(
+      authorIds.map((authorId) =>
+        this.model
+          .find({ authorId, state: 'live', fanout: 'pulled', seq: { $gt: seq } }, REF)
+          .sort({ seq: 1 })
+          .limit(limit)
+          .lean<PostRef[]>(),
+      ),
+    );
+    return perAuthor
+      .flat()
+      .sort((a, b) => (a.seq < b.seq ? -1 : a.seq > b.seq ? 1 : 0))
+      .slice(0, limit);
   }
 
   /** Live posts created since `since`, by stored score, strictly after `position`. */
