@@ -1,7 +1,8 @@
 /**
  * The database work behind a read, done with the bare drivers against the same servers and
  * data, without the service around it (no HTTP, auth, validation, rendering or gateway). Each
- * mirrors the queries the service makes for one page; the service's code is the reference:
+ * mirrors the queries the service makes for one page (lookups by a list of ids go through
+ * common's findAmong, as in the services); the service's code is the reference:
  *
  * - home page (timeline/src/home-timeline.ts page + render.ts): the pulled authors, one page of
  *   the viewer's entries, then the posts, their authors and the viewer's likes by id;
@@ -11,6 +12,7 @@
  */
 import type { Pool, RowDataPacket } from 'mysql2/promise';
 import type { mongo } from 'mongoose';
+import { findAmong } from '@lumina/common';
 import { edgeKey, likeKey } from '../../../timeline/src/ids';
 
 type Doc = mongo.Document & { _id: string };
@@ -32,9 +34,12 @@ export function timelinePage(db: mongo.Db): (viewerId: string) => Promise<number
       pulled.length === 0
         ? []
         : (
-            await follows
-              .find({ _id: { $in: pulled.map((a) => edgeKey(viewerId, a)) }, state: 'active' }, { projection: { followeeId: 1 } })
-              .toArray()
+            await findAmong(
+              follows,
+              '_id',
+              pulled.map((a) => edgeKey(viewerId, a)),
+              { filter: { state: 'active' }, projection: { followeeId: 1 } },
+            )
           ).map((e) => String(e.followeeId));
     const [page, merged] = await Promise.all([
       entries
@@ -42,24 +47,29 @@ export function timelinePage(db: mongo.Db): (viewerId: string) => Promise<number
         .sort({ createdAt: -1, postId: -1 })
         .limit(PAGE + 1)
         .toArray(),
-      followed.length === 0
-        ? Promise.resolve([])
-        : posts
-            .find(
-              { authorId: { $in: followed }, state: 'live', fanout: 'pulled' },
-              { projection: { authorId: 1, createdAt: 1, seq: 1, fanout: 1 } },
-            )
+      // One query per merged author, as the service does.
+      Promise.all(
+        followed.map((authorId) =>
+          posts
+            .find({ authorId, state: 'live', fanout: 'pulled' }, { projection: { authorId: 1, createdAt: 1, seq: 1, fanout: 1 } })
             .sort({ createdAt: -1, _id: -1 })
             .limit(PAGE + 1)
             .toArray(),
+        ),
+      ).then((perAuthor) => perAuthor.flat()),
     ]);
     const ids = [...new Set([...page.map((e) => String(e.postId)), ...merged.map((p) => p._id)])].slice(0, PAGE + 1);
     if (ids.length === 0) return 0;
-    const found = await posts.find({ _id: { $in: ids } }).toArray();
-    const authorIds = [...new Set(found.map((p) => String(p.authorId)))];
+    const found = await findAmong(posts, '_id', ids);
+    const authorIds = found.map((p) => String(p.authorId));
     await Promise.all([
-      authors.find({ _id: { $in: authorIds } }).toArray(),
-      likes.find({ _id: { $in: ids.map((id) => likeKey(id, viewerId)) }, liked: true }, { projection: { postId: 1 } }).toArray(),
+      findAmong(authors, '_id', authorIds),
+      findAmong(
+        likes,
+        '_id',
+        ids.map((id) => likeKey(id, viewerId)),
+        { filter: { liked: true }, projection: { postId: 1 } },
+      ),
     ]);
     return found.length;
   };
@@ -82,9 +92,9 @@ export function userPostsPage(db: mongo.Db): (authorId: string, viewerId: string
     ];
     const mediaIds = [...new Set(page.flatMap((p) => ((p.media as Array<{ id: string }>) ?? []).map((m) => m.id)))];
     await Promise.all([
-      users.find({ _id: { $in: userIds } }).toArray(),
-      media.find({ _id: { $in: mediaIds } }).toArray(),
-      likes.find({ postId: { $in: ids }, userId: viewerId, liked: true }, { projection: { postId: 1 } }).toArray(),
+      findAmong(users, '_id', userIds),
+      findAmong(media, '_id', mediaIds),
+      findAmong(likes, 'postId', ids, { filter: { userId: viewerId, liked: true }, projection: { postId: 1 } }),
     ]);
     return page.length;
   };

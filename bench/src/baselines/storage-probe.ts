@@ -18,7 +18,7 @@ export interface ProbeRow {
 }
 
 export type ProbeOperation =
-  'findById' | 'updateById' | 'applyIfNewerUpsert' | 'ownerPageSorted' | 'countByField' | 'idsIn' | 'idsInCommonState';
+  'findById' | 'updateById' | 'applyIfNewerUpsert' | 'ownerPageSorted' | 'countByField' | 'idsIn' | 'idsEach' | 'idsInCommonState';
 
 export const PROBE_OPERATIONS: Record<ProbeOperation, string> = {
   findById: 'findOne({_id})',
@@ -26,7 +26,8 @@ export const PROBE_OPERATIONS: Record<ProbeOperation, string> = {
   applyIfNewerUpsert: 'updateOne({_id, version: {$lt}}, {$set}, {upsert}) (every event copy)',
   ownerPageSorted: 'find({ownerId}).sort().limit(21) (a home page)',
   countByField: 'countDocuments({followeeId, state}) (fan-out)',
-  idsIn: 'find({_id: {$in: 20 ids}}) (rendering a page)',
+  idsIn: 'find({_id: {$in: 20 ids}}) (rendering a page, on MongoDB)',
+  idsEach: '20 × find({_id}) at once (rendering a page, on FerretDB: findAmong)',
   idsInCommonState: "find({_id: {$in}, state: 'active'}) (is a merged author followed?)",
 };
 
@@ -72,6 +73,9 @@ async function probeOne(collection: mongo.Collection<Row>, documents: number, ti
     countByField: await timeOps(times, (i) => collection.countDocuments({ followeeId: owner(i), state: 'active' })),
     idsIn: await timeOps(times, (i) =>
       collection.find({ _id: { $in: Array.from({ length: 20 }, (_, k) => `doc-${(i * 101 + k * 13) % documents}`) } }).toArray(),
+    ),
+    idsEach: await timeOps(times, (i) =>
+      Promise.all(Array.from({ length: 20 }, (_, k) => collection.find({ _id: `doc-${(i * 101 + k * 13) % documents}` }).toArray())),
     ),
     idsInCommonState: await timeOps(times, (i) =>
       collection.find({ _id: { $in: [`doc-${(i * 7) % documents}`, `doc-${(i * 11) % documents}`] }, state: 'active' }).toArray(),
