@@ -26,7 +26,7 @@ export async function startE2eSystem(): Promise<E2eSystem> {
     dataDir,
     databasePrefix: prefix,
     extraEnv: {
-      LOG_LEVEL: 'warn',
+      LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
       // Isolated from other runs on the same NATS server.
       EVENT_SUBJECT_PREFIX: tag,
       EVENT_STREAM_PREFIX: `${tag.toUpperCase()}_`,
@@ -59,7 +59,9 @@ export async function startE2eSystem(): Promise<E2eSystem> {
         if (stream.config.name.startsWith(`${tag.toUpperCase()}_`)) await jsm.streams.delete(stream.config.name);
       }
       await nats.close();
-      rmSync(dataDir, { recursive: true, force: true });
+      // LUMINA_E2E_KEEP=1 keeps the services' logs to read after a failure.
+      if (process.env.LUMINA_E2E_KEEP === '1') process.stderr.write(`e2e: logs kept in ${join(dataDir, 'logs')}\n`);
+      else rmSync(dataDir, { recursive: true, force: true });
     },
   };
 }
@@ -149,6 +151,13 @@ interface Item {
   caption?: string;
 }
 
+/**
+ * How long an event may take once a consumer is back after a crash: JetStream redelivers a
+ * message the killed process had taken but not acknowledged when the consumer's ack_wait (30 s,
+ * common's Listener) runs out.
+ */
+export const AFTER_A_CRASH_MS = 45_000;
+
 /** Every check the story makes, shared by the plain run and the run with crashes. */
 export const expectations = {
   async inHomeTimeline(person: Person, postId: string): Promise<Item> {
@@ -159,11 +168,12 @@ export const expectations = {
       return found;
     });
   },
-  async goneFromHomeTimeline(person: Person, postId: string): Promise<void> {
+  async goneFromHomeTimeline(person: Person, postId: string, timeoutMs?: number): Promise<void> {
     await eventually(async () => {
       const res = await person.call<{ items: Item[] }>('GET', '/api/timeline');
-      if (res.status !== 200 || res.body.items.some((i) => i.id === postId)) throw new Error('still in the timeline');
-    });
+      if (res.status !== 200 || res.body.items.some((i) => i.id === postId))
+        throw new Error(`still in ${person.username}'s home (${res.status})`);
+    }, timeoutMs);
   },
   async searchFinds(person: Person, path: string, postId: string): Promise<void> {
     await eventually(async () => {

@@ -14,7 +14,12 @@ import { createGateway, listen } from './gateway';
 import { loadRoutes, type ServiceName } from './routes';
 
 export const REPO_ROOT = join(__dirname, '..', '..');
-const TSX = join(REPO_ROOT, 'node_modules', '.bin', 'tsx');
+/**
+ * Each service runs as `node --import tsx <entry>`: one process, so a signal reaches the service
+ * itself. (The `tsx` command is a wrapper around a second node process; a SIGKILL to the wrapper
+ * would leave the service running, and a "crash" would crash nothing.)
+ */
+const NODE_WITH_TSX = [process.execPath, '--import', 'tsx'] as const;
 
 export interface ServiceProcessSpec {
   name: string;
@@ -58,7 +63,8 @@ class ManagedProcess {
   start(): void {
     this.stopping = false;
     this.log ??= createWriteStream(this.logFile, { flags: 'a' });
-    const child = spawn(TSX, [join(REPO_ROOT, this.spec.workspace, 'src', 'index.ts')], {
+    const [node, ...loader] = NODE_WITH_TSX;
+    const child = spawn(node, [...loader, join(REPO_ROOT, this.spec.workspace, 'src', 'index.ts')], {
       cwd: REPO_ROOT,
       env: { ...process.env, ...this.spec.env, PORT: String(this.port) },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -86,6 +92,20 @@ class ManagedProcess {
       await new Promise((r) => setTimeout(r, 250));
     }
     throw new Error(`${this.spec.name} was not ready after ${timeoutMs / 1000} s: ${this.lastLog()}`);
+  }
+
+  /** Waits until nothing answers on the service's port any more (a crash has to be real). */
+  async waitUntilSilent(timeoutMs = 10_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      try {
+        await fetch(`${this.url}/healthz`, { signal: AbortSignal.timeout(1_000) });
+      } catch {
+        return;
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    throw new Error(`${this.spec.name} still answers on ${this.url} after it was stopped`);
   }
 
   lastLog(): string {
@@ -260,6 +280,7 @@ export async function startLocalSystem(options: LocalSystemOptions): Promise<Loc
       const proc = processes.get(name);
       if (!proc) throw new Error(`no service ${name}`);
       await proc.stop('SIGKILL');
+      await proc.waitUntilSilent();
       if (downtimeMs > 0) await new Promise((r) => setTimeout(r, downtimeMs));
       proc.start();
       await proc.waitUntilReady();
