@@ -1,0 +1,120 @@
+/**
+ * `npm run seed`: fills a running Lumina (LUMINA_URL, default http://127.0.0.1:8080) with the
+ * Reed College social graph through the public API, so feeds, search and explore have content:
+ * 962 people sign up (or sign in, when a previous run made them), every friendship becomes a
+ * follow both ways (37,624), every third person posts three photos with captions and hashtags,
+ * and friends like and comment on them. Running it again skips what exists. The loaders are the
+ * benchmark's (bench/src/load).
+ *
+ * SEED_PEOPLE=n loads only the first n people (and the friendships among them).
+ */
+import { firstNodes, readReed98 } from '../../bench/src/load/dataset';
+import { loadFollows, loadPeople, RateLimitedError, type LoadedPerson } from '../../bench/src/load/graph-loader';
+import { loadPosts } from '../../bench/src/load/post-loader';
+import { pick, runBounded, seededRandom } from '../../bench/src/util/pool';
+import { ProgressBar, formatSeconds } from '../../bench/src/util/progress';
+
+const LIMITS_HINT =
+  'Seeding signs up and signs in ~1,000 people from one address, more than the default rate limits allow.\n' +
+  'Stop Lumina and start it with looser limits, then seed again:\n\n' +
+  '  SIGNUP_MAX_PER_ADDRESS=100000 SIGNIN_MAX_PER_ADDRESS=100000 npm start\n';
+
+const COMMENTS = ['Love this!', 'Beautiful light.', 'Where is this?', 'Great shot 📷', 'Miss this place', 'So good'];
+
+async function reachable(url: string): Promise<boolean> {
+  try {
+    const res = await fetch(`${url}/api/users/currentuser`);
+    return res.status === 200;
+  } catch {
+    return false;
+  }
+}
+
+/** Friends like (and sometimes comment on) each new post: explore ranks by this engagement. */
+async function engage(
+  posts: Array<{ id: string; authorId: string }>,
+  people: LoadedPerson[],
+  friendsOf: Map<string, LoadedPerson[]>,
+): Promise<number> {
+  const random = seededRandom(7);
+  const actions: Array<() => Promise<void>> = [];
+  for (const post of posts) {
+    const friends = friendsOf.get(post.authorId) ?? people;
+    const likers = new Set<LoadedPerson>();
+    for (let i = 0; i < Math.min(3, friends.length); i += 1) likers.add(pick(friends, random));
+    for (const liker of likers) actions.push(() => liker.client.expect(200, 'PUT', `/api/posts/${post.id}/like`).then(() => undefined));
+    if (random() < 0.25 && friends.length > 0) {
+      const commenter = pick(friends, random);
+      const body = pick(COMMENTS, random);
+      actions.push(() => commenter.client.expect(201, 'POST', `/api/posts/${post.id}/comments`, { body }).then(() => undefined));
+    }
+  }
+  const bar = new ProgressBar('likes and comments', actions.length);
+  const outcome = await runBounded(actions, (action) => action(), {
+    concurrency: 8,
+    timeLimitMs: 10 * 60_000,
+    onSettled: (ok) => bar.tick(1, ok ? 0 : 1),
+  });
+  bar.finish();
+  return outcome.completed;
+}
+
+async function main(): Promise<void> {
+  const url = (process.env.LUMINA_URL ?? 'http://127.0.0.1:8080').replace(/\/$/, '');
+  const started = Date.now();
+  if (!(await reachable(url))) {
+    process.stderr.write(
+      `Lumina does not answer at ${url}. Start it first (in another terminal):\n\n  SIGNUP_MAX_PER_ADDRESS=100000 SIGNIN_MAX_PER_ADDRESS=100000 npm start\n\nor set LUMINA_URL.\n`,
+    );
+    process.exit(1);
+  }
+  const people = Number(process.env.SEED_PEOPLE ?? 962);
+  const graph = firstNodes(readReed98(), people);
+  process.stderr.write(
+    `Seeding ${url} with ${graph.name}: ${graph.nodes} people, ${(graph.friendships.length * 2).toLocaleString('en')} follows\n`,
+  );
+
+  const options = { signUpConcurrency: 4, followConcurrency: 8, timeLimitMs: 60 * 60_000 };
+  const accounts = await loadPeople(url, graph, options);
+  const follows = await loadFollows(accounts.people, graph, options);
+
+  const friendsOf = new Map<string, LoadedPerson[]>();
+  for (const [a, b] of graph.friendships) {
+    const pa = accounts.people[a]!;
+    const pb = accounts.people[b]!;
+    friendsOf.set(pa.client.id, [...(friendsOf.get(pa.client.id) ?? []), pb]);
+    friendsOf.set(pb.client.id, [...(friendsOf.get(pb.client.id) ?? []), pa]);
+  }
+  const authors = accounts.people.filter((p) => p.spec.node % 3 === 0);
+  const posts = await loadPosts(
+    authors.map((p) => ({ client: p.client, seed: p.spec.node })),
+    {
+      postsPerAuthor: 3,
+      concurrency: 4,
+      timeLimitMs: 60 * 60_000,
+      photoPool: 24,
+      photoSize: 800,
+      label: 'posts',
+      skipAuthorsWithPosts: true,
+    },
+  );
+  const engaged = await engage(posts.posts, accounts.people, friendsOf);
+
+  const sample = accounts.people[0]!.spec;
+  process.stderr.write(
+    `\nSeeded in ${formatSeconds((Date.now() - started) / 1000)}: ${accounts.created} new people (${accounts.signedIn} already there), ` +
+      `${follows.follows.toLocaleString('en')} follows, ${posts.posts.length} new posts (${posts.skippedAuthors} authors already had posts), ${engaged} likes and comments.\n` +
+      `Sign in as any of them, e.g. ${sample.email} / ${sample.password}.\n` +
+      'Home timelines fill in as the timeline service works through the follow and post events; with FerretDB over SQLite ' +
+      '(npm start without a mongod) that takes much longer than the seeding itself (bench/README.md says why).\n',
+  );
+}
+
+main().catch((err: unknown) => {
+  if (err instanceof RateLimitedError) {
+    process.stderr.write(`\n${err.message}\n\n${LIMITS_HINT}`);
+  } else {
+    process.stderr.write(`\nSeeding failed: ${err instanceof Error ? err.message : String(err)}\n`);
+  }
+  process.exit(1);
+});
