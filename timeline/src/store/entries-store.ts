@@ -2,6 +2,7 @@
  * Home timeline entries: one small document per (owner, post), written by fan-out. Pages read an
  * owner's entries by (createdAt desc, postId desc); the stream reads them by landing sequence.
  */
+import { isFerretDb } from '@lumina/common';
 import type { Model } from 'mongoose';
 import { entryKey } from '../ids';
 import { afterTime, type TimePosition } from '../positions';
@@ -9,6 +10,9 @@ import { duplicateIndexes } from './errors';
 import { rawCollection, type EntryDoc } from './models';
 
 export type NewEntry = Omit<EntryDoc, '_id'>;
+
+/** Up to this many owners, FerretDB counts them one by one (see ownersOver). */
+const FEW_OWNERS = 32;
 
 export interface EntryRef {
   postId: string;
@@ -70,11 +74,20 @@ export class EntriesStore {
   }
 
   /**
-   * Of these owners, those holding more than `bound` entries: one grouped count for the whole
-   * batch (an index range per owner on MongoDB, a single pass on FerretDB).
+   * Of these owners, those holding more than `bound` entries. On MongoDB one grouped count for
+   * the whole batch (an index range per owner). FerretDB cannot push that `$in` down and reads
+   * the whole collection for it, so there a few owners (the usual case: about one follower in
+   * TIMELINE_TRIM_SAMPLE) are counted one by one, each a pushed-down equality; many owners (a
+   * large fan-out) still take the single pass, which then costs less than the separate counts.
    */
   async ownersOver(ownerIds: string[], bound: number): Promise<string[]> {
     if (ownerIds.length === 0) return [];
+    if (ownerIds.length <= FEW_OWNERS && this.model.db.db && (await isFerretDb(this.model.db.db))) {
+      const over = await Promise.all(
+        ownerIds.map(async (ownerId) => ((await this.model.countDocuments({ ownerId }).limit(bound + 1)) > bound ? ownerId : null)),
+      );
+      return over.filter((ownerId): ownerId is string => ownerId !== null);
+    }
     const rows = await this.model.aggregate<{ _id: string }>([
       { $match: { ownerId: { $in: ownerIds } } },
       { $group: { _id: '$ownerId', n: { $sum: 1 } } },
