@@ -59,16 +59,19 @@ async function engage(
   return outcome.completed;
 }
 
-async function main(): Promise<void> {
-  const url = (process.env.LUMINA_URL ?? 'http://127.0.0.1:8080').replace(/\/$/, '');
-  const started = Date.now();
-  if (!(await reachable(url))) {
-    process.stderr.write(
-      `Lumina does not answer at ${url}. Start it first (in another terminal):\n\n  SIGNUP_MAX_PER_ADDRESS=100000 SIGNIN_MAX_PER_ADDRESS=100000 npm start\n\nor set LUMINA_URL.\n`,
-    );
-    process.exit(1);
-  }
-  const people = Number(process.env.SEED_PEOPLE ?? 962);
+export interface SeedSummary {
+  created: number;
+  signedIn: number;
+  follows: number;
+  posts: Array<{ id: string; authorId: string }>;
+  skippedAuthors: number;
+  engaged: number;
+  /** An account to sign in with. */
+  sample: { email: string; password: string };
+}
+
+/** Seeds the Lumina at `url` with the first `people` people of Reed98 (all 962 by default). */
+export async function seed(url: string, people = 962): Promise<SeedSummary> {
   const graph = firstNodes(readReed98(), people);
   process.stderr.write(
     `Seeding ${url} with ${graph.name}: ${graph.nodes} people, ${(graph.friendships.length * 2).toLocaleString('en')} follows\n`,
@@ -99,22 +102,44 @@ async function main(): Promise<void> {
     },
   );
   const engaged = await engage(posts.posts, accounts.people, friendsOf);
-
   const sample = accounts.people[0]!.spec;
+  return {
+    created: accounts.created,
+    signedIn: accounts.signedIn,
+    follows: follows.follows,
+    posts: posts.posts,
+    skippedAuthors: posts.skippedAuthors,
+    engaged,
+    sample: { email: sample.email, password: sample.password },
+  };
+}
+
+async function main(): Promise<void> {
+  const url = (process.env.LUMINA_URL ?? 'http://127.0.0.1:8080').replace(/\/$/, '');
+  const started = Date.now();
+  if (!(await reachable(url))) {
+    process.stderr.write(
+      `Lumina does not answer at ${url}. Start it first (in another terminal):\n\n  SIGNUP_MAX_PER_ADDRESS=100000 SIGNIN_MAX_PER_ADDRESS=100000 npm start\n\nor set LUMINA_URL.\n`,
+    );
+    process.exit(1);
+  }
+  const result = await seed(url, Number(process.env.SEED_PEOPLE ?? 962));
   process.stderr.write(
-    `\nSeeded in ${formatSeconds((Date.now() - started) / 1000)}: ${accounts.created} new people (${accounts.signedIn} already there), ` +
-      `${follows.follows.toLocaleString('en')} follows, ${posts.posts.length} new posts (${posts.skippedAuthors} authors already had posts), ${engaged} likes and comments.\n` +
-      `Sign in as any of them, e.g. ${sample.email} / ${sample.password}.\n` +
+    `\nSeeded in ${formatSeconds((Date.now() - started) / 1000)}: ${result.created} new people (${result.signedIn} already there), ` +
+      `${result.follows.toLocaleString('en')} follows, ${result.posts.length} new posts (${result.skippedAuthors} authors already had posts), ${result.engaged} likes and comments.\n` +
+      `Sign in as any of them, e.g. ${result.sample.email} / ${result.sample.password}.\n` +
       'Home timelines fill in as the timeline service works through the follow and post events; with FerretDB over SQLite ' +
       '(npm start without a mongod) that takes much longer than the seeding itself (bench/README.md says why).\n',
   );
 }
 
-main().catch((err: unknown) => {
-  if (err instanceof RateLimitedError) {
-    process.stderr.write(`\n${err.message}\n\n${LIMITS_HINT}`);
-  } else {
-    process.stderr.write(`\nSeeding failed: ${err instanceof Error ? err.message : String(err)}\n`);
-  }
-  process.exit(1);
-});
+if (require.main === module) {
+  main().catch((err: unknown) => {
+    if (err instanceof RateLimitedError) {
+      process.stderr.write(`\n${err.message}\n\n${LIMITS_HINT}`);
+    } else {
+      process.stderr.write(`\nSeeding failed: ${err instanceof Error ? err.message : String(err)}\n`);
+    }
+    process.exit(1);
+  });
+}

@@ -1,0 +1,49 @@
+/**
+ * `npm run seed` against the one-machine system: a small slice of Reed98 (16 people) loads
+ * through the gateway, shows up in a friend's home timeline, and a second run adds nothing.
+ */
+import { firstNodes, readReed98, reedAccount } from '../../bench/src/load/dataset';
+import { seed } from '../../infra/local/seed';
+import { eventually, startE2eSystem, type E2eSystem } from './support';
+
+const PEOPLE = 16;
+let e2e: E2eSystem;
+beforeAll(async () => {
+  e2e = await startE2eSystem();
+}, 120_000);
+afterAll(() => e2e?.stop(), 60_000);
+
+test('seeds people, follows both ways, posts with photos; a friend sees them; a second run adds nothing', async () => {
+  const graph = firstNodes(readReed98(), PEOPLE);
+  const authors = Array.from({ length: PEOPLE }, (_, node) => node).filter((node) => node % 3 === 0);
+
+  const first = await seed(e2e.url, PEOPLE);
+  expect(first).toMatchObject({ created: PEOPLE, signedIn: 0, follows: graph.friendships.length * 2, skippedAuthors: 0 });
+  expect(first.posts).toHaveLength(authors.length * 3);
+
+  // A friend of an author signs in through the gateway and finds the author's posts at home.
+  const [author, friend] = graph.friendships.map(([a, b]) => (a % 3 === 0 ? [a, b] : [b, a])).find(([a]) => a! % 3 === 0)!;
+  const authorSpec = reedAccount(author!);
+  const friendSpec = reedAccount(friend!);
+  const signIn = await fetch(`${e2e.url}/api/users/signin`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ email: friendSpec.email, password: friendSpec.password }),
+  });
+  expect(signIn.status).toBe(200);
+  const cookie = signIn.headers
+    .getSetCookie()
+    .map((c) => c.split(';')[0])
+    .join('; ');
+  await eventually(async () => {
+    const res = await fetch(`${e2e.url}/api/timeline`, { headers: { cookie } });
+    const body = (await res.json()) as { items: Array<{ author: { username: string }; media: unknown[] }> };
+    const theirs = body.items.filter((p) => p.author.username === authorSpec.username);
+    if (theirs.length !== 3) throw new Error(`${theirs.length} of ${authorSpec.username}'s 3 posts at home`);
+    expect(theirs.every((p) => p.media.length === 1)).toBe(true);
+  });
+
+  const again = await seed(e2e.url, PEOPLE);
+  expect(again).toMatchObject({ created: 0, signedIn: PEOPLE, skippedAuthors: authors.length, engaged: 0 });
+  expect(again.posts).toHaveLength(0);
+}, 150_000);
