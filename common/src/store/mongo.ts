@@ -35,8 +35,7 @@ const ferretDbByDb = new WeakMap<Db, Promise<boolean>>();
 
 /**
  * Whether the server is FerretDB (its buildInfo names its own version), asked once per database
- * handle.
- * Only for choosing between query shapes that are equivalent in result: see findAmong.
+ * handle. Only for choosing between query shapes that give the same result: see findAmong.
  */
 export function isFerretDb(db: Db): Promise<boolean> {
   let known = ferretDbByDb.get(db);
