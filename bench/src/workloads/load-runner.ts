@@ -56,6 +56,32 @@ export interface RunResult {
 
 const MAX_IN_FLIGHT = 512;
 
+/**
+ * The open-loop schedule of both fixed-rate runners: `fire(due)` at evenly spaced due times for
+ * `durationS`, except while MAX_IN_FLIGHT are still waiting (that one is shed: the system fell
+ * behind). Resolves once every fired operation has settled; answers how many were shed.
+ */
+async function openLoop(rate: number, durationS: number, fire: (due: number) => Promise<void>): Promise<{ shed: number }> {
+  const pending: Array<Promise<void>> = [];
+  const started = performance.now();
+  const total = Math.round(rate * durationS);
+  let inFlight = 0;
+  let shed = 0;
+  for (let i = 0; i < total; i += 1) {
+    const due = started + (i * 1000) / rate;
+    const wait = due - performance.now();
+    if (wait > 1) await sleep(wait);
+    if (inFlight >= MAX_IN_FLIGHT) {
+      shed += 1;
+      continue;
+    }
+    inFlight += 1;
+    pending.push(fire(due).finally(() => (inFlight -= 1)));
+  }
+  await Promise.all(pending);
+  return { shed };
+}
+
 function finish(
   mode: RunMode,
   durationS: number,
@@ -89,16 +115,11 @@ async function fixedRateHttp(workload: HttpWorkload, rate: number, durationS: nu
   const statuses: Record<string, number> = {};
   let sent = 0;
   let failed = 0;
-  let shed = 0;
-  let inFlight = 0;
   let firstError: string | undefined;
-  const pending: Array<Promise<void>> = [];
-  const started = performance.now();
-  const total = Math.round(rate * durationS);
-  const interval = 1000 / rate;
 
   const send = (due: number) =>
     new Promise<void>((resolve) => {
+      sent += 1;
       const spec = workload.next();
       const req = httpRequest(
         { host: base.hostname, port: base.port, method: spec.method, path: spec.path, headers: { ...spec.headers }, agent },
@@ -110,7 +131,6 @@ async function fixedRateHttp(workload: HttpWorkload, rate: number, durationS: nu
             statuses[status] = (statuses[status] ?? 0) + 1;
             if (workload.ok.includes(status)) latencies.push(ms);
             else failed += 1;
-            inFlight -= 1;
             resolve();
           });
         },
@@ -119,27 +139,14 @@ async function fixedRateHttp(workload: HttpWorkload, rate: number, durationS: nu
       req.on('error', (err) => {
         failed += 1;
         firstError ??= err.message;
-        inFlight -= 1;
         resolve();
       });
       if (spec.body !== undefined) req.setHeader('content-length', Buffer.byteLength(spec.body));
       req.end(spec.body);
     });
 
-  for (let i = 0; i < total; i += 1) {
-    const due = started + i * interval;
-    const wait = due - performance.now();
-    if (wait > 1) await sleep(wait);
-    if (inFlight >= MAX_IN_FLIGHT) {
-      shed += 1;
-      continue;
-    }
-    inFlight += 1;
-    sent += 1;
-    pending.push(send(due));
-  }
   // Stragglers may answer after the window; they still count (bounded by the 30 s timeout).
-  await Promise.all(pending);
+  const { shed } = await openLoop(rate, durationS, send);
   agent.destroy();
   return finish({ kind: 'fixed', rate }, durationS, latencies, sent, failed, shed, statuses, firstError);
 }
@@ -236,21 +243,7 @@ export async function runInProcess(operation: () => Promise<void>, mode: RunMode
       }),
     );
   } else {
-    const pending: Array<Promise<void>> = [];
-    let inFlight = 0;
-    const total = Math.round(mode.rate * durationS);
-    for (let i = 0; i < total; i += 1) {
-      const due = started + (i * 1000) / mode.rate;
-      const wait = due - performance.now();
-      if (wait > 1) await sleep(wait);
-      if (inFlight >= MAX_IN_FLIGHT) {
-        shed += 1;
-        continue;
-      }
-      inFlight += 1;
-      pending.push(once(due).finally(() => (inFlight -= 1)));
-    }
-    await Promise.all(pending);
+    ({ shed } = await openLoop(mode.rate, durationS, once));
   }
   const elapsed = mode.kind === 'saturation' ? (performance.now() - started) / 1000 : durationS;
   return finish(mode, elapsed, latencies, sent, failed, shed, {}, firstError);
