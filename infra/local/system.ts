@@ -3,7 +3,7 @@
  * logic), generates the token keys once (outside the repository), starts every service as its
  * own process, and puts the gateway in front. `npm start` and the end-to-end tests use it.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
 import { createWriteStream, existsSync, mkdirSync, readFileSync, writeFileSync, type WriteStream } from 'node:fs';
 import type { Server } from 'node:http';
 import { homedir } from 'node:os';
@@ -15,11 +15,13 @@ import { loadRoutes, type ServiceName } from './routes';
 
 export const REPO_ROOT = join(__dirname, '..', '..');
 /**
- * Each service runs as `node --import tsx <entry>`: one process, so a signal reaches the service
- * itself. (The `tsx` command is a wrapper around a second node process; a SIGKILL to the wrapper
- * would leave the service running, and a "crash" would crash nothing.)
+ * Runs a TypeScript entry point as `node --import tsx <entry>`: one process, so a signal reaches
+ * the program itself. (The `tsx` command is a wrapper around a second node process; a SIGKILL to
+ * the wrapper would leave the program running, and a "crash" would crash nothing.)
  */
-const NODE_WITH_TSX = [process.execPath, '--import', 'tsx'] as const;
+export function spawnTypeScript(entry: string, options: SpawnOptions): ChildProcess {
+  return spawn(process.execPath, ['--import', 'tsx', entry], options);
+}
 
 export interface ServiceProcessSpec {
   name: string;
@@ -63,8 +65,7 @@ class ManagedProcess {
   start(): void {
     this.stopping = false;
     this.log ??= createWriteStream(this.logFile, { flags: 'a' });
-    const [node, ...loader] = NODE_WITH_TSX;
-    const child = spawn(node, [...loader, join(REPO_ROOT, this.spec.workspace, 'src', 'index.ts')], {
+    const child = spawnTypeScript(join(REPO_ROOT, this.spec.workspace, 'src', 'index.ts'), {
       cwd: REPO_ROOT,
       env: { ...process.env, ...this.spec.env, PORT: String(this.port) },
       stdio: ['ignore', 'pipe', 'pipe'],

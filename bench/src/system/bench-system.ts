@@ -4,7 +4,7 @@
  * Also the benchmark's own side doors into it, used only to measure (never to serve a workload):
  * the event bus of its namespace and its databases.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,10 +14,8 @@ import { uniqueTag } from '@lumina/common/testing';
 import mysql from 'mysql2/promise';
 import { mongo } from 'mongoose';
 import { startFerret, type MongoBackend, type StartedFerret } from './ferretdb';
+import { REPO_ROOT, spawnTypeScript } from '../../../infra/local/system';
 import type { HostedSystem } from './host';
-
-const REPO_ROOT = join(__dirname, '..', '..', '..');
-const TSX = join(REPO_ROOT, 'node_modules', '.bin', 'tsx');
 
 export interface BenchSystem extends HostedSystem {
   tag: string;
@@ -65,7 +63,7 @@ export async function startBenchSystem(options: StartOptions): Promise<BenchSyst
   );
   // NATS (the pinned release, in dataDir) is started by the system itself, as `npm start` does.
   const { NATS_URL: _nats, MONGO_URL: _mongo, ...inherited } = process.env;
-  const child = spawn(TSX, [join(__dirname, 'host.ts')], {
+  const child = spawnTypeScript(join(__dirname, 'host.ts'), {
     cwd: REPO_ROOT,
     env: { ...inherited, MONGO_URL: ferret.url, BENCH_SYSTEM: JSON.stringify({ dataDir, prefix, env }) },
     stdio: ['pipe', 'pipe', 'pipe'],
