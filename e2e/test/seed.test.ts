@@ -2,6 +2,7 @@
  * `npm run seed` against the one-machine system: a small slice of Reed98 (16 people) loads
  * through the gateway, shows up in a friend's home timeline, and a second run adds nothing.
  */
+import { ApiClient } from '../../bench/src/client/api';
 import { firstNodes, readReed98, reedAccount } from '../../bench/src/load/dataset';
 import { seed } from '../../infra/local/seed';
 import { eventually, startE2eSystem, type E2eSystem } from './support';
@@ -25,19 +26,10 @@ test('seeds people, follows both ways, posts with photos; a friend sees them; a 
   const [author, friend] = graph.friendships.map(([a, b]) => (a % 3 === 0 ? [a, b] : [b, a])).find(([a]) => a! % 3 === 0)!;
   const authorSpec = reedAccount(author!);
   const friendSpec = reedAccount(friend!);
-  const signIn = await fetch(`${e2e.url}/api/users/signin`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ email: friendSpec.email, password: friendSpec.password }),
-  });
-  expect(signIn.status).toBe(200);
-  const cookie = signIn.headers
-    .getSetCookie()
-    .map((c) => c.split(';')[0])
-    .join('; ');
+  const reader = new ApiClient(e2e.url);
+  await reader.signIn(friendSpec);
   await eventually(async () => {
-    const res = await fetch(`${e2e.url}/api/timeline`, { headers: { cookie } });
-    const body = (await res.json()) as { items: Array<{ author: { username: string }; media: unknown[] }> };
+    const { body } = await reader.expect<{ items: Array<{ author: { username: string }; media: unknown[] }> }>(200, 'GET', '/api/timeline');
     const theirs = body.items.filter((p) => p.author.username === authorSpec.username);
     if (theirs.length !== 3) throw new Error(`${theirs.length} of ${authorSpec.username}'s 3 posts at home`);
     expect(theirs.every((p) => p.media.length === 1)).toBe(true);

@@ -9,6 +9,7 @@ import mysql from 'mysql2/promise';
 import { mongo } from 'mongoose';
 import sharp from 'sharp';
 import { uniqueTag } from '@lumina/common/testing';
+import { ApiClient, type ApiResponse } from '../../bench/src/client/api';
 import { startLocalSystem, type LocalSystem } from '../../infra/local/system';
 
 export interface E2eSystem {
@@ -66,38 +67,21 @@ export async function startE2eSystem(): Promise<E2eSystem> {
   };
 }
 
-export interface ApiResponse<T = Record<string, unknown>> {
-  status: number;
-  body: T;
-}
-
-/** One person using Lumina: a cookie jar and JSON calls through the gateway. */
+/** One person using Lumina through the gateway: the benchmark's API client (a cookie jar, JSON calls) with a name. */
 export class Person {
-  private readonly cookies = new Map<string, string>();
+  private readonly client: ApiClient;
   id = '';
 
   constructor(
-    private readonly baseUrl: string,
+    baseUrl: string,
     readonly username: string,
-  ) {}
+  ) {
+    this.client = new ApiClient(baseUrl);
+  }
 
-  async call<T = Record<string, unknown>>(method: string, path: string, body?: unknown | FormData): Promise<ApiResponse<T>> {
-    const headers: Record<string, string> = {};
-    if (this.cookies.size > 0) headers.cookie = [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
-    let payload: string | FormData | undefined;
-    if (body instanceof FormData) payload = body;
-    else if (body !== undefined) {
-      headers['content-type'] = 'application/json';
-      payload = JSON.stringify(body);
-    }
-    const res = await fetch(`${this.baseUrl}${path}`, { method, headers, body: payload });
-    for (const cookie of res.headers.getSetCookie()) {
-      const [pair] = cookie.split(';');
-      const [name, ...value] = pair!.split('=');
-      this.cookies.set(name!.trim(), value.join('='));
-    }
-    const text = await res.text();
-    return { status: res.status, body: (text ? JSON.parse(text) : {}) as T };
+  /** One call as this person; no quiet refresh on a 401, so a story sees every answer as it came. */
+  call<T = Record<string, unknown>>(method: string, path: string, body?: unknown | FormData): Promise<ApiResponse<T>> {
+    return this.client.call<T>(method, path, body, false);
   }
 
   async signUp(): Promise<void> {
