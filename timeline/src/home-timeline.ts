@@ -16,7 +16,7 @@ import { sequences } from './ids';
 import { timelineMetrics } from './timeline-metrics';
 import { applyPostDeletion, applyPostEvent } from './post-copy';
 import { readRounds } from './paging';
-import { compareTimeDesc, type TimePosition } from './positions';
+import { compareSeqAsc, compareTimeDesc, type TimePosition } from './positions';
 import type { PostView, Renderer } from './render';
 import type { PostDoc, Stores } from './store';
 import type { EdgeChange } from './store/follows-store';
@@ -242,7 +242,7 @@ export class HomeTimeline {
       this.stores.posts.pulledLandedAfter(pulledAuthors, seq, limit),
     ]);
     const landed = [...stored.map((e) => ({ seq: e.seq, postId: e.postId })), ...pulled.map((p) => ({ seq: p.seq, postId: p._id }))]
-      .sort((a, b) => (a.seq < b.seq ? -1 : a.seq > b.seq ? 1 : 0))
+      .sort(compareSeqAsc)
       .slice(0, limit);
     const views = await this.renderer.posts(
       landed.map((l) => l.postId),

@@ -30,3 +30,8 @@ export function compareTimeDesc(a: { createdAt: Date; id: string }, b: { created
   if (dt !== 0) return dt;
   return a.id < b.id ? 1 : a.id > b.id ? -1 : 0;
 }
+
+/** Sorts by landing sequence, oldest first (the stream's order). */
+export function compareSeqAsc(a: { seq: string }, b: { seq: string }): number {
+  return a.seq < b.seq ? -1 : a.seq > b.seq ? 1 : 0;
+}

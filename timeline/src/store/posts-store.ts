@@ -6,7 +6,7 @@
  */
 import { documentKey, documentLock, findAmong } from '@lumina/common';
 import type { Model } from 'mongoose';
-import { after, afterTime, type ScorePosition, type TimePosition } from '../positions';
+import { after, afterTime, compareSeqAsc, compareTimeDesc, type ScorePosition, type TimePosition } from '../positions';
 import { isDuplicateKey } from './errors';
 import { rawCollection, type FanoutState, type PostDoc } from './models';
 
@@ -104,7 +104,7 @@ export class PostsStore {
     );
     return perAuthor
       .flat()
-      .sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime() || (a._id < b._id ? 1 : a._id > b._id ? -1 : 0))
+      .sort((a, b) => compareTimeDesc({ createdAt: a.createdAt, id: a._id }, { createdAt: b.createdAt, id: b._id }))
       .slice(0, limit);
   }
 
@@ -119,10 +119,7 @@ export class PostsStore {
           .lean<PostRef[]>(),
       ),
     );
-    return perAuthor
-      .flat()
-      .sort((a, b) => (a.seq < b.seq ? -1 : a.seq > b.seq ? 1 : 0))
-      .slice(0, limit);
+    return perAuthor.flat().sort(compareSeqAsc).slice(0, limit);
   }
 
   /** Live posts created since `since`, by stored score, strictly after `position`. */
