@@ -144,7 +144,7 @@ async function main(): Promise<void> {
   let backend: MongoBackend = args.backend ?? 'postgresql';
   if (backend === 'postgresql' && !postgresAvailable()) {
     if (args.backend)
-      throw new Error('PostgreSQL is not reachable (BENCH_POSTGRES_URL, default postgres://root@127.0.0.1:5432) or psql is missing');
+      throw new Error('PostgreSQL is not reachable (POSTGRES_URL, default postgres://root@127.0.0.1:5432) or psql is missing');
     step('PostgreSQL is not reachable: running on FerretDB over SQLite (slow at these sizes; see bench/README.md)');
     backend = 'sqlite';
   }
@@ -188,7 +188,7 @@ async function main(): Promise<void> {
 
   const activity = system.postgresDatabase
     ? new PgActivitySampler(
-        process.env.BENCH_POSTGRES_URL ?? 'postgres://root@127.0.0.1:5432',
+        process.env.POSTGRES_URL ?? 'postgres://root@127.0.0.1:5432',
         system.postgresDatabase,
         system.prefix,
         report.databaseActivity.intervalMs,

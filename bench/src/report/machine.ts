@@ -71,7 +71,7 @@ export async function serverVersions(system: BenchSystem): Promise<Record<string
     try {
       versions.postgresql = execFileSync(
         'psql',
-        [process.env.BENCH_POSTGRES_URL ?? 'postgres://root@127.0.0.1:5432/postgres', '-Atc', 'SHOW server_version'],
+        [process.env.POSTGRES_URL ?? 'postgres://root@127.0.0.1:5432/postgres', '-Atc', 'SHOW server_version'],
         { encoding: 'utf8' },
       ).trim();
     } catch {

@@ -1,7 +1,7 @@
 /**
- * Per-test-file isolation: each file gets its own MySQL and MongoDB databases and its own
- * event namespace (subject and stream prefixes), so files run in parallel against the same
- * servers and clean up after themselves.
+ * Per-test-file isolation: each file gets its own MySQL and MongoDB databases, its own Redis key
+ * prefix and its own event namespace (subject and stream prefixes), so files run in parallel
+ * against the same servers and clean up after themselves.
  */
 import { randomBytes } from 'node:crypto';
 import mysql from 'mysql2/promise';
@@ -18,6 +18,7 @@ import {
 } from '../events/bus';
 import type { StreamName } from '../events/catalogue';
 import { signAccessToken, type SigningKey, type UserPayload } from '../http/tokens';
+import { connectRedis, deleteKeysUnder } from '../store/redis';
 import { createPublicKey } from 'node:crypto';
 
 function requireEnv(name: string): string {
@@ -103,6 +104,22 @@ export class TestContext {
     const url = new URL(serverUrl);
     url.pathname = `/${name}`;
     return url.toString();
+  }
+
+  get redisUrl(): string {
+    return requireEnv('REDIS_URL');
+  }
+
+  /** A Redis key prefix of this file's own (`<base>:<tag>:`); its keys are deleted at cleanup. */
+  redisPrefix(base: string): string {
+    const prefix = `${base}:${this.tag}:`;
+    const url = this.redisUrl;
+    this.cleanups.push(async () => {
+      const client = await connectRedis(url, { keyPrefix: '' });
+      await deleteKeysUnder(client, prefix);
+      client.destroy();
+    });
+    return prefix;
   }
 
   /** A connected bus in this file's namespace with its streams provisioned. */

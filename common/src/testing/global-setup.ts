@@ -11,12 +11,14 @@ declare global {
 }
 
 export default async function globalSetup(): Promise<void> {
-  if (process.env.MYSQL_URL && process.env.NATS_URL && process.env.MONGO_URL && process.env.LUMINA_TEST_SIGNING_KEY) return;
+  const { env } = process;
+  if (env.MYSQL_URL && env.NATS_URL && env.MONGO_URL && env.REDIS_URL && env.LUMINA_TEST_SIGNING_KEY) return;
   const servers = await ensureServers();
   globalThis.__luminaServers = servers;
   process.env.MYSQL_URL = servers.mysqlUrl;
   process.env.NATS_URL = servers.natsUrl;
   process.env.MONGO_URL = servers.mongoUrl;
+  process.env.REDIS_URL = servers.redisUrl;
   // One key pair for the run: every test file signs users in with it.
   process.env.LUMINA_TEST_SIGNING_KEY ??= JSON.stringify(generateSigningKeyPair('test-key'));
   if (servers.started.length > 0) process.stderr.write(`\n[test servers] started: ${servers.started.join('; ')}\n`);

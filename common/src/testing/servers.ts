@@ -4,7 +4,10 @@
  *   NATS    — NATS_URL, else the server on 127.0.0.1:4222 if it is at least the pinned
  *             release, else the pinned release built by scripts/install-tools.sh, started here.
  *   MongoDB — MONGO_URL, else a local mongod through mongodb-memory-server, else FerretDB
- *             (built by scripts/install-tools.sh) over SQLite, else a clear message.
+ *             (built by scripts/install-tools.sh) over the PostgreSQL at POSTGRES_URL or
+ *             127.0.0.1:5432 when one answers, else over SQLite, else a clear message.
+ *   Redis   — REDIS_URL, else 127.0.0.1:6379 if it answers, else a `redis-server` from PATH
+ *             started here, else a clear message.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
@@ -19,6 +22,7 @@ export interface ServerUrls {
   mysqlUrl: string;
   natsUrl: string;
   mongoUrl: string;
+  redisUrl: string;
 }
 
 export interface StartedServers extends ServerUrls {
@@ -150,10 +154,101 @@ async function startNats(options: EnsureOptions): Promise<{ url: string; child: 
 
 function findMongod(): string | undefined {
   if (process.env.MONGOMS_SYSTEM_BINARY) return process.env.MONGOMS_SYSTEM_BINARY;
-  for (const dir of (process.env.PATH ?? '').split(delimiter)) {
-    if (dir && existsSync(join(dir, 'mongod'))) return join(dir, 'mongod');
+  return findOnPath('mongod', []);
+}
+
+export type FerretBackend = 'postgresql' | 'sqlite';
+
+const DEFAULT_POSTGRES_URL = 'postgres://root@127.0.0.1:5432';
+
+/** Runs one statement through psql against the server's `postgres` database. */
+function psql(serverUrl: string, sql: string): { ok: boolean; error: string } {
+  const url = new URL(serverUrl);
+  url.pathname = '/postgres';
+  const result = spawnSync('psql', [url.toString(), '-v', 'ON_ERROR_STOP=1', '-Atc', sql], { encoding: 'utf8', timeout: 10_000 });
+  return { ok: result.status === 0, error: (result.stderr || result.error?.message || '').trim() };
+}
+
+/** Whether a PostgreSQL answers at the URL (through psql, which setting FerretDB up needs anyway). */
+export function postgresAvailable(serverUrl = process.env.POSTGRES_URL ?? DEFAULT_POSTGRES_URL): boolean {
+  return psql(serverUrl, 'SELECT 1').ok;
+}
+
+export interface FerretOptions {
+  backend: FerretBackend;
+  /** Its state folder (and, over SQLite, its data). */
+  data: { dir: string; temporary: boolean };
+  /** Over PostgreSQL: the database it keeps its data in, created if missing. */
+  database?: string;
+  /** Drop that database when the server stops (a test run's; not the one-machine mode's). */
+  dropDatabase?: boolean;
+  postgresUrl?: string;
+}
+
+export interface StartedFerret {
+  url: string;
+  backend: FerretBackend;
+  database?: string;
+  child: ChildProcess;
+  stop(): Promise<void>;
+}
+
+/**
+ * FerretDB 1.24 on a free loopback port. Over PostgreSQL it pushes equality filters down and
+ * keeps collections of any size usable; over SQLite only `_id` lookups are pushed down and every
+ * other query reads the whole collection, so SQLite is the last resort.
+ */
+export async function startFerretDb(options: FerretOptions): Promise<StartedFerret> {
+  ensureBuiltTools();
+  const port = await freePort();
+  const args = [
+    `--listen-addr=127.0.0.1:${port}`,
+    `--state-dir=${options.data.dir}`,
+    '--debug-addr=127.0.0.1:0',
+    '--telemetry=disable',
+    '--log-level=ERROR',
+  ];
+  const serverUrl = options.postgresUrl ?? process.env.POSTGRES_URL ?? DEFAULT_POSTGRES_URL;
+  const database = options.backend === 'postgresql' ? (options.database ?? 'lumina') : undefined;
+  if (database) {
+    if (!/^[a-z0-9_]+$/.test(database)) throw new Error(`not a plain PostgreSQL database name: ${database}`);
+    const made = psql(serverUrl, `CREATE DATABASE "${database}"`);
+    if (!made.ok && !/already exists/.test(made.error)) {
+      throw new MissingServerError(`could not create PostgreSQL database ${database} at ${redactPassword(serverUrl)}: ${made.error}`);
+    }
+    const url = new URL(serverUrl);
+    url.pathname = `/${database}`;
+    args.push('--handler=postgresql', `--postgresql-url=${url.toString()}`);
+  } else {
+    args.push('--handler=sqlite', `--sqlite-url=file:${options.data.dir}/`);
   }
-  return undefined;
+  const child = spawnServer('ferretdb', join(binDir(), 'ferretdb'), args, options.data);
+  const dropDatabase = () => {
+    if (database && options.dropDatabase) psql(serverUrl, `DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`);
+  };
+  try {
+    await waitForPort(port);
+  } catch (err) {
+    child.kill('SIGKILL');
+    dropDatabase();
+    throw err;
+  }
+  return {
+    url: `mongodb://127.0.0.1:${port}`,
+    backend: options.backend,
+    database,
+    child,
+    stop: async () => {
+      await stopChild(child);
+      dropDatabase();
+    },
+  };
+}
+
+function redactPassword(url: string): string {
+  const parsed = new URL(url);
+  if (parsed.password) parsed.password = '***';
+  return parsed.toString();
 }
 
 async function startMongo(options: EnsureOptions): Promise<{ url: string; stop: () => Promise<void>; what: string }> {
@@ -171,25 +266,63 @@ async function startMongo(options: EnsureOptions): Promise<{ url: string; stop: 
         'Set MONGO_URL to a MongoDB 7 (or FerretDB 1.24) server, or install Go so scripts/install-tools.sh can build FerretDB.',
     );
   }
+  const backend: FerretBackend = postgresAvailable() ? 'postgresql' : 'sqlite';
+  const ferret = await startFerretDb({
+    backend,
+    data: dataDirFor(options, 'ferretdb'),
+    // The one-machine mode keeps its data in a database of its own; a test run's is dropped.
+    database: options.dataDir ? 'lumina' : `lumina_test_${process.pid}_${Date.now().toString(36)}`,
+    dropDatabase: !options.dataDir,
+  });
+  const over =
+    backend === 'postgresql'
+      ? `PostgreSQL (database ${ferret.database})`
+      : 'SQLite (no PostgreSQL answered at POSTGRES_URL or 127.0.0.1:5432)';
+  return { url: ferret.url, stop: ferret.stop, what: `FerretDB over ${over}` };
+}
+
+async function redisAnswers(url: string): Promise<boolean> {
+  const { createClient } = await import('redis');
+  const client = createClient({ url, socket: { connectTimeout: 2000, reconnectStrategy: false } });
+  client.on('error', () => undefined);
+  try {
+    await client.connect();
+    await client.ping();
+    return true;
+  } catch {
+    return false;
+  } finally {
+    client.destroy();
+  }
+}
+
+/** A program on PATH, or in one of the usual folders (a package's binary, when PATH is narrow). */
+function findOnPath(name: string, usual = ['/usr/bin', '/usr/local/bin', '/usr/sbin']): string | undefined {
+  for (const dir of [...(process.env.PATH ?? '').split(delimiter), ...usual]) {
+    if (dir && existsSync(join(dir, name))) return join(dir, name);
+  }
+  return undefined;
+}
+
+async function startRedis(options: EnsureOptions): Promise<{ url: string; child: ChildProcess }> {
+  const binary = findOnPath('redis-server');
+  if (!binary) {
+    throw new MissingServerError(
+      'No Redis: nothing answers at 127.0.0.1:6379 and there is no redis-server on PATH. ' +
+        'Install it (Debian: apt-get install redis-server) or set REDIS_URL.',
+    );
+  }
   const port = await freePort();
-  const data = dataDirFor(options, 'ferretdb');
-  const dataDir = data.dir;
+  const data = dataDirFor(options, 'redis');
+  // A cache: nothing is written to disk (the feeds rebuild themselves from MongoDB).
   const child = spawnServer(
-    'ferretdb',
-    join(binDir(), 'ferretdb'),
-    [
-      `--listen-addr=127.0.0.1:${port}`,
-      '--handler=sqlite',
-      `--sqlite-url=file:${dataDir}/`,
-      `--state-dir=${dataDir}`,
-      '--debug-addr=127.0.0.1:0',
-      '--telemetry=disable',
-      '--log-level=ERROR',
-    ],
+    'redis-server',
+    binary,
+    ['--bind', '127.0.0.1', '--port', String(port), '--save', '', '--appendonly', 'no', '--dir', data.dir],
     data,
   );
   await waitForPort(port);
-  return { url: `mongodb://127.0.0.1:${port}`, stop: async () => void stopChild(child), what: 'FerretDB over SQLite' };
+  return { url: `redis://127.0.0.1:${port}`, child };
 }
 
 function stopChild(child: ChildProcess): Promise<void> {
@@ -231,10 +364,23 @@ export async function ensureServers(env: NodeJS.ProcessEnv = process.env, option
     stops.push(mongo.stop);
   }
 
+  let redisUrl = env.REDIS_URL;
+  if (!redisUrl) {
+    if (await redisAnswers('redis://127.0.0.1:6379')) {
+      redisUrl = 'redis://127.0.0.1:6379';
+    } else {
+      const redis = await startRedis(options);
+      redisUrl = redis.url;
+      started.push(`redis-server at ${redis.url}`);
+      stops.push(() => stopChild(redis.child));
+    }
+  }
+
   return {
     mysqlUrl,
     natsUrl,
     mongoUrl,
+    redisUrl,
     started,
     stop: async () => {
       await Promise.all(stops.map((s) => s()));
