@@ -31,6 +31,7 @@ async function main(): Promise<void> {
     const result = await runFanoutComponent({
       natsUrl: servers.natsUrl,
       mongoUrl: servers.mongoUrl,
+      redisUrl: servers.redisUrl,
       followers: Number(args.followers),
       posts: Number(args.posts),
       load: args.load,

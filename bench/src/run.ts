@@ -537,6 +537,7 @@ async function main(): Promise<void> {
         await runFanoutComponent({
           natsUrl: system.servers.natsUrl,
           mongoUrl: system.servers.mongoUrl,
+          redisUrl: system.servers.redisUrl,
           followers: size.followers,
           posts: size.posts,
           reads: size.reads,

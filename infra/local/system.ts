@@ -174,7 +174,7 @@ export async function startLocalSystem(options: LocalSystemOptions): Promise<Loc
   const prefix = options.databasePrefix ?? 'lumina_';
   mkdirSync(join(options.dataDir, 'logs'), { recursive: true });
 
-  progress('finding MySQL, NATS JetStream and a MongoDB-protocol server');
+  progress('finding MySQL, NATS JetStream, Redis and a MongoDB-protocol server');
   const servers = await ensureServers(process.env, { dataDir: join(options.dataDir, 'servers') });
   for (const line of servers.started) progress(`started ${line}`);
 
@@ -225,7 +225,12 @@ export async function startLocalSystem(options: LocalSystemOptions): Promise<Loc
       name: 'timeline',
       serves: 'timeline',
       workspace: 'timeline',
-      env: { ...shared, MONGO_URL: databaseUrl(servers.mongoUrl, `${prefix}timeline`) },
+      env: {
+        ...shared,
+        MONGO_URL: databaseUrl(servers.mongoUrl, `${prefix}timeline`),
+        REDIS_URL: servers.redisUrl,
+        REDIS_KEY_PREFIX: `${prefix}timeline:`,
+      },
     },
   ];
 

@@ -4,17 +4,23 @@ import { baseServiceEnv, env, parseConfig } from '@lumina/common';
 export const configSchema = baseServiceEnv.extend({
   /** The database is the URL's path: mongodb://host:27017/timeline. */
   MONGO_URL: z.string().regex(/^mongodb(\+srv)?:\/\//, 'must be a mongodb:// URL'),
+  /** Home feeds and cards (a cache MongoDB can rebuild): redis://host:6379. */
+  REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must be a redis:// URL'),
+  /** Every key of this service starts with it, so a Redis can be shared. */
+  REDIS_KEY_PREFIX: z.string().default('timeline:'),
   /** Authors with more active followers than this are not fanned out; their posts are merged in at read time. */
   TIMELINE_FANOUT_THRESHOLD: env.int(10_000, 0),
   /** Each home timeline keeps its newest this many entries. */
   TIMELINE_MAX_ENTRIES: env.int(800, 1),
-  /** How far past the maximum a timeline may grow before it is trimmed (trimming is lazy). */
-  TIMELINE_TRIM_SLACK: env.int(100, 0),
-  /** An owner's size is checked on about one in this many fanned-out entries (1: on every one). */
-  TIMELINE_TRIM_SAMPLE: env.int(16, 1),
+  /** A viewer who has not read their home for this many days gets no fan-out; their feed is rebuilt when they come back. */
+  TIMELINE_ACTIVE_DAYS: env.int(30, 1),
+  /** How many landings each viewer's live-stream log keeps (what a reconnect can replay). */
+  TIMELINE_STREAM_LOG_ENTRIES: env.int(200, 10),
+  /** Cards not changed for this long expire and are filled again from MongoDB when read. */
+  TIMELINE_CARD_TTL_HOURS: env.int(72, 1),
   /** Following someone brings this many of their latest posts into the timeline. */
   TIMELINE_BACKFILL_POSTS: env.int(100, 0),
-  /** Followers written per bulk insert during fan-out. */
+  /** Followers written per pipelined batch during fan-out. */
   FANOUT_BATCH_SIZE: env.int(1000, 1),
   /** Explore ranks posts from this many recent days. */
   EXPLORE_WINDOW_DAYS: env.int(7, 1),

@@ -3,14 +3,18 @@ import type { Logger } from '@lumina/common';
 import type { Config } from './config';
 import { Engagement } from './engagement';
 import { Explore } from './explore';
+import { FeedBuilder } from './feed-builder';
 import { HomeTimeline, type LandingSink, type TimelineSettings } from './home-timeline';
 import { Notifications } from './notifications';
+import { PulledAuthors } from './pulled-authors';
 import { Renderer } from './render';
-import type { Stores } from './store';
+import type { RedisLimits, Stores } from './store';
 
 export interface TimelineDomain {
   stores: Stores;
   home: HomeTimeline;
+  builder: FeedBuilder;
+  pulled: PulledAuthors;
   explore: Explore;
   notifications: Notifications;
   engagement: Engagement;
@@ -20,18 +24,29 @@ export function settingsFrom(config: Config): TimelineSettings {
   return {
     fanoutThreshold: config.TIMELINE_FANOUT_THRESHOLD,
     maxEntries: config.TIMELINE_MAX_ENTRIES,
-    trimSlack: config.TIMELINE_TRIM_SLACK,
-    trimSample: config.TIMELINE_TRIM_SAMPLE,
     backfillPosts: config.TIMELINE_BACKFILL_POSTS,
     batchSize: config.FANOUT_BATCH_SIZE,
   };
 }
 
+export function redisLimitsFrom(config: Config): RedisLimits {
+  return {
+    maxEntries: config.TIMELINE_MAX_ENTRIES,
+    maxLanded: config.TIMELINE_STREAM_LOG_ENTRIES,
+    activeMs: config.TIMELINE_ACTIVE_DAYS * 24 * 3600_000,
+    cardTtlSeconds: config.TIMELINE_CARD_TTL_HOURS * 3600,
+  };
+}
+
 export function createDomain(stores: Stores, config: Config, sink: LandingSink, log: Logger): TimelineDomain {
   const renderer = new Renderer(stores);
+  const pulled = new PulledAuthors(stores.authored, stores.authors);
+  const builder = new FeedBuilder(stores, pulled, config.TIMELINE_MAX_ENTRIES, log);
   return {
     stores,
-    home: new HomeTimeline(stores, renderer, settingsFrom(config), sink, log),
+    builder,
+    pulled,
+    home: new HomeTimeline(stores, renderer, builder, pulled, settingsFrom(config), sink, log),
     explore: new Explore(stores, renderer, config.EXPLORE_WINDOW_DAYS),
     notifications: new Notifications(stores),
     engagement: new Engagement(stores),

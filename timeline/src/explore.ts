@@ -27,7 +27,6 @@ export class Explore {
       const views = await this.renderer.posts(
         posts.map((p) => p._id),
         viewerId,
-        new Map(posts.map((p) => [p._id, p])),
       );
       return posts.map((p) => ({ position: { h: p.hot as number, id: p._id }, item: views.get(p._id) }));
     });

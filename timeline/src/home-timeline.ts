@@ -1,33 +1,35 @@
 /**
- * Home timelines: fan-out on write, merge on read.
+ * Home timelines: fan-out on write into Redis, merge on read.
  *
- * A new post is written as an entry into the author's own timeline and, in batches, into each
- * active follower's, unless the author has more followers than the threshold: then the author is
- * marked "pulled" and readers merge that author's posts in from the posts copy. Following brings
- * the followee's latest posts in, unfollowing takes them out, a deleted post leaves every
- * timeline. Pages render from the posts copy, so an edited caption shows everywhere at once.
+ * A new post goes into the author's own feed and, pipelined, into each active follower's, unless
+ * the author has more followers than the threshold: then the author is marked "pulled" and
+ * readers merge that author's posts in from the author's list. A follower whose feed has expired
+ * (away longer than the activity window) is skipped, and their feed is built again when they
+ * come back. Following brings the followee's latest posts in, unfollowing takes them out, a
+ * deleted post leaves every feed. Pages render from the cards, so an edited caption shows
+ * everywhere at once. MongoDB keeps the durable copies every feed can be rebuilt from.
  *
- * Every step is idempotent (entries are unique per owner and post) and re-checks what a
- * concurrent handler may have changed meanwhile, because follow, unfollow, post and delete events
- * are handled in parallel and in any order.
+ * Every step is idempotent (a feed holds a post once) and re-checks what a concurrent handler may
+ * have changed meanwhile, because follow, unfollow, post and delete events are handled in
+ * parallel and in any order.
  */
 import type { Logger, Page, PageRequest, PostState as PostEventData } from '@lumina/common';
+import type { FeedBuilder } from './feed-builder';
 import { sequences } from './ids';
 import { timelineMetrics } from './timeline-metrics';
 import { applyPostDeletion, applyPostEvent } from './post-copy';
 import { readRounds } from './paging';
-import { compareSeqAsc, compareTimeDesc, type TimePosition } from './positions';
-import type { PostView, Renderer } from './render';
+import { compareEntryDesc, compareSeqAsc, type TimePosition } from './positions';
+import type { PulledAuthors } from './pulled-authors';
+import { authorView, type PostView, type Renderer } from './render';
 import type { PostDoc, Stores } from './store';
 import type { EdgeChange } from './store/follows-store';
+import type { FeedEntry } from './store/redis/feeds-store';
 
 export interface TimelineSettings {
   /** More active followers than this: not fanned out, merged at read time. */
   fanoutThreshold: number;
   maxEntries: number;
-  trimSlack: number;
-  /** Check an owner's size on about one in this many new entries. */
-  trimSample: number;
   backfillPosts: number;
   batchSize: number;
 }
@@ -41,27 +43,18 @@ export interface LandingSink {
 /** How far back (before a fan-out started) an applied unfollow still counts as concurrent with it. */
 const UNFOLLOW_RACE_MARGIN_MS = 60_000;
 
-export interface FanoutStats {
-  entriesWritten: number;
-}
-
 /** One item the stream may send: what landed, when, and the post if it can be shown. */
 export interface Landed {
   seq: string;
   post?: PostView;
 }
 
-interface Candidate {
-  id: string;
-  createdAt: Date;
-}
-
 export class HomeTimeline {
-  readonly stats: FanoutStats = { entriesWritten: 0 };
-
   constructor(
     private readonly stores: Stores,
     private readonly renderer: Renderer,
+    private readonly builder: FeedBuilder,
+    private readonly pulled: PulledAuthors,
     private readonly settings: TimelineSettings,
     private readonly sink: LandingSink,
     private readonly log: Logger,
@@ -69,136 +62,157 @@ export class HomeTimeline {
 
   // ---- writes ---------------------------------------------------------------------------------
 
-  /** post.created: keep the copy, then fan out (again, harmlessly, if a delivery died half-way). */
+  /** post.created: keep the copy and its card, then fan out (again, harmlessly, if a delivery died half-way). */
   async postCreated(data: PostEventData): Promise<void> {
     const { post } = await this.stores.posts.mutate(data.id, applyPostEvent(data));
     if (!post) return;
+    await this.stores.cards.putPost(post);
     if (post.state === 'deleted') {
-      await this.stores.entries.deletePost(post._id);
+      await this.removeEverywhere(post);
       return;
     }
     if (post.state === 'live' && post.fanout === 'pending') await this.fanOut(post);
   }
 
-  /** post.updated: only the copy changes; every page renders from it. */
+  /** post.updated: only the copy and its card change; every page renders from the card. */
   async postUpdated(data: PostEventData): Promise<void> {
-    await this.stores.posts.mutate(data.id, applyPostEvent(data));
+    const { post } = await this.stores.posts.mutate(data.id, applyPostEvent(data));
+    if (post) await this.stores.cards.putPost(post);
   }
 
-  /** post.deleted: a tombstone, and the post leaves every timeline. */
+  /** post.deleted: a tombstone, and the post leaves every feed. */
   async postDeleted(id: string, authorId: string, version: number): Promise<void> {
     const { post } = await this.stores.posts.mutate(id, applyPostDeletion(id, authorId, version));
-    if (post?.state === 'deleted') await this.stores.entries.deletePost(id);
+    if (!post) return;
+    await this.stores.cards.putPost(post);
+    if (post.state === 'deleted') await this.removeEverywhere(post);
+  }
+
+  /** user.created / updated / deleted, once applied to the copy: the author's cards show it. */
+  async authorChanged(authorId: string, version: number): Promise<void> {
+    const [author] = [...(await this.stores.authors.byIds([authorId])).values()];
+    if (!author || author.version !== version) return; // a newer change won; it updates the cards
+    const posts = (await this.builder.authoredPosts([authorId], this.settings.maxEntries)).get(authorId) ?? [];
+    await this.stores.cards.putAuthor(
+      posts.map((p) => p.postId),
+      author.deleted ? null : authorView(authorId, author),
+      version,
+    );
   }
 
   /**
-   * user.followed: bring the followee's latest posts into the follower's timeline. Answers whether
+   * user.followed: bring the followee's latest posts into the follower's feed. Answers whether
    * the follow stands (false when a newer change of the edge already won).
    */
   async followed(change: EdgeChange): Promise<boolean> {
     const { edge } = await this.stores.follows.apply(change, 'active');
     if (!edge || edge.version !== change.version || edge.state !== 'active') return false;
     const { followerId, followeeId } = change;
-    const latest = await this.stores.posts.latestByAuthor(followeeId, this.settings.backfillPosts);
-    const inserted = await this.stores.entries.insert(
-      latest
-        .filter((p) => p.fanout !== 'pulled')
-        .map((p) => ({ ownerId: followerId, postId: p._id, authorId: followeeId, createdAt: p.createdAt, seq: sequences.next() })),
-    );
-    // An unfollow handled while we wrote would have deleted before our insert: look again.
+    await this.stores.following.apply(followerId, [{ id: followeeId, on: true, version: change.version }]);
+    // Following is being active: a follower without a feed gets one now, which includes the followee.
+    let landed = 0;
+    if (!(await this.stores.feeds.touch(followerId))) {
+      await this.builder.build(followerId);
+      landed = 1;
+    } else if (!(await this.pulled.has(followeeId))) {
+      const latest = (await this.builder.authoredPosts([followeeId], this.settings.backfillPosts)).get(followeeId) ?? [];
+      landed = await this.stores.feeds.add(
+        followerId,
+        latest.map((p) => ({ ...p, seq: sequences.next() })),
+      );
+    }
+    // An unfollow handled while we wrote would have removed before our insert: look again.
     const now = await this.stores.follows.get(followerId, followeeId);
     if (!now || now.state !== 'active') {
-      await this.stores.entries.deleteAuthorFrom(followerId, followeeId);
+      await this.removeAuthorFrom(followerId, followeeId);
       return false;
     }
-    if (inserted.length > 0) {
-      this.stats.entriesWritten += inserted.length;
-      timelineMetrics().fanoutEntries.inc(inserted.length);
+    if (landed > 0) {
+      timelineMetrics().fanoutEntries.inc(landed);
       this.sink.landed([followerId]);
-      await this.stores.entries.trimIfOver(followerId, this.settings.maxEntries, this.settings.trimSlack);
     }
     return true;
   }
 
-  /** user.unfollowed: the followee's posts leave the follower's timeline. */
+  /** user.unfollowed: the followee's posts leave the follower's feed. */
   async unfollowed(change: EdgeChange): Promise<void> {
     const { edge } = await this.stores.follows.apply(change, 'inactive');
     if (!edge || edge.version !== change.version || edge.state !== 'inactive') return;
-    await this.stores.entries.deleteAuthorFrom(change.followerId, change.followeeId);
+    await this.stores.following.apply(change.followerId, [{ id: change.followeeId, on: false, version: change.version }]);
+    await this.removeAuthorFrom(change.followerId, change.followeeId);
+  }
+
+  private async removeAuthorFrom(viewerId: string, authorId: string): Promise<void> {
+    const theirs = (await this.builder.authoredPosts([authorId], this.settings.maxEntries)).get(authorId) ?? [];
+    await this.stores.feeds.remove(
+      viewerId,
+      theirs.map((p) => p.postId),
+    );
   }
 
   private async fanOut(post: PostDoc): Promise<void> {
     const authorId = post.authorId as string;
-    const started = new Date();
-    const toCheck: string[] = [];
-    let written = await this.writeEntries([authorId], post, toCheck);
+    const entry: FeedEntry = { postId: post._id, createdAt: (post.createdAt as Date).getTime() };
+    const started = Date.now();
+    // The author's list first, then the author on the card: a user.updated that lists the author's
+    // posts after this sees the post, and one that listed them before is what we read.
+    await this.stores.authored.add(authorId, entry.postId, entry.createdAt);
+    await this.authorOnCard(post._id, authorId);
+    // Posting is being active: the author's own feed is there (built if it was not) and gets the post.
+    if (!(await this.stores.feeds.touch(authorId))) await this.builder.build(authorId);
+    let written = await this.pushTo([authorId], entry);
 
-    const followers = await this.stores.follows.countActiveFollowers(authorId, this.settings.fanoutThreshold + 1);
-    if (followers > this.settings.fanoutThreshold) {
+    const followers = await this.stores.follows.activeFollowers(authorId, this.settings.fanoutThreshold + 1);
+    if (followers.length > this.settings.fanoutThreshold) {
       await this.stores.authors.markPulled(authorId);
+      await this.stores.authored.markPulled(authorId);
+      this.pulled.add(authorId);
+      await this.stores.authored.logPulledLanding(authorId, post.seq ?? sequences.next(), post._id);
       await this.stores.posts.setFanout(post._id, 'pulled');
       this.sink.pulledPostLanded(authorId);
-      await this.trim(toCheck);
-      timelineMetrics().fanoutDuration.observe({ mode: 'pulled' }, (Date.now() - started.getTime()) / 1000);
+      timelineMetrics().fanoutDuration.observe({ mode: 'pulled' }, (Date.now() - started) / 1000);
       this.log.debug({ postId: post._id, authorId }, 'post merged at read time (author over the fan-out threshold)');
       return;
     }
 
-    for await (const batch of this.stores.follows.activeFollowerBatches(authorId, this.settings.batchSize)) {
-      written += await this.writeEntries(
-        batch.filter((id) => id !== authorId),
-        post,
-        toCheck,
-      );
-    }
-    // A follower whose unfollow was applied while we wrote may have had its entries deleted
-    // before ours was inserted: take this post out again. (The margin covers clock skew between
-    // replicas.)
-    const gone = await this.stores.follows.unfollowedSince(authorId, new Date(started.getTime() - UNFOLLOW_RACE_MARGIN_MS));
-    if (gone.length > 0) await this.stores.entries.deletePostFrom(post._id, gone);
-    await this.trim(toCheck);
+    const others = followers.filter((id) => id !== authorId);
+    for (let i = 0; i < others.length; i += this.settings.batchSize)
+      written += await this.pushTo(others.slice(i, i + this.settings.batchSize), entry);
+    // A follower whose unfollow was applied while we wrote may have had the author's posts removed
+    // before ours was added: take this post out again. (The margin covers clock skew between replicas.)
+    const gone = await this.stores.follows.unfollowedSince(authorId, new Date(started - UNFOLLOW_RACE_MARGIN_MS));
+    if (gone.length > 0) await this.stores.feeds.removeFromMany(gone, post._id);
     await this.stores.posts.setFanout(post._id, 'done');
-    // A delete handled while we wrote removed only the entries that existed then.
+    // A delete handled while we wrote removed the post only from the feeds that held it then.
     const now = await this.stores.posts.get(post._id);
-    if (now?.state === 'deleted') await this.stores.entries.deletePost(post._id);
-    timelineMetrics().fanoutDuration.observe({ mode: 'pushed' }, (Date.now() - started.getTime()) / 1000);
-    this.log.debug({ postId: post._id, written, ms: Date.now() - started.getTime() }, 'fan-out done');
+    if (now?.state === 'deleted') await this.removeEverywhere(now);
+    timelineMetrics().fanoutDuration.observe({ mode: 'pushed' }, (Date.now() - started) / 1000);
+    this.log.debug({ postId: post._id, written, ms: Date.now() - started }, 'fan-out done');
   }
 
-  /** Writes the post into these owners' timelines; adds the owners to check for trimming to `toCheck`. */
-  private async writeEntries(ownerIds: string[], post: PostDoc, toCheck: string[]): Promise<number> {
-    if (ownerIds.length === 0) return 0;
-    const inserted = await this.stores.entries.insert(
-      ownerIds.map((ownerId) => ({
-        ownerId,
-        postId: post._id,
-        authorId: post.authorId as string,
-        createdAt: post.createdAt as Date,
-        seq: sequences.next(),
-      })),
-    );
-    if (inserted.length === 0) return 0;
-    this.stats.entriesWritten += inserted.length;
-    timelineMetrics().fanoutEntries.inc(inserted.length);
-    const owners = inserted.map((e) => e.ownerId);
-    this.sink.landed(owners);
-    const { trimSample } = this.settings;
-    for (const owner of owners) if (trimSample <= 1 || Math.random() * trimSample < 1) toCheck.push(owner);
-    return inserted.length;
+  /** The author's current view on a post's card (a placeholder until user.created arrives). */
+  private async authorOnCard(postId: string, authorId: string): Promise<void> {
+    const author = (await this.stores.authors.byIds([authorId])).get(authorId);
+    await this.stores.cards.putAuthor([postId], author?.deleted ? null : authorView(authorId, author), author?.version ?? 0);
   }
 
-  /**
-   * Trimming is lazy: of the owners that got an entry, about one in trimSample is checked (with
-   * one grouped count per thousand owners), and an owner past maxEntries + trimSlack is trimmed
-   * back to maxEntries. No counter is written per entry; the expected overshoot past the slack is
-   * about trimSample entries.
-   */
-  private async trim(ownerIds: string[]): Promise<void> {
-    const { maxEntries, trimSlack } = this.settings;
-    for (let i = 0; i < ownerIds.length; i += 1000) {
-      for (const ownerId of await this.stores.entries.ownersOver(ownerIds.slice(i, i + 1000), maxEntries + trimSlack)) {
-        await this.stores.entries.trimIfOver(ownerId, maxEntries, trimSlack);
-      }
+  /** Writes the entry into these viewers' feeds (those that exist); answers how many got it. */
+  private async pushTo(viewerIds: string[], entry: FeedEntry): Promise<number> {
+    if (viewerIds.length === 0) return 0;
+    const got = await this.stores.feeds.addToMany(viewerIds, entry, () => sequences.next());
+    if (got.length === 0) return 0;
+    timelineMetrics().fanoutEntries.inc(got.length);
+    this.sink.landed(got);
+    return got.length;
+  }
+
+  /** A deleted post leaves the author's list and every feed that may hold it. */
+  private async removeEverywhere(post: PostDoc): Promise<void> {
+    const authorId = post.authorId as string;
+    await this.stores.authored.remove(authorId, post._id);
+    await this.stores.feeds.removeFromMany([authorId], post._id);
+    for await (const batch of this.stores.follows.activeFollowerBatches(authorId, this.settings.batchSize)) {
+      await this.stores.feeds.removeFromMany(batch, post._id);
     }
   }
 
@@ -206,48 +220,79 @@ export class HomeTimeline {
 
   /** Authors the viewer follows whose posts are merged at read time. */
   async pulledFolloweesOf(viewerId: string): Promise<string[]> {
-    const pulled = (await this.stores.authors.pulledIds()).filter((id) => id !== viewerId);
-    return pulled.length > 0 ? this.stores.follows.activeFolloweesAmong(viewerId, pulled) : [];
+    const pulled = (await this.pulled.list()).filter((id) => id !== viewerId);
+    if (pulled.length === 0) return [];
+    const among = await this.stores.following.among(viewerId, pulled);
+    if (among.complete) return [...among.on];
+    await this.builder.completeFollowing(viewerId);
+    return [...(await this.stores.following.among(viewerId, pulled)).on];
   }
 
   /**
-   * A page of the viewer's home timeline, newest first by (createdAt, postId): stored entries and
-   * merged posts of followed celebrities, one list. The cursor is the last item's position, so
-   * posts arriving meanwhile (always newer) shift nothing.
+   * A page of the viewer's home timeline, newest first by (createdAt, postId): the feed and the
+   * posts of followed authors merged at read time, one list. The cursor is the last item's
+   * position, so posts arriving meanwhile (always newer) shift nothing. Reads Redis only: is the
+   * feed there (renewing it) and its first entries in one round trip, the cards in a second.
    */
   async page(viewerId: string, request: PageRequest<TimePosition>): Promise<Page<PostView>> {
-    const pulledAuthors = await this.pulledFolloweesOf(viewerId);
+    const firstWant = request.limit + 1;
+    const [present, firstStored, pulledAuthors] = await Promise.all([
+      this.stores.feeds.touch(viewerId),
+      this.stores.feeds.page(viewerId, request.after, firstWant),
+      this.pulledFolloweesOf(viewerId),
+    ]);
+    let prefetched: FeedEntry[] | undefined = firstStored;
+    if (!present) {
+      await this.builder.build(viewerId);
+      prefetched = undefined;
+    }
     return readRounds(request, async (position, want) => {
-      const [stored, pulled] = await Promise.all([
-        this.stores.entries.page(viewerId, position, want),
-        this.stores.posts.pulledPage(pulledAuthors, position, want),
+      const usePrefetched = prefetched && position === request.after && want === firstWant;
+      const [stored, merged] = await Promise.all([
+        usePrefetched ? (prefetched as FeedEntry[]) : this.stores.feeds.page(viewerId, position, want),
+        this.mergedPage(pulledAuthors, position, want),
       ]);
-      const byId = new Map<string, Candidate>();
-      for (const e of stored) byId.set(e.postId, { id: e.postId, createdAt: e.createdAt });
-      for (const p of pulled) byId.set(p._id, { id: p._id, createdAt: p.createdAt });
-      const candidates = [...byId.values()].sort(compareTimeDesc).slice(0, want);
+      prefetched = undefined;
+      const byId = new Map<string, FeedEntry>();
+      for (const e of [...stored, ...merged]) byId.set(e.postId, e);
+      const candidates = [...byId.values()].sort(compareEntryDesc).slice(0, want);
       const views = await this.renderer.posts(
-        candidates.map((c) => c.id),
+        candidates.map((c) => c.postId),
         viewerId,
       );
-      return candidates.map((c) => ({ position: { t: c.createdAt.getTime(), id: c.id }, item: views.get(c.id) }));
+      return candidates.map((c) => ({ position: { t: c.createdAt, id: c.postId }, item: views.get(c.postId) }));
     });
+  }
+
+  /** Posts of these merged-at-read authors after a position; a list found incomplete is completed and read again. */
+  private async mergedPage(authorIds: string[], position: TimePosition | undefined, want: number): Promise<FeedEntry[]> {
+    if (authorIds.length === 0) return [];
+    const read = () => Promise.all(authorIds.map((a) => this.stores.authored.page(a, position, want)));
+    const [lists, complete] = await Promise.all([read(), this.stores.authored.completeness(authorIds)]);
+    if (complete.every(Boolean)) return lists.flat();
+    await this.builder.ensureAuthored(authorIds, complete);
+    return (await read()).flat();
   }
 
   /** What landed in the viewer's home after a sequence, oldest first (the stream's source). */
   async landedAfter(viewerId: string, seq: string, limit: number): Promise<Landed[]> {
     const pulledAuthors = await this.pulledFolloweesOf(viewerId);
-    const [stored, pulled] = await Promise.all([
-      this.stores.entries.landedAfter(viewerId, seq, limit),
-      this.stores.posts.pulledLandedAfter(pulledAuthors, seq, limit),
+    const [stored, ...pulled] = await Promise.all([
+      this.stores.feeds.landedAfter(viewerId, seq, limit),
+      ...pulledAuthors.map((a) => this.stores.authored.pulledLandedAfter(a, seq, limit)),
     ]);
-    const landed = [...stored.map((e) => ({ seq: e.seq, postId: e.postId })), ...pulled.map((p) => ({ seq: p.seq, postId: p._id }))]
+    // What left the feed since it landed (unfollowed, deleted) is passed over, not sent.
+    const held = await this.stores.feeds.holding(
+      viewerId,
+      stored.map((l) => l.postId),
+    );
+    const landed = [...stored.map((l) => ({ ...l, shown: held.has(l.postId) })), ...pulled.flat().map((l) => ({ ...l, shown: true }))]
       .sort(compareSeqAsc)
       .slice(0, limit);
     const views = await this.renderer.posts(
-      landed.map((l) => l.postId),
+      landed.filter((l) => l.shown).map((l) => l.postId),
       viewerId,
     );
-    return landed.map((l) => ({ seq: l.seq, post: views.get(l.postId) }));
+    return landed.map((l) => ({ seq: l.seq, post: l.shown ? views.get(l.postId) : undefined }));
   }
 }

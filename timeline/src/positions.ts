@@ -31,6 +31,11 @@ export function compareTimeDesc(a: { createdAt: Date; id: string }, b: { created
   return a.id < b.id ? 1 : a.id > b.id ? -1 : 0;
 }
 
+/** The same order for entries read from Redis (createdAt in ms, post id). */
+export function compareEntryDesc(a: { createdAt: number; postId: string }, b: { createdAt: number; postId: string }): number {
+  return b.createdAt - a.createdAt || (a.postId < b.postId ? 1 : a.postId > b.postId ? -1 : 0);
+}
+
 /** Sorts by landing sequence, oldest first (the stream's order). */
 export function compareSeqAsc(a: { seq: string }, b: { seq: string }): number {
   return a.seq < b.seq ? -1 : a.seq > b.seq ? 1 : 0;

@@ -1,5 +1,5 @@
 /**
- * Starts the whole timeline service in this process: MongoDB and its indexes, NATS and streams,
+ * Starts the whole timeline service in this process: MongoDB and its indexes, Redis, NATS and streams,
  * the listeners, the live feed, the stream hub and HTTP. index.ts calls it; so do tests, the
  * benchmark and the one-machine launcher.
  */
@@ -17,6 +17,9 @@ import {
   type Logger,
   type RunningService,
   pingNats,
+  connectRedis,
+  pingRedis,
+  type RedisClient,
 } from '@lumina/common';
 import type { Connection } from 'mongoose';
 import { buildApp } from './app';
@@ -26,10 +29,12 @@ import { createListeners } from './events';
 import { LiveFeed } from './live/live-feed';
 import { StreamHub } from './live/stream-hub';
 import { createStores, syncIndexes } from './store';
+import { redisLimitsFrom } from './domain';
 
 export interface RunningTimeline {
   running: RunningService;
   conn: Connection;
+  redis: RedisClient;
   bus: EventBus;
   domain: TimelineDomain;
   streams: StreamHub;
@@ -47,8 +52,11 @@ export async function startTimelineService(config: Config, options: StartOptions
   const publicKeys = publicKeysFrom(config);
   const conn = await connectMongo(config.MONGO_URL);
   let bus: EventBus | undefined;
+  let redis: RedisClient | undefined;
   try {
-    const stores = createStores(conn);
+    redis = await connectRedis(config.REDIS_URL, { keyPrefix: config.REDIS_KEY_PREFIX });
+    const connectedRedis = redis;
+    const stores = createStores(conn, redis, redisLimitsFrom(config));
     await syncIndexes(stores.models);
 
     bus = await connectEventBus({
@@ -85,6 +93,7 @@ export async function startTimelineService(config: Config, options: StartOptions
       trustProxyHops: config.TRUST_PROXY_HOPS,
       readiness: {
         mongo: () => pingMongo(conn),
+        redis: () => pingRedis(connectedRedis),
         nats: () => pingNats(connectedBus),
       },
     });
@@ -99,6 +108,7 @@ export async function startTimelineService(config: Config, options: StartOptions
       close: async () => {
         await closeEventBus(connectedBus);
         await conn.close();
+        connectedRedis.destroy();
       },
       shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,
     });
@@ -112,10 +122,11 @@ export async function startTimelineService(config: Config, options: StartOptions
         return service.shutdown(reason);
       },
     };
-    return { running, conn, bus: connectedBus, domain, streams, log };
+    return { running, conn, redis: connectedRedis, bus: connectedBus, domain, streams, log };
   } catch (err) {
     if (bus) await closeEventBus(bus).catch(() => undefined);
     await conn.close().catch(() => undefined);
+    redis?.destroy();
     throw err;
   }
 }

@@ -121,7 +121,7 @@ describe('input at the edge', () => {
 test('health and readiness', async () => {
   await h.http.get('/healthz').expect(200);
   const ready = await h.http.get('/readyz').expect(200);
-  expect(ready.body.checks).toEqual({ mongo: 'ok', nats: 'ok' });
+  expect(ready.body.checks).toEqual({ mongo: 'ok', nats: 'ok', redis: 'ok' });
   const metrics = await h.http.get('/metrics').expect(200);
   expect(metrics.text).toContain('events_handled_total');
   expect(metrics.text).toMatch(/timeline_fanout_entries_total [1-9]/);

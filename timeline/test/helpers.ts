@@ -18,6 +18,7 @@ import { eventually, freePort, TestContext, tokenFor } from '@lumina/common/test
 import supertest from 'supertest';
 import { loadConfig, type Config } from '../src/config';
 import { startTimelineService, type RunningTimeline } from '../src/server';
+import { timelineMetrics } from '../src/timeline-metrics';
 
 export { eventually };
 
@@ -39,7 +40,15 @@ export async function startTimeline(env: Record<string, string> = {}): Promise<H
   let svc: RunningTimeline;
   try {
     bus = await ctx.eventBus('timeline-test', ['USERS', 'POSTS', 'DLQ']);
-    config = loadConfig(ctx.serviceEnv({ MONGO_URL: ctx.mongoDatabase('timeline'), PORT: String(await freePort()), ...env }));
+    config = loadConfig(
+      ctx.serviceEnv({
+        MONGO_URL: ctx.mongoDatabase('timeline'),
+        REDIS_URL: ctx.redisUrl,
+        REDIS_KEY_PREFIX: ctx.redisPrefix('timeline'),
+        PORT: String(await freePort()),
+        ...env,
+      }),
+    );
     svc = await startTimelineService(config, { listeners: { backoffMs: [200, 500] } });
   } catch (err) {
     await ctx.cleanup();
@@ -217,6 +226,40 @@ export class SseClient {
   close(): void {
     this.req.destroy();
   }
+}
+
+// ---- the feeds in Redis, as tests look at them -----------------------------------------------
+
+/** The posts in a viewer's feed, newest first. */
+export async function feedOf(h: Harness, viewerId: string): Promise<string[]> {
+  return (await h.svc.domain.stores.feeds.entries(viewerId)).map((e) => e.postId);
+}
+
+/** Every viewer whose feed holds the post (a scan of this test's feeds). */
+export async function ownersOf(h: Harness, postId: string): Promise<string[]> {
+  const prefix = h.config.REDIS_KEY_PREFIX;
+  const owners: string[] = [];
+  for await (const found of h.svc.redis.scanIterator({ MATCH: `${prefix}feed:*`, COUNT: 1000 })) {
+    const names = found.map((k) => k.slice(prefix.length));
+    const scores = await Promise.all(names.map((k) => h.svc.redis.zScore(k, postId)));
+    names.forEach((k, i) => {
+      if (scores[i] !== null) owners.push(decodeURIComponent(k.slice('feed:{'.length, -1)));
+    });
+  }
+  return owners;
+}
+
+export const countPost = async (h: Harness, postId: string): Promise<number> => (await ownersOf(h, postId)).length;
+
+/** Makes these viewers active (as if each had read their home): their feeds are built. */
+export async function activate(h: Harness): Promise<void> {
+  await h.svc.domain.builder.rebuildAll();
+}
+
+/** Fan-out entries written so far by this process (the service's own metric). */
+export async function entriesWritten(): Promise<number> {
+  const metric = await timelineMetrics().fanoutEntries.get();
+  return metric.values[0]?.value ?? 0;
 }
 
 /** Waits until this service's consumer of an event has nothing pending or unacknowledged. */

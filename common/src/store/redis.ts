@@ -3,36 +3,37 @@
  * every key under the service's own prefix, so several services, test files or one-machine
  * systems can share one server without seeing each other's keys.
  */
-import { createClient, type RedisClientType, type RedisScripts } from 'redis';
+import { createHash } from 'node:crypto';
+import { createClient } from 'redis';
 import { DependencyError } from '../dependency-error';
 import { redactUrl } from './mysql';
 
-export interface RedisOptions<S extends RedisScripts> {
+export interface RedisOptions {
   /** Prepended to every key sent (not to SCAN patterns or Pub/Sub channels). */
   keyPrefix: string;
-  /** Lua scripts, run by EVALSHA (sent whole once if the server does not know them yet). */
-  scripts?: S;
   connectTimeoutMs?: number;
 }
 
-export type RedisClient<S extends RedisScripts = RedisScripts> = RedisClientType<Record<string, never>, Record<string, never>, S, 2>;
+export type RedisClient = ReturnType<typeof createRedisClient>;
 
-/**
- * Opens a connection; fails with a DependencyError naming the (redacted) URL when the server is
- * not there. Commands issued in the same tick are pipelined by the client.
- */
-export async function connectRedis<S extends RedisScripts>(url: string, options: RedisOptions<S>): Promise<RedisClient<S>> {
-  const client = createClient({
+function createRedisClient(url: string, options: RedisOptions) {
+  return createClient({
     url,
     keyPrefix: options.keyPrefix,
-    scripts: options.scripts,
-    RESP: 2,
     socket: {
       connectTimeout: options.connectTimeoutMs ?? 10_000,
       // Reconnect with a capped backoff; commands wait in the offline queue meanwhile.
       reconnectStrategy: (retries: number) => Math.min(100 * 2 ** retries, 3000),
     },
-  }) as unknown as RedisClient<S>;
+  });
+}
+
+/**
+ * Opens a connection; fails with a DependencyError naming the (redacted) URL when the server is
+ * not there. Commands issued in the same tick are pipelined by the client.
+ */
+export async function connectRedis(url: string, options: RedisOptions): Promise<RedisClient> {
+  const client = createRedisClient(url, options);
   // Without a listener an 'error' event would crash the process; reconnecting is the client's job.
   client.on('error', () => undefined);
   try {
@@ -52,7 +53,7 @@ export async function pingRedis(client: { ping(): Promise<string> }): Promise<vo
  * Deletes every key under a prefix (a test file's, or a rebuild's): SCAN, not KEYS, so a large
  * keyspace is walked in steps without blocking the server.
  */
-export async function deleteKeysUnder(client: RedisClient<RedisScripts>, prefix: string): Promise<number> {
+export async function deleteKeysUnder(client: RedisClient, prefix: string): Promise<number> {
   let deleted = 0;
   // SCAN's MATCH is not prefixed by the client: match on the full key, delete without the prefix.
   const own = String(client._keyPrefix ?? '');
@@ -61,4 +62,33 @@ export async function deleteKeysUnder(client: RedisClient<RedisScripts>, prefix:
     deleted += await client.unlink(keys.map((k) => k.slice(own.length)));
   }
   return deleted;
+}
+
+/** What a Lua script is run with: a client that has EVALSHA and EVAL (a connection or a cluster). */
+interface ScriptRunner {
+  evalSha(sha: string, options: { keys: string[]; arguments: string[] }): Promise<unknown>;
+  eval(script: string, options: { keys: string[]; arguments: string[] }): Promise<unknown>;
+}
+
+/**
+ * A Lua script run by its SHA1, sent whole only when the server does not know it yet (a new or
+ * flushed server). A script sees one key's slot in a cluster only if all its keys share a hash
+ * tag: give every key of one call the same `{…}`.
+ */
+export class LuaScript {
+  readonly sha: string;
+
+  constructor(readonly source: string) {
+    this.sha = createHash('sha1').update(source).digest('hex');
+  }
+
+  async run(client: ScriptRunner, keys: string[], args: Array<string | number>): Promise<unknown> {
+    const options = { keys, arguments: args.map(String) };
+    try {
+      return await client.evalSha(this.sha, options);
+    } catch (err) {
+      if (!String((err as Error).message).startsWith('NOSCRIPT')) throw err;
+      return client.eval(this.source, options);
+    }
+  }
 }

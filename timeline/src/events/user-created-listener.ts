@@ -17,5 +17,7 @@ export class UserCreatedListener extends Listener<E> {
 
   protected async handle(data: EventData<E>): Promise<HandleResult> {
     await this.domain.stores.authors.apply(data);
+    // Also on a redelivery that finds the copy already applied: a crash may have come between the two.
+    await this.domain.home.authorChanged(data.id, data.version);
   }
 }

@@ -17,5 +17,6 @@ export class UserDeletedListener extends Listener<E> {
 
   protected async handle(data: EventData<E>): Promise<HandleResult> {
     await this.domain.stores.authors.applyDeleted(data.id, data.version);
+    await this.domain.home.authorChanged(data.id, data.version);
   }
 }

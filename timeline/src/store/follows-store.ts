@@ -35,9 +35,31 @@ export class FollowsStore {
     return this.model.findById(edgeKey(followerId, followeeId)).lean<FollowEdgeDoc>().exec();
   }
 
-  /** Active followers, counted up to `atMost` (so a celebrity costs no more than the threshold). */
-  countActiveFollowers(authorId: string, atMost: number): Promise<number> {
-    return this.model.countDocuments({ followeeId: authorId, state: 'active' }).limit(atMost).exec();
+  /**
+   * Up to `atMost` active followers of an author: one query that both counts (a celebrity costs no
+   * more than the threshold) and lists whom to fan out to.
+   */
+  async activeFollowers(authorId: string, atMost: number): Promise<string[]> {
+    const docs = await this.model
+      .find({ followeeId: authorId, state: 'active' }, { followerId: 1, _id: 0 })
+      .limit(atMost)
+      .lean<Array<{ followerId: string }>>();
+    return docs.map((d) => d.followerId);
+  }
+
+  /** Every edge from a follower, in either state, with its version (to rebuild whom they follow). */
+  edgesOf(followerId: string): Promise<FollowEdgeDoc[]> {
+    return this.model.find({ followerId }, { followeeId: 1, state: 1, version: 1 }).lean<FollowEdgeDoc[]>().exec();
+  }
+
+  /** Every edge (the rebuild of every feed reads them once). */
+  async *allEdges(batchSize = 5000): AsyncGenerator<Pick<FollowEdgeDoc, 'followerId' | 'followeeId' | 'state' | 'version'>> {
+    const cursor = this.model.collection.find({}, { projection: { followerId: 1, followeeId: 1, state: 1, version: 1 }, batchSize });
+    try {
+      for await (const doc of cursor) yield doc as unknown as FollowEdgeDoc;
+    } finally {
+      await cursor.close();
+    }
   }
 
   /** The active followers of an author, a batch at a time. */

@@ -1,34 +1,66 @@
+import type { RedisClient } from '@lumina/common';
 import type { Connection } from 'mongoose';
 import { AuthorsStore } from './authors-store';
-import { EntriesStore } from './entries-store';
 import { FollowsStore } from './follows-store';
 import { LikesStore } from './likes-store';
 import { timelineModels, type TimelineModels } from './models';
 import { NotificationsStore } from './notifications-store';
 import { PostsStore } from './posts-store';
+import { AuthoredStore } from './redis/authored-store';
+import { CardsStore } from './redis/cards-store';
+import { FeedsStore, type FeedLimits } from './redis/feeds-store';
+import { MembershipsStore } from './redis/memberships-store';
 
-export interface Stores {
+export interface RedisLimits extends FeedLimits {
+  cardTtlSeconds: number;
+}
+
+/** MongoDB, the durable record: copies fed by events, and notifications. */
+export interface MongoStores {
   models: TimelineModels;
   authors: AuthorsStore;
   follows: FollowsStore;
   posts: PostsStore;
-  entries: EntriesStore;
   likes: LikesStore;
   notifications: NotificationsStore;
 }
 
-/** Every store of the timeline database on one connection (no I/O). */
-export function createStores(conn: Connection): Stores {
+/** Redis, what pages are read from: feeds, authors' posts, cards, whom a viewer follows and likes. */
+export interface RedisStores {
+  feeds: FeedsStore;
+  authored: AuthoredStore;
+  cards: CardsStore;
+  following: MembershipsStore;
+  liked: MembershipsStore;
+}
+
+export type Stores = MongoStores & RedisStores;
+
+export function createMongoStores(conn: Connection): MongoStores {
   const models = timelineModels(conn);
   return {
     models,
     authors: new AuthorsStore(models.authors),
     follows: new FollowsStore(models.follows),
     posts: new PostsStore(models.posts),
-    entries: new EntriesStore(models.entries),
     likes: new LikesStore(models.likes),
     notifications: new NotificationsStore(models.notifications),
   };
+}
+
+export function createRedisStores(redis: RedisClient, limits: RedisLimits): RedisStores {
+  return {
+    feeds: new FeedsStore(redis, limits),
+    authored: new AuthoredStore(redis, limits.maxEntries, limits.maxLanded),
+    cards: new CardsStore(redis, limits.cardTtlSeconds),
+    following: MembershipsStore.following(redis, limits.activeMs),
+    liked: MembershipsStore.liked(redis, limits.activeMs),
+  };
+}
+
+/** Every store of the service (no I/O). */
+export function createStores(conn: Connection, redis: RedisClient, limits: RedisLimits): Stores {
+  return { ...createMongoStores(conn), ...createRedisStores(redis, limits) };
 }
 
 export { syncIndexes } from './models';

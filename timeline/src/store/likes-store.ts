@@ -1,8 +1,8 @@
 /** Who likes what, from post.liked / post.unliked (by engagement version), for `likedByViewer`. */
-import { applyIfNewerMongo, findAmong, type ApplyOutcome } from '@lumina/common';
+import { applyIfNewerMongo, type ApplyOutcome } from '@lumina/common';
 import type { Model } from 'mongoose';
 import { likeKey } from '../ids';
-import { rawCollection, type LikeDoc } from './models';
+import type { LikeDoc } from './models';
 
 export class LikesStore {
   constructor(private readonly model: Model<LikeDoc>) {}
@@ -11,15 +11,18 @@ export class LikesStore {
     return applyIfNewerMongo(this.model.collection, likeKey(postId, userId), version, { postId, userId, liked });
   }
 
-  /** Of these posts, the ones the user likes. */
-  async likedAmong(userId: string, postIds: string[]): Promise<Set<string>> {
-    if (postIds.length === 0) return new Set();
-    const docs = await findAmong(
-      rawCollection(this.model),
-      '_id',
-      postIds.map((p) => likeKey(p, userId)),
-      { filter: { liked: true }, projection: { postId: 1 } },
-    );
-    return new Set(docs.map((d) => d.postId));
+  /** Every like and unlike of a user, with versions (to rebuild what they like in Redis). */
+  allOf(userId: string): Promise<LikeDoc[]> {
+    return this.model.find({ userId }, { postId: 1, liked: 1, version: 1 }).lean<LikeDoc[]>().exec();
+  }
+
+  /** Every like (the rebuild of every feed reads them once). */
+  async *all(batchSize = 5000): AsyncGenerator<LikeDoc> {
+    const cursor = this.model.collection.find({}, { batchSize });
+    try {
+      for await (const doc of cursor) yield doc as unknown as LikeDoc;
+    } finally {
+      await cursor.close();
+    }
   }
 }

@@ -1,6 +1,6 @@
 /**
  * The timeline database: copies fed by events (authors, follow edges, posts, likes) and what this
- * service owns (home timeline entries, notifications). Every index below is one a query in this
+ * service owns durably (notifications). Home feeds and cards live in Redis and are rebuilt from these. Every index below is one a query in this
  * folder relies on; all of them work on MongoDB 7 and FerretDB 1.24 (no partial or TTL indexes).
  */
 import { Schema, type Connection, type Model, type mongo } from 'mongoose';
@@ -62,16 +62,6 @@ export interface PostDoc {
   rev: number;
 }
 
-export interface EntryDoc {
-  _id: string;
-  ownerId: string;
-  postId: string;
-  authorId: string;
-  createdAt: Date;
-  /** When it landed in this timeline: the stream's `id:`. */
-  seq: string;
-}
-
 export interface LikeDoc {
   _id: string;
   postId: string;
@@ -124,6 +114,8 @@ const edgeSchema = new Schema<FollowEdgeDoc>(
 // Fan-out: the active followers of an author (and their count, bounded); and the unfollows of an
 // author applied while a fan-out ran.
 edgeSchema.index({ followeeId: 1, state: 1, appliedAt: 1 });
+// Building a viewer's feed: whom they follow.
+edgeSchema.index({ followerId: 1 });
 
 const postSchema = new Schema<PostDoc>(
   {
@@ -150,29 +142,8 @@ const postSchema = new Schema<PostDoc>(
 );
 // Backfill on follow and the read-time merge of celebrities: an author's posts, newest first.
 postSchema.index({ authorId: 1, createdAt: -1, _id: -1 });
-// The stream's catch-up of merged posts.
-postSchema.index({ authorId: 1, seq: 1 });
 // Explore: ranked by the stored score.
 postSchema.index({ hot: -1, _id: -1 });
-
-const entrySchema = new Schema<EntryDoc>(
-  {
-    _id: { type: String, required: true },
-    ownerId: { type: String, required: true },
-    postId: { type: String, required: true },
-    authorId: { type: String, required: true },
-    createdAt: { type: Date, required: true },
-    seq: { type: String, required: true },
-  },
-  { ...options, collection: 'timeline_entries' },
-);
-// Reading a page: one owner's entries by (createdAt desc, postId desc). Also serves trimming and
-// unfollow (an owner holds at most ~900 entries, so filtering by author within it is bounded).
-entrySchema.index({ ownerId: 1, createdAt: -1, postId: -1 });
-// The stream: what landed in a timeline after a sequence.
-entrySchema.index({ ownerId: 1, seq: 1 });
-// A deleted post leaves every timeline.
-entrySchema.index({ postId: 1 });
 
 const likeSchema = new Schema<LikeDoc>(
   {
@@ -184,6 +155,8 @@ const likeSchema = new Schema<LikeDoc>(
   },
   { ...options, collection: 'likes' },
 );
+// Building what a viewer likes in Redis.
+likeSchema.index({ userId: 1 });
 
 const notificationSchema = new Schema<NotificationDoc>(
   {
@@ -205,7 +178,6 @@ export interface TimelineModels {
   authors: Model<AuthorDoc>;
   follows: Model<FollowEdgeDoc>;
   posts: Model<PostDoc>;
-  entries: Model<EntryDoc>;
   likes: Model<LikeDoc>;
   notifications: Model<NotificationDoc>;
 }
@@ -218,7 +190,6 @@ export function timelineModels(conn: Connection): TimelineModels {
     authors: model('Author', authorSchema),
     follows: model('FollowEdge', edgeSchema),
     posts: model('Post', postSchema),
-    entries: model('TimelineEntry', entrySchema),
     likes: model('Like', likeSchema),
     notifications: model('Notification', notificationSchema),
   };

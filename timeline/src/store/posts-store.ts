@@ -6,7 +6,7 @@
  */
 import { documentKey, documentLock, findAmong } from '@lumina/common';
 import type { Model } from 'mongoose';
-import { after, afterTime, compareSeqAsc, compareTimeDesc, type ScorePosition, type TimePosition } from '../positions';
+import { after, type ScorePosition } from '../positions';
 import { isDuplicateKey } from './errors';
 import { rawCollection, type FanoutState, type PostDoc } from './models';
 
@@ -86,40 +86,14 @@ export class PostsStore {
     return this.model.find({ authorId, state: 'live' }, REF).sort({ createdAt: -1, _id: -1 }).limit(limit).lean<PostRef[]>();
   }
 
-  /**
-   * Posts of these (not fanned-out) authors strictly after `position`, newest first. One query
-   * per author, merged here: each is a range of the (authorId, createdAt) index on MongoDB and a
-   * pushed-down equality on FerretDB, where an `$in` over authors would read the whole copy.
-   * The authors are the few over the fan-out threshold that the viewer follows.
-   */
-  async pulledPage(authorIds: string[], position: TimePosition | undefined, limit: number): Promise<PostRef[]> {
-    const perAuthor = await Promise.all(
-      authorIds.map((authorId) =>
-        this.model
-          .find({ authorId, state: 'live', fanout: 'pulled', ...afterTime<PostDoc>(position, 'createdAt', '_id') }, REF)
-          .sort({ createdAt: -1, _id: -1 })
-          .limit(limit)
-          .lean<PostRef[]>(),
-      ),
-    );
-    return perAuthor
-      .flat()
-      .sort((a, b) => compareTimeDesc({ createdAt: a.createdAt, id: a._id }, { createdAt: b.createdAt, id: b._id }))
-      .slice(0, limit);
-  }
-
-  /** Posts of these (not fanned-out) authors that landed after a sequence, oldest first (one query per author, as above). */
-  async pulledLandedAfter(authorIds: string[], seq: string, limit: number): Promise<PostRef[]> {
-    const perAuthor = await Promise.all(
-      authorIds.map((authorId) =>
-        this.model
-          .find({ authorId, state: 'live', fanout: 'pulled', seq: { $gt: seq } }, REF)
-          .sort({ seq: 1 })
-          .limit(limit)
-          .lean<PostRef[]>(),
-      ),
-    );
-    return perAuthor.flat().sort(compareSeqAsc).slice(0, limit);
+  /** Every live post (the rebuild of every feed reads them once). */
+  async *allLive(batchSize = 5000): AsyncGenerator<PostRef> {
+    const cursor = this.model.collection.find({ state: 'live' }, { projection: REF, batchSize });
+    try {
+      for await (const doc of cursor) yield doc as unknown as PostRef;
+    } finally {
+      await cursor.close();
+    }
   }
 
   /** Live posts created since `since`, by stored score, strictly after `position`. */

@@ -1,0 +1,115 @@
+/**
+ * Home feeds in Redis, as Mastodon keeps them: one sorted set per viewer (post id scored by its
+ * createdAt, so equal times order by id, as pages do), capped at the newest entries, and a small
+ * landing log per viewer for the live stream. A feed's TTL is the activity window: reading it
+ * renews it, fan-out skips a feed that has expired, and the viewer's next read builds it again.
+ */
+import type { RedisClient } from '@lumina/common';
+import type { TimePosition } from '../../positions';
+import { afterLandedSeq, keys, landedMember, parseLanded } from './keys';
+import { feedAdd, listComplete } from './scripts';
+
+export interface FeedEntry {
+  postId: string;
+  createdAt: number;
+}
+
+export interface NewFeedEntry extends FeedEntry {
+  /** When it landed: the stream's `id:`. */
+  seq: string;
+}
+
+export interface FeedLimits {
+  maxEntries: number;
+  /** How many landings each viewer's stream log keeps (a reconnect replays at most these). */
+  maxLanded: number;
+  /** The activity window: a feed nobody read for this long expires, and fan-out skips it. */
+  activeMs: number;
+}
+
+/** Reads a sorted set of (post id → createdAt) newest first, strictly after a position. */
+export async function rangeAfter(redis: RedisClient, key: string, position: TimePosition | undefined, limit: number): Promise<FeedEntry[]> {
+  // ZRANGE BYSCORE cannot say "(t, id) strictly after": read from t inclusive and drop the
+  // entries at t that are not after id. Ties on one millisecond are rare; read more if needed.
+  let count = limit + 8;
+  for (;;) {
+    const rows = await redis.zRangeWithScores(key, position ? position.t : '+inf', '(0', {
+      BY: 'SCORE',
+      REV: true,
+      LIMIT: { offset: 0, count },
+    });
+    const after = position ? rows.filter((r) => r.score < position.t || r.value < position.id) : rows;
+    if (after.length >= limit || rows.length < count) return after.slice(0, limit).map((r) => ({ postId: r.value, createdAt: r.score }));
+    count *= 4;
+  }
+}
+
+export class FeedsStore {
+  constructor(
+    private readonly redis: RedisClient,
+    readonly limits: FeedLimits,
+  ) {}
+
+  /** Whether the viewer's feed is there, renewing its activity window if so (one command). */
+  async touch(viewerId: string): Promise<boolean> {
+    return (await this.redis.pExpire(keys.feed(viewerId), this.limits.activeMs)) === 1;
+  }
+
+  page(viewerId: string, position: TimePosition | undefined, limit: number): Promise<FeedEntry[]> {
+    return rangeAfter(this.redis, keys.feed(viewerId), position, limit);
+  }
+
+  /** Adds entries to one viewer's feed if it exists; answers how many were new. */
+  async add(viewerId: string, entries: NewFeedEntry[]): Promise<number> {
+    if (entries.length === 0) return 0;
+    const args: Array<string | number> = [this.limits.maxEntries, this.limits.maxLanded];
+    for (const e of entries) args.push(e.postId, e.createdAt, landedMember(e.seq, e.postId));
+    return Number(await feedAdd.run(this.redis, [keys.feed(viewerId), keys.landed(viewerId)], args));
+  }
+
+  /**
+   * Fan-out: one post into many feeds, one script call per viewer, sent together (node-redis
+   * pipelines what is issued in one tick). Answers the viewers whose feed got it.
+   */
+  async addToMany(viewerIds: string[], entry: FeedEntry, seqFor: () => string): Promise<string[]> {
+    const added = await Promise.all(viewerIds.map((viewerId) => this.add(viewerId, [{ ...entry, seq: seqFor() }])));
+    return viewerIds.filter((_, i) => (added[i] ?? 0) > 0);
+  }
+
+  /** Builds a viewer's feed: these entries, with whatever raced the build, marked complete. */
+  async complete(viewerId: string, entries: FeedEntry[]): Promise<void> {
+    const args: Array<string | number> = [this.limits.maxEntries, this.limits.activeMs];
+    for (const e of entries) args.push(e.createdAt, e.postId);
+    await listComplete.run(this.redis, [keys.feed(viewerId)], args);
+  }
+
+  async remove(viewerId: string, postIds: string[]): Promise<void> {
+    if (postIds.length > 0) await this.redis.zRem(keys.feed(viewerId), postIds);
+  }
+
+  /** A deleted post (or one fanned out to someone who unfollowed meanwhile) leaves these feeds. */
+  async removeFromMany(viewerIds: string[], postId: string): Promise<void> {
+    await Promise.all(viewerIds.map((viewerId) => this.redis.zRem(keys.feed(viewerId), postId)));
+  }
+
+  /** Of these posts, those in the viewer's feed now. */
+  async holding(viewerId: string, postIds: string[]): Promise<Set<string>> {
+    if (postIds.length === 0) return new Set();
+    const scores = await this.redis.zmScore(keys.feed(viewerId), postIds);
+    return new Set(postIds.filter((_, i) => scores[i] !== null));
+  }
+
+  /** What landed in the viewer's feed after a sequence, oldest first. */
+  async landedAfter(viewerId: string, seq: string, limit: number): Promise<Array<{ seq: string; postId: string }>> {
+    const members = await this.redis.zRange(keys.landed(viewerId), afterLandedSeq(seq), '+', {
+      BY: 'LEX',
+      LIMIT: { offset: 0, count: limit },
+    });
+    return members.map(parseLanded);
+  }
+
+  /** Every entry of a feed, newest first (the rebuild's check and the tests). */
+  async entries(viewerId: string): Promise<FeedEntry[]> {
+    return rangeAfter(this.redis, keys.feed(viewerId), undefined, this.limits.maxEntries + 1);
+  }
+}

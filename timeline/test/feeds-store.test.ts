@@ -1,0 +1,84 @@
+/**
+ * The feeds in Redis, against the real server: a feed keeps its newest entries, a feed that does
+ * not exist (an inactive viewer's) gets nothing, building one keeps what raced it, and pages are
+ * exact on ties of createdAt.
+ */
+import { connectRedis, type RedisClient } from '@lumina/common';
+import { TestContext } from '@lumina/common/testing';
+import { FeedsStore } from '../src/store/redis/feeds-store';
+import { SequenceGenerator } from '../src/ids';
+
+const ctx = new TestContext();
+let redis: RedisClient;
+let feeds: FeedsStore;
+const seqs = new SequenceGenerator();
+const MAX = 50;
+
+beforeAll(async () => {
+  redis = await connectRedis(ctx.redisUrl, { keyPrefix: ctx.redisPrefix('feeds') });
+  feeds = new FeedsStore(redis, { maxEntries: MAX, maxLanded: 20, activeMs: 60_000 });
+});
+afterAll(async () => {
+  redis.destroy();
+  await ctx.cleanup();
+});
+
+const entry = (i: number, at = 1_700_000_000_000 + i * 1000) => ({
+  postId: `p${String(i).padStart(3, '0')}`,
+  createdAt: at,
+  seq: seqs.next(),
+});
+
+test('a feed keeps its newest MAX entries, whatever order they arrive in', async () => {
+  await feeds.complete('keeper', []);
+  const all = Array.from({ length: 80 }, (_, i) => entry(i));
+  for (const e of [...all].reverse()) await feeds.add('keeper', [e]);
+  expect((await feeds.entries('keeper')).map((e) => e.postId)).toEqual(
+    all
+      .slice(-MAX)
+      .reverse()
+      .map((e) => e.postId),
+  );
+  // The stream's log keeps its own, smaller, newest window.
+  expect(await feeds.landedAfter('keeper', SequenceGenerator.floorOf(0), 100)).toHaveLength(20);
+});
+
+test('a feed that does not exist gets nothing (its viewer is away), and says so', async () => {
+  expect(await feeds.touch('away')).toBe(false);
+  expect(await feeds.add('away', [entry(1)])).toBe(0);
+  expect(await feeds.addToMany(['away', 'away-too'], entry(2), () => seqs.next())).toEqual([]);
+  expect(await feeds.entries('away')).toEqual([]);
+  expect(await feeds.touch('away')).toBe(false);
+});
+
+test('an empty feed still exists once built, and takes entries', async () => {
+  await feeds.complete('new', []);
+  expect(await feeds.touch('new')).toBe(true);
+  expect(await feeds.add('new', [entry(7)])).toBe(1);
+  expect(await feeds.add('new', [entry(7)])).toBe(0); // a second time is nothing new
+  expect((await feeds.entries('new')).map((e) => e.postId)).toEqual(['p007']);
+});
+
+test('building a feed keeps what was written into it meanwhile', async () => {
+  await feeds.complete('racer', [entry(1), entry(2)]);
+  await feeds.add('racer', [entry(5)]);
+  await feeds.complete('racer', [entry(1), entry(3)]);
+  expect((await feeds.entries('racer')).map((e) => e.postId)).toEqual(['p005', 'p003', 'p002', 'p001']);
+});
+
+test('pages are exact when many entries share one millisecond', async () => {
+  const at = 1_700_000_500_000;
+  const tied = Array.from({ length: 30 }, (_, i) => entry(i, at));
+  await feeds.complete('ties', [...tied, entry(99, at - 1), entry(98, at + 1)]);
+  const seen: string[] = [];
+  let position: { t: number; id: string } | undefined;
+  for (;;) {
+    const page = await feeds.page('ties', position, 7);
+    if (page.length === 0) break;
+    seen.push(...page.map((e) => e.postId));
+    const last = page[page.length - 1] as { postId: string; createdAt: number };
+    position = { t: last.createdAt, id: last.postId };
+  }
+  const expected = ['p098', ...tied.map((e) => e.postId).reverse(), 'p099'];
+  expect(seen).toEqual(expected);
+});
