@@ -24,7 +24,7 @@ import { writeReport, type BenchReport, type Ratio, type WorkloadRow } from './r
 import { scrapeServices } from './report/service-metrics';
 import { backlogOf, waitForQuiet } from './system/backlog';
 import { startBenchSystem, type BenchSystem } from './system/bench-system';
-import { PgActivitySampler } from './system/pg-activity';
+import { PgActivitySampler, TableActivity } from './system/pg-activity';
 import { postgresAvailable, type MongoBackend } from './system/ferretdb';
 import { runHttp, runInProcess, type HttpWorkload, type RunMode, type RunResult } from './workloads/load-runner';
 import { runFanoutComponent } from './workloads/fanout-component';
@@ -199,6 +199,18 @@ async function main(): Promise<void> {
     step(`system up at ${system.url}`);
     machine.versions = { ...machine.versions, ...(await serverVersions(system)) };
     const timelineDb = system.mongoDb('timeline');
+    // Exact counts of what a workload asked of timeline's MongoDB (its PostgreSQL schema under FerretDB).
+    const tables = system.postgresDatabase
+      ? new TableActivity(process.env.POSTGRES_URL ?? 'postgres://root@127.0.0.1:5432', system.postgresDatabase)
+      : undefined;
+    const watchingTimelineDb = async (work: () => Promise<Measured>): Promise<Measured & Pick<WorkloadRow, 'extra'>> => {
+      if (!tables) return work();
+      const { result, activity } = await tables.during(`${system.prefix}timeline`, work);
+      return {
+        ...result,
+        extra: { "queries on timeline's MongoDB": activity.scans, "rows written in timeline's MongoDB": activity.writes },
+      };
+    };
     const quiet = async (after: string) => {
       const result = await waitForQuiet(system.bus, `catching up after ${after}`, plan.quietTimeoutMs);
       report.catchUp.push({ after, ms: result.ms, left: result.left });
@@ -296,6 +308,18 @@ async function main(): Promise<void> {
       });
     }
 
+    // Follows written behind timeline's back made no feeds; a viewer without one is inactive
+    // and gets no fan-out. The rebuild command builds every feed, as after a lost Redis.
+    const rebuildStarted = Date.now();
+    await system.rebuildTimelineFeeds();
+    report.load.push({
+      step: "timeline's feeds rebuilt from MongoDB (npm run -w timeline rebuild-feeds)",
+      count: people.length + celebrities.reduce((n, c) => n + c.synthetic, 0),
+      ms: Date.now() - rebuildStarted,
+      rate: ((people.length + celebrities.reduce((n, c) => n + c.synthetic, 0)) / (Date.now() - rebuildStarted)) * 1000,
+      how: 'one pass over the follows, posts and likes copies; one feed per viewer',
+    });
+
     // ---- posts -----------------------------------------------------------------------------
     const authors = people.filter((p) => p.spec.node % plan.authorEvery === 0);
     const degree = degrees(graph);
@@ -360,7 +384,7 @@ async function main(): Promise<void> {
     const busiestFollowers = await timelineDb.collection('follows').countDocuments({ followeeId: busiest.client.id, state: 'active' });
     const friendsOfBusiest = graph.friendships.flatMap(([a, b]) => (a === busiest.spec.node ? [b] : b === busiest.spec.node ? [a] : []));
     report.pipeline.push(
-      await measurePropagation(system.bus, timelineDb, {
+      await measurePropagation(system.bus, timelineDb, system.timelineRedis, {
         name: `${busiest.spec.username} (Reed98's most followed)`,
         author: busiest.client,
         mediaId: posts.mediaByAuthor.get(busiest.client.id)!,
@@ -372,7 +396,7 @@ async function main(): Promise<void> {
       }),
     );
     const celebrityCase = (c: Celebrity) =>
-      measurePropagation(system.bus, timelineDb, {
+      measurePropagation(system.bus, timelineDb, system.timelineRedis, {
         name: c.name,
         author: c.client,
         mediaId: celebrityMedia.get(c.client.id)!,
@@ -390,7 +414,7 @@ async function main(): Promise<void> {
       `The bare Express baseline answers a real home-timeline page of ${Buffer.byteLength(pageBody).toLocaleString('en')} bytes.`,
     );
     const reads = plan.saturation.read;
-    const home = await measureHttp(homeRead(pools), { upTo: plan.rates.read }, reads, durationS);
+    const home = await watchingTimelineDb(() => measureHttp(homeRead(pools), { upTo: plan.rates.read }, reads, durationS));
     add('home', { name: 'home timeline page', target: 'gateway', ...home });
     pageServer = await startPageServer(pageBody);
     const pageBaseline: HttpWorkload = {
@@ -407,13 +431,17 @@ async function main(): Promise<void> {
     await pageServer.stop();
     pageServer = undefined;
     const timelinePort = homeRead({ ...pools, baseUrl: system.services.timeline! });
-    add('homeDirect', { name: 'home timeline page', target: 'service', ...(await measureHttp(timelinePort, home.rate, reads, durationS)) });
-    const rawPage = timelinePage(timelineDb);
+    add('homeDirect', {
+      name: 'home timeline page',
+      target: 'service',
+      ...(await watchingTimelineDb(() => measureHttp(timelinePort, home.rate, reads, durationS))),
+    });
+    const rawPage = timelinePage(system.timelineRedis);
     const viewerIds = viewers.map((v) => v.id);
     const r1 = seededRandom(21);
     const rawHomeOnce = async () => void (await rawPage(pick(viewerIds, r1)));
     add('rawHome', {
-      name: 'raw driver: the home page queries (baseline)',
+      name: 'raw node-redis: the home page commands (baseline)',
       target: 'baseline',
       ...(await measureInProcess('raw home page', rawHomeOnce, home.rate, reads, durationS)),
     });
@@ -521,10 +549,10 @@ async function main(): Promise<void> {
       add('homeFans', {
         name: `home timeline page of a follower of the ${hundredK.followers.toLocaleString('en')}-follower account`,
         target: 'gateway',
-        ...(await measureHttp(fansHome, homeAfter.rate, plan.saturation.compose, durationS)),
+        ...(await watchingTimelineDb(() => measureHttp(fansHome, homeAfter.rate, plan.saturation.compose, durationS))),
       });
       add('rawHomeAfter', {
-        name: 'raw driver: the home page queries, once an account is merged at read time (baseline)',
+        name: 'raw node-redis: the home page commands, once an account is merged at read time (baseline)',
         target: 'baseline',
         ...(await measureInProcess('raw home page (after)', rawHomeOnce, homeAfter.rate, plan.saturation.compose, durationS)),
       });
@@ -551,10 +579,17 @@ async function main(): Promise<void> {
     const ratios: Array<Ratio | undefined> = [
       ratio('Home page vs bare Express page', 'throughput at saturation', rows.home, rows.page),
       ratio('Home page vs bare Express page', 'p50 at the fixed rate', rows.home, rows.page),
-      ratio("Home page (timeline's port) vs raw driver", 'throughput at saturation', rows.homeDirect, rows.rawHome),
-      ratio("Home page (timeline's port) vs raw driver", 'p50 at the fixed rate', rows.homeDirect, rows.rawHome),
+      ratio("Home page (timeline's port) vs bare Express page", 'throughput at saturation', rows.homeDirect, rows.page),
+      ratio("Home page (timeline's port) vs raw node-redis", 'throughput at saturation', rows.homeDirect, rows.rawHome),
+      ratio("Home page (timeline's port) vs raw node-redis", 'p50 at the fixed rate', rows.homeDirect, rows.rawHome),
       ratio("Home page via gateway vs timeline's port", 'p50 at the fixed rate', rows.home, rows.homeDirect),
       ratio('Home page once an account is merged at read time vs before', 'p50 at the fixed rate', rows.homeAfter, rows.home),
+      ratio(
+        'Home page of a follower of the merged-at-read account vs a plain home page',
+        'p50 at the fixed rate',
+        rows.homeFans,
+        rows.homeAfter,
+      ),
       ratio(
         'Raw home-page queries once an account is merged at read time vs before',
         'p50 at the fixed rate',

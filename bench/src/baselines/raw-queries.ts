@@ -1,77 +1,55 @@
 /**
- * The database work behind a read, done with the bare drivers against the same servers and
+ * The database work behind a read, done with the bare drivers (node-redis, the MongoDB driver,
+ * mysql2) against the same servers and
  * data, without the service around it (no HTTP, auth, validation, rendering or gateway). Each
  * mirrors the queries the service makes for one page (lookups by a list of ids go through
  * common's findAmong, as in the services); the service's code is the reference:
  *
- * - home page (timeline/src/home-timeline.ts page + render.ts): the pulled authors, one page of
- *   the viewer's entries, then the posts, their authors and the viewer's likes by id;
+ * - home page (timeline/src/home-timeline.ts page + render.ts): Redis only — the viewer's feed
+ *   (and merged authors' posts), then the cards and the viewer's likes;
  * - user's posts (posts/src/posts.ts listByAuthor + views.ts): one page of the author's live
  *   posts, then the users and media copies and the viewer's likes;
  * - post search (search/src/store/search-reader.ts postsByText): the ranked FULLTEXT query.
  */
 import type { Pool, RowDataPacket } from 'mysql2/promise';
 import type { mongo } from 'mongoose';
-import { findAmong } from '@lumina/common';
-import { edgeKey, likeKey } from '../../../timeline/src/ids';
+import { findAmong, type RedisClient } from '@lumina/common';
+import { compareEntryDesc } from '../../../timeline/src/positions';
+import { keys } from '../../../timeline/src/store/redis/keys';
+import { rangeAfter } from '../../../timeline/src/store/redis/feeds-store';
 
 type Doc = mongo.Document & { _id: string };
 
 const PAGE = 20;
 
-export function timelinePage(db: mongo.Db): (viewerId: string) => Promise<number> {
-  const authors = db.collection<Doc>('authors');
-  const entries = db.collection<Doc>('timeline_entries');
-  const posts = db.collection<Doc>('posts');
-  const likes = db.collection<Doc>('likes');
-  const follows = db.collection<Doc>('follows');
+/**
+ * The home page's Redis commands, as timeline/src/home-timeline.ts page() and render.ts make them:
+ * renew the feed and read its first entries (and, for a follower of merged-at-read authors, whom
+ * of them the viewer follows and their newest posts), then the cards and the viewer's likes.
+ */
+export function timelinePage(redis: RedisClient): (viewerId: string) => Promise<number> {
+  let pulled: string[] = [];
+  let pulledAt = 0;
   return async (viewerId) => {
-    // Which followed authors are merged at read time (over the fan-out threshold)?
-    const pulled = (await authors.find({ pulled: true }, { projection: { _id: 1 } }).toArray())
-      .map((a) => a._id)
-      .filter((id) => id !== viewerId);
-    const followed =
-      pulled.length === 0
-        ? []
-        : (
-            await findAmong(
-              follows,
-              '_id',
-              pulled.map((a) => edgeKey(viewerId, a)),
-              { filter: { state: 'active' }, projection: { followeeId: 1 } },
-            )
-          ).map((e) => String(e.followeeId));
-    const [page, merged] = await Promise.all([
-      entries
-        .find({ ownerId: viewerId }, { projection: { postId: 1, createdAt: 1, seq: 1, _id: 0 } })
-        .sort({ createdAt: -1, postId: -1 })
-        .limit(PAGE + 1)
-        .toArray(),
-      // One query per merged author, as the service does.
-      Promise.all(
-        followed.map((authorId) =>
-          posts
-            .find({ authorId, state: 'live', fanout: 'pulled' }, { projection: { authorId: 1, createdAt: 1, seq: 1, fanout: 1 } })
-            .sort({ createdAt: -1, _id: -1 })
-            .limit(PAGE + 1)
-            .toArray(),
-        ),
-      ).then((perAuthor) => perAuthor.flat()),
+    if (Date.now() - pulledAt > 2000) {
+      // The service holds this list in memory and refreshes it every two seconds.
+      pulled = (await redis.sMembers(keys.pulled())).filter((id) => id !== '!' && id !== viewerId);
+      pulledAt = Date.now();
+    }
+    const [, page, following] = await Promise.all([
+      redis.pExpire(keys.feed(viewerId), 30 * 24 * 3600_000),
+      rangeAfter(redis, keys.feed(viewerId), undefined, PAGE + 1),
+      pulled.length > 0 ? redis.hmGet(keys.following(viewerId), ['!', ...pulled]) : Promise.resolve([]),
     ]);
-    const ids = [...new Set([...page.map((e) => String(e.postId)), ...merged.map((p) => p._id)])].slice(0, PAGE + 1);
+    const followed = pulled.filter((_, i) => Number(following[i + 1] ?? 0) > 0);
+    const merged = await Promise.all(followed.map((a) => rangeAfter(redis, keys.authored(a), undefined, PAGE + 1)));
+    const ids = [...new Set([...page, ...merged.flat()].sort(compareEntryDesc).map((e) => e.postId))].slice(0, PAGE + 1);
     if (ids.length === 0) return 0;
-    const found = await findAmong(posts, '_id', ids);
-    const authorIds = found.map((p) => String(p.authorId));
-    await Promise.all([
-      findAmong(authors, '_id', authorIds),
-      findAmong(
-        likes,
-        '_id',
-        ids.map((id) => likeKey(id, viewerId)),
-        { filter: { liked: true }, projection: { postId: 1 } },
-      ),
+    const [cards] = await Promise.all([
+      Promise.all(ids.map((id) => redis.hmGet(keys.card(id), ['state', 'post', 'likes', 'comments', 'author']))),
+      redis.hmGet(keys.liked(viewerId), ['!', ...ids]),
     ]);
-    return found.length;
+    return cards.filter((c) => c[0] === 'live').length;
   };
 }
 

@@ -9,7 +9,15 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { closeEventBus, connectEventBus, createLogger, type EventBus } from '@lumina/common';
+import {
+  closeEventBus,
+  connectEventBus,
+  connectRedis,
+  createLogger,
+  deleteKeysUnder,
+  type EventBus,
+  type RedisClient,
+} from '@lumina/common';
 import { uniqueTag } from '@lumina/common/testing';
 import mysql from 'mysql2/promise';
 import { mongo } from 'mongoose';
@@ -31,6 +39,10 @@ export interface BenchSystem extends HostedSystem {
   /** `timeline`, `posts`, `media`: the database of that service. */
   mongoDb(service: 'timeline' | 'posts' | 'media'): mongo.Db;
   mysql(service: 'auth' | 'search'): mysql.Pool;
+  /** Timeline's Redis, under its key prefix. */
+  timelineRedis: RedisClient;
+  /** Runs timeline's rebuild command against this system (every feed from MongoDB's copies). */
+  rebuildTimelineFeeds(): Promise<void>;
   /** Stops everything and removes what the run created (databases, streams, folders). */
   stop(): Promise<void>;
 }
@@ -90,6 +102,13 @@ export async function startBenchSystem(options: StartOptions): Promise<BenchSyst
   });
   const mongoClient = await mongo.MongoClient.connect(hosted.servers.mongoUrl);
   const pools = new Map<string, mysql.Pool>();
+  // As infra/local/system.ts names them: each service's keys under `<prefix><service>:`.
+  const timelineEnv = {
+    MONGO_URL: databaseUrl(hosted.servers.mongoUrl, `${prefix}timeline`),
+    REDIS_URL: hosted.servers.redisUrl,
+    REDIS_KEY_PREFIX: `${prefix}timeline:`,
+  };
+  const timelineRedis = await connectRedis(timelineEnv.REDIS_URL, { keyPrefix: timelineEnv.REDIS_KEY_PREFIX });
 
   return {
     ...hosted,
@@ -112,7 +131,19 @@ export async function startBenchSystem(options: StartOptions): Promise<BenchSyst
       }
       return pool;
     },
+    timelineRedis,
+    async rebuildTimelineFeeds() {
+      const rebuild = spawnTypeScript(join(REPO_ROOT, 'timeline', 'src', 'rebuild-feeds.ts'), {
+        cwd: REPO_ROOT,
+        env: { ...inherited, ...env, ...timelineEnv, NATS_URL: hosted.servers.natsUrl, JWT_PUBLIC_KEYS: '{}' },
+        stdio: ['ignore', 'ignore', 'inherit'],
+      });
+      const code = await new Promise<number | null>((resolve) => rebuild.once('exit', resolve));
+      if (code !== 0) throw new Error(`timeline's rebuild-feeds exited with ${code}`);
+    },
     async stop() {
+      await deleteKeysUnder(timelineRedis, '').catch(() => undefined);
+      timelineRedis.destroy();
       await Promise.all([...pools.values()].map((p) => p.end().catch(() => undefined)));
       await mongoClient.close().catch(() => undefined);
       await closeEventBus(bus).catch(() => undefined);
@@ -126,6 +157,12 @@ export async function startBenchSystem(options: StartOptions): Promise<BenchSyst
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+function databaseUrl(server: string, database: string): string {
+  const url = new URL(server);
+  url.pathname = `/${database}`;
+  return url.toString();
 }
 
 function firstLine(child: ChildProcess): Promise<HostedSystem> {

@@ -92,3 +92,49 @@ export class PgActivitySampler {
     return [...this.seen.values()].sort((a, b) => b.samples - a.samples).slice(0, top);
   }
 }
+
+/** Scans and row writes counted by PostgreSQL for one schema's tables (one MongoDB database). */
+export interface TableCounts {
+  /** Sequential plus index scans: every query FerretDB ran against these tables. */
+  scans: number;
+  /** Rows inserted, updated and deleted. */
+  writes: number;
+}
+
+/**
+ * Exact counts, not samples: PostgreSQL's per-table statistics (pg_stat_user_tables) for the
+ * schema FerretDB keeps one MongoDB database in, read before and after a workload. PostgreSQL
+ * publishes a backend's counts when its transaction ends (at most once a second), so `after`
+ * waits that long first.
+ */
+export class TableActivity {
+  constructor(
+    private readonly serverUrl: string,
+    private readonly database: string,
+  ) {}
+
+  async counts(schema: string): Promise<TableCounts> {
+    const url = new URL(this.serverUrl);
+    url.pathname = `/${this.database}`;
+    const sql = `SELECT coalesce(sum(coalesce(seq_scan,0) + coalesce(idx_scan,0)),0), coalesce(sum(n_tup_ins + n_tup_upd + n_tup_del),0)
+      FROM pg_stat_user_tables WHERE schemaname = '${schema.replace(/'/g, "''")}'`;
+    const out = await new Promise<string>((resolve) => {
+      const child = spawn('psql', [url.toString(), '-AtF', '\t', '-c', sql], { stdio: ['ignore', 'pipe', 'ignore'] });
+      let text = '';
+      child.stdout.on('data', (chunk: Buffer) => (text += chunk.toString()));
+      child.on('close', () => resolve(text));
+      child.on('error', () => resolve(''));
+    });
+    const [scans, writes] = out.trim().split('\t').map(Number);
+    return { scans: scans ?? Number.NaN, writes: writes ?? Number.NaN };
+  }
+
+  /** What a workload did to the schema: counts before it, then the difference after. */
+  async during<T>(schema: string, work: () => Promise<T>): Promise<{ result: T; activity: TableCounts }> {
+    const before = await this.counts(schema);
+    const result = await work();
+    await new Promise((r) => setTimeout(r, 1500));
+    const after = await this.counts(schema);
+    return { result, activity: { scans: after.scans - before.scans, writes: after.writes - before.writes } };
+  }
+}

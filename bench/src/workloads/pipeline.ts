@@ -4,16 +4,17 @@
  *
  * - every follower's home timeline has it: every follower (and the author) has been announced on
  *   timeline's live subject, which fan-out publishes right after each batch of entries is stored
- *   (the technique of the former bench/fanout tool: no polling, no quantization), confirmed by
- *   counting the entries in the timeline database (the bench's read-only side door; the public
- *   API would need every follower's session). If no announcement comes, the count decides;
+ *   (the technique of the former bench/fanout tool: no polling, no quantization). If no
+ *   announcement comes, looking in every follower's feed in timeline's Redis decides (the
+ *   bench's read-only side door; the public API would need every follower's session);
  * - a few followers see it through the API (GET /api/timeline, as their client would);
  * - search finds it by a word only it contains (GET /api/search/posts).
  *
  * For an author over the fan-out threshold nothing is fanned out: followers' reads merge the
  * author's posts in, so only the API and search times apply.
  */
-import type { EventBus } from '@lumina/common';
+import type { EventBus, RedisClient } from '@lumina/common';
+import { keys } from '../../../timeline/src/store/redis/keys';
 import type { mongo } from 'mongoose';
 import type { ApiClient, PageJson, PostJson } from '../client/api';
 import { generateCaption } from '../load/content';
@@ -103,8 +104,15 @@ class LandingWatch {
   }
 }
 
-export async function measurePropagation(bus: EventBus, timelineDb: mongo.Db, c: PropagationCase): Promise<PropagationResult> {
-  const entries = timelineDb.collection<{ _id: string; postId: string }>('timeline_entries');
+export async function measurePropagation(
+  bus: EventBus,
+  timelineDb: mongo.Db,
+  timelineRedis: RedisClient,
+  c: PropagationCase,
+): Promise<PropagationResult> {
+  /** How many of the owners' feeds hold the post (one ZSCORE each, pipelined). */
+  const holding = async (postId: string): Promise<number> =>
+    (await Promise.all([...owners].map((owner) => timelineRedis.zScore(keys.feed(owner), postId)))).filter((s) => s !== null).length;
   const owners = new Set<string>([c.author.id]);
   if (c.fannedOut) {
     const edges = timelineDb
@@ -142,7 +150,7 @@ export async function measurePropagation(bus: EventBus, timelineDb: mongo.Db, c:
           // Fallback: no announcements (another timeline version), so count, less often.
           if (Date.now() - lastCount < 500) return false;
           lastCount = Date.now();
-          const n = await entries.countDocuments({ postId: post.id });
+          const n = await holding(post.id);
           if (n > 0) firstEntryAt ??= Date.now();
           if (n >= expected) allAt = Date.now();
           return n >= expected;
@@ -165,7 +173,7 @@ export async function measurePropagation(bus: EventBus, timelineDb: mongo.Db, c:
     let complete = true;
     if (c.fannedOut) {
       // The entries are really there (not only announced).
-      if (allAt !== undefined && (await entries.countDocuments({ postId: post.id })) < expected) complete = false;
+      if (allAt !== undefined && (await holding(post.id)) < expected) complete = false;
       if (allAt === undefined) complete = false;
       else {
         all.push(allAt - created);
