@@ -42,6 +42,11 @@ export function signAccessToken(key: SigningKey, user: UserPayload, ttlSeconds =
  * secret, unknown kids and altered payloads all end here as null.
  */
 export function verifyAccessToken(token: string, keys: PublicKeySet): UserPayload | null {
+  return verifiedAccessToken(token, keys)?.user ?? null;
+}
+
+/** As verifyAccessToken, with when the token expires (ms since the epoch). */
+export function verifiedAccessToken(token: string, keys: PublicKeySet): { user: UserPayload; expiresAt: number } | null {
   const decoded = jwt.decode(token, { complete: true });
   if (!decoded || typeof decoded.payload === 'string') return null;
   if (decoded.header.alg !== 'ES256' || typeof decoded.header.kid !== 'string') return null;
@@ -56,7 +61,7 @@ export function verifyAccessToken(token: string, keys: PublicKeySet): UserPayloa
     if (typeof payload === 'string' || typeof payload.sub !== 'string' || typeof payload.username !== 'string') {
       return null;
     }
-    return { id: payload.sub, username: payload.username };
+    return { user: { id: payload.sub, username: payload.username }, expiresAt: (payload.exp ?? 0) * 1000 };
   } catch {
     return null;
   }
