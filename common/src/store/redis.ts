@@ -4,6 +4,9 @@
  * systems can share one server without seeing each other's keys.
  */
 import { createClient, type RedisClientType, type RedisScripts } from 'redis';
+
+/** For the scripts a service passes to connectRedis. */
+export { defineScript } from 'redis';
 import { DependencyError } from '../dependency-error';
 import { redactUrl } from './mysql';
 
