@@ -222,6 +222,8 @@ export class EngagementService {
         case 'like':
         case 'unlike':
           await engagement.writeLike(postId, op.userId, op.kind === 'like', op.ev);
+          // Before the op is cleared: a crash here leaves the op, and whoever finishes it refreshes.
+          await this.deps.reads.refreshLike(postId, op.userId);
           break;
         case 'comment':
           await engagement.insertComment(op.comment);

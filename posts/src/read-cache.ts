@@ -12,6 +12,7 @@
  */
 import type { TimeIdCursor } from '@lumina/common';
 import type { CopiesStore } from './store/copies-store';
+import type { EngagementStore } from './store/engagement-store';
 import type { MediaCopyDoc, PostDoc, UserCopyDoc } from './store/models';
 import {
   authorListMember,
@@ -33,13 +34,14 @@ export const AUTHOR_LIST_CAP = 10_000;
 
 export interface ReadCacheHooks {
   /** Test hook: runs after a read-miss read MongoDB and before it fills Redis. */
-  beforeFill?: (kind: 'post' | 'author', id: string) => Promise<void> | void;
+  beforeFill?: (kind: 'post' | 'author' | 'like', id: string) => Promise<void> | void;
 }
 
 export interface ReadCacheDeps {
   cache: PostCache;
   posts: PostStore;
   copies: CopiesStore;
+  engagement: EngagementStore;
   hooks?: ReadCacheHooks;
 }
 
@@ -175,6 +177,39 @@ export class ReadCache {
       rows.map((r) => authorListMember(r.createdAt.getTime(), r._id)),
     );
     return true;
+  }
+
+  // ---- likes ----------------------------------------------------------------------------
+
+  /** Which of these posts the user likes (likedByViewer); a post they never liked is cached as a no. */
+  async likedAmong(postIds: string[], userId: string): Promise<Set<string>> {
+    const unique = [...new Set(postIds)];
+    const cached = await this.deps.cache.likes(unique, userId);
+    const missing = unique.filter((_, i) => cached[i] === undefined);
+    const rows = await this.deps.engagement.likesAmong(missing, userId);
+    const filled = await Promise.all(
+      missing.map(async (postId) => {
+        const row = rows.get(postId);
+        const entry = { _v: [row?.ev ?? 0] as [number], liked: row?.liked === true };
+        await this.deps.hooks?.beforeFill?.('like', `${postId}:${userId}`);
+        await this.deps.cache.applyLike(postId, userId, entry);
+        return entry;
+      }),
+    );
+    const liked = new Set<string>();
+    unique.forEach((postId, i) => {
+      if (cached[i]?.liked) liked.add(postId);
+    });
+    missing.forEach((postId, i) => {
+      if (filled[i]!.liked) liked.add(postId);
+    });
+    return liked;
+  }
+
+  /** After a like row's write: MongoDB's row into Redis. */
+  async refreshLike(postId: string, userId: string): Promise<void> {
+    const row = (await this.deps.engagement.likesAmong([postId], userId)).get(postId);
+    await this.deps.cache.applyLike(postId, userId, { _v: [row?.ev ?? 0], liked: row?.liked === true });
   }
 
   // ---- copies ---------------------------------------------------------------------------

@@ -88,7 +88,13 @@ export async function startPostsService(config: Config, options: StartOptions = 
     const postStore = new PostStore(models);
     const engagementStore = new EngagementStore(models);
     const copies = new CopiesStore(models);
-    const reads = new ReadCache({ cache: new PostCache(redis), posts: postStore, copies, hooks: options.readHooks });
+    const reads = new ReadCache({
+      cache: new PostCache(redis),
+      posts: postStore,
+      copies,
+      engagement: engagementStore,
+      hooks: options.readHooks,
+    });
     const relay = new MongoOutboxRelay([models.Post.collection], bus, {
       log,
       pollIntervalMs: config.OUTBOX_POLL_INTERVAL_MS,
@@ -96,7 +102,7 @@ export async function startPostsService(config: Config, options: StartOptions = 
       beforeClear: (_collection, id) => reads.refreshPost(String(id)),
     });
     const notify = () => relay.notify();
-    const views = new Views(reads, copies, engagementStore);
+    const views = new Views(reads, copies);
     const posts = new PostsService({ posts: postStore, copies, views, reads, lock, notify, log });
     const engagement = new EngagementService({
       posts: postStore,

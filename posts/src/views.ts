@@ -6,7 +6,6 @@
 import type { Avatar, PostState } from '@lumina/common';
 import type { MediaCard, ReadCache, UserCard } from './read-cache';
 import type { CopiesStore } from './store/copies-store';
-import type { EngagementStore } from './store/engagement-store';
 import type { CommentDoc, Mention, PostDoc, PostMediaSnapshot } from './store/models';
 
 export interface AuthorView {
@@ -86,11 +85,10 @@ export function postState(post: PostDoc, media: PostMediaSnapshot[]): PostState 
 
 export class Views {
   constructor(
-    /** Users and media copies through Redis, for rendering. */
-    private readonly cards: Pick<ReadCache, 'users' | 'media'>,
+    /** Users and media copies and the viewer's likes through Redis, for rendering. */
+    private readonly cards: Pick<ReadCache, 'users' | 'media' | 'likedAmong'>,
     /** The copies in MongoDB, for what goes into events. */
     private readonly copies: CopiesStore,
-    private readonly engagement: EngagementStore,
   ) {}
 
   async posts(posts: PostDoc[], viewerId?: string): Promise<PostView[]> {
@@ -99,7 +97,7 @@ export class Views {
       this.cards.users(userIds),
       this.cards.media(posts.flatMap((p) => p.media.map((m) => m.id))),
       viewerId
-        ? this.engagement.likedAmong(
+        ? this.cards.likedAmong(
             posts.map((p) => p._id),
             viewerId,
           )

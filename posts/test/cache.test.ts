@@ -16,7 +16,7 @@ interface HeldFill {
 
 const held = new Map<string, { arrived: () => void; released: Promise<void> }>();
 
-function holdFill(kind: 'post' | 'author', id: string): HeldFill {
+function holdFill(kind: 'post' | 'author' | 'like', id: string): HeldFill {
   let arrived!: () => void;
   let release!: () => void;
   const reached = new Promise<void>((resolve) => (arrived = resolve));
@@ -84,6 +84,25 @@ test('a fill racing a like cannot put the old count back', async () => {
   expect((await h.http.get(`/api/posts/${post.id}`).set(auth(bob))).body.post).toMatchObject({ likeCount: 1, likedByViewer: true });
 });
 
+test("likedByViewer from Redis: a fill that read 'not liked' before the like cannot hide it", async () => {
+  const post = await h.post(alice, 'liked by bob during a fill');
+  expect((await h.http.get(`/api/posts/${post.id}`).set(auth(bob))).body.post.likedByViewer).toBe(false); // cached: no
+  await h.flushCache();
+  const fill = holdFill('like', `${post.id}:${bob.id}`);
+  const staleRead = h.http
+    .get(`/api/posts/${post.id}`)
+    .set(auth(bob))
+    .then((res) => res);
+  await fill.reached; // it read "no like row" from MongoDB
+  await h.http.put(`/api/posts/${post.id}/like`).set(auth(bob));
+  fill.release();
+  expect((await staleRead).body.post.likedByViewer).toBe(false);
+  expect((await h.http.get(`/api/posts/${post.id}`).set(auth(bob))).body.post.likedByViewer).toBe(true);
+  await h.http.delete(`/api/posts/${post.id}/like`).set(auth(bob));
+  expect((await h.http.get(`/api/posts/${post.id}`).set(auth(bob))).body.post.likedByViewer).toBe(false);
+  expect((await h.http.get(`/api/posts/${post.id}`).set(auth(alice))).body.post.likedByViewer).toBe(false);
+});
+
 test('an author list filled while a post is created and another deleted lists exactly the live posts', async () => {
   const author = await h.user();
   const kept = await h.post(author, 'kept');
@@ -117,7 +136,7 @@ test('entries are applied only if newer: an older, equal or reordered write chan
 
 test('flushing the prefix loses nothing: every page answers the same', async () => {
   const author = await h.user();
-  const posts = [];
+  const posts: Array<{ id: string }> = [];
   for (let i = 0; i < 5; i += 1) posts.push(await h.post(author, `post ${i} #tag @bob`));
   await h.http.put(`/api/posts/${posts[1]!.id}/like`).set(auth(bob));
   await h.http.post(`/api/posts/${posts[2]!.id}/comments`).set(auth(bob)).send({ body: 'nice' });
@@ -125,10 +144,12 @@ test('flushing the prefix loses nothing: every page answers the same', async () 
   await h.http.delete(`/api/posts/${posts[4]!.id}`).set(auth(author));
 
   const readAll = async () => {
-    const pages = [];
+    const pages: Array<{ items: unknown[]; nextCursor: string | null }> = [];
     let cursor: string | null = '';
     while (cursor !== null) {
-      const res = await h.http.get(`/api/posts?authorId=${author.id}&limit=2${cursor ? `&cursor=${cursor}` : ''}`).set(auth(bob));
+      const res: { body: { items: unknown[]; nextCursor: string | null } } = await h.http
+        .get(`/api/posts?authorId=${author.id}&limit=2${cursor ? `&cursor=${cursor}` : ''}`)
+        .set(auth(bob));
       pages.push(res.body);
       cursor = res.body.nextCursor;
     }
@@ -170,5 +191,5 @@ test('every key carries a hash tag, so a Redis Cluster can shard them', async ()
   const keys: string[] = [];
   for await (const batch of h.svc.redis.scanIterator({ MATCH: `${h.redisPrefix}*`, COUNT: 1000 })) keys.push(...batch);
   expect(keys.length).toBeGreaterThan(0);
-  for (const key of keys) expect(key.slice(h.redisPrefix.length)).toMatch(/^(post|user|media|author):\{[^{}]+\}$/);
+  for (const key of keys) expect(key.slice(h.redisPrefix.length)).toMatch(/^(post|user|media|author):\{[^{}]+\}$|^like:\{[^{}]+\}:[^{}]+$/);
 });

@@ -1,6 +1,6 @@
 /** Reads and writes of likes and comments, the documents engagement ops materialise into. */
 import { findAmong, type TimeIdCursor } from '@lumina/common';
-import { collectionOf, type CommentDoc, type Models } from './models';
+import { collectionOf, type CommentDoc, type LikeDoc, type Models } from './models';
 
 function isDuplicateKey(err: unknown): boolean {
   return (err as { code?: number })?.code === 11000;
@@ -39,16 +39,16 @@ export class EngagementStore {
     return row?.liked === true;
   }
 
-  /** Which of these posts the user likes. */
-  async likedAmong(postIds: string[], userId: string): Promise<Set<string>> {
-    if (postIds.length === 0) return new Set();
+  /** The user's like rows among these posts (liked or unliked since), by post id. */
+  async likesAmong(postIds: string[], userId: string): Promise<Map<string, Pick<LikeDoc, 'liked' | 'ev'>>> {
+    if (postIds.length === 0) return new Map();
     const rows = await findAmong(
       collectionOf(this.models.Like),
       '_id',
       postIds.map((postId) => likeId(postId, userId)),
-      { projection: { postId: 1, liked: 1 } },
+      { projection: { postId: 1, liked: 1, ev: 1 } },
     );
-    return new Set(rows.filter((r) => r.liked).map((r) => r.postId));
+    return new Map(rows.map((r) => [r.postId, { liked: r.liked, ev: r.ev }]));
   }
 
   /** Inserts a comment; one that exists already (written before, or deleted since) is left alone. */

@@ -7,6 +7,7 @@
  *   user:{<userId>}      the users copy of one user, as an author or a mention renders
  *   media:{<mediaId>}    the media copy of one image
  *   author:{<authorId>}  the author's live post ids, newest first (a sorted set, below)
+ *   like:{<postId>}:<userId>  whether that user likes that post (likedByViewer), yes or no
  *
  * A page reads one sorted set (one shard), then the entries it names with pipelined GETs (one
  * round trip, each GET routed to its own shard; an MGET across slots is refused by a cluster).
@@ -64,6 +65,12 @@ export interface CachedMedia {
   height?: number;
   blurhash?: string;
   variants?: Variants;
+}
+
+/** A like row: its engagement version (0 when there is none) and whether it is a like. */
+export interface CachedLike {
+  _v: [ev: number];
+  liked: boolean;
 }
 
 /**
@@ -170,6 +177,16 @@ export class PostCache {
     await this.apply(mediaKey(id), media);
   }
 
+  // ---- likes ----------------------------------------------------------------------------
+
+  async likes(postIds: string[], userId: string): Promise<Array<CachedLike | undefined>> {
+    return this.getMany<CachedLike>(postIds.map((postId) => likeKey(postId, userId)));
+  }
+
+  async applyLike(postId: string, userId: string, like: CachedLike): Promise<void> {
+    await this.apply(likeKey(postId, userId), like);
+  }
+
   // ---- author lists ---------------------------------------------------------------------
 
   /**
@@ -211,3 +228,4 @@ const postKey = (id: string) => `post:{${id}}`;
 const userKey = (id: string) => `user:{${id}}`;
 const mediaKey = (id: string) => `media:{${id}}`;
 const authorKey = (id: string) => `author:{${id}}`;
+const likeKey = (postId: string, userId: string) => `like:{${postId}}:${userId}`;
