@@ -12,8 +12,10 @@ import {
   MySqlOutboxRelay,
   createMysqlPool,
   enqueueEvent,
+  OUTBOX_PENDING_FIELD,
   outboxEvent,
-  outboxSchemaField,
+  outboxFields,
+  outboxSchemaFields,
   pushEvents,
   streamNameFor,
   type EventBus,
@@ -25,6 +27,7 @@ const ctx = new TestContext();
 let bus: EventBus;
 let pool: Pool;
 let mongo: mongoose.Connection;
+let AccountModel: mongoose.Model<{ _id: string; name: string; _outbox?: unknown[] }>;
 let Account: { collection: mongoose.mongo.Collection };
 
 beforeAll(async () => {
@@ -33,8 +36,13 @@ beforeAll(async () => {
   await pool.query(MYSQL_OUTBOX_DDL);
   await pool.query('CREATE TABLE accounts (id VARCHAR(64) PRIMARY KEY, name VARCHAR(100) NOT NULL)');
   mongo = await mongoose.createConnection(ctx.mongoDatabase('outbox')).asPromise();
-  const model = mongo.model('Account', new mongoose.Schema({ _id: String, name: String, _outbox: outboxSchemaField }));
-  Account = { collection: model.collection as unknown as mongoose.mongo.Collection };
+  AccountModel = mongo.model<{ _id: string; name: string; _outbox?: unknown[] }>(
+    'Account',
+    new mongoose.Schema({ _id: String, name: String, ...outboxSchemaFields }),
+  );
+  await AccountModel.createCollection();
+  await AccountModel.syncIndexes();
+  Account = { collection: AccountModel.collection as unknown as mongoose.mongo.Collection };
 });
 afterAll(async () => {
   await pool.end();
@@ -128,8 +136,10 @@ describe('MySQL outbox', () => {
 describe('MongoDB outbox', () => {
   async function createAccountInMongo(id: string): Promise<void> {
     // The change and its event in one single-document write.
-    await Account.collection.insertOne({ _id: id, name: 'n', _outbox: [outboxEvent(Events.userCreated, user(id))] } as never);
+    await Account.collection.insertOne({ _id: id, name: 'n', ...outboxFields(outboxEvent(Events.userCreated, user(id))) } as never);
   }
+
+  const flagOf = async (id: string) => (await Account.collection.findOne({ _id: id } as never))?.[OUTBOX_PENDING_FIELD];
 
   test('an event written with its document is published and cleared', async () => {
     await createAccountInMongo('g1');
@@ -186,5 +196,61 @@ describe('MongoDB outbox', () => {
     await relay.drainOnce();
     const doc = await Account.collection.findOne({ _id: 'g4' } as never);
     expect((doc?._outbox as Array<{ type: string }>).map((e) => e.type)).toEqual(['user.updated']);
+  });
+  test('the relay finds pending documents by the flag, and lowers it once their events are out', async () => {
+    const relay = new MongoOutboxRelay([Account.collection], bus, { log: testLogger });
+    await relay.drain(); // its first drain adopted whatever was written without the flag
+    await createAccountInMongo('f1');
+    expect(await flagOf('f1')).toBe(true);
+    // Written as a release before the flag did: events, no flag. A poll does not scan for it.
+    await Account.collection.insertOne({ _id: 'f2', name: 'n', _outbox: [outboxEvent(Events.userCreated, user('f2'))] } as never);
+    const created = await collectEvents(bus, Events.userCreated);
+    await relay.drain();
+    await created.waitFor((d) => d.id === 'f1');
+    expect(await flagOf('f1')).toBeUndefined();
+    expect((await Account.collection.findOne({ _id: 'f2' } as never))?._outbox).toHaveLength(1);
+    // A relay starting up (a new release's first drain) flags and publishes it.
+    await new MongoOutboxRelay([Account.collection], bus, { log: testLogger }).drain();
+    await created.waitFor((d) => d.id === 'f2');
+    expect((await Account.collection.findOne({ _id: 'f2' } as never))?._outbox).toEqual([]);
+    expect(await flagOf('f2')).toBeUndefined();
+    await created.stop();
+  });
+
+  test('Model.create with events raises the flag, and pushEvents beside a $set keeps the $set', async () => {
+    await AccountModel.create({ _id: 'f3', name: 'n', _outbox: [outboxEvent(Events.userCreated, user('f3'))] });
+    expect(await flagOf('f3')).toBe(true);
+    await AccountModel.create({ _id: 'f4', name: 'no events' });
+    expect(await flagOf('f4')).toBeUndefined();
+    await AccountModel.updateOne(
+      { _id: 'f4' },
+      { $set: { name: 'renamed' }, ...pushEvents(outboxEvent(Events.userUpdated, user('f4', 2))) },
+    );
+    const doc = await Account.collection.findOne({ _id: 'f4' } as never);
+    expect(doc?.name).toBe('renamed');
+    expect(doc?.[OUTBOX_PENDING_FIELD]).toBe(true);
+    await new MongoOutboxRelay([Account.collection], bus, { log: testLogger }).drain();
+    expect(await flagOf('f3')).toBeUndefined();
+  });
+
+  test('a beforeClear hook that dies leaves the events to publish, and runs again on the next drain', async () => {
+    await createAccountInMongo('f5');
+    const seen: unknown[] = [];
+    const dying = new MongoOutboxRelay([Account.collection], bus, {
+      log: testLogger,
+      beforeClear: async () => {
+        throw new Error('process killed before the clear');
+      },
+    });
+    await expect(dying.drain()).rejects.toThrow('killed');
+    expect(await flagOf('f5')).toBe(true);
+    await new MongoOutboxRelay([Account.collection], bus, {
+      log: testLogger,
+      beforeClear: async (collectionName, id) => {
+        seen.push([collectionName, id]);
+      },
+    }).drain();
+    expect(seen).toContainEqual([Account.collection.collectionName, 'f5']);
+    expect(await flagOf('f5')).toBeUndefined();
   });
 });

@@ -201,7 +201,17 @@ export async function startLocalSystem(options: LocalSystemOptions): Promise<Loc
         JWT_KID: keys.kid,
       },
     },
-    { name: 'posts', serves: 'posts', workspace: 'posts', env: { ...shared, MONGO_URL: databaseUrl(servers.mongoUrl, `${prefix}posts`) } },
+    {
+      name: 'posts',
+      serves: 'posts',
+      workspace: 'posts',
+      env: {
+        ...shared,
+        MONGO_URL: databaseUrl(servers.mongoUrl, `${prefix}posts`),
+        REDIS_URL: servers.redisUrl,
+        REDIS_KEY_PREFIX: `${prefix}posts:`,
+      },
+    },
     {
       // API and workers in one process: FerretDB's updates are not atomic across processes
       // (see common/src/store/keyed-lock.ts); in Kubernetes the workers are their own Deployment.

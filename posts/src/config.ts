@@ -4,8 +4,15 @@ import { baseServiceEnv, env, parseConfig } from '@lumina/common';
 export const configSchema = baseServiceEnv.extend({
   /** The database is the URL's path: mongodb://host:27017/posts. */
   MONGO_URL: z.string().regex(/^mongodb(\+srv)?:\/\//, 'must be a mongodb:// URL'),
-  /** How often the outbox relay looks for unpublished events when nobody notified it. */
-  OUTBOX_POLL_INTERVAL_MS: env.int(500, 10),
+  /** Redis, the cache in front of the post reads (redis://host:6379); required, like MONGO_URL. */
+  REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must be a redis:// URL'),
+  /** Every key posts writes starts with this, so services and systems can share a server. */
+  REDIS_KEY_PREFIX: z.string().min(1).default('posts:'),
+  /**
+   * How often the outbox relay looks for unpublished events nobody told it about: those a
+   * process that died after its write left behind. Writers wake it at once.
+   */
+  OUTBOX_POLL_INTERVAL_MS: env.int(5_000, 10),
   /** How often to look for engagement writes a crashed process left half done. */
   PENDING_SWEEP_INTERVAL_MS: env.int(5_000, 10),
   /** How old such a write must be before the sweeper finishes it (another replica may be on it). */

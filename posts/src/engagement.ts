@@ -36,6 +36,7 @@ import type { EngagementStore } from './store/engagement-store';
 
 import type { CommentDoc, PendingOp, PostDoc } from './store/models';
 import type { PostStore } from './store/post-store';
+import type { ReadCache } from './read-cache';
 import type { CommentView, Views } from './views';
 
 export interface EngagementHooks {
@@ -48,6 +49,7 @@ export interface EngagementDeps {
   engagement: EngagementStore;
   copies: CopiesStore;
   views: Views;
+  reads: ReadCache;
   lock: KeyedLock;
   notify: () => void;
   log: Logger;
@@ -149,7 +151,7 @@ export class EngagementService {
   }
 
   async listComments(postId: string, page: PageRequest<TimeIdCursor>): Promise<Page<CommentView>> {
-    if (!(await this.deps.posts.findLive(postId))) throw new NotFoundError('Post not found');
+    if (!(await this.deps.reads.livePosts([postId])).has(postId)) throw new NotFoundError('Post not found');
     const rows = await this.deps.engagement.listComments(postId, page.after, page.limit + 1);
     const rendered = new Map((await this.deps.views.comments(rows.slice(0, page.limit))).map((c) => [c.id, c]));
     return toPage(
@@ -205,7 +207,10 @@ export class EngagementService {
       }
       throw new ConflictError('The post kept changing; try again');
     });
-    if (result.changed) this.deps.notify();
+    if (result.changed) {
+      this.deps.notify();
+      await this.deps.reads.refreshPost(postId);
+    }
     return result.answer;
   }
 
@@ -217,6 +222,8 @@ export class EngagementService {
         case 'like':
         case 'unlike':
           await engagement.writeLike(postId, op.userId, op.kind === 'like', op.ev);
+          // Before the op is cleared: a crash here leaves the op, and whoever finishes it refreshes.
+          await this.deps.reads.refreshLike(postId, op.userId);
           break;
         case 'comment':
           await engagement.insertComment(op.comment);

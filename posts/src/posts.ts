@@ -11,6 +11,7 @@ import {
   ForbiddenError,
   NotFoundError,
   outboxEvent,
+  outboxFields,
   toPage,
   type Page,
   type PageRequest,
@@ -25,6 +26,7 @@ import { analyseText } from './mentions';
 import type { PostDoc, PostMediaSnapshot } from './store/models';
 import type { CopiesStore } from './store/copies-store';
 import type { PostStore } from './store/post-store';
+import type { ReadCache } from './read-cache';
 import { postState, type PostView, type Views } from './views';
 
 export const MAX_MEDIA_PER_POST = 10;
@@ -40,6 +42,8 @@ export interface PostsDeps {
   posts: PostStore;
   copies: CopiesStore;
   views: Views;
+  /** Redis in front of the reads; refreshed after every write. */
+  reads: ReadCache;
   lock: KeyedLock;
   /** Wakes the outbox relay after a write. */
   notify: () => void;
@@ -99,19 +103,25 @@ export class PostsService {
       updatedAt: now,
       deletedAt: null,
     };
-    await posts.insert({ ...post, _outbox: [outboxEvent(Events.postCreated, postState(post, media), { correlationId: randomUUID() })] });
+    await posts.insert({
+      ...post,
+      ...outboxFields(outboxEvent(Events.postCreated, postState(post, media), { correlationId: randomUUID() })),
+    });
     this.deps.notify();
+    await this.deps.reads.refreshPost(post._id);
     return views.post(post, author.id);
   }
 
   async get(id: string, viewerId?: string): Promise<PostView> {
-    const post = await this.deps.posts.findLive(id);
+    const post = (await this.deps.reads.livePosts([id])).get(id);
     if (!post) throw new NotFoundError('Post not found');
     return this.deps.views.post(post, viewerId);
   }
 
   async listByAuthor(authorId: string, page: PageRequest<TimeIdCursor>, viewerId?: string): Promise<Page<PostView>> {
-    const rows = await this.deps.posts.listByAuthor(authorId, page.after, page.limit + 1);
+    const rows =
+      (await this.deps.reads.authorPosts(authorId, page.after, page.limit + 1)) ??
+      (await this.deps.posts.listByAuthor(authorId, page.after, page.limit + 1));
     const pageRows = rows.slice(0, page.limit);
     const rendered = new Map((await this.deps.views.posts(pageRows, viewerId)).map((v) => [v.id, v]));
     return toPage(
@@ -144,6 +154,7 @@ export class PostsService {
       throw new ConflictError('The post kept changing; try again');
     });
     this.deps.notify();
+    await this.deps.reads.refreshPost(id);
     return views.post(updated, userId);
   }
 
@@ -173,6 +184,7 @@ export class PostsService {
       throw new ConflictError('The post kept changing; try again');
     });
     this.deps.notify();
+    await this.deps.reads.refreshPost(id);
   }
 
   /** A deleted account's posts go with it (each with its post.deleted event). Safe to repeat. */

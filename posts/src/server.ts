@@ -1,7 +1,7 @@
 /**
- * Starts the whole posts service in this process: MongoDB (indexes synced), NATS (streams
- * provisioned), the listeners that keep the copies, the outbox relay, the pending-op sweeper and
- * HTTP. index.ts calls it; so do tests and the one-machine launcher.
+ * Starts the whole posts service in this process: MongoDB (indexes synced), Redis (the read
+ * cache), NATS (streams provisioned), the listeners that keep the copies, the outbox relay, the
+ * pending-op sweeper and HTTP. index.ts calls it; so do tests and the one-machine launcher.
  */
 import {
   closeEventBus,
@@ -19,6 +19,7 @@ import {
   documentLock,
   type KeyedLock,
   pingNats,
+  pingRedis,
 } from '@lumina/common';
 import type { Connection } from 'mongoose';
 import type { Logger } from 'pino';
@@ -28,9 +29,11 @@ import { EngagementService, type EngagementHooks } from './engagement';
 import { createListeners } from './events';
 import { PendingSweeper } from './pending-sweeper';
 import { PostsService } from './posts';
+import { ReadCache, type ReadCacheHooks } from './read-cache';
 import { CopiesStore } from './store/copies-store';
 import { EngagementStore } from './store/engagement-store';
 import { createModels, syncIndexes, type Models } from './store/models';
+import { connectPostCache, PostCache, type PostCacheRedis } from './store/post-cache';
 import { PostStore } from './store/post-store';
 import { Views } from './views';
 
@@ -43,13 +46,16 @@ export interface StartOptions {
   port?: number;
   listenerOptions?: Partial<ListenerOptions>;
   hooks?: EngagementHooks;
+  readHooks?: ReadCacheHooks;
 }
 
 export interface PostsServiceHandle {
   running: RunningService;
   bus: EventBus;
   conn: Connection;
+  redis: PostCacheRedis;
   models: Models;
+  reads: ReadCache;
   lock: KeyedLock;
   relay: MongoOutboxRelay;
   sweeper: PendingSweeper;
@@ -63,7 +69,9 @@ export async function startPostsService(config: Config, options: StartOptions = 
 
   const conn = await connectMongo(config.MONGO_URL);
   let bus: EventBus | undefined;
+  let redis: PostCacheRedis | undefined;
   try {
+    redis = await connectPostCache(config.REDIS_URL, config.REDIS_KEY_PREFIX);
     const models = createModels(conn);
     await syncIndexes(models);
 
@@ -77,30 +85,41 @@ export async function startPostsService(config: Config, options: StartOptions = 
 
     // The process-wide document lock: the relay's clear takes it too (FerretDB, see README).
     const lock = documentLock;
-    const relay = new MongoOutboxRelay([models.Post.collection], bus, {
-      log,
-      pollIntervalMs: config.OUTBOX_POLL_INTERVAL_MS,
-    });
-    const notify = () => relay.notify();
     const postStore = new PostStore(models);
     const engagementStore = new EngagementStore(models);
     const copies = new CopiesStore(models);
-    const views = new Views(copies, engagementStore);
-    const posts = new PostsService({ posts: postStore, copies, views, lock, notify, log });
+    const reads = new ReadCache({
+      cache: new PostCache(redis),
+      posts: postStore,
+      copies,
+      engagement: engagementStore,
+      hooks: options.readHooks,
+    });
+    const relay = new MongoOutboxRelay([models.Post.collection], bus, {
+      log,
+      pollIntervalMs: config.OUTBOX_POLL_INTERVAL_MS,
+      // A writer that died before refreshing Redis left its event here: refresh before clearing it.
+      beforeClear: (_collection, id) => reads.refreshPost(String(id)),
+    });
+    const notify = () => relay.notify();
+    const views = new Views(reads, copies);
+    const posts = new PostsService({ posts: postStore, copies, views, reads, lock, notify, log });
     const engagement = new EngagementService({
       posts: postStore,
       engagement: engagementStore,
       copies,
       views,
+      reads,
       lock,
       notify,
       log,
       hooks: options.hooks,
     });
     const sweeper = new PendingSweeper(engagement, { intervalMs: config.PENDING_SWEEP_INTERVAL_MS, graceMs: config.PENDING_GRACE_MS, log });
-    const listeners = createListeners(bus, copies, posts, options.listenerOptions);
+    const listeners = createListeners(bus, copies, reads, posts, options.listenerOptions);
 
     const eventBus = bus;
+    const cache = redis;
     const app = buildApp({
       log,
       publicKeys,
@@ -111,6 +130,7 @@ export async function startPostsService(config: Config, options: StartOptions = 
       readiness: {
         mongodb: () => pingMongo(conn),
         nats: () => pingNats(eventBus),
+        redis: () => pingRedis(cache),
       },
     });
 
@@ -125,11 +145,13 @@ export async function startPostsService(config: Config, options: StartOptions = 
       close: async () => {
         await closeEventBus(eventBus);
         await conn.close();
+        cache.destroy();
       },
     });
-    return { running, bus, conn, models, lock, relay, sweeper, posts, engagement };
+    return { running, bus, conn, redis, models, reads, lock, relay, sweeper, posts, engagement };
   } catch (err) {
     if (bus) await closeEventBus(bus).catch(() => undefined);
+    redis?.destroy();
     await conn.close().catch(() => undefined);
     throw err;
   }

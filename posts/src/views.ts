@@ -4,9 +4,9 @@
  * posts) and likedByViewer for a signed-in viewer.
  */
 import type { Avatar, PostState } from '@lumina/common';
-import type { EngagementStore } from './store/engagement-store';
+import type { MediaCard, ReadCache, UserCard } from './read-cache';
 import type { CopiesStore } from './store/copies-store';
-import type { CommentDoc, MediaCopyDoc, Mention, PostDoc, PostMediaSnapshot, UserCopyDoc } from './store/models';
+import type { CommentDoc, Mention, PostDoc, PostMediaSnapshot } from './store/models';
 
 export interface AuthorView {
   id: string;
@@ -43,14 +43,14 @@ function absentUser(id: string): AuthorView {
   return { id, username: '', displayName: 'Unknown user', avatar: null };
 }
 
-function authorView(id: string, users: Map<string, UserCopyDoc>): AuthorView {
+function authorView(id: string, users: Map<string, UserCard>): AuthorView {
   const user = users.get(id);
   if (!user || user.deleted || !user.username) return absentUser(id);
   return { id, username: user.username, displayName: user.displayName ?? '', avatar: user.avatar ?? null };
 }
 
 /** Mentions with today's usernames; a mentioned user who was deleted is no longer a mention. */
-function mentionViews(mentions: Mention[], users: Map<string, UserCopyDoc>): Mention[] {
+function mentionViews(mentions: Mention[], users: Map<string, UserCard>): Mention[] {
   return mentions.flatMap((m) => {
     const user = users.get(m.id);
     if (user?.deleted) return [];
@@ -59,7 +59,7 @@ function mentionViews(mentions: Mention[], users: Map<string, UserCopyDoc>): Men
 }
 
 /** The post's media with what the media copy says now (a re-processed image has new variants). */
-function mediaViews(snapshot: PostMediaSnapshot[], media: Map<string, MediaCopyDoc>): PostMediaSnapshot[] {
+function mediaViews(snapshot: PostMediaSnapshot[], media: Map<string, MediaCard>): PostMediaSnapshot[] {
   return snapshot.map((item) => {
     const copy = media.get(item.id);
     if (!copy || copy.status !== 'ready' || !copy.width || !copy.height || !copy.variants) return item;
@@ -85,17 +85,19 @@ export function postState(post: PostDoc, media: PostMediaSnapshot[]): PostState 
 
 export class Views {
   constructor(
+    /** Users and media copies and the viewer's likes through Redis, for rendering. */
+    private readonly cards: Pick<ReadCache, 'users' | 'media' | 'likedAmong'>,
+    /** The copies in MongoDB, for what goes into events. */
     private readonly copies: CopiesStore,
-    private readonly engagement: EngagementStore,
   ) {}
 
   async posts(posts: PostDoc[], viewerId?: string): Promise<PostView[]> {
     const userIds = posts.flatMap((p) => [p.authorId, ...p.mentions.map((m) => m.id)]);
     const [users, media, liked] = await Promise.all([
-      this.copies.usersByIds(userIds),
-      this.copies.mediaByIds(posts.flatMap((p) => p.media.map((m) => m.id))),
+      this.cards.users(userIds),
+      this.cards.media(posts.flatMap((p) => p.media.map((m) => m.id))),
       viewerId
-        ? this.engagement.likedAmong(
+        ? this.cards.likedAmong(
             posts.map((p) => p._id),
             viewerId,
           )
@@ -121,7 +123,7 @@ export class Views {
   }
 
   async comments(comments: CommentDoc[]): Promise<CommentView[]> {
-    const users = await this.copies.usersByIds(comments.flatMap((c) => [c.authorId, ...c.mentions.map((m) => m.id)]));
+    const users = await this.cards.users(comments.flatMap((c) => [c.authorId, ...c.mentions.map((m) => m.id)]));
     return comments.map((c) => ({
       id: c._id,
       postId: c.postId,

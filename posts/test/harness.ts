@@ -6,7 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import request from 'supertest';
-import { Events, Publisher, streamNameFor, type EventBus, type EventData } from '@lumina/common';
+import { Events, Publisher, deleteKeysUnder, streamNameFor, type EventBus, type EventData, type RedisClient } from '@lumina/common';
 import { TestContext, eventually, testLogger, tokenFor } from '@lumina/common/testing';
 import { loadConfig } from '../src/config';
 import { startPostsService, type PostsServiceHandle, type StartOptions } from '../src/server';
@@ -24,6 +24,8 @@ export type Agent = ReturnType<typeof request>;
 export class Harness {
   readonly ctx = new TestContext();
   svc!: PostsServiceHandle;
+  /** This file's Redis key prefix (the service's REDIS_KEY_PREFIX). */
+  redisPrefix!: string;
   bus!: EventBus;
   private userCreated!: Publisher<typeof Events.userCreated>;
   private userUpdated!: Publisher<typeof Events.userUpdated>;
@@ -34,9 +36,12 @@ export class Harness {
 
   async start(env: Record<string, string> = {}, options: StartOptions = {}): Promise<this> {
     this.bus = await this.ctx.eventBus('posts-test');
+    this.redisPrefix = this.ctx.redisPrefix('posts');
     const config = loadConfig(
       this.ctx.serviceEnv({
         MONGO_URL: this.ctx.mongoDatabase('posts'),
+        REDIS_URL: this.ctx.redisUrl,
+        REDIS_KEY_PREFIX: this.redisPrefix,
         OUTBOX_POLL_INTERVAL_MS: '100',
         PENDING_SWEEP_INTERVAL_MS: '60000',
         ...env,
@@ -60,6 +65,11 @@ export class Harness {
   async stop(): Promise<void> {
     await this.svc?.running.shutdown('test done');
     await this.ctx.cleanup();
+  }
+
+  /** Empties the service's Redis (every key under its prefix), as a flush or a lost node would. */
+  async flushCache(): Promise<void> {
+    await deleteKeysUnder(this.svc.redis as unknown as RedisClient, '');
   }
 
   get http(): Agent {

@@ -8,11 +8,11 @@ const h = new Harness();
 beforeAll(() => h.start());
 afterAll(() => h.stop());
 
-test('/healthz, /readyz (MongoDB and NATS) and /metrics answer', async () => {
+test('/healthz, /readyz (MongoDB, NATS and Redis) and /metrics answer', async () => {
   expect((await h.http.get('/healthz')).body).toEqual({ status: 'ok' });
   const ready = await h.http.get('/readyz');
   expect(ready.status).toBe(200);
-  expect(ready.body).toEqual({ status: 'ready', checks: { mongodb: 'ok', nats: 'ok' } });
+  expect(ready.body).toEqual({ status: 'ready', checks: { mongodb: 'ok', nats: 'ok', redis: 'ok' } });
   const metrics = await h.http.get('/metrics');
   expect(metrics.status).toBe(200);
   expect(metrics.text).toContain('http_request_duration');
@@ -35,6 +35,14 @@ test('the indexes the lists rely on exist', async () => {
   expect(await keys('Post')).toContainEqual({ key: { authorId: 1, createdAt: -1, _id: -1 }, unique: false });
   expect(await keys('Like')).toContainEqual({ key: { postId: 1, userId: 1 }, unique: true });
   expect(await keys('Comment')).toContainEqual({ key: { postId: 1, createdAt: 1, _id: 1 }, unique: false });
+  // The outbox relay polls by this flag (declared sparse; FerretDB 1.24 builds it without that).
+  expect(await keys('Post')).toContainEqual({ key: { _outboxPending: 1 }, unique: false });
+});
+
+test('a missing REDIS_URL stops start-up with a message naming it; the key prefix defaults to posts:', () => {
+  const env = { JWT_PUBLIC_KEYS: '{}', MONGO_URL: 'mongodb://127.0.0.1:27017/posts' };
+  expect(() => loadConfig(env)).toThrow(/REDIS_URL/);
+  expect(loadConfig({ ...env, REDIS_URL: 'redis://127.0.0.1:6379' }).REDIS_KEY_PREFIX).toBe('posts:');
 });
 
 test('a missing MONGO_URL stops start-up with a message naming it', () => {

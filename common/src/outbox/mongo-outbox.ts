@@ -1,8 +1,11 @@
 /**
  * MongoDB outbox: with no multi-document transactions (FerretDB has none), the pending events
  * live inside the very document they describe, written by the same single-document update.
- * The relay finds documents with pending events, publishes them in order, then pulls exactly
- * the published envelopes out. Dying between the two republishes the same envelope ids, which
+ * Beside them the same write sets a flag, `_outboxPending: true`, which the relay finds by plain
+ * equality (pushed down to FerretDB's backend; on MongoDB a sparse index holding only the flagged
+ * documents), so a poll costs the pending documents and not a scan of the collection. The relay
+ * publishes a document's events in order, pulls exactly the published envelopes out, and lowers
+ * the flag once none are left. Dying in between republishes the same envelope ids, which
  * JetStream drops as duplicates and consumers ignore by version.
  */
 import type { mongo } from 'mongoose';
@@ -20,8 +23,32 @@ import { documentKey, documentLock } from '../store/keyed-lock';
 /** The field a document's pending events live in. */
 export const OUTBOX_FIELD = '_outbox';
 
-/** Add to a mongoose schema: `_outbox: outboxSchemaField`; hidden from normal reads. */
+/** The flag a document with pending events carries; the relay looks documents up by it. */
+export const OUTBOX_PENDING_FIELD = '_outboxPending';
+
+/** The query the relay polls with: top-level equality, which FerretDB pushes down. */
+export const OUTBOX_PENDING_FILTER = { [OUTBOX_PENDING_FIELD]: true } as const;
+
+/** `_outbox` alone, for schemas that declare the flag themselves (prefer outboxSchemaFields). */
 export const outboxSchemaField = { type: [Object], default: undefined, select: false } as const;
+
+/**
+ * Spread into a mongoose schema: `{ ...outboxSchemaFields }`. Both fields are hidden from normal
+ * reads. The flag is indexed sparse, so the index holds only documents with events still to
+ * publish; its default raises it on `Model.create` of a document that comes with events
+ * (mongoose runs function defaults after setting the given fields).
+ */
+export const outboxSchemaFields = {
+  [OUTBOX_FIELD]: outboxSchemaField,
+  [OUTBOX_PENDING_FIELD]: {
+    type: Boolean,
+    select: false,
+    index: { sparse: true },
+    default: function (this: { [OUTBOX_FIELD]?: unknown[] }): true | undefined {
+      return this[OUTBOX_FIELD]?.length ? true : undefined;
+    },
+  },
+} as const;
 
 export interface PendingEvents {
   [OUTBOX_FIELD]: Envelope[];
@@ -32,43 +59,92 @@ export function outboxEvent<E extends EventDefinition>(event: E, data: EventData
   return createEnvelope(event, data, meta);
 }
 
-/** The `$push` part of an update that records events with the change. */
-export function pushEvents(...envelopes: Envelope[]): { $push: Document } {
-  return { $push: { [OUTBOX_FIELD]: { $each: envelopes } } };
+/**
+ * The part of an update that records events with the change: spread it beside the update's own
+ * operators. The flag is raised with `$max` rather than `$set` so that a caller's `$set` next to
+ * it is not overwritten (on a missing field, `$max` sets it).
+ */
+export function pushEvents(...envelopes: Envelope[]): { $push: Document; $max: Document } {
+  return { $push: { [OUTBOX_FIELD]: { $each: envelopes } }, $max: { [OUTBOX_PENDING_FIELD]: true } };
+}
+
+/** The fields of a new document that comes with events: spread into what is inserted. */
+export function outboxFields(...envelopes: Envelope[]): { [OUTBOX_FIELD]: Envelope[]; [OUTBOX_PENDING_FIELD]: true } {
+  return { [OUTBOX_FIELD]: envelopes, [OUTBOX_PENDING_FIELD]: true };
+}
+
+export interface MongoRelayOptions extends RelayOptions {
+  /**
+   * Runs after a document's events are published and before they are cleared, with the
+   * document's id: a crash before the clear runs it again on the next drain. Posts refreshes its
+   * Redis copy of the post here, so a writer that died between its write and its cache update
+   * leaves no stale entry behind.
+   */
+  beforeClear?: (collectionName: string, id: unknown) => Promise<void>;
 }
 
 export class MongoOutboxRelay extends OutboxRelay {
+  private adoptedUnflagged = false;
+
   constructor(
     private readonly collections: Array<Collection<Document>>,
     private readonly bus: EventBus,
-    options: RelayOptions,
+    private readonly mongoOptions: MongoRelayOptions,
   ) {
-    super(options);
+    super(mongoOptions);
   }
 
   async drainOnce(): Promise<number> {
+    if (!this.adoptedUnflagged) {
+      for (const collection of this.collections) await this.adoptUnflagged(collection);
+      this.adoptedUnflagged = true;
+    }
     let published = 0;
     for (const collection of this.collections) {
       const docs = await collection
-        .find({ [`${OUTBOX_FIELD}.0`]: { $exists: true } }, { projection: { [OUTBOX_FIELD]: 1 } })
+        .find(OUTBOX_PENDING_FILTER, { projection: { [OUTBOX_FIELD]: 1 } })
         .limit(this.batchSize)
         .toArray();
       for (const doc of docs) {
         const pending = (doc[OUTBOX_FIELD] ?? []) as Envelope[];
-        if (pending.length === 0) continue;
         for (const envelope of pending) await publishEnvelope(this.bus, envelope);
         await this.options.afterPublish?.();
-        // $pullAll of the exact envelopes read: FerretDB 1.24 ignores $pull with a condition, and
-        // an event pushed meanwhile by a writer is a different document, so it stays.
-        // Under the document's lock: on FerretDB this clear is a read-modify-write that would
+        if (pending.length > 0) await this.mongoOptions.beforeClear?.(collection.collectionName, doc._id);
+        // Under the document's lock: on FerretDB these updates are a read-modify-write that would
         // otherwise race a writer pushing the next event (see store/keyed-lock.ts).
-        await documentLock.run(documentKey(collection.collectionName, doc._id), () =>
-          collection.updateOne({ _id: doc._id }, { $pullAll: { [OUTBOX_FIELD]: pending } } as Document),
-        );
+        await documentLock.run(documentKey(collection.collectionName, doc._id), async () => {
+          // $pullAll of the exact envelopes read: FerretDB 1.24 ignores $pull with a condition, and
+          // an event pushed meanwhile by a writer is a different document, so it stays.
+          if (pending.length > 0) await collection.updateOne({ _id: doc._id }, { $pullAll: { [OUTBOX_FIELD]: pending } } as Document);
+          // The flag comes down only if nothing was pushed since; a writer raises it again anyway.
+          await collection.updateOne({ _id: doc._id, [`${OUTBOX_FIELD}.0`]: { $exists: false } }, {
+            $unset: { [OUTBOX_PENDING_FIELD]: '' },
+          } as Document);
+        });
         published += pending.length;
       }
       metrics().outboxPending.set({ store: `mongo:${collection.collectionName}` }, docs.length === this.batchSize ? docs.length : 0);
     }
     return published;
+  }
+
+  /**
+   * Once per relay: raises the flag on documents whose events were written without it (by a
+   * release before the flag existed). The one scan of the collection this relay makes.
+   */
+  private async adoptUnflagged(collection: Collection<Document>): Promise<void> {
+    const unflagged = await collection
+      .find({ [`${OUTBOX_FIELD}.0`]: { $exists: true }, [OUTBOX_PENDING_FIELD]: { $ne: true } }, { projection: { _id: 1 } })
+      .toArray();
+    for (const { _id } of unflagged) {
+      await documentLock.run(documentKey(collection.collectionName, _id), () =>
+        collection.updateOne({ _id }, { $set: { [OUTBOX_PENDING_FIELD]: true } } as Document),
+      );
+    }
+    if (unflagged.length > 0)
+      this.log.info(
+        { collection: collection.collectionName, documents: unflagged.length },
+        'flagged outbox events written without the flag',
+      );
   }
 }

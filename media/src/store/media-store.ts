@@ -4,7 +4,7 @@
  * update as the change they describe). Nothing else touches the driver.
  */
 import mongoose, { Schema, type Connection, type Model } from 'mongoose';
-import { OUTBOX_FIELD, documentKey, documentLock, outboxSchemaField, pushEvents, type Envelope } from '@lumina/common';
+import { OUTBOX_FIELD, documentKey, documentLock, outboxSchemaFields, pushEvents, type Envelope } from '@lumina/common';
 
 export type MediaStatus = 'processing' | 'ready' | 'failed' | 'deleted';
 
@@ -85,7 +85,7 @@ const mediaSchema = new Schema<MediaDocument>(
     uploadKeys: { type: [new Schema<UploadKey>({ key: String, status: Number }, { _id: false })], default: [] },
     blobsPending: { type: Boolean, default: false },
     version: { type: Number, required: true },
-    [OUTBOX_FIELD]: outboxSchemaField,
+    ...outboxSchemaFields,
   },
   { collection: 'media', timestamps: true, versionKey: false, strict: true },
 );

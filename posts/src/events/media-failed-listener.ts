@@ -1,4 +1,5 @@
 import { Events, Listener, type EventBus, type EventData, type HandleResult, type ListenerOptions } from '@lumina/common';
+import type { ReadCache } from '../read-cache';
 import type { CopiesStore } from '../store/copies-store';
 
 /** Keeps the media copy: an image that failed to process cannot go in a post. */
@@ -8,6 +9,7 @@ export class MediaFailedListener extends Listener<typeof Events.mediaFailed> {
   constructor(
     bus: EventBus,
     private readonly copies: CopiesStore,
+    private readonly reads: ReadCache,
     options: Partial<ListenerOptions> = {},
   ) {
     super(bus, { service: 'posts', ...options });
@@ -15,5 +17,7 @@ export class MediaFailedListener extends Listener<typeof Events.mediaFailed> {
 
   protected async handle(data: EventData<typeof Events.mediaFailed>): Promise<HandleResult> {
     await this.copies.applyMediaGone(data, 'failed');
+    // Whatever the copy's outcome (a redelivery after a crash finds it applied), Redis gets MongoDB's copy.
+    await this.reads.refreshMedia(data.id);
   }
 }

@@ -1,5 +1,6 @@
 import { Events, Listener, type EventBus, type EventData, type HandleResult, type ListenerOptions } from '@lumina/common';
 import type { PostsService } from '../posts';
+import type { ReadCache } from '../read-cache';
 import type { CopiesStore } from '../store/copies-store';
 
 /**
@@ -12,6 +13,7 @@ export class UserDeletedListener extends Listener<typeof Events.userDeleted> {
   constructor(
     bus: EventBus,
     private readonly copies: CopiesStore,
+    private readonly reads: ReadCache,
     private readonly posts: PostsService,
     options: Partial<ListenerOptions> = {},
   ) {
@@ -20,6 +22,8 @@ export class UserDeletedListener extends Listener<typeof Events.userDeleted> {
 
   protected async handle(data: EventData<typeof Events.userDeleted>): Promise<HandleResult> {
     await this.copies.applyUserDeleted(data.id, data.version);
+    // Whatever the copy's outcome (a redelivery after a crash finds it applied), Redis gets MongoDB's copy.
+    await this.reads.refreshUser(data.id);
     await this.posts.removeAllByAuthor(data.id);
   }
 }

@@ -78,6 +78,10 @@ export class CopiesStore {
     return applyIfNewerMongo<MediaCopyDoc>(collection, id, version, fields);
   }
 
+  async findMedia(id: string): Promise<MediaCopyDoc | null> {
+    return this.models.MediaCopy.findById(id).lean<MediaCopyDoc>().exec();
+  }
+
   async mediaByIds(ids: string[]): Promise<Map<string, MediaCopyDoc>> {
     const rows = await findAmong(collectionOf(this.models.MediaCopy), '_id', ids);
     return new Map(rows.map((r) => [r._id, r as MediaCopyDoc]));

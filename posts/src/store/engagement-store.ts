@@ -1,9 +1,18 @@
 /** Reads and writes of likes and comments, the documents engagement ops materialise into. */
 import { findAmong, type TimeIdCursor } from '@lumina/common';
-import { collectionOf, type CommentDoc, type Models } from './models';
+import { collectionOf, type CommentDoc, type LikeDoc, type Models } from './models';
 
 function isDuplicateKey(err: unknown): boolean {
   return (err as { code?: number })?.code === 11000;
+}
+
+/**
+ * A like row's _id is its (post, user) pair, so likedByViewer and isLiked are _id lookups: the
+ * one filter FerretDB 1.24 serves from an index (its B-tree indexes cannot serve its equality
+ * filters on other fields; those scan the collection in its backend).
+ */
+export function likeId(postId: string, userId: string): string {
+  return `${postId}:${userId}`;
 }
 
 export class EngagementStore {
@@ -14,8 +23,8 @@ export class EngagementStore {
    * wrote it. Repeating it, or running an older op late, changes nothing.
    */
   async writeLike(postId: string, userId: string, liked: boolean, ev: number): Promise<void> {
-    const filter = { postId, userId, ev: { $lt: ev } };
-    const update = { $set: { liked, ev, updatedAt: new Date() } };
+    const filter = { _id: likeId(postId, userId), ev: { $lt: ev } };
+    const update = { $set: { postId, userId, liked, ev, updatedAt: new Date() } };
     try {
       await collectionOf(this.models.Like).updateOne(filter, update, { upsert: true });
     } catch (err) {
@@ -26,17 +35,20 @@ export class EngagementStore {
   }
 
   async isLiked(postId: string, userId: string): Promise<boolean> {
-    return (await this.models.Like.exists({ postId, userId, liked: true })) !== null;
+    const row = await collectionOf(this.models.Like).findOne({ _id: likeId(postId, userId) }, { projection: { liked: 1 } });
+    return row?.liked === true;
   }
 
-  /** Which of these posts the user likes. */
-  async likedAmong(postIds: string[], userId: string): Promise<Set<string>> {
-    if (postIds.length === 0) return new Set();
-    const rows = await findAmong(collectionOf(this.models.Like), 'postId', postIds, {
-      filter: { userId, liked: true },
-      projection: { postId: 1 },
-    });
-    return new Set(rows.map((r) => r.postId));
+  /** The user's like rows among these posts (liked or unliked since), by post id. */
+  async likesAmong(postIds: string[], userId: string): Promise<Map<string, Pick<LikeDoc, 'liked' | 'ev'>>> {
+    if (postIds.length === 0) return new Map();
+    const rows = await findAmong(
+      collectionOf(this.models.Like),
+      '_id',
+      postIds.map((postId) => likeId(postId, userId)),
+      { projection: { postId: 1, liked: 1, ev: 1 } },
+    );
+    return new Map(rows.map((r) => [r.postId, { liked: r.liked, ev: r.ev }]));
   }
 
   /** Inserts a comment; one that exists already (written before, or deleted since) is left alone. */

@@ -4,7 +4,7 @@
  * (syncIndexes), each with the reason it exists.
  */
 import { Schema, type Connection, type Model, type mongo } from 'mongoose';
-import { outboxSchemaField, type Avatar, type Envelope, type Variants } from '@lumina/common';
+import { outboxSchemaFields, type Avatar, type Envelope, type Variants } from '@lumina/common';
 
 export interface Mention {
   id: string;
@@ -60,10 +60,13 @@ export interface PostDoc {
   updatedAt: Date;
   deletedAt?: Date | null;
   _outbox?: Envelope[];
+  _outboxPending?: true;
   _pending?: PendingOp[];
 }
 
 export interface LikeDoc {
+  /** `<postId>:<userId>` (engagement-store.ts's likeId). */
+  _id: string;
   postId: string;
   userId: string;
   /** false once unliked: the row stays as a versioned tombstone (see PendingOp). */
@@ -121,7 +124,7 @@ const postSchema = new Schema<PostDoc>(
     createdAt: { type: Date, required: true },
     updatedAt: { type: Date, required: true },
     deletedAt: { type: Date, default: undefined },
-    _outbox: outboxSchemaField,
+    ...outboxSchemaFields,
     _pending: { type: [Schema.Types.Mixed], default: undefined, select: false },
   },
   { ...options, collection: 'posts' },
@@ -137,6 +140,7 @@ postSchema.index({ '_pending.at': 1 }, { sparse: true });
 
 const likeSchema = new Schema<LikeDoc>(
   {
+    _id: { type: String, required: true },
     postId: { type: String, required: true },
     userId: { type: String, required: true },
     liked: { type: Boolean, required: true },
@@ -145,8 +149,8 @@ const likeSchema = new Schema<LikeDoc>(
   },
   { ...options, collection: 'likes' },
 );
-// One row per (post, user): concurrent writes of the same like cannot create two, and
-// likedByViewer is a point lookup (or one $in over a page of posts).
+// One row per (post, user): its _id (likeId) makes it so; the unique index states it for MongoDB
+// tools and guards against a writer that would use another _id.
 likeSchema.index({ postId: 1, userId: 1 }, { unique: true });
 
 const commentSchema = new Schema<CommentDoc>(

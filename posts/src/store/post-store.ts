@@ -3,7 +3,7 @@
  * carries its events in the post's outbox, guarded by the versions the caller read (so a write
  * based on a stale read changes nothing and the caller retries).
  */
-import type { Envelope, TimeIdCursor } from '@lumina/common';
+import { OUTBOX_PENDING_FIELD, type Envelope, type TimeIdCursor } from '@lumina/common';
 import { collectionOf, type Models, type PendingOp, type PostDoc } from './models';
 
 type UpdatableFields = Pick<PostDoc, 'caption' | 'hashtags' | 'mentions' | 'updatedAt' | 'deletedAt'>;
@@ -41,6 +41,11 @@ export class PostStore {
     return query.lean<PostDoc>().exec();
   }
 
+  /** Any post, deleted (a tombstone, with its versions) or not: what the cache is filled from. */
+  async findAny(id: string): Promise<PostDoc | null> {
+    return this.models.Post.findOne({ _id: id }).lean<PostDoc>().exec();
+  }
+
   /** Any post, deleted or not, with its pending engagement writes; for finishing them. */
   async findPending(id: string): Promise<Pick<PostDoc, '_id' | '_pending'> | null> {
     return this.models.Post.findOne({ _id: id }).select('_id +_pending').lean<Pick<PostDoc, '_id' | '_pending'>>().exec();
@@ -55,6 +60,16 @@ export class PostStore {
       .sort({ createdAt: -1, _id: -1 })
       .limit(limit)
       .lean<PostDoc[]>()
+      .exec();
+  }
+
+  /** The sort keys of an author's live posts, newest first, at most `limit`: an author list's fill. */
+  async liveKeysByAuthor(authorId: string, limit: number): Promise<Array<Pick<PostDoc, '_id' | 'createdAt'>>> {
+    return this.models.Post.find({ authorId, ...LIVE })
+      .select('_id createdAt')
+      .sort({ createdAt: -1, _id: -1 })
+      .limit(limit)
+      .lean<Array<Pick<PostDoc, '_id' | 'createdAt'>>>()
       .exec();
   }
 
@@ -76,8 +91,8 @@ export class PostStore {
     if (expected.engagementVersion !== undefined) filter.engagementVersion = expected.engagementVersion;
     const push: Record<string, unknown> = { _outbox: { $each: change.events } };
     if (change.pending) push._pending = change.pending;
-    const update: Record<string, unknown> = { $push: push };
-    if (change.set) update.$set = change.set;
+    // The flag the outbox relay finds pending events by (common/src/outbox/mongo-outbox.ts).
+    const update: Record<string, unknown> = { $push: push, $set: { ...change.set, [OUTBOX_PENDING_FIELD]: true } };
     if (change.unset) update.$unset = Object.fromEntries(change.unset.map((field) => [field, '']));
     if (change.inc) update.$inc = change.inc;
     const result = await collectionOf(this.models.Post).updateOne(filter, update);
