@@ -159,8 +159,14 @@ export class HomeTimeline {
     await this.stores.authored.add(authorId, entry.postId, entry.createdAt);
     await this.authorOnCard(post._id, authorId);
     // Posting is being active: the author's own feed is there (built if it was not) and gets the post.
-    if (!(await this.stores.feeds.touch(authorId))) await this.builder.build(authorId);
-    let written = await this.pushTo([authorId], entry);
+    let written = 0;
+    if (!(await this.stores.feeds.touch(authorId))) {
+      // Built now, from the author's list, which holds the post already.
+      await this.builder.build(authorId);
+      this.sink.landed([authorId]);
+      written += 1;
+    }
+    written += await this.pushTo([authorId], entry);
 
     const followers = await this.stores.follows.activeFollowers(authorId, this.settings.fanoutThreshold + 1);
     if (followers.length > this.settings.fanoutThreshold) {
