@@ -3,7 +3,8 @@
  * posts use it and the events still to publish (`_outbox`, written by the same single-document
  * update as the change they describe). Nothing else touches the driver.
  */
-import mongoose, { Schema, type Connection, type Model } from 'mongoose';
+import { randomBytes } from 'node:crypto';
+import { Schema, type Connection, type Model } from 'mongoose';
 import { OUTBOX_FIELD, documentKey, documentLock, outboxSchemaField, pushEvents, type Envelope } from '@lumina/common';
 
 export type MediaStatus = 'processing' | 'ready' | 'failed' | 'deleted';
@@ -93,15 +94,23 @@ mediaSchema.index({ contentKey: 1 }, { unique: true });
 mediaSchema.index({ ownerId: 1, 'uploadKeys.key': 1 });
 mediaSchema.index({ usedByPosts: 1 });
 mediaSchema.index({ status: 1, createdAt: 1 });
+mediaSchema.index({ ownerId: 1, status: 1 });
 
 export function isDuplicateKeyError(err: unknown): boolean {
   return (err as { code?: number })?.code === 11000;
 }
 
-/** A fresh media id: time-ordered, opaque to clients. */
+/**
+ * A fresh media id: 128 random bits. Unposted media are private, so their ids must not be
+ * guessable (an ObjectId is a time, a per-process constant and a counter). Hex rather than
+ * base64url: the id names blobs, and on a case-insensitive file system `aB` and `Ab` are one file.
+ */
 export function newMediaId(): string {
-  return new mongoose.Types.ObjectId().toHexString();
+  return randomBytes(16).toString('hex');
 }
+
+/** What a media id looks like: ours (32 hex digits) or an ObjectId from before (24). */
+export const MEDIA_ID_PATTERN = /^[a-f0-9]{24}(?:[a-f0-9]{8})?$/;
 
 export type NewMedia = Omit<
   MediaRecord,
@@ -158,6 +167,20 @@ export class MediaStore {
       if (isDuplicateKeyError(err)) return false;
       throw err;
     }
+  }
+
+  /** How many of this owner's media are waiting for or in processing. */
+  async countProcessing(ownerId: string): Promise<number> {
+    return this.model.countDocuments({ ownerId, status: 'processing' });
+  }
+
+  /**
+   * Takes back an upload just inserted (it broke a limit): removed only while still untouched
+   * (processing at version 1), so a job that already started on it finds nothing and skips.
+   */
+  async discardUnstarted(id: string): Promise<boolean> {
+    const res = await this.write(id, () => this.model.deleteOne({ _id: id, status: 'processing', version: 1 }));
+    return res.deletedCount === 1;
   }
 
   /** Remembers an Idempotency-Key answered with this media (once per key). */
