@@ -188,6 +188,7 @@ export class MediaService {
           width: header.width,
           height: header.height,
           uploadKeys: uploadKey ? [{ key: uploadKey, status: 202 }] : [],
+          turn: await store.nextTurn(ownerId),
         },
         job,
       );

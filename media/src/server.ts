@@ -97,7 +97,16 @@ export async function startMediaService(config: Config, options: StartOptions = 
       log,
       hooks: options.hooks,
     });
-    const processor = new MediaProcessor({ store, storage, maxPixels: config.MEDIA_MAX_PIXELS, notifyRelay, log, hooks: options.hooks });
+    const processor = new MediaProcessor({
+      store,
+      storage,
+      maxPixels: config.MEDIA_MAX_PIXELS,
+      notifyRelay,
+      log,
+      hooks: options.hooks,
+      // A dead worker's claim runs out when its job's message comes back to another worker.
+      leaseMs: config.MEDIA_JOB_ACK_WAIT_MS,
+    });
 
     // Started in this order and stopped in reverse: the relay stops last, after every writer.
     const workers: BackgroundWorker[] = [relay];

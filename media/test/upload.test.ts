@@ -349,7 +349,7 @@ describe('the processing job goes through the outbox', () => {
     await svc.relay.stop();
     const before = await queuedJobs();
     // What a crash right after the insert leaves behind: the media and its job, nothing published.
-    const id = 'aaaaaaaaaaaaaaaaaaaaaaaa';
+    const id = 'a'.repeat(32);
     const job = outboxEvent(Events.mediaProcessRequested, { mediaId: id });
     await svc.store.insertProcessing(
       {
@@ -364,6 +364,7 @@ describe('the processing job goes through the outbox', () => {
         width: 1,
         height: 1,
         uploadKeys: [],
+        turn: 0,
       },
       job,
     );
