@@ -42,6 +42,8 @@ export interface MediaProcessorDeps {
   leaseMs: number;
   /** How often a job whose media another worker has looks again for work. */
   pollMs?: number;
+  /** Waits between tries after a failure that was not the image's (tests shorten them). */
+  retryDelaysMs?: number[];
 }
 
 export class MediaProcessor {
@@ -83,7 +85,8 @@ export class MediaProcessor {
       const attempts = media.attempts + 1;
       log.warn({ err, mediaId: media._id, attempts }, 'processing failed; will retry');
       if (attempts >= MAX_ATTEMPTS) return this.fail(media, `The image could not be processed: ${(err as Error).message}`);
-      const delay = RETRY_DELAYS_MS[Math.min(attempts, RETRY_DELAYS_MS.length) - 1]!;
+      const delays = this.deps.retryDelaysMs ?? RETRY_DELAYS_MS;
+      const delay = delays[Math.min(attempts, delays.length) - 1]!;
       await store.deferAfterFailedTry(media._id, new Date(Date.now() + delay));
       return 'skipped';
     } finally {

@@ -45,6 +45,8 @@ export interface StartOptions {
   /** Another store than the configuration names (tests). */
   storage?: BlobStorage;
   hooks?: ProcessingHooks & DeletionHooks;
+  /** Shorter waits between processing tries (tests). */
+  retryDelaysMs?: number[];
 }
 
 export interface StartedMediaService {
@@ -106,6 +108,7 @@ export async function startMediaService(config: Config, options: StartOptions = 
       hooks: options.hooks,
       // A dead worker's claim runs out when its job's message comes back to another worker.
       leaseMs: config.MEDIA_JOB_ACK_WAIT_MS,
+      retryDelaysMs: options.retryDelaysMs,
     });
 
     // Started in this order and stopped in reverse: the relay stops last, after every writer.
