@@ -106,8 +106,9 @@ export async function startMediaService(config: Config, options: StartOptions = 
       notifyRelay,
       log,
       hooks: options.hooks,
-      // A dead worker's claim runs out when its job's message comes back to another worker.
-      leaseMs: config.MEDIA_JOB_ACK_WAIT_MS,
+      // Renewed every third of it, a dead worker's claim has run out by the time JetStream hands
+      // its job's message (kept alive every half ack wait) to another worker.
+      leaseMs: config.MEDIA_JOB_ACK_WAIT_MS / 2,
       retryDelaysMs: options.retryDelaysMs,
     });
 
