@@ -8,10 +8,10 @@ import type { Readable } from 'node:stream';
 import {
   ConflictError,
   Events,
-  TooManyRequestsError,
   ForbiddenError,
   NotFoundError,
   outboxEvent,
+  TooManyRequestsError,
   UnprocessableEntityError,
   type EventData,
   type Logger,
@@ -170,6 +170,7 @@ export class MediaService {
     if (existing) return this.answerExisting(existing, uploadKey);
 
     const id = newMediaId();
+    const turn = await store.nextTurn(ownerId);
     const originalKey = blobKeys.original(id);
     await storage.put(originalKey, createReadStream(upload.path), { contentType: IMAGE_TYPES[upload.kind], contentLength: upload.bytes });
     const job = outboxEvent(Events.mediaProcessRequested, { mediaId: id });
@@ -188,7 +189,7 @@ export class MediaService {
           width: header.width,
           height: header.height,
           uploadKeys: uploadKey ? [{ key: uploadKey, status: 202 }] : [],
-          turn: await store.nextTurn(ownerId),
+          turn,
         },
         job,
       );
