@@ -1,5 +1,5 @@
 import type { Express } from 'express';
-import { createHttpApp, type Logger, type PublicKeySet, type ReadinessChecks } from '@lumina/common';
+import { createHttpApp, type Logger, type PublicKeySet, type RateLimitStore, type ReadinessChecks } from '@lumina/common';
 import type { MediaService } from './media';
 import { mediaRouter } from './routes/media';
 
@@ -9,6 +9,8 @@ export interface AppDeps {
   readiness: ReadinessChecks;
   /** Absent in a worker-only process: it answers health and metrics, and no /api/media routes. */
   media?: MediaService;
+  /** Counts uploads per user; shared by every replica. */
+  rateLimits: RateLimitStore;
   tmpDir: string;
   cookieSecure?: boolean;
   trustProxyHops?: number;
@@ -23,6 +25,8 @@ export function buildApp(deps: AppDeps): Express {
     readiness: deps.readiness,
     cookieSecure: deps.cookieSecure,
     trustProxyHops: deps.trustProxyHops,
-    routes: deps.media ? [{ prefix: '/api/media', router: mediaRouter({ media: deps.media, tmpDir: deps.tmpDir }) }] : [],
+    routes: deps.media
+      ? [{ prefix: '/api/media', router: mediaRouter({ media: deps.media, rateLimits: deps.rateLimits, tmpDir: deps.tmpDir }) }]
+      : [],
   });
 }

@@ -31,6 +31,10 @@ export const configSchema = baseServiceEnv
     MEDIA_TMP_DIR: z.string().min(1).default(join(tmpdir(), 'lumina-media-uploads')),
     MEDIA_MAX_BYTES: env.int(20 * 1024 * 1024, 1024),
     MEDIA_MAX_PIXELS: env.int(40_000_000, 1),
+    /** Uploads one user may start per minute, counted in MongoDB so every replica shares the count. */
+    MEDIA_UPLOADS_PER_MINUTE: env.int(30, 1),
+    /** Media of one user still processing at once; more uploads wait (429) until some are done. */
+    MEDIA_MAX_PROCESSING_PER_USER: env.int(20, 1),
 
     /** Media no post (and no avatar) uses are deleted once they are this old. */
     MEDIA_UNATTACHED_TTL_HOURS: z.coerce.number().positive().default(24),

@@ -11,6 +11,7 @@ import {
   ForbiddenError,
   NotFoundError,
   outboxEvent,
+  TooManyRequestsError,
   UnprocessableEntityError,
   type EventData,
   type Logger,
@@ -28,9 +29,24 @@ export interface MediaLimits {
   maxBytes: number;
   maxPixels: number;
   maxAltLength: number;
+  /** Uploads one user may start in a minute (429 with Retry-After past it). */
+  uploadsPerMinute: number;
+  /** Media of one owner still processing at once (429 past it, until some are done). */
+  maxProcessingPerOwner: number;
 }
 
+/** A guess at when one of the owner's images is done: a job takes a second or two. */
+const PROCESSING_RETRY_AFTER_SECONDS = 5;
+
 export const MAX_ALT_LENGTH = 1000;
+
+/** Reads and conditional writes a deletion tries before giving up: each loss means the media moved on. */
+const DELETE_ATTEMPTS = 5;
+
+/** A test seam: holds a deletion between its read and its conditional write. */
+export interface DeletionHooks {
+  beforeDeleteWrite?: (mediaId: string) => Promise<void>;
+}
 
 /** What a client sees of a media: an allow-list, never the stored document. */
 export interface MediaView {
@@ -81,10 +97,12 @@ export interface UploadOutcome {
   media: MediaRecord;
 }
 
-export interface VariantBlob {
-  body: Readable;
+export interface OpenedVariant {
   etag: string;
   size: number;
+  /** Public (a post or an avatar shows it) or still its owner's alone. */
+  published: boolean;
+  open: () => Promise<Readable>;
 }
 
 export interface MediaServiceDeps {
@@ -97,6 +115,7 @@ export interface MediaServiceDeps {
   /** Wakes the outbox relay after a write. */
   notifyRelay: () => void;
   log: Logger;
+  hooks?: DeletionHooks;
 }
 
 export class MediaService {
@@ -119,6 +138,21 @@ export class MediaService {
   }
 
   /**
+   * Refuses another upload while this owner has `maxProcessingPerOwner` media still processing:
+   * each costs a decode, and one owner must not fill the workers. Checked before the body is
+   * read, and again after the insert (concurrent uploads could all pass the first check).
+   */
+  async ensureProcessingRoom(ownerId: string, alreadyCounted = 0): Promise<void> {
+    const processing = await this.deps.store.countProcessing(ownerId);
+    if (processing - alreadyCounted >= this.limits.maxProcessingPerOwner) {
+      throw new TooManyRequestsError(
+        PROCESSING_RETRY_AFTER_SECONDS,
+        `You have ${this.limits.maxProcessingPerOwner} images still processing; try again once some are ready`,
+      );
+    }
+  }
+
+  /**
    * Takes a received upload: checks its header (no pixels decoded), de-duplicates by content,
    * stores the original and records the media with its processing job in one write.
    */
@@ -136,6 +170,7 @@ export class MediaService {
     if (existing) return this.answerExisting(existing, uploadKey);
 
     const id = newMediaId();
+    const turn = await store.nextTurn(ownerId);
     const originalKey = blobKeys.original(id);
     await storage.put(originalKey, createReadStream(upload.path), { contentType: IMAGE_TYPES[upload.kind], contentLength: upload.bytes });
     const job = outboxEvent(Events.mediaProcessRequested, { mediaId: id });
@@ -154,6 +189,7 @@ export class MediaService {
           width: header.width,
           height: header.height,
           uploadKeys: uploadKey ? [{ key: uploadKey, status: 202 }] : [],
+          turn,
         },
         job,
       );
@@ -167,6 +203,14 @@ export class MediaService {
       const winner = await store.findLiveByContent(ownerId, upload.sha256);
       if (!winner) throw new ConflictError('The same file is being uploaded; try again');
       return this.answerExisting(winner, uploadKey);
+    }
+    try {
+      await this.ensureProcessingRoom(ownerId, 1);
+    } catch (err) {
+      // Concurrent uploads all passed the first check: take this one back (its job, if the relay
+      // published it meanwhile, finds nothing and does nothing).
+      if (await store.discardUnstarted(id)) await storage.delete(originalKey).catch(() => undefined);
+      throw err;
     }
 
     await this.deps.jobs.publish(job.data, { id: job.id }).catch((err: unknown) => {
@@ -183,23 +227,27 @@ export class MediaService {
     return { status: 200, media };
   }
 
-  /** A media as a viewer may see it: anyone once ready, only its owner before. */
+  /**
+   * A media as a viewer may see it. It is its owner's alone until it is published (a post shows
+   * it, or a user has it as avatar): anyone else gets 404, as for a media that does not exist.
+   */
   async getVisible(id: string, viewerId: string | undefined): Promise<MediaRecord> {
-    const media = await this.deps.store.findById(id);
-    if (!media || media.status === 'deleted') throw new NotFoundError('Media not found');
-    if (media.status !== 'ready' && media.ownerId !== viewerId) throw new NotFoundError('Media not found');
-    return media;
+    return (await this.findVisible(id, viewerId)).media;
   }
 
-  /** The bytes of a served variant; 404 until the media is ready. Originals are never served. */
-  async openVariant(id: string, variant: string): Promise<{ etag: string; size: number; open: () => Promise<Readable> }> {
+  /**
+   * The bytes of a served variant, to its owner and, once published, to anyone; 404 until the
+   * media is ready. `published` decides how the answer may be cached. Originals are never served.
+   */
+  async openVariant(id: string, variant: string, viewerId: string | undefined): Promise<OpenedVariant> {
     if (!(VARIANT_NAMES as string[]).includes(variant)) throw new NotFoundError('No such variant');
-    const media = await this.deps.store.findById(id);
-    const stored = media?.status === 'ready' ? media.variants?.[variant as VariantName] : undefined;
+    const { media, published } = await this.findVisible(id, viewerId);
+    const stored = media.status === 'ready' ? media.variants?.[variant as VariantName] : undefined;
     if (!stored) throw new NotFoundError('Media not found or not ready');
     return {
       etag: `"${stored.sha256}"`,
       size: stored.bytes,
+      published,
       open: async () => {
         try {
           return await this.deps.storage.get(stored.key);
@@ -211,15 +259,37 @@ export class MediaService {
     };
   }
 
-  /** DELETE by the owner: refused while a post shows the media or a user has it as avatar. */
-  async deleteByOwner(id: string, userId: string): Promise<void> {
+  /** The one access check every read goes through. */
+  private async findVisible(id: string, viewerId: string | undefined): Promise<{ media: MediaRecord; published: boolean }> {
     const media = await this.deps.store.findById(id);
     if (!media || media.status === 'deleted') throw new NotFoundError('Media not found');
-    if (media.ownerId !== userId) throw new ForbiddenError('Only the owner may delete this media');
-    if (media.usedByPosts.length > 0) throw new ConflictError('A post uses this media; delete the post first');
-    if ((await this.deps.usage.avatarsAmong([id])).size > 0)
-      throw new ConflictError('This media is an avatar; choose another avatar first');
-    if (!(await this.remove(media))) throw new ConflictError('The media changed meanwhile (a post may have started using it); try again');
+    const published = media.status === 'ready' && (await this.isPublished(media));
+    if (!published && media.ownerId !== viewerId) throw new NotFoundError('Media not found');
+    return { media, published };
+  }
+
+  /** Shown by a post, or someone's avatar (profiles show it to everyone). */
+  private async isPublished(media: MediaRecord): Promise<boolean> {
+    if (media.usedByPosts.length > 0) return true;
+    return (await this.deps.usage.avatarsAmong([media._id])).size > 0;
+  }
+
+  /**
+   * DELETE by the owner: refused while a post shows the media or a user has it as avatar. The
+   * write is conditional on the version read, and the worker may move the media on (processing →
+   * ready) in between: that race is ours to settle, so read again and retry instead of a 409.
+   */
+  async deleteByOwner(id: string, userId: string): Promise<void> {
+    for (let attempt = 1; attempt <= DELETE_ATTEMPTS; attempt += 1) {
+      const media = await this.deps.store.findById(id);
+      if (!media || media.status === 'deleted') throw new NotFoundError('Media not found');
+      if (media.ownerId !== userId) throw new ForbiddenError('Only the owner may delete this media');
+      if (media.usedByPosts.length > 0) throw new ConflictError('A post uses this media; delete the post first');
+      if ((await this.deps.usage.avatarsAmong([id])).size > 0)
+        throw new ConflictError('This media is an avatar; choose another avatar first');
+      if (await this.remove(media)) return;
+    }
+    throw new ConflictError('The media kept changing while it was being deleted; try again');
   }
 
   /**
@@ -232,6 +302,7 @@ export class MediaService {
       ownerId: media.ownerId,
       version: media.version + 1,
     } satisfies EventData<typeof Events.mediaDeleted>);
+    await this.deps.hooks?.beforeDeleteWrite?.(media._id);
     if (!(await this.deps.store.markDeleted(media._id, media.version, event))) return false;
     this.deps.notifyRelay();
     await this.removeBlobs(media);

@@ -31,10 +31,11 @@ import { UserCreatedListener } from './events/user-created-listener';
 import { UserDeletedListener } from './events/user-deleted-listener';
 import { UserUpdatedListener } from './events/user-updated-listener';
 import { removeStaleUploads } from './intake';
-import { MAX_ALT_LENGTH, MediaService } from './media';
+import { MAX_ALT_LENGTH, MediaService, type DeletionHooks } from './media';
 import { MediaProcessor, type ProcessingHooks } from './processing';
 import { createStorage, type BlobStorage } from './storage';
 import { MediaStore } from './store/media-store';
+import { MongoRateLimitStore } from './store/rate-limit-store';
 import { UsageStore } from './store/usage-store';
 import { UnattachedMediaSweeper } from './sweeper';
 import { MediaUsage } from './usage';
@@ -43,7 +44,9 @@ export interface StartOptions {
   log?: Logger;
   /** Another store than the configuration names (tests). */
   storage?: BlobStorage;
-  hooks?: ProcessingHooks;
+  hooks?: ProcessingHooks & DeletionHooks;
+  /** Shorter waits between processing tries (tests). */
+  retryDelaysMs?: number[];
 }
 
 export interface StartedMediaService {
@@ -53,6 +56,7 @@ export interface StartedMediaService {
   bus: EventBus;
   store: MediaStore;
   usage: UsageStore;
+  rateLimits: MongoRateLimitStore;
   storage: BlobStorage;
   media: MediaService;
   processor: MediaProcessor;
@@ -67,7 +71,7 @@ export async function startMediaService(config: Config, options: StartOptions = 
   const conn = await connectMongo(config.MONGO_URL);
   let bus: EventBus | undefined;
   try {
-    const [store, usage] = await Promise.all([MediaStore.open(conn), UsageStore.open(conn)]);
+    const [store, usage, rateLimits] = await Promise.all([MediaStore.open(conn), UsageStore.open(conn), MongoRateLimitStore.open(conn)]);
     if (runsApi(config)) await removeStaleUploads(config.MEDIA_TMP_DIR, 3600_000);
     bus = await connectEventBus({
       servers: config.NATS_URL,
@@ -83,12 +87,30 @@ export async function startMediaService(config: Config, options: StartOptions = 
       store,
       usage,
       storage,
-      limits: { maxBytes: config.MEDIA_MAX_BYTES, maxPixels: config.MEDIA_MAX_PIXELS, maxAltLength: MAX_ALT_LENGTH },
+      limits: {
+        maxBytes: config.MEDIA_MAX_BYTES,
+        maxPixels: config.MEDIA_MAX_PIXELS,
+        maxAltLength: MAX_ALT_LENGTH,
+        uploadsPerMinute: config.MEDIA_UPLOADS_PER_MINUTE,
+        maxProcessingPerOwner: config.MEDIA_MAX_PROCESSING_PER_USER,
+      },
       jobs: new Publisher(bus, Events.mediaProcessRequested),
       notifyRelay,
       log,
+      hooks: options.hooks,
     });
-    const processor = new MediaProcessor({ store, storage, maxPixels: config.MEDIA_MAX_PIXELS, notifyRelay, log, hooks: options.hooks });
+    const processor = new MediaProcessor({
+      store,
+      storage,
+      maxPixels: config.MEDIA_MAX_PIXELS,
+      notifyRelay,
+      log,
+      hooks: options.hooks,
+      // Renewed every third of it, a dead worker's claim has run out by the time JetStream hands
+      // its job's message (kept alive every half ack wait) to another worker.
+      leaseMs: config.MEDIA_JOB_ACK_WAIT_MS / 2,
+      retryDelaysMs: options.retryDelaysMs,
+    });
 
     // Started in this order and stopped in reverse: the relay stops last, after every writer.
     const workers: BackgroundWorker[] = [relay];
@@ -119,6 +141,7 @@ export async function startMediaService(config: Config, options: StartOptions = 
       log,
       publicKeys,
       media: runsApi(config) ? media : undefined,
+      rateLimits,
       tmpDir: config.MEDIA_TMP_DIR,
       cookieSecure: config.COOKIE_SECURE,
       trustProxyHops: config.TRUST_PROXY_HOPS,
@@ -142,7 +165,7 @@ export async function startMediaService(config: Config, options: StartOptions = 
         (storage as { close?: () => void }).close?.();
       },
     });
-    return { running, config, conn, bus, store, usage, storage, media, processor, relay, sweeper };
+    return { running, config, conn, bus, store, usage, rateLimits, storage, media, processor, relay, sweeper };
   } catch (err) {
     if (bus) await closeEventBus(bus);
     await conn.close().catch(() => undefined);

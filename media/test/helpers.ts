@@ -4,7 +4,7 @@ import { request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import supertest from 'supertest';
-import { lifecycle } from '@lumina/common';
+import { lifecycle, type Events, type EventData } from '@lumina/common';
 import { TestContext, testLogger, tokenFor } from '@lumina/common/testing';
 import { loadConfig } from '../src/config';
 import { startMediaService, type StartOptions, type StartedMediaService } from '../src/server';
@@ -37,6 +37,9 @@ export async function startTestMedia(
       MEDIA_STORAGE_DIR: storageDir,
       MEDIA_TMP_DIR: tmpDir,
       MEDIA_SWEEP_INTERVAL_MS: '3600000',
+      // Tests upload much faster than people; the tests of these limits set their own.
+      MEDIA_UPLOADS_PER_MINUTE: '100000',
+      MEDIA_MAX_PROCESSING_PER_USER: '100000',
       ...env,
     }),
   );
@@ -119,4 +122,30 @@ export function rawUpload(port: number, auth: string, size: number, options: { c
     };
     pump();
   });
+}
+
+/** A post.created that shows these media (what posts publishes; only the ids matter to media). */
+export function postShowing(postId: string, authorId: string, mediaIds: string[], version = 1): EventData<typeof Events.postCreated> {
+  return {
+    id: postId,
+    authorId,
+    caption: 'a post',
+    hashtags: [],
+    mentions: [],
+    media: mediaIds.map((m) => ({
+      id: m,
+      alt: '',
+      width: 10,
+      height: 10,
+      blurhash: 'LEHV6nWB2yk8pyo0adR*.7kCMdnj',
+      variants: {
+        thumb: { url: `/api/media/${m}/thumb`, width: 10, height: 10 },
+        feed: { url: `/api/media/${m}/feed`, width: 10, height: 10 },
+      },
+    })),
+    likeCount: 0,
+    commentCount: 0,
+    createdAt: new Date().toISOString(),
+    version,
+  };
 }

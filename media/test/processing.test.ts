@@ -8,7 +8,7 @@ import { isBlurhashValid } from 'blurhash';
 import sharp from 'sharp';
 import { Events, Publisher, streamNameFor, type EventBus } from '@lumina/common';
 import { collectEvents, eventually, TestContext, type EventCollector } from '@lumina/common/testing';
-import { alice, bearer, bob, filesUnder, startTestMedia, type TestMedia } from './helpers';
+import { alice, bearer, bob, filesUnder, postShowing, startTestMedia, type TestMedia } from './helpers';
 import * as images from './images';
 
 const ctx = new TestContext();
@@ -62,6 +62,9 @@ describe('a sideways JPEG carrying GPS, ICC and XMP', () => {
   beforeAll(async () => {
     original = await images.sidewaysJpegWithGps();
     ({ id, media } = await uploadAndWait(original));
+    // A post shows it: its variants are public from here on.
+    await new Publisher(bus, Events.postCreated).publish(postShowing('post-sideways', alice.id, [id]));
+    await eventually(async () => expect((await svc.store.findById(id))?.usedByPosts).toEqual(['post-sideways']));
   });
 
   test('the original really carries it all (the test is worth something)', async () => {
@@ -162,7 +165,7 @@ describe('a sideways JPEG carrying GPS, ICC and XMP', () => {
     );
   });
 
-  test('a ready media is public: anyone sees it and its variants', async () => {
+  test('a media a post shows is public: anyone sees it and its variants', async () => {
     expect((await svc.http.get(`/api/media/${id}`)).body.media.status).toBe('ready');
     expect((await svc.http.get(`/api/media/${id}/thumb`).set('Authorization', bearer(bob))).status).toBe(200);
   });
@@ -170,7 +173,7 @@ describe('a sideways JPEG carrying GPS, ICC and XMP', () => {
   test('a job redelivered after the media is ready does nothing', async () => {
     const jobs = new Publisher(bus, Events.mediaProcessRequested);
     await jobs.publish({ mediaId: id });
-    await jobs.publish({ mediaId: 'ffffffffffffffffffffffff' }); // a job for nothing: acked, ignored
+    await jobs.publish({ mediaId: 'f'.repeat(32) }); // a job for nothing: acked, ignored
     const queue = streamNameFor(bus.ns, 'MEDIA_JOBS');
     await eventually(async () => expect((await bus.jsm.streams.info(queue)).state.messages).toBe(0));
     await settle();
@@ -222,7 +225,7 @@ describe('other images', () => {
   ])('%s is processed into WebP variants', async (_name, make) => {
     const { id, media } = await uploadAndWait(await make(900, 600), bob);
     expect(media).toMatchObject({ status: 'ready', width: 900, height: 600, variants: { feed: { width: 900, height: 600 } } });
-    const feed = await svc.http.get(`/api/media/${id}/feed`).buffer(true);
+    const feed = await svc.http.get(`/api/media/${id}/feed`).set('Authorization', bearer(bob)).buffer(true);
     expect((await sharp(feed.body).metadata()).format).toBe('webp');
   });
 
@@ -237,7 +240,7 @@ describe('other images', () => {
     expect((await sharp(animated).metadata()).pages).toBe(2);
     const { id, media } = await uploadAndWait(animated, bob);
     expect(media).toMatchObject({ status: 'ready', width: 64, height: 64 });
-    const feed = await svc.http.get(`/api/media/${id}/feed`).buffer(true);
+    const feed = await svc.http.get(`/api/media/${id}/feed`).set('Authorization', bearer(bob)).buffer(true);
     const meta = await sharp(feed.body).metadata();
     expect(meta.pages ?? 1).toBe(1);
     expect((await pixel(feed.body, 32, 32)).r).toBeGreaterThan(150);
@@ -258,7 +261,7 @@ describe('other images', () => {
       height: 1000,
       variants: { feed: { width: 1080, height: 360 }, thumb: { width: 320, height: 320 } },
     });
-    const thumb = await svc.http.get(`/api/media/${id}/thumb`).buffer(true);
+    const thumb = await svc.http.get(`/api/media/${id}/thumb`).set('Authorization', bearer(bob)).buffer(true);
     for (const [x, y] of [
       [5, 5],
       [314, 314],

@@ -123,7 +123,7 @@ describeS3(`S3 (versitygw)${haveVersitygw ? '' : ' — skipped: versitygw is not
     const id: string = res.body.media.id;
     await eventually(async () => expect((await svc.store.findById(id))?.status).toBe('ready'), { timeoutMs: 15_000 });
 
-    const feed = await svc.http.get(`/api/media/${id}/feed`).buffer(true);
+    const feed = await svc.http.get(`/api/media/${id}/feed`).set('Authorization', bearer(alice)).buffer(true);
     expect(feed.status).toBe(200);
     expect(feed.headers['content-type']).toBe('image/webp');
     expect(feed.body.length).toBe(Number(feed.headers['content-length']));

@@ -292,7 +292,7 @@ describe('the same file is one media', () => {
 });
 
 describe('reading a media', () => {
-  test('the owner sees it while processing; others do not until it is ready', async () => {
+  test('the owner sees it while processing; others do not', async () => {
     const res = await upload(await images.png(77, 77), 'a.png', 'image/png');
     const id = res.body.media.id;
     const mine = await svc.http.get(`/api/media/${id}`).set('Authorization', bearer(alice));
@@ -311,7 +311,7 @@ describe('reading a media', () => {
   });
 
   test('ids that cannot be ours are 404, never 500', async () => {
-    for (const id of ['nope', '%24gt', '0'.repeat(25), 'ffffffffffffffffffffffff']) {
+    for (const id of ['nope', '%24gt', '0'.repeat(25), 'ffffffffffffffffffffffff', 'f'.repeat(32), 'F'.repeat(32), 'f'.repeat(33)]) {
       const res = await svc.http.get(`/api/media/${id}`);
       expect(res.status).toBe(404);
       expect(res.body.errors).toHaveLength(1);
@@ -349,7 +349,7 @@ describe('the processing job goes through the outbox', () => {
     await svc.relay.stop();
     const before = await queuedJobs();
     // What a crash right after the insert leaves behind: the media and its job, nothing published.
-    const id = 'aaaaaaaaaaaaaaaaaaaaaaaa';
+    const id = 'a'.repeat(32);
     const job = outboxEvent(Events.mediaProcessRequested, { mediaId: id });
     await svc.store.insertProcessing(
       {
@@ -364,6 +364,7 @@ describe('the processing job goes through the outbox', () => {
         width: 1,
         height: 1,
         uploadKeys: [],
+        turn: 0,
       },
       job,
     );

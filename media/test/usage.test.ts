@@ -3,9 +3,9 @@
  * refused while in use, media.deleted through the outbox, blobs removed, events applied
  * idempotently whatever their order.
  */
-import { Events, MongoOutboxRelay, Publisher, streamNameFor, type EventBus, type EventData, type EventDefinition } from '@lumina/common';
+import { Events, MongoOutboxRelay, Publisher, streamNameFor, type EventBus, type EventDefinition } from '@lumina/common';
 import { collectEvents, eventually, TestContext, testLogger, type EventCollector } from '@lumina/common/testing';
-import { alice, bearer, bob, filesUnder, startTestMedia, type TestMedia } from './helpers';
+import { alice, bearer, bob, filesUnder, postShowing, startTestMedia, type TestMedia } from './helpers';
 import * as images from './images';
 
 const ctx = new TestContext();
@@ -45,30 +45,7 @@ async function readyMedia(user = alice): Promise<string> {
   return id;
 }
 
-function post(id: string, mediaIds: string[], version = 1): EventData<typeof Events.postCreated> {
-  return {
-    id,
-    authorId: alice.id,
-    caption: 'a post',
-    hashtags: [],
-    mentions: [],
-    media: mediaIds.map((m) => ({
-      id: m,
-      alt: '',
-      width: 10,
-      height: 10,
-      blurhash: 'LEHV6nWB2yk8pyo0adR*.7kCMdnj',
-      variants: {
-        thumb: { url: `/api/media/${m}/thumb`, width: 10, height: 10 },
-        feed: { url: `/api/media/${m}/feed`, width: 10, height: 10 },
-      },
-    })),
-    likeCount: 0,
-    commentCount: 0,
-    createdAt: new Date().toISOString(),
-    version,
-  };
-}
+const post = (id: string, mediaIds: string[], version = 1) => postShowing(id, alice.id, mediaIds, version);
 
 const usedBy = async (id: string) => (await svc.store.findById(id))?.usedByPosts ?? [];
 const del = (id: string, user = alice) => svc.http.delete(`/api/media/${id}`).set('Authorization', bearer(user));

@@ -109,7 +109,7 @@ test('killed before its final write: another worker redoes the job, and the medi
   expect(ready.received.filter((e) => e.data.id === id)).toHaveLength(1);
   const media = await api.store.findById(id);
   expect(media).toMatchObject({ status: 'ready', version: 2 });
-  expect((await api.http.get(`/api/media/${id}/feed`)).status).toBe(200);
+  expect((await api.http.get(`/api/media/${id}/feed`).set('Authorization', bearer(alice))).status).toBe(200);
   await eventually(async () => expect((await bus.jsm.streams.info(streamNameFor(bus.ns, 'MEDIA_JOBS'))).state.messages).toBe(0));
   await rescuer.stop();
 }, 45_000);

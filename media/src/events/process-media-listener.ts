@@ -4,7 +4,8 @@ import type { MediaProcessor } from '../processing';
 /**
  * The worker: takes processing jobs from the MEDIA_JOBS work queue. Every worker replica shares
  * the durable `media--jobs-media-process`, so each job goes to one of them; a worker that dies
- * mid-job never acks, and after the ack wait another one takes the job.
+ * mid-job never acks, and after the ack wait another one takes the job. Which media a job works
+ * on is the processor's fair choice (processing.ts); the job is acked once its own media is done.
  */
 export class ProcessMediaListener extends Listener<typeof Events.mediaProcessRequested> {
   readonly event = Events.mediaProcessRequested;
@@ -17,7 +18,19 @@ export class ProcessMediaListener extends Listener<typeof Events.mediaProcessReq
     super(bus, { service: 'media', ...options });
   }
 
+  override async start(): Promise<void> {
+    this.processor.resume();
+    await super.start();
+  }
+
+  /** Jobs in progress finish the media they are on; those not done come back to a worker later. */
+  override async stop(): Promise<void> {
+    this.processor.stop();
+    await super.stop();
+  }
+
   protected async handle(data: EventData<typeof Events.mediaProcessRequested>): Promise<HandleResult> {
-    await this.processor.process(data.mediaId);
+    const outcome = await this.processor.handleJob(data.mediaId);
+    if (outcome === 'interrupted') return 'retry';
   }
 }

@@ -96,33 +96,73 @@ export const VARIANT_SPECS = {
 export type VariantName = keyof typeof VARIANT_SPECS;
 export const VARIANT_NAMES = Object.keys(VARIANT_SPECS) as VariantName[];
 
-async function renderVariant(source: sharp.Sharp, name: VariantName): Promise<RenderedVariant> {
+/** The original decoded once: upright, already reduced to what the largest variant needs. */
+interface DecodedImage {
+  pixels: Buffer;
+  raw: { width: number; height: number; channels: 1 | 2 | 3 | 4 };
+}
+
+/**
+ * The scale of the one decode: large enough for the feed picture (fits 1080×1350) and for the
+ * thumb (covers 320×320), never enlarged. Every variant is made from this, so the original's
+ * pixels are decoded once, and libvips can shrink while it decodes (JPEG, WebP).
+ */
+function decodeScale(width: number, height: number): number {
+  const feed = VARIANT_SPECS.feed;
+  const thumb = VARIANT_SPECS.thumb;
+  const forFeed = Math.min(feed.width / width, feed.height / height);
+  const forThumb = Math.max(thumb.width / width, thumb.height / height);
+  return Math.min(1, Math.max(forFeed, forThumb));
+}
+
+async function decodeOnce(source: sharp.Sharp, upright: { width: number; height: number }): Promise<DecodedImage> {
+  const scale = decodeScale(upright.width, upright.height);
+  const reduced =
+    scale < 1
+      ? source.resize(Math.max(1, Math.round(upright.width * scale)), Math.max(1, Math.round(upright.height * scale)), { fit: 'fill' })
+      : source;
+  const { data, info } = await reduced.raw().toBuffer({ resolveWithObject: true });
+  return { pixels: data, raw: { width: info.width, height: info.height, channels: info.channels } };
+}
+
+/** Raw pixels in memory: libvips reads them as they are, nothing is decoded again. */
+const fromDecoded = (decoded: DecodedImage) => sharp(decoded.pixels, { raw: decoded.raw });
+
+async function renderVariant(decoded: DecodedImage, name: VariantName): Promise<RenderedVariant> {
   const spec = VARIANT_SPECS[name];
-  const { data, info } = await source
-    .clone()
+  const { data, info } = await fromDecoded(decoded)
     .resize(spec.width, spec.height, { fit: spec.fit, position: 'centre', withoutEnlargement: spec.withoutEnlargement })
     .webp({ quality: spec.quality })
     .toBuffer({ resolveWithObject: true });
   return { data, width: info.width, height: info.height, sha256: createHash('sha256').update(data).digest('hex') };
 }
 
-async function blurhashOf(source: sharp.Sharp): Promise<string> {
-  const { data, info } = await source.clone().resize(32, 32, { fit: 'inside' }).ensureAlpha().raw().toBuffer({ resolveWithObject: true });
+async function blurhashOf(decoded: DecodedImage): Promise<string> {
+  const { data, info } = await fromDecoded(decoded)
+    .resize(32, 32, { fit: 'inside' })
+    .ensureAlpha()
+    .raw()
+    .toBuffer({ resolveWithObject: true });
   const [x, y] = info.width >= info.height ? [4, 3] : [3, 4];
   return encodeBlurhash(new Uint8ClampedArray(data.buffer, data.byteOffset, data.length), info.width, info.height, x, y);
 }
 
 /**
- * Decodes the original (first frame of an animation), turns it upright by its EXIF orientation
- * and renders the variants. sharp writes no metadata unless asked (no EXIF, GPS, ICC, XMP or
- * IPTC), so what is served carries none.
+ * Decodes the original once (first frame of an animation), turned upright by its EXIF
+ * orientation, and renders the variants and the blurhash from those pixels. sharp writes no
+ * metadata unless asked (no EXIF, GPS, ICC, XMP or IPTC), so what is served carries none.
  */
 export async function renderImage(original: Buffer, maxPixels: number): Promise<RenderedImage> {
   try {
     const source = sharp(original, { limitInputPixels: maxPixels, failOn: 'error', pages: 1, autoOrient: true });
     const meta = await source.metadata();
     const upright = meta.autoOrient ?? { width: meta.width ?? 0, height: meta.height ?? 0 };
-    const [thumb, feed, blurhash] = await Promise.all([renderVariant(source, 'thumb'), renderVariant(source, 'feed'), blurhashOf(source)]);
+    const decoded = await decodeOnce(source, upright);
+    const [thumb, feed, blurhash] = await Promise.all([
+      renderVariant(decoded, 'thumb'),
+      renderVariant(decoded, 'feed'),
+      blurhashOf(decoded),
+    ]);
     return { width: upright.width, height: upright.height, blurhash, variants: { thumb, feed } };
   } catch (err) {
     throw new ImageDecodeError(firstLine(err));

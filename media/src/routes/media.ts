@@ -1,23 +1,39 @@
 /** `/api/media`: a handler parses, authorises, calls the media service and answers. */
 import { pipeline } from 'node:stream/promises';
 import { Router, type NextFunction, type Request, type Response } from 'express';
-import { BadRequestError, NotAuthorizedError, NotFoundError, requireAuth, signedInUser } from '@lumina/common';
+import {
+  BadRequestError,
+  enforceRateLimit,
+  NotAuthorizedError,
+  NotFoundError,
+  requireAuth,
+  signedInUser,
+  type RateLimitRule,
+  type RateLimitStore,
+} from '@lumina/common';
 import { closeAfterAnswer, receiveUpload } from '../intake';
 import { toMediaView, type MediaService } from '../media';
+import { MEDIA_ID_PATTERN } from '../store/media-store';
 
 export interface MediaRouterDeps {
   media: MediaService;
+  rateLimits: RateLimitStore;
   tmpDir: string;
 }
 
-const MEDIA_ID = /^[a-f0-9]{24}$/;
 const IDEMPOTENCY_KEY = /^[A-Za-z0-9._:-]{1,128}$/;
+/** A published variant never changes: its bytes are fixed, and a new image is a new media. */
 export const VARIANT_CACHE_CONTROL = 'public, max-age=31536000, immutable';
+/**
+ * An unpublished variant is its owner's alone, and a 404 may turn into the image once a post
+ * shows it: neither may be kept by a shared cache (nor by the browser, for a shared computer).
+ */
+export const PRIVATE_CACHE_CONTROL = 'private, no-store';
 
 function mediaIdOf(req: Request): string {
   const id = req.params.id;
   // Ids are opaque to clients; one that cannot be ours names nothing.
-  if (typeof id !== 'string' || !MEDIA_ID.test(id)) throw new NotFoundError('Media not found');
+  if (typeof id !== 'string' || !MEDIA_ID_PATTERN.test(id)) throw new NotFoundError('Media not found');
   return id;
 }
 
@@ -45,8 +61,14 @@ function requireAuthBeforeUpload(req: Request, res: Response, next: NextFunction
   next();
 }
 
-export function mediaRouter({ media, tmpDir }: MediaRouterDeps): Router {
+export function mediaRouter({ media, rateLimits, tmpDir }: MediaRouterDeps): Router {
   const router = Router();
+  const uploadsPerUser: RateLimitRule = {
+    name: 'media-uploads',
+    windowMs: 60_000,
+    max: media.limits.uploadsPerMinute,
+    key: (req) => req.currentUser?.id,
+  };
 
   router.get('/limits', (_req, res) => {
     res.json(media.describeLimits());
@@ -63,6 +85,10 @@ export function mediaRouter({ media, tmpDir }: MediaRouterDeps): Router {
         res.status(earlier.status).json({ media: toMediaView(earlier.media) });
         return;
       }
+      // A retried request (above) costs nothing and is not counted; every other one is, and it
+      // waits while too many of this user's images are still processing.
+      await enforceRateLimit(rateLimits, uploadsPerUser, req);
+      await media.ensureProcessingRoom(user.id);
     } catch (err) {
       closeAfterAnswer(req, res);
       throw err;
@@ -85,15 +111,19 @@ export function mediaRouter({ media, tmpDir }: MediaRouterDeps): Router {
   });
 
   router.get('/:id', async (req, res) => {
+    // Its status changes, and who may see it too.
+    res.set('Cache-Control', PRIVATE_CACHE_CONTROL);
     const found = await media.getVisible(mediaIdOf(req), req.currentUser?.id);
     res.json({ media: toMediaView(found) });
   });
 
   router.get('/:id/:variant', async (req, res) => {
-    const variant = await media.openVariant(mediaIdOf(req), String(req.params.variant));
+    // Set first, so a 404 (not yet published, or not yet ready) is not cached either.
+    res.set('Cache-Control', PRIVATE_CACHE_CONTROL);
+    const variant = await media.openVariant(mediaIdOf(req), String(req.params.variant), req.currentUser?.id);
     res.set({
       ETag: variant.etag,
-      'Cache-Control': VARIANT_CACHE_CONTROL,
+      'Cache-Control': variant.published ? VARIANT_CACHE_CONTROL : PRIVATE_CACHE_CONTROL,
       'Content-Type': 'image/webp',
       'X-Content-Type-Options': 'nosniff',
     });

@@ -3,7 +3,8 @@
  * posts use it and the events still to publish (`_outbox`, written by the same single-document
  * update as the change they describe). Nothing else touches the driver.
  */
-import mongoose, { Schema, type Connection, type Model } from 'mongoose';
+import { randomBytes } from 'node:crypto';
+import { Schema, type Connection, type Model } from 'mongoose';
 import { OUTBOX_FIELD, documentKey, documentLock, outboxSchemaFields, pushEvents, type Envelope } from '@lumina/common';
 
 export type MediaStatus = 'processing' | 'ready' | 'failed' | 'deleted';
@@ -50,6 +51,12 @@ export interface MediaRecord {
   uploadKeys: UploadKey[];
   /** Deleted, and its blobs not yet removed. */
   blobsPending: boolean;
+  /** Its place in the fair processing queue (see `nextTurn`); the lowest waiting turn goes first. */
+  turn: number;
+  /** A worker is on it until then (renewed while it works); also "not before" after a failed try. */
+  claimedUntil: Date | null;
+  /** Tries that failed for another reason than the image (the store unreachable…). */
+  attempts: number;
   version: number;
   createdAt: Date;
   updatedAt: Date;
@@ -84,6 +91,9 @@ const mediaSchema = new Schema<MediaDocument>(
     usedByPosts: { type: [String], default: [] },
     uploadKeys: { type: [new Schema<UploadKey>({ key: String, status: Number }, { _id: false })], default: [] },
     blobsPending: { type: Boolean, default: false },
+    turn: { type: Number, default: 0 },
+    claimedUntil: { type: Date, default: null },
+    attempts: { type: Number, default: 0 },
     version: { type: Number, required: true },
     ...outboxSchemaFields,
   },
@@ -93,20 +103,42 @@ mediaSchema.index({ contentKey: 1 }, { unique: true });
 mediaSchema.index({ ownerId: 1, 'uploadKeys.key': 1 });
 mediaSchema.index({ usedByPosts: 1 });
 mediaSchema.index({ status: 1, createdAt: 1 });
+mediaSchema.index({ ownerId: 1, status: 1 });
+mediaSchema.index({ status: 1, turn: 1 });
 
 export function isDuplicateKeyError(err: unknown): boolean {
   return (err as { code?: number })?.code === 11000;
 }
 
-/** A fresh media id: time-ordered, opaque to clients. */
+/**
+ * A fresh media id: 128 random bits. Unposted media are private, so their ids must not be
+ * guessable (an ObjectId is a time, a per-process constant and a counter). Hex rather than
+ * base64url: the id names blobs, and on a case-insensitive file system `aB` and `Ab` are one file.
+ */
 export function newMediaId(): string {
-  return new mongoose.Types.ObjectId().toHexString();
+  return randomBytes(16).toString('hex');
 }
+
+/** What a media id looks like: ours (32 hex digits) or an ObjectId from before (24). */
+export const MEDIA_ID_PATTERN = /^[a-f0-9]{24}(?:[a-f0-9]{8})?$/;
 
 export type NewMedia = Omit<
   MediaRecord,
-  'status' | 'error' | 'blurhash' | 'variants' | 'usedByPosts' | 'blobsPending' | 'version' | 'createdAt' | 'updatedAt'
+  | 'status'
+  | 'error'
+  | 'blurhash'
+  | 'variants'
+  | 'usedByPosts'
+  | 'blobsPending'
+  | 'claimedUntil'
+  | 'attempts'
+  | 'version'
+  | 'createdAt'
+  | 'updatedAt'
 >;
+
+/** Not claimed by a live worker, nor waiting out a failed try. */
+const claimable = (now: Date) => ({ $or: [{ claimedUntil: null }, { claimedUntil: { $lte: now } }] });
 
 /**
  * Every write to a media document goes through `write`, under the process-wide document lock
@@ -158,6 +190,69 @@ export class MediaStore {
       if (isDuplicateKeyError(err)) return false;
       throw err;
     }
+  }
+
+  /** How many of this owner's media are waiting for or in processing. */
+  async countProcessing(ownerId: string): Promise<number> {
+    return this.model.countDocuments({ ownerId, status: 'processing' });
+  }
+
+  /**
+   * Takes back an upload just inserted (it broke a limit): removed only while still untouched
+   * (processing at version 1), so a job that already started on it finds nothing and skips.
+   */
+  async discardUnstarted(id: string): Promise<boolean> {
+    const res = await this.write(id, () => this.model.deleteOne({ _id: id, status: 'processing', version: 1 }));
+    return res.deletedCount === 1;
+  }
+
+  /**
+   * The turn of this owner's next upload, by start-time fair queuing: the turn being served now
+   * (the lowest still waiting), or one after this owner's last waiting upload if that is later.
+   * An owner with 300 uploads waiting holds turns far ahead; another's single upload takes the
+   * current turn and is next. Two uploads computing a turn at once may share one; that is harmless.
+   */
+  async nextTurn(ownerId: string): Promise<number> {
+    const [head, ownLast] = await Promise.all([
+      this.model.findOne({ status: 'processing' }, { turn: 1 }).sort({ turn: 1 }).lean<Pick<MediaRecord, 'turn'>>(),
+      this.model.findOne({ ownerId, status: 'processing' }, { turn: 1 }).sort({ turn: -1 }).lean<Pick<MediaRecord, 'turn'>>(),
+    ]);
+    return Math.max(head?.turn ?? 0, ownLast ? ownLast.turn + 1 : -Infinity);
+  }
+
+  /**
+   * Claims the waiting media with the lowest turn for `leaseMs`; null when every waiting media is
+   * claimed. The claim does not change the version: the media's state is still `processing`.
+   */
+  async claimNext(leaseMs: number, now = new Date()): Promise<MediaRecord | null> {
+    for (let tries = 0; tries < 5; tries += 1) {
+      const next = await this.model
+        .findOne({ status: 'processing', ...claimable(now) })
+        .sort({ turn: 1, createdAt: 1 })
+        .lean<MediaRecord>();
+      if (!next) return null;
+      const until = new Date(now.getTime() + leaseMs);
+      const res = await this.write(next._id, () =>
+        this.model.updateOne({ _id: next._id, status: 'processing', ...claimable(now) }, { $set: { claimedUntil: until } }),
+      );
+      if (res.modifiedCount === 1) return { ...next, claimedUntil: until };
+      // Another worker took it between the read and the write: look again.
+    }
+    return null;
+  }
+
+  /** Keeps a claim alive while the work goes on. */
+  async renewClaim(id: string, leaseMs: number): Promise<void> {
+    await this.write(id, () =>
+      this.model.updateOne({ _id: id, status: 'processing' }, { $set: { claimedUntil: new Date(Date.now() + leaseMs) } }),
+    );
+  }
+
+  /** A try that failed for a reason worth retrying: counted, and not retried before `retryAt`. */
+  async deferAfterFailedTry(id: string, retryAt: Date): Promise<void> {
+    await this.write(id, () =>
+      this.model.updateOne({ _id: id, status: 'processing' }, { $set: { claimedUntil: retryAt }, $inc: { attempts: 1 } }),
+    );
   }
 
   /** Remembers an Idempotency-Key answered with this media (once per key). */
