@@ -6,7 +6,7 @@
  * untouched); `/` serves the client's production build with a fallback to index.html for
  * client-side routes.
  */
-import { request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import express from 'express';
@@ -164,8 +164,10 @@ export function createGateway(options: GatewayOptions): express.Express {
 }
 
 export function listen(app: express.Express, port: number, host = '127.0.0.1'): Promise<Server> {
+  // Not app.listen: Express 5 calls its callback on an error too (a port in use would "listen").
+  const server = createServer(app);
   return new Promise((resolve, reject) => {
-    const server = app.listen(port, host, () => resolve(server));
     server.once('error', reject);
+    server.listen(port, host, () => resolve(server));
   });
 }

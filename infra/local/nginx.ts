@@ -229,6 +229,10 @@ export async function startNginx(options: StartNginxOptions): Promise<RunningNgi
     rmSync(prefix, { recursive: true, force: true });
   };
 
+  // NGINX writes its pid file only once it holds its listening socket; until then an answer on
+  // the port could come from someone else (a second `npm start` on the same port, say).
+  const pidFile = join(prefix, 'nginx.pid');
+  const holdsThePort = () => existsSync(pidFile) && readFileSync(pidFile, 'utf8').trim() === String(child.pid);
   const deadline = Date.now() + 15_000;
   for (;;) {
     if (child.exitCode !== null) {
@@ -236,7 +240,7 @@ export async function startNginx(options: StartNginxOptions): Promise<RunningNgi
       await stop();
       throw new Error(`NGINX exited with code ${child.exitCode}: ${why}`);
     }
-    const answer = await fetch(`${url}/`, { signal: AbortSignal.timeout(1_000) }).catch(() => undefined);
+    const answer = holdsThePort() ? await fetch(`${url}/`, { signal: AbortSignal.timeout(1_000) }).catch(() => undefined) : undefined;
     if (answer) {
       await answer.body?.cancel();
       break;

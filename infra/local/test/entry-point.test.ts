@@ -275,3 +275,19 @@ describe.each<EntryPointKind>(['nginx', 'node'])('the %s entry point', (kind) =>
     expect(seen.map((s) => s.url)).toEqual(['/api/users/x']);
   });
 });
+
+test.each<EntryPointKind>(['nginx', 'node'])('the %s entry point refuses to start on a port another server holds', async (kind) => {
+  const other = createServer((_req, res) => res.end('someone else'));
+  await new Promise<void>((r) => other.listen(0, '127.0.0.1', r));
+  const address = other.address();
+  const port = typeof address === 'object' && address ? address.port : 0;
+  try {
+    const nowhere = 'http://127.0.0.1:9';
+    const targets = { auth: nowhere, posts: nowhere, media: nowhere, search: nowhere, timeline: nowhere };
+    const starting = startEntryPoint({ kind, routes, limits: table.limits, targets, clientDir: tmpdir(), port });
+    await expect(starting).rejects.toThrow(/address already in use|EADDRINUSE/i);
+  } finally {
+    other.closeAllConnections();
+    await new Promise<void>((r) => other.close(() => r()));
+  }
+});
