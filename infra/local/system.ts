@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { generateSigningKeyPair } from '@lumina/common';
 import { ensureServers, freePort, type StartedServers } from '@lumina/common/testing';
 import { startEntryPoint, type EntryPoint, type EntryPointKind } from './entry-point';
-import { loadRouteTable, oneMachineLimits, type ServiceName } from './routes';
+import { loadRouteTable, oneMachineLimits, type RatePerAddress, type ServiceName } from './routes';
 
 export const REPO_ROOT = join(__dirname, '..', '..');
 /**
@@ -36,6 +36,11 @@ export interface LocalSystemOptions {
   port: number;
   /** NGINX, the Node gateway, or `auto` (the default): NGINX where it is installed. */
   entryPoint?: EntryPointKind | 'auto';
+  /**
+   * The entry point's rate per client address; default the route table's one-machine rate. (A
+   * load test from one address past 1,000 requests a second would otherwise measure the limit.)
+   */
+  entryPointRate?: RatePerAddress;
   /** Databases, blobs, keys and logs live here. */
   dataDir: string;
   /** Where each step is reported (the launcher prints, tests stay quiet). */
@@ -280,7 +285,7 @@ export async function startLocalSystem(options: LocalSystemOptions): Promise<Loc
     entryPoint = await startEntryPoint({
       kind: options.entryPoint ?? 'auto',
       routes: table.routes,
-      limits: oneMachineLimits(table.limits),
+      limits: { ...oneMachineLimits(table.limits), ...(options.entryPointRate ? { ratePerAddress: options.entryPointRate } : {}) },
       targets,
       clientDir: join(REPO_ROOT, 'client', 'dist'),
       port: options.port,
