@@ -293,3 +293,30 @@ test.each<EntryPointKind>(['nginx', 'node'])('the %s entry point refuses to star
     await new Promise<void>((r) => other.close(() => r()));
   }
 });
+
+describe('where NGINX is not installed', () => {
+  const nowhere = 'http://127.0.0.1:9';
+  const options = {
+    routes,
+    limits: table.limits,
+    targets: { auth: nowhere, posts: nowhere, media: nowhere, search: nowhere, timeline: nowhere },
+    clientDir: tmpdir(),
+    port: 0,
+  };
+  beforeEach(() => (process.env.NGINX_BIN = join(tmpdir(), 'no-nginx-here')));
+  afterEach(() => delete process.env.NGINX_BIN);
+
+  test('npm start (`auto`) says in one line how to install it, and uses the Node gateway', async () => {
+    const said: string[] = [];
+    const entry = await startEntryPoint({ ...options, kind: 'auto', onFallback: (line) => said.push(line) });
+    await entry.stop();
+    expect(entry.kind).toBe('node');
+    expect(said).toHaveLength(1);
+    expect(said[0]).toMatch(/apt-get install -y nginx/);
+    expect(said[0]).not.toContain('\n');
+  });
+
+  test('the e2e tests (`nginx`) fail, saying how to install it', async () => {
+    await expect(startEntryPoint({ ...options, kind: 'nginx' })).rejects.toThrow(/apt-get install -y nginx/);
+  });
+});
