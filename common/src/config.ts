@@ -27,6 +27,8 @@ export const env = {
 export const baseServiceEnv = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   PORT: env.port(3000),
+  /** The address to listen on (startService reads it; not HOST, which shells set to the host name); unset: every interface, as in a pod. */
+  BIND_ADDRESS: z.string().min(1).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   NATS_URL: z.string().min(1).default('nats://127.0.0.1:4222'),
   /** Subjects are `<prefix>.<aggregate>.<verb>`; tests use their own prefix to run in parallel. */

@@ -20,6 +20,11 @@ export interface BackgroundWorker {
 export interface ServiceSpec {
   name: string;
   port: number;
+  /**
+   * The address to listen on. Default: BIND_ADDRESS from the environment (the one-machine mode sets
+   * 127.0.0.1), else every interface (a pod).
+   */
+  host?: string;
   log: Logger;
   app: Express;
   workers?: BackgroundWorker[];
@@ -39,15 +44,16 @@ export async function startService(spec: ServiceSpec): Promise<RunningService> {
   const workers = spec.workers ?? [];
   for (const worker of workers) await worker.start();
 
+  const host = spec.host ?? (process.env.BIND_ADDRESS || undefined);
   const server = await new Promise<Server>((resolve, reject) => {
-    const s = spec.app.listen(spec.port, () => resolve(s));
+    const s = host ? spec.app.listen(spec.port, host, () => resolve(s)) : spec.app.listen(spec.port, () => resolve(s));
     s.once('error', reject);
   });
   // Longer than the ingress's idle timeout, so it never reuses a socket we are closing.
   server.keepAliveTimeout = 65_000;
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : spec.port;
-  log.info({ port }, `${spec.name} listening`);
+  log.info({ port, host: host ?? 'every interface' }, `${spec.name} listening`);
 
   let shuttingDown: Promise<void> | undefined;
   const shutdown = (reason = 'shutdown'): Promise<void> => {

@@ -15,7 +15,7 @@ const chromium = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 let e2e: E2eSystem;
 beforeAll(async () => {
   if (!existsSync(join(root, 'client', 'dist', 'index.html'))) {
-    // The gateway serves the production build; make it once if it is missing.
+    // The entry point (NGINX) serves the production build; make it once if it is missing.
     // NODE_ENV=production: Jest sets `test`, which would bundle React's development build.
     const build = spawnSync('npm', ['run', 'build', '-w', 'client'], {
       cwd: root,
@@ -28,7 +28,7 @@ beforeAll(async () => {
 }, 240_000);
 afterAll(() => e2e?.stop(), 60_000);
 
-/** Runs the flow as its own process, asynchronously: the gateway lives in this process and must keep answering. */
+/** Runs the flow as its own process, asynchronously: this process supervises the services and must stay responsive. */
 function runBrowserFlow(url: string): Promise<{ code: number | null; output: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(join(root, 'node_modules', '.bin', 'tsx'), [join(root, 'client', 'browser', 'run.ts')], {

@@ -1,6 +1,6 @@
 /**
  * `npm run seed` against the one-machine system: a small slice of Reed98 (16 people) loads
- * through the gateway, shows up in a friend's home timeline, and a second run adds nothing.
+ * through the entry point, shows up in a friend's home timeline, and a second run adds nothing.
  */
 import { ApiClient } from '../../bench/src/client/api';
 import { firstNodes, readReed98, reedAccount } from '../../bench/src/load/dataset';
@@ -22,7 +22,7 @@ test('seeds people, follows both ways, posts with photos; a friend sees them; a 
   expect(first).toMatchObject({ created: PEOPLE, signedIn: 0, follows: graph.friendships.length * 2, skippedAuthors: 0 });
   expect(first.posts).toHaveLength(authors.length * 3);
 
-  // A friend of an author signs in through the gateway and finds the author's posts at home.
+  // A friend of an author signs in through the entry point and finds the author's posts at home.
   const [author, friend] = graph.friendships.map(([a, b]) => (a % 3 === 0 ? [a, b] : [b, a])).find(([a]) => a! % 3 === 0)!;
   const authorSpec = reedAccount(author!);
   const friendSpec = reedAccount(friend!);

@@ -1,5 +1,5 @@
 /**
- * The whole story through the gateway only: two people, a follow, a photo, a post with a
+ * The whole story through the entry point only: two people, a follow, a photo, a post with a
  * hashtag and a mention, the home timeline, search, notifications, likes and comments, and
  * the post's deletion reaching every copy.
  */

@@ -1,14 +1,16 @@
 /**
- * The local gateway: one port that routes exactly as the Ingress does, from the same route
- * table. API prefixes are proxied to their service (streaming both ways, so uploads and the
- * timeline's event stream pass through untouched); `/` serves the client's production build
- * with a fallback to index.html for client-side routes.
+ * The Node gateway: the one-machine entry point where NGINX is not installed (infra/local/nginx.ts
+ * is the usual one). One port that routes exactly as the Ingress does, from the same route table
+ * and with the same limits, and the same tests as NGINX keep it so. API prefixes are proxied to
+ * their service (streaming both ways, so uploads and the timeline's event stream pass through
+ * untouched); `/` serves the client's production build with a fallback to index.html for
+ * client-side routes.
  */
-import { request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import express from 'express';
-import { routeFor, type Route, type ServiceName } from './routes';
+import { routeFor, sizeInBytes, type EntryPointLimits, type RatePerAddress, type Route, type ServiceName } from './routes';
 
 export interface GatewayOptions {
   routes: Route[];
@@ -16,8 +18,8 @@ export interface GatewayOptions {
   targets: Partial<Record<ServiceName, string>>;
   /** The client's build (client/dist); a placeholder page is served when it is missing. */
   clientDir: string;
-  /** Same as the Ingress's proxy-body-size: a larger request gets 413 here, before any service. */
-  maxBodyBytes?: number;
+  /** The route table's limits: body size, rate per address (as NGINX's limit_req, nodelay). */
+  limits: EntryPointLimits;
 }
 
 const HOP_BY_HOP = ['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade', 'te', 'trailer'];
@@ -30,23 +32,69 @@ function sendError(res: ServerResponse, status: number, message: string): void {
   res.writeHead(status, { 'Content-Type': 'application/json' }).end(JSON.stringify({ errors: [{ message }] }));
 }
 
-function proxy(req: IncomingMessage, res: ServerResponse, target: string, maxBodyBytes: number): void {
+/**
+ * NGINX's limit_req with `nodelay`: each address may run `burst` requests ahead of the rate;
+ * beyond that it is refused until the excess drains at `perSecond`.
+ */
+class PerAddressRate {
+  private readonly excess = new Map<string, { excess: number; at: number }>();
+
+  constructor(private readonly rate: RatePerAddress) {}
+
+  allow(address: string, now = Date.now()): boolean {
+    const last = this.excess.get(address);
+    const excess = last ? Math.max(0, last.excess - ((now - last.at) * this.rate.perSecond) / 1000) + 1 : 0;
+    if (excess > this.rate.burst) return false;
+    this.excess.set(address, { excess, at: now });
+    if (this.excess.size > 10_000) this.forgetDrained(now);
+    return true;
+  }
+
+  private forgetDrained(now: number): void {
+    for (const [address, last] of this.excess) {
+      if (last.excess - ((now - last.at) * this.rate.perSecond) / 1000 <= 0) this.excess.delete(address);
+    }
+  }
+}
+
+/**
+ * The request target as a path and query: an absolute-form target (`GET http://elsewhere:9999/api/users`)
+ * keeps only those, so routing and the upstream never depend on a host the client names.
+ */
+function pathOf(requestTarget: string): { pathname: string; search: string } | undefined {
+  if (requestTarget.startsWith('/')) {
+    // Origin-form, kept as sent (`//host/x` is a path here, not a host).
+    const query = requestTarget.indexOf('?');
+    return query < 0
+      ? { pathname: requestTarget, search: '' }
+      : { pathname: requestTarget.slice(0, query), search: requestTarget.slice(query) };
+  }
+  try {
+    const { pathname, search } = new URL(requestTarget);
+    return { pathname, search };
+  } catch {
+    return undefined;
+  }
+}
+
+function proxy(req: IncomingMessage, res: ServerResponse, target: URL, path: string, maxBodyBytes: number): void {
   const declared = Number(req.headers['content-length'] ?? 0);
   if (declared > maxBodyBytes) {
     sendError(res, 413, 'Request body too large');
     req.resume();
     return;
   }
-  const url = new URL(req.url ?? '/', target);
   const headers = { ...req.headers };
   for (const h of HOP_BY_HOP) delete headers[h];
-  const client = req.socket.remoteAddress ?? '';
-  headers['x-forwarded-for'] = req.headers['x-forwarded-for'] ? `${String(req.headers['x-forwarded-for'])}, ${client}` : client;
+  // This is the edge: a client's own X-Forwarded-For is replaced by its address (as NGINX is
+  // configured to), so with TRUST_PROXY_HOPS=1 the services' per-address limits see the client.
+  headers['x-forwarded-for'] = req.socket.remoteAddress ?? '';
   headers['x-forwarded-proto'] = 'http';
   headers['x-forwarded-host'] = req.headers.host ?? '';
   if (req.headers['transfer-encoding']) headers['transfer-encoding'] = req.headers['transfer-encoding'];
 
-  const upstream = httpRequest(url, { method: req.method, headers }, (answer) => {
+  const destination = { protocol: target.protocol, hostname: target.hostname, port: target.port, path };
+  const upstream = httpRequest({ ...destination, method: req.method, headers }, (answer) => {
     const out = { ...answer.headers };
     for (const h of HOP_BY_HOP) delete out[h];
     res.writeHead(answer.statusCode ?? 502, out);
@@ -73,15 +121,21 @@ function proxy(req: IncomingMessage, res: ServerResponse, target: string, maxBod
 export function createGateway(options: GatewayOptions): express.Express {
   const app = express();
   app.disable('x-powered-by');
-  const maxBodyBytes = options.maxBodyBytes ?? 21 * 1024 * 1024;
+  const maxBodyBytes = sizeInBytes(options.limits.maxBodySize);
+  const rate = new PerAddressRate(options.limits.ratePerAddress);
   const hasClient = existsSync(join(options.clientDir, 'index.html'));
 
   app.use((req, res, next) => {
-    const route = routeFor(options.routes, req.path);
+    if (!rate.allow(req.socket.remoteAddress ?? '')) return sendError(res, options.limits.rejectStatus, 'Too many requests');
+    const path = pathOf(req.url);
+    if (!path) return sendError(res, 400, 'Bad request target');
+    const { pathname, search } = path;
+    const route = routeFor(options.routes, pathname);
     if (!route || route.service === 'client') return next();
     const target = options.targets[route.service];
     if (!target) return sendError(res, 502, `No ${route.service} service is configured`);
-    proxy(req, res, target, maxBodyBytes);
+    // Only the route table's target, whatever host the request target names.
+    proxy(req, res, new URL(target), `${pathname}${search}`, maxBodyBytes);
   });
 
   if (hasClient) {
@@ -110,8 +164,10 @@ export function createGateway(options: GatewayOptions): express.Express {
 }
 
 export function listen(app: express.Express, port: number, host = '127.0.0.1'): Promise<Server> {
+  // Not app.listen: Express 5 calls its callback on an error too (a port in use would "listen").
+  const server = createServer(app);
   return new Promise((resolve, reject) => {
-    const server = app.listen(port, host, () => resolve(server));
     server.once('error', reject);
+    server.listen(port, host, () => resolve(server));
   });
 }

@@ -1,17 +1,17 @@
 /**
  * The whole of Lumina on one machine: finds or starts the infrastructure (the test harness's
  * logic), generates the token keys once (outside the repository), starts every service as its
- * own process, and puts the gateway in front. `npm start` and the end-to-end tests use it.
+ * own process on loopback, and puts the entry point (NGINX, else the Node gateway) in front.
+ * `npm start`, the end-to-end tests and the benchmark use it.
  */
 import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
 import { createWriteStream, existsSync, mkdirSync, readFileSync, writeFileSync, type WriteStream } from 'node:fs';
-import type { Server } from 'node:http';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { generateSigningKeyPair } from '@lumina/common';
 import { ensureServers, freePort, type StartedServers } from '@lumina/common/testing';
-import { createGateway, listen } from './gateway';
-import { loadRoutes, type ServiceName } from './routes';
+import { startEntryPoint, type EntryPoint, type EntryPointKind } from './entry-point';
+import { loadRouteTable, oneMachineLimits, type RatePerAddress, type ServiceName } from './routes';
 
 export const REPO_ROOT = join(__dirname, '..', '..');
 /**
@@ -32,8 +32,15 @@ export interface ServiceProcessSpec {
 }
 
 export interface LocalSystemOptions {
-  /** The gateway's port (0: any free one). */
+  /** The entry point's port (0: any free one). */
   port: number;
+  /** NGINX, the Node gateway, or `auto` (the default): NGINX where it is installed. */
+  entryPoint?: EntryPointKind | 'auto';
+  /**
+   * The entry point's rate per client address; default the route table's one-machine rate. (A
+   * load test from one address past 1,000 requests a second would otherwise measure the limit.)
+   */
+  entryPointRate?: RatePerAddress;
   /** Databases, blobs, keys and logs live here. */
   dataDir: string;
   /** Where each step is reported (the launcher prints, tests stay quiet). */
@@ -136,6 +143,8 @@ class ManagedProcess {
 
 export interface LocalSystem {
   url: string;
+  /** Which entry point answers at `url`. */
+  entryPoint: EntryPointKind;
   servers: StartedServers;
   processes: Map<string, ManagedProcess>;
   /** Kills a service (SIGKILL: no clean shutdown) and starts it again, waiting until ready. */
@@ -186,7 +195,15 @@ export async function startLocalSystem(options: LocalSystemOptions): Promise<Loc
     STREAM_REPLICAS: '1',
     JWT_PUBLIC_KEYS_DIR: keys.publicKeysDir,
     COOKIE_SECURE: 'false',
+    // Loopback only: nobody else on the network reaches a service, its /metrics, or its
+    // per-address limits with a forged X-Forwarded-For; the one proxy hop it trusts is the
+    // entry point on this machine.
+    BIND_ADDRESS: '127.0.0.1',
     TRUST_PROXY_HOPS: '1',
+    // One person's laptop: every sign-up and sign-in comes from 127.0.0.1, `npm run seed`'s
+    // thousand people included. (Kubernetes keeps auth's production limits.)
+    SIGNUP_MAX_PER_ADDRESS: process.env.SIGNUP_MAX_PER_ADDRESS ?? '100000',
+    SIGNIN_MAX_PER_ADDRESS: process.env.SIGNIN_MAX_PER_ADDRESS ?? '100000',
     ...options.extraEnv,
   };
   const specs: ServiceProcessSpec[] = [
@@ -277,19 +294,28 @@ export async function startLocalSystem(options: LocalSystemOptions): Promise<Loc
 
   const targets: Partial<Record<ServiceName, string>> = {};
   for (const proc of processes.values()) if (proc.spec.serves) targets[proc.spec.serves] = proc.url;
-  const gateway = createGateway({ routes: loadRoutes(), targets, clientDir: join(REPO_ROOT, 'client', 'dist') });
-  let server: Server;
+  const table = loadRouteTable();
+  let entryPoint: EntryPoint;
   try {
-    server = await listen(gateway, options.port);
+    entryPoint = await startEntryPoint({
+      kind: options.entryPoint ?? 'auto',
+      routes: table.routes,
+      limits: { ...oneMachineLimits(table.limits), ...(options.entryPointRate ? { ratePerAddress: options.entryPointRate } : {}) },
+      targets,
+      clientDir: join(REPO_ROOT, 'client', 'dist'),
+      port: options.port,
+      logFile: join(options.dataDir, 'logs', `${prefix}nginx.log`),
+      onFallback: progress,
+    });
   } catch (err) {
     await stopAll();
-    throw new Error(`The gateway could not listen on port ${options.port}: ${(err as Error).message}`);
+    throw new Error(`The entry point could not start on port ${options.port}: ${(err as Error).message}`);
   }
-  const address = server.address();
-  const url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : options.port}`;
+  progress(`${entryPoint.kind === 'nginx' ? 'NGINX' : 'the Node gateway'} in front on ${entryPoint.url}`);
 
   return {
-    url,
+    url: entryPoint.url,
+    entryPoint: entryPoint.kind,
     servers,
     processes,
     async crashAndRestart(name, downtimeMs = 0) {
@@ -302,8 +328,7 @@ export async function startLocalSystem(options: LocalSystemOptions): Promise<Loc
       await proc.waitUntilReady();
     },
     async stop() {
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await entryPoint.stop();
       await stopAll();
     },
   };

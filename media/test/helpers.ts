@@ -69,7 +69,7 @@ export function filesUnder(dir: string): string[] {
   try {
     return readdirSync(dir, { recursive: true, withFileTypes: true })
       .filter((e) => e.isFile())
-      .map((e) => join(e.parentPath ?? e.path, e.name).slice(dir.length + 1));
+      .map((e) => join(e.parentPath, e.name).slice(dir.length + 1));
   } catch {
     return [];
   }

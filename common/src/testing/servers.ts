@@ -85,7 +85,11 @@ function compareVersions(a: string, b: string): number {
 function ensureBuiltTools(): void {
   if (existsSync(join(binDir(), 'nats-server')) && existsSync(join(binDir(), 'ferretdb'))) return;
   const script = join(repoRoot(), 'scripts', 'install-tools.sh');
-  const result = spawnSync('bash', [script], { stdio: 'inherit', env: { ...process.env, LUMINA_BIN_DIR: binDir() } });
+  // Only the two servers run here; the test-only tools are built by `npm test` (scripts/test.mjs).
+  const result = spawnSync('bash', [script, 'nats-server', 'ferretdb'], {
+    stdio: 'inherit',
+    env: { ...process.env, LUMINA_BIN_DIR: binDir() },
+  });
   if (result.status !== 0) throw new MissingServerError('scripts/install-tools.sh failed (see above)');
 }
 
