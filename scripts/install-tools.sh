@@ -53,3 +53,8 @@ if [ ! -x "$BIN/versitygw" ] || [[ "$("$BIN/versitygw" --version 2>/dev/null)" !
   GOBIN="$BIN" go install -ldflags "-X main.Version=$VERSITYGW_VERSION" "github.com/versity/versitygw/cmd/versitygw@$VERSITYGW_VERSION"
 fi
 echo "install-tools: versitygw ready in $BIN"
+
+# The Kubernetes control plane the infra/ops tests run against (etcd, kube-apiserver,
+# kube-controller-manager, kube-scheduler, kubectl, kwok): its own script, since the first build
+# is long (about 25 minutes on 2 cores) and needs about 5 GB of Go caches.
+bash "$(dirname "$0")/install-k8s-tools.sh"
