@@ -4,6 +4,7 @@
 //  - client-node 2 depends on undici 8, which needs Node >= 22.19 (zstd, newer webidl helpers).
 //    The repo's tests run on Node 20, so on older Nodes the tests map `undici` to the undici 7
 //    this workspace depends on; same API for what client-node uses (fetch, Agent, ProxyAgent).
+// Its globalSetup also starts a Kubernetes control plane for the run (test/support/cluster/).
 const path = require('node:path');
 const preset = require('../../jest.preset');
 
@@ -30,6 +31,8 @@ module.exports = {
   ...preset,
   displayName: 'ops',
   resolver: path.join(__dirname, 'jest-resolver.js'),
+  globalSetup: path.join(__dirname, 'test', 'support', 'cluster', 'global-setup.ts'),
+  globalTeardown: path.join(__dirname, 'test', 'support', 'cluster', 'global-teardown.ts'),
   transformIgnorePatterns: [`/node_modules/(?!(${esmOnly.join('|')})/)`],
   moduleNameMapper: {
     ...preset.moduleNameMapper,
