@@ -73,6 +73,11 @@ export class Daemon {
     }
   }
 
+  /** For process exit, when there is no time to wait: the servers must not outlive the test run. */
+  killNow(): void {
+    if (this.running) this.child.kill('SIGKILL');
+  }
+
   get running(): boolean {
     return this.exitCode === undefined;
   }
@@ -327,7 +332,11 @@ export async function startControlPlane(): Promise<RunningControlPlane> {
   const dir = mkdtempSync(join(tmpdir(), 'lumina-k8s-'));
   const daemons: Daemon[] = [];
   let stopProvisioner = () => undefined as void;
+  // Jest interrupted (Ctrl-C, a crash) skips globalTeardown; the servers go with the process anyway.
+  const killAll = () => daemons.forEach((d) => d.killNow());
+  process.once('exit', killAll);
   const stop = async () => {
+    process.removeListener('exit', killAll);
     stopProvisioner();
     // Nodes' agents first, the store last.
     for (const daemon of [...daemons].reverse()) await daemon.stop();
@@ -338,7 +347,7 @@ export async function startControlPlane(): Promise<RunningControlPlane> {
     const pki = join(dir, 'pki');
     makeCertificates(pki);
     const adminToken = randomBytes(24).toString('hex');
-    // token,user,uid,"groups": the test's admin and the two controllers (cluster admins all).
+    // token,user,uid,"groups": one cluster admin, used by the tests, the controllers, the scheduler and kwok.
     writeFileSync(join(pki, 'tokens.csv'), `${adminToken},lumina-test-admin,lumina-test-admin,"system:masters"\n`, { mode: 0o600 });
 
     const [etcdPort, etcdPeerPort, apiPort] = [await freePort(), await freePort(), await freePort()];
@@ -428,7 +437,6 @@ export async function startControlPlane(): Promise<RunningControlPlane> {
       if (res.status !== 201) throw new Error(`create node ${name}: HTTP ${res.status} ${JSON.stringify(res.body)}`);
     }
     stopProvisioner = startVolumeProvisioner(info);
-    const everything = [etcd, ...daemons.slice(1)];
     await waitFor(
       `${NODE_NAMES.length} kwok nodes Ready`,
       async () => {
@@ -439,14 +447,14 @@ export async function startControlPlane(): Promise<RunningControlPlane> {
         return ready.length === NODE_NAMES.length;
       },
       120_000,
-      everything,
+      daemons,
     );
     // The controller manager is up once it has made the default namespace's ServiceAccount.
     await waitFor(
       'kube-controller-manager running (the default ServiceAccount exists)',
       async () => (await apiRequest(info, adminToken, 'GET', '/api/v1/namespaces/default/serviceaccounts/default')).status === 200,
       120_000,
-      everything,
+      daemons,
     );
     return { info, stop };
   } catch (err) {
