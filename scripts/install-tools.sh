@@ -82,3 +82,8 @@ echo "install-tools: ${*:-nats-server, ferretdb, kustomize and versitygw} ready 
 
 # Only the named tools: what follows is for the tests (the Kubernetes control plane…).
 [[ "$WANTED" == *" all "* ]] || exit 0
+
+# The Kubernetes control plane the infra/ops tests run against (etcd, kube-apiserver,
+# kube-controller-manager, kube-scheduler, kubectl, kwok): its own script, since the first build
+# is long (about 25 minutes on 2 cores) and needs about 5 GB of Go caches.
+bash "$(dirname "$0")/install-k8s-tools.sh"

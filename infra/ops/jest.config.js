@@ -1,9 +1,10 @@
 // infra/ops tests run inside the root `npm test` Jest run like every workspace. Two things differ:
-//  - @kubernetes/client-node 2 and kubernetes-models 5 (and their dependencies) ship only as ES
+//  - @kubernetes/client-node 2 (and some of its dependencies) ship only as ES
 //    modules, so SWC transforms them to CommonJS too instead of leaving node_modules alone;
 //  - client-node 2 depends on undici 8, which needs Node >= 22.19 (zstd, newer webidl helpers).
 //    The repo's tests run on Node 20, so on older Nodes the tests map `undici` to the undici 7
 //    this workspace depends on; same API for what client-node uses (fetch, Agent, ProxyAgent).
+// Its globalSetup also starts a Kubernetes control plane for the run (test/support/cluster/).
 const path = require('node:path');
 const preset = require('../../jest.preset');
 
@@ -11,8 +12,6 @@ const [major, minor] = process.versions.node.split('.').map(Number);
 const needsUndici7 = major < 22 || (major === 22 && minor < 19);
 const esmOnly = [
   '@kubernetes',
-  'kubernetes-models',
-  '@kubernetes-models',
   'jsonpath-plus',
   '@jsep-plugin',
   'jsep',
@@ -22,14 +21,13 @@ const esmOnly = [
   'rfc4648',
   'socks-proxy-agent',
   'agent-base',
-  'is-cidr',
-  'cidr-regex',
 ];
 
 module.exports = {
   ...preset,
   displayName: 'ops',
-  resolver: path.join(__dirname, 'jest-resolver.js'),
+  globalSetup: path.join(__dirname, 'test', 'support', 'cluster', 'global-setup.ts'),
+  globalTeardown: path.join(__dirname, 'test', 'support', 'cluster', 'global-teardown.ts'),
   transformIgnorePatterns: [`/node_modules/(?!(${esmOnly.join('|')})/)`],
   moduleNameMapper: {
     ...preset.moduleNameMapper,

@@ -1,18 +1,25 @@
-// The backlog autoscaler against the real NATS JetStream server (backlog) and a FAKE Kubernetes
-// API served over HTTP by this test (no cluster runs here; see support/fake-kube.ts). The
-// Kubernetes side goes through the real @kubernetes/client-node, exactly as in a pod.
+// The backlog autoscaler against the real NATS JetStream server (backlog) and the run's real
+// Kubernetes API server (support/cluster/) with Lumina's dev overlay in a namespace of this
+// file. It calls the API with a token of the lumina-autoscaler ServiceAccount the manifests
+// create, through the real @kubernetes/client-node, exactly as in its pod: the Role decides.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
 import { TestContext } from '@lumina/common/testing';
 import type { EventBus } from '@lumina/common';
 import { BacklogAutoscaler, parseAutoscalerConfig, type AutoscalerConfig } from '../src/autoscaler';
 import { backlogOf, readConsumerBacklog } from '../src/backlog';
 import { Kube } from '../src/kube';
-import { FakeKubeApi } from './support/fake-kube';
+import { serviceAccountToken, SpareApiServer, tokenKubeconfig } from './support/cluster';
+import { deployLumina, replicasOf, setReplicas } from './support/lumina-on-cluster';
 import { addConsumer, drain, publishMany, resetStreams } from './support/backlog';
 
+const NAMESPACE = 'lumina-ops-autoscaler';
 const ctx = new TestContext();
 let bus: EventBus;
-let api: FakeKubeApi;
+let dir: string;
+let token: string;
 let kube: Kube;
 
 const config: AutoscalerConfig = {
@@ -31,38 +38,50 @@ function fakeClock(start = 1_000_000) {
   return { now: () => now, advance: (ms: number) => void (now += ms) };
 }
 
-function autoscalerWith(clock = fakeClock()) {
-  return new BacklogAutoscaler({ config, scale: kube, backlog: () => readConsumerBacklog(bus.jsm, ctx.ns.streamPrefix), now: clock.now });
+function kubeAs(server?: string): Kube {
+  const kc = new KubeConfig();
+  kc.loadFromFile(tokenKubeconfig(join(dir, `autoscaler-${server ? 'spare' : 'main'}.kubeconfig`), token, NAMESPACE, server));
+  return new Kube(kc, NAMESPACE);
 }
+
+function autoscalerWith(clock = fakeClock(), scale: Kube = kube, targets = config.targets) {
+  return new BacklogAutoscaler({
+    config: { ...config, targets },
+    scale,
+    backlog: () => readConsumerBacklog(bus.jsm, ctx.ns.streamPrefix),
+    now: clock.now,
+  });
+}
+
+const counts = async () => ({
+  timeline: await replicasOf(NAMESPACE, 'timeline'),
+  search: await replicasOf(NAMESPACE, 'search'),
+  'media-worker': await replicasOf(NAMESPACE, 'media-worker'),
+});
 
 beforeAll(async () => {
   bus = await ctx.eventBus('ops-autoscaler');
-});
+  dir = mkdtempSync(join(tmpdir(), 'lumina-autoscaler-'));
+  await deployLumina(NAMESPACE);
+  token = await serviceAccountToken(NAMESPACE, 'lumina-autoscaler');
+  kube = kubeAs();
+}, 240_000);
 
 beforeEach(async () => {
-  // Every test starts from empty streams and fresh consumers, as the services would create them.
+  // Every test starts from empty streams and fresh consumers, as the services would create them,
+  // and one replica of each Deployment the autoscaler owns.
   await resetStreams(bus);
   await addConsumer(bus, 'POSTS', 'timeline', 'post.created');
   await addConsumer(bus, 'USERS', 'search', 'user.updated');
   await addConsumer(bus, 'MEDIA_JOBS', 'media', 'jobs.media.process');
   await addConsumer(bus, 'POSTS', 'media', 'post.created'); // the media API's, not the workers'
-  api = new FakeKubeApi('lumina');
-  await api.start();
-  const kc = new KubeConfig();
-  kc.loadFromOptions({
-    clusters: [{ name: 'fake', server: api.url, skipTLSVerify: true }],
-    users: [{ name: 'autoscaler', token: 'fake' }],
-    contexts: [{ name: 'fake', cluster: 'fake', user: 'autoscaler', namespace: 'lumina' }],
-    currentContext: 'fake',
-  });
-  kube = new Kube(kc, 'lumina');
-  api.addDeployment('timeline', 1);
-  api.addDeployment('search', 1);
-  api.addDeployment('media-worker', 1);
+  await setReplicas(NAMESPACE, { timeline: 1, search: 1, 'media-worker': 1 });
 });
 
-afterEach(() => api.stop());
-afterAll(() => ctx.cleanup());
+afterAll(async () => {
+  rmSync(dir, { recursive: true, force: true });
+  await ctx.cleanup();
+});
 
 test('a service backlog is the sum of pending and ack-pending over its own consumers', async () => {
   await publishMany(bus, 'jobs.media.process', 4);
@@ -87,35 +106,29 @@ test('a backlog above the threshold scales up at once, within the bounds', async
 
   const decisions = await autoscalerWith().tick();
 
-  expect(api.replicas('timeline')).toBe(3);
-  expect(api.replicas('search')).toBe(3);
   expect(decisions.find((d) => d.deployment === 'timeline')).toMatchObject({ action: 'scaled-up', backlog: 12, current: 1, wanted: 3 });
   expect(decisions.find((d) => d.deployment === 'search')).toMatchObject({ action: 'scaled-up', backlog: 40, wanted: 3 });
-  // Through the scale subresource only: what the autoscaler's Role allows.
-  expect(api.writes().map((r) => `${r.method} ${r.path}`)).toEqual([
-    'PUT /apis/apps/v1/namespaces/lumina/deployments/timeline/scale',
-    'PUT /apis/apps/v1/namespaces/lumina/deployments/search/scale',
-  ]);
+  expect(await counts()).toEqual({ timeline: 3, search: 3, 'media-worker': 1 });
 });
 
 test('an empty backlog scales down only after the cool-down has passed', async () => {
-  api.addDeployment('timeline', 4);
+  await setReplicas(NAMESPACE, { timeline: 4 });
   const clock = fakeClock();
   const autoscaler = autoscalerWith(clock);
 
   expect((await autoscaler.tick()).find((d) => d.deployment === 'timeline')).toMatchObject({ action: 'cooling-down', backlog: 0 });
   clock.advance(59_000);
   await autoscaler.tick();
-  expect(api.replicas('timeline')).toBe(4);
+  expect(await replicasOf(NAMESPACE, 'timeline')).toBe(4);
 
   clock.advance(1_000);
   const decisions = await autoscaler.tick();
   expect(decisions.find((d) => d.deployment === 'timeline')).toMatchObject({ action: 'scaled-down', current: 4, wanted: 1 });
-  expect(api.replicas('timeline')).toBe(1);
+  expect(await replicasOf(NAMESPACE, 'timeline')).toBe(1);
 });
 
 test('new backlog during the cool-down starts it over', async () => {
-  api.addDeployment('media-worker', 3);
+  await setReplicas(NAMESPACE, { 'media-worker': 3 });
   const clock = fakeClock();
   const autoscaler = autoscalerWith(clock);
   await autoscaler.tick(); // empty: cooling down from 3
@@ -125,55 +138,69 @@ test('new backlog during the cool-down starts it over', async () => {
   await drain(bus, 'MEDIA_JOBS', 'media--jobs-media-process', 6);
   clock.advance(50_000);
   await autoscaler.tick(); // empty again: the cool-down counts from here
-  expect(api.replicas('media-worker')).toBe(3);
+  expect(await replicasOf(NAMESPACE, 'media-worker')).toBe(3);
   clock.advance(60_000);
   await autoscaler.tick();
-  expect(api.replicas('media-worker')).toBe(1);
+  expect(await replicasOf(NAMESPACE, 'media-worker')).toBe(1);
 });
 
-test('when the Kubernetes API fails, the replica counts are left alone', async () => {
+test('a Deployment outside its Role is refused by the API server and left alone', async () => {
   await publishMany(bus, 'post.created', 20);
-  api.failWith = 500;
-  const autoscaler = autoscalerWith();
-
-  const decisions = await autoscaler.tick();
-
-  expect(decisions.every((d) => d.action === 'skipped')).toBe(true);
-  expect(decisions[0]?.reason).toMatch(/get deployments\/timeline\/scale/);
-  expect(api.writes()).toEqual([]);
-  api.failWith = undefined;
-  expect(api.replicas('timeline')).toBe(1);
-  expect(autoscaler.lastTickOk).toBe(false);
-
-  // Once the API answers again, the next tick acts.
-  await autoscaler.tick();
-  expect(api.replicas('timeline')).toBe(4);
+  const decisions = await autoscalerWith(fakeClock(), kube, [
+    { deployment: 'posts', service: 'timeline', min: 1, max: 4, backlogPerReplica: 5 },
+  ]).tick();
+  expect(decisions[0]).toMatchObject({ deployment: 'posts', action: 'skipped' });
+  expect(decisions[0]?.reason).toMatch(/get deployments\/posts\/scale: HTTP 403/);
+  expect(await replicasOf(NAMESPACE, 'posts')).toBe(1);
 });
+
+test('when the API server is down, the replica counts are left alone; once it is back, the next tick acts', async () => {
+  // A second kube-apiserver on the same etcd, stopped and started again: a real server going
+  // away, while the run's own (which the other test files use) stays up.
+  const spare = await SpareApiServer.start();
+  try {
+    await publishMany(bus, 'post.created', 20);
+    const autoscaler = autoscalerWith(fakeClock(), kubeAs(spare.server));
+    await spare.pause();
+
+    const decisions = await autoscaler.tick();
+
+    expect(decisions.map((d) => d.action)).toEqual(['skipped', 'skipped', 'skipped']);
+    expect(decisions[0]?.reason).toMatch(/get deployments\/timeline\/scale/);
+    expect(autoscaler.lastTickOk).toBe(false);
+    expect(await counts()).toEqual({ timeline: 1, search: 1, 'media-worker': 1 });
+
+    await spare.resume();
+    await autoscaler.tick();
+    expect(await replicasOf(NAMESPACE, 'timeline')).toBe(4);
+    expect(autoscaler.lastTickOk).toBe(true);
+  } finally {
+    await spare.stop();
+  }
+}, 240_000);
 
 test('a count changed by someone else between read and update is not overwritten', async () => {
   await publishMany(bus, 'post.created', 10);
-  // Another writer bumps the Deployment right after the autoscaler reads its scale.
-  const realGet = kube.getScale.bind(kube);
-  kube.getScale = async (name) => {
+  // Another writer (the admin, through kubectl) scales timeline right after the autoscaler reads it.
+  const scaleApi = kubeAs();
+  const realGet = scaleApi.getScale.bind(scaleApi);
+  scaleApi.getScale = async (name) => {
     const scale = await realGet(name);
-    if (name === 'timeline') {
-      const d = api.deployments.get('timeline')!;
-      d.replicas = 2;
-      d.resourceVersion++;
-    }
+    if (name === 'timeline') await setReplicas(NAMESPACE, { timeline: 2 });
     return scale;
   };
-  const decisions = await autoscalerWith().tick();
+  const decisions = await autoscalerWith(fakeClock(), scaleApi).tick();
   expect(decisions.find((d) => d.deployment === 'timeline')).toMatchObject({ action: 'skipped' });
-  expect(decisions.find((d) => d.deployment === 'timeline')?.reason).toMatch(/modified/);
-  expect(api.replicas('timeline')).toBe(2);
+  expect(decisions.find((d) => d.deployment === 'timeline')?.reason).toMatch(/HTTP 409.*modified/);
+  expect(await replicasOf(NAMESPACE, 'timeline')).toBe(2);
 });
 
 test('when NATS cannot be asked, nothing is scaled', async () => {
+  await setReplicas(NAMESPACE, { timeline: 3 });
   const autoscaler = new BacklogAutoscaler({ config, scale: kube, backlog: () => Promise.reject(new Error('connection refused')) });
   const decisions = await autoscaler.tick();
   expect(decisions.map((d) => d.action)).toEqual(['skipped', 'skipped', 'skipped']);
-  expect(api.requests).toEqual([]);
+  expect(await counts()).toEqual({ timeline: 3, search: 1, 'media-worker': 1 });
 });
 
 test('the autoscaler config is checked', () => {

@@ -73,7 +73,7 @@ test.each(OVERLAYS)('every image %s uses is built by Skaffold (or is a pinned up
   const images = workloads(rendered[overlay]).flatMap((w) => w.spec.template.spec.containers.map((c: { image: string }) => c.image));
   for (const image of images) {
     if (image.startsWith('lumina/')) expect(built).toContain(image);
-    else expect(image).toMatch(/^(mysql:8\.4|mongo:7|nats:\d+\.\d+\.\d+-alpine)$/);
+    else expect(image).toMatch(/^(mysql:8\.4|mongo:7|redis:7\.4-alpine|nats:\d+\.\d+\.\d+-alpine)$/);
   }
   // …and nothing is built that no manifest runs.
   for (const image of built) expect(images).toContain(image);

@@ -4,7 +4,7 @@
  * scripts/gen-secrets.sh run into a scratch copy, so the working tree is never touched.
  */
 import { execFileSync } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
@@ -43,19 +43,42 @@ export function kustomizeBinary(): string {
   return found;
 }
 
-export function renderAll(): { rendered: Record<Overlay, K8sObject[]>; cleanup: () => void } {
-  const work = mkdtempSync(join(tmpdir(), 'lumina-k8s-'));
+/** A scratch copy of infra/k8s with freshly generated secrets (the working tree's are never used). */
+export function scratchManifests(): { work: string; cleanup: () => void } {
+  const work = mkdtempSync(join(tmpdir(), 'lumina-k8s-manifests-'));
   cpSync(join(REPO, 'infra', 'k8s'), join(work, 'k8s'), { recursive: true, filter: (src) => !src.includes(`${join('k8s', 'secrets')}`) });
   execFileSync(join(REPO, 'scripts', 'gen-secrets.sh'), [join(work, 'k8s', 'secrets')], { stdio: 'pipe' });
-  const kustomize = kustomizeBinary();
+  return { work, cleanup: () => rmSync(work, { recursive: true, force: true }) };
+}
+
+/**
+ * A kustomization in the scratch copy that puts an overlay into a namespace of its own (kustomize
+ * renames the Namespace object and every namespaced reference), so several can share one cluster.
+ * Answers its directory, for `kubectl apply -k`.
+ */
+export function overlayInNamespace(work: string, overlay: Overlay, namespace: string): string {
+  const dir = join(work, `in-${namespace}`);
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(
+    join(dir, 'kustomization.yaml'),
+    `apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nnamespace: ${namespace}\nresources:\n  - ../k8s/${overlay}\n`,
+  );
+  return dir;
+}
+
+/** Renders a kustomization directory with the real kustomize into plain objects. */
+export function render(dir: string): K8sObject[] {
+  const yaml = execFileSync(kustomizeBinary(), ['build', dir], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  return parseAllDocuments(yaml)
+    .map((d) => d.toJSON() as K8sObject)
+    .filter(Boolean);
+}
+
+export function renderAll(): { rendered: Record<Overlay, K8sObject[]>; work: string; cleanup: () => void } {
+  const { work, cleanup } = scratchManifests();
   const rendered = {} as Record<Overlay, K8sObject[]>;
-  for (const overlay of OVERLAYS) {
-    const yaml = execFileSync(kustomize, ['build', join(work, 'k8s', overlay)], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
-    rendered[overlay] = parseAllDocuments(yaml)
-      .map((d) => d.toJSON() as K8sObject)
-      .filter(Boolean);
-  }
-  return { rendered, cleanup: () => rmSync(work, { recursive: true, force: true }) };
+  for (const overlay of OVERLAYS) rendered[overlay] = render(join(work, 'k8s', overlay));
+  return { rendered, work, cleanup };
 }
 
 export const ofKind = (objects: K8sObject[], kind: string) => objects.filter((o) => o.kind === kind);
