@@ -67,6 +67,19 @@ export class FeedBuilder {
     return (await this.stores.following.allOn(viewerId)).on;
   }
 
+  /** Up to `atMost` active followers of an author, from Redis, completed from MongoDB's copy once if needed. */
+  async followersOf(authorId: string, atMost: number): Promise<string[]> {
+    const held = await this.stores.followers.someOn(authorId, atMost);
+    if (held) return held;
+    const edges = await this.stores.follows.edgesTo(authorId);
+    await this.stores.followers.apply(
+      authorId,
+      edges.map((e) => ({ id: e.followerId, on: e.state === 'active', version: e.version })),
+      true,
+    );
+    return (await this.stores.followers.someOn(authorId, atMost)) ?? [];
+  }
+
   async completeFollowing(viewerId: string): Promise<void> {
     const edges = await this.stores.follows.edgesOf(viewerId);
     await this.stores.following.apply(
@@ -121,13 +134,19 @@ export class FeedBuilder {
     for (const [authorId, posts] of byAuthor) await this.stores.authored.complete(authorId, newest([posts], this.maxEntries));
 
     const edgesByFollower = new Map<string, Array<{ id: string; on: boolean; version: number }>>();
+    const edgesByFollowee = new Map<string, Array<{ id: string; on: boolean; version: number }>>();
     let edges = 0;
     for await (const edge of this.stores.follows.allEdges()) {
-      const list = edgesByFollower.get(edge.followerId) ?? [];
-      list.push({ id: edge.followeeId, on: edge.state === 'active', version: edge.version });
-      edgesByFollower.set(edge.followerId, list);
+      const on = edge.state === 'active';
+      const out = edgesByFollower.get(edge.followerId) ?? [];
+      out.push({ id: edge.followeeId, on, version: edge.version });
+      edgesByFollower.set(edge.followerId, out);
+      const inbound = edgesByFollowee.get(edge.followeeId) ?? [];
+      inbound.push({ id: edge.followerId, on, version: edge.version });
+      edgesByFollowee.set(edge.followeeId, inbound);
       edges += 1;
     }
+    for (const [authorId, facts] of edgesByFollowee) await this.stores.followers.apply(authorId, facts, true);
     const likesByUser = new Map<string, Array<{ id: string; on: boolean; version: number }>>();
     let likes = 0;
     for await (const like of this.stores.likes.all()) {

@@ -40,9 +40,6 @@ export interface LandingSink {
   pulledPostLanded(authorId: string): void;
 }
 
-/** How far back (before a fan-out started) an applied unfollow still counts as concurrent with it. */
-const UNFOLLOW_RACE_MARGIN_MS = 60_000;
-
 /** One item the stream may send: what landed, when, and the post if it can be shown. */
 export interface Landed {
   seq: string;
@@ -108,7 +105,10 @@ export class HomeTimeline {
     const { edge } = await this.stores.follows.apply(change, 'active');
     if (!edge || edge.version !== change.version || edge.state !== 'active') return false;
     const { followerId, followeeId } = change;
-    await this.stores.following.apply(followerId, [{ id: followeeId, on: true, version: change.version }]);
+    await Promise.all([
+      this.stores.following.apply(followerId, [{ id: followeeId, on: true, version: change.version }]),
+      this.stores.followers.apply(followeeId, [{ id: followerId, on: true, version: change.version }]),
+    ]);
     // Following is being active: a follower without a feed gets one now, which includes the followee.
     let landed = 0;
     if (!(await this.stores.feeds.touch(followerId))) {
@@ -138,7 +138,10 @@ export class HomeTimeline {
   async unfollowed(change: EdgeChange): Promise<void> {
     const { edge } = await this.stores.follows.apply(change, 'inactive');
     if (!edge || edge.version !== change.version || edge.state !== 'inactive') return;
-    await this.stores.following.apply(change.followerId, [{ id: change.followeeId, on: false, version: change.version }]);
+    await Promise.all([
+      this.stores.following.apply(change.followerId, [{ id: change.followeeId, on: false, version: change.version }]),
+      this.stores.followers.apply(change.followeeId, [{ id: change.followerId, on: false, version: change.version }]),
+    ]);
     await this.removeAuthorFrom(change.followerId, change.followeeId);
   }
 
@@ -168,7 +171,7 @@ export class HomeTimeline {
     }
     written += await this.pushTo([authorId], entry);
 
-    const followers = await this.stores.follows.activeFollowers(authorId, this.settings.fanoutThreshold + 1);
+    const followers = await this.builder.followersOf(authorId, this.settings.fanoutThreshold + 1);
     if (followers.length > this.settings.fanoutThreshold) {
       await this.stores.authors.markPulled(authorId);
       await this.stores.authored.markPulled(authorId);
@@ -184,9 +187,11 @@ export class HomeTimeline {
     const others = followers.filter((id) => id !== authorId);
     for (let i = 0; i < others.length; i += this.settings.batchSize)
       written += await this.pushTo(others.slice(i, i + this.settings.batchSize), entry);
-    // A follower whose unfollow was applied while we wrote may have had the author's posts removed
-    // before ours was added: take this post out again. (The margin covers clock skew between replicas.)
-    const gone = await this.stores.follows.unfollowedSince(authorId, new Date(started - UNFOLLOW_RACE_MARGIN_MS));
+    // A follower whose unfollow was handled while we wrote may have had the author's posts removed
+    // before ours was added; an unfollow updates the followers hash before it removes anything, so
+    // whoever is no longer "on" there now gets this post taken out again.
+    const still = await this.stores.followers.among(authorId, others);
+    const gone = others.filter((id) => !still.on.has(id));
     if (gone.length > 0) await this.stores.feeds.removeFromMany(gone, post._id);
     await this.stores.posts.setFanout(post._id, 'done');
     // A delete handled while we wrote removed the post only from the feeds that held it then.

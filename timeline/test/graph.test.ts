@@ -81,9 +81,9 @@ describe('follow, post and unfollow in any order', () => {
 describe('changes handled while a fan-out is writing', () => {
   /** Runs `during` between the fan-out's read of the followers and its writes to their feeds. */
   async function withRace(during: () => Promise<void>, act: () => Promise<void>): Promise<void> {
-    const follows = stores().follows;
-    const original = follows.activeFollowers.bind(follows);
-    follows.activeFollowers = async (authorId: string, atMost: number) => {
+    const { builder } = h.svc.domain;
+    const original = builder.followersOf.bind(builder);
+    builder.followersOf = async (authorId: string, atMost: number) => {
       const followers = await original(authorId, atMost);
       if (followers.length > 0) await during();
       return followers;
@@ -91,7 +91,7 @@ describe('changes handled while a fan-out is writing', () => {
     try {
       await act();
     } finally {
-      follows.activeFollowers = original;
+      builder.followersOf = original;
     }
   }
 

@@ -52,6 +52,11 @@ export class FollowsStore {
     return this.model.find({ followerId }, { followeeId: 1, state: 1, version: 1 }).lean<FollowEdgeDoc[]>().exec();
   }
 
+  /** Every edge to an author, in either state, with its version (to rebuild who follows them). */
+  edgesTo(followeeId: string): Promise<FollowEdgeDoc[]> {
+    return this.model.find({ followeeId }, { followerId: 1, state: 1, version: 1 }).lean<FollowEdgeDoc[]>().exec();
+  }
+
   /** Every edge (the rebuild of every feed reads them once). */
   async *allEdges(batchSize = 5000): AsyncGenerator<Pick<FollowEdgeDoc, 'followerId' | 'followeeId' | 'state' | 'version'>> {
     const cursor = this.model.collection.find({}, { projection: { followerId: 1, followeeId: 1, state: 1, version: 1 }, batchSize });
@@ -87,14 +92,6 @@ export class FollowsStore {
       'active',
       (e) => e.followerId,
     );
-  }
-
-  /** Followers who unfollowed the author in a change applied at or after `since`. */
-  async unfollowedSince(authorId: string, since: Date): Promise<string[]> {
-    const docs = await this.model
-      .find({ followeeId: authorId, state: 'inactive', appliedAt: { $gte: since } }, { followerId: 1 })
-      .lean<Array<{ followerId: string }>>();
-    return docs.map((d) => d.followerId);
   }
 
   /** Which of these authors the viewer follows now. */

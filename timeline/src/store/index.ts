@@ -25,12 +25,13 @@ export interface MongoStores {
   notifications: NotificationsStore;
 }
 
-/** Redis, what pages are read from: feeds, authors' posts, cards, whom a viewer follows and likes. */
+/** Redis, what pages and fan-out read: feeds, authors' posts, cards, follows both ways, likes. */
 export interface RedisStores {
   feeds: FeedsStore;
   authored: AuthoredStore;
   cards: CardsStore;
   following: MembershipsStore;
+  followers: MembershipsStore;
   liked: MembershipsStore;
 }
 
@@ -54,6 +55,7 @@ export function createRedisStores(redis: RedisClient, limits: RedisLimits): Redi
     authored: new AuthoredStore(redis, limits.maxEntries, limits.maxLanded),
     cards: new CardsStore(redis, limits.cardTtlSeconds),
     following: MembershipsStore.following(redis, limits.activeMs),
+    followers: MembershipsStore.followers(redis),
     liked: MembershipsStore.liked(redis, limits.activeMs),
   };
 }

@@ -16,6 +16,8 @@ export const keys = {
   landed: (viewerId: string) => `landed:${tag(viewerId)}`,
   /** Whom the viewer follows: followee id → edge version, negative once unfollowed. */
   following: (viewerId: string) => `following:${tag(viewerId)}`,
+  /** Who follows an author: follower id → edge version, negative once unfollowed (fan-out reads it). */
+  followers: (authorId: string) => `followers:${tag(authorId)}`,
   /** What the viewer likes: post id → engagement version, negative once unliked. */
   liked: (viewerId: string) => `liked:${tag(viewerId)}`,
   /** An author's live posts: post id → createdAt (ms), newest 800, with the sentinel. */

@@ -36,6 +36,11 @@ export class MembershipsStore {
     return new MembershipsStore(redis, keys.following, ttlMs);
   }
 
+  /** No TTL: an author's followers are read whenever they post, however long ago they last read. */
+  static followers(redis: RedisClient): MembershipsStore {
+    return new MembershipsStore(redis, keys.followers, 0);
+  }
+
   static liked(redis: RedisClient, ttlMs: number): MembershipsStore {
     return new MembershipsStore(redis, keys.liked, ttlMs);
   }
@@ -63,6 +68,21 @@ export class MembershipsStore {
       if (v !== null && v !== undefined && Number(v) > 0) on.add(id);
     });
     return { complete: values[0] !== null, on };
+  }
+
+  /**
+   * Up to `atMost` ids that are "on", walked with HSCAN (so a celebrity's hash is never sent
+   * whole); null when the hash is not complete.
+   */
+  async someOn(ownerId: string, atMost: number): Promise<string[] | null> {
+    const key = this.keyOf(ownerId);
+    if ((await this.redis.hExists(key, '!')) === 0) return null;
+    const on: string[] = [];
+    for await (const entries of this.redis.hScanIterator(key, { COUNT: 1000 })) {
+      for (const { field, value } of entries) if (field !== '!' && Number(value) > 0) on.push(field);
+      if (on.length >= atMost) break;
+    }
+    return on.slice(0, atMost);
   }
 
   /** Every id that is "on" (a rebuild's list of followees). */
