@@ -30,13 +30,13 @@ import {
 const OWN_DATA: Record<string, string[]> = {
   auth: ['auth-mysql'],
   search: ['search-mysql'],
-  posts: ['posts-mongo'],
+  posts: ['posts-mongo', 'posts-redis'],
   media: ['media-mongo'],
   'media-worker': ['media-mongo'],
   timeline: ['timeline-mongo', 'timeline-redis'],
 };
-/** The databases and timeline's cache: single servers, each reached by its owner only. */
-const DATABASES = ['auth-mysql', 'search-mysql', 'posts-mongo', 'media-mongo', 'timeline-mongo', 'timeline-redis'];
+/** The databases and the caches of timeline and posts: single servers, each reached by its owner only. */
+const DATABASES = ['auth-mysql', 'search-mysql', 'posts-mongo', 'media-mongo', 'timeline-mongo', 'timeline-redis', 'posts-redis'];
 const APPS = ['auth', 'posts', 'media', 'media-worker', 'search', 'timeline', 'client', 'lumina-autoscaler'];
 /** Where Skaffold's file sync writes: the dev overlay lets these write their root file system. */
 const FILE_SYNCED = ['auth', 'posts', 'media', 'media-worker', 'search', 'timeline', 'client'];
@@ -157,25 +157,28 @@ describe.each(OVERLAYS)('%s', (overlay) => {
     for (const s of ofKind(objects(), 'StatefulSet')) expect(s.spec.volumeClaimTemplates[0].spec.resources.requests.storage).toBeDefined();
   });
 
-  test("timeline's Redis: a cache with nothing persisted and LRU eviction under a memory cap, at REDIS_URL", () => {
-    const redis = named(objects(), 'Deployment', 'timeline-redis')!;
-    const container = podSpec(redis).containers[0];
-    expect(container.image).toBe('redis:7.4-alpine');
-    expect(redis.spec.replicas).toBe(1);
-    const args: string[] = container.args;
-    const flag = (name: string) => args[args.indexOf(name) + 1];
-    expect({ save: flag('--save'), appendonly: flag('--appendonly'), policy: flag('--maxmemory-policy') }).toEqual({
-      save: '',
-      appendonly: 'no',
-      policy: 'allkeys-lru',
-    });
-    // maxmemory below the container's limit: Redis evicts before the kernel kills it.
-    const mib = (q: string) => Number.parseInt(q, 10) * (/gi?b?$/i.test(q) ? 1024 : 1);
-    expect(mib(flag('--maxmemory')!)).toBeLessThan(mib(container.resources.limits.memory));
-    const timeline = podSpec(named(objects(), 'Deployment', 'timeline')!).containers[0];
-    expect(timeline.env).toContainEqual({ name: 'REDIS_URL', value: 'redis://timeline-redis:6379' });
-    expect(named(objects(), 'Service', 'timeline-redis')!.spec.ports).toEqual([{ name: 'redis', port: 6379, targetPort: 'redis' }]);
-  });
+  test.each(['timeline', 'posts'])(
+    "%s's Redis: a cache with nothing persisted and LRU eviction under a memory cap, at REDIS_URL",
+    (owner) => {
+      const redis = named(objects(), 'Deployment', `${owner}-redis`)!;
+      const container = podSpec(redis).containers[0];
+      expect(container.image).toBe('redis:7.4-alpine');
+      expect(redis.spec.replicas).toBe(1);
+      const args: string[] = container.args;
+      const flag = (name: string) => args[args.indexOf(name) + 1];
+      expect({ save: flag('--save'), appendonly: flag('--appendonly'), policy: flag('--maxmemory-policy') }).toEqual({
+        save: '',
+        appendonly: 'no',
+        policy: 'allkeys-lru',
+      });
+      // maxmemory below the container's limit: Redis evicts before the kernel kills it.
+      const mib = (q: string) => Number.parseInt(q, 10) * (/gi?b?$/i.test(q) ? 1024 : 1);
+      expect(mib(flag('--maxmemory')!)).toBeLessThan(mib(container.resources.limits.memory));
+      const service = podSpec(named(objects(), 'Deployment', owner)!).containers[0];
+      expect(service.env).toContainEqual({ name: 'REDIS_URL', value: `redis://${owner}-redis:6379` });
+      expect(named(objects(), 'Service', `${owner}-redis`)!.spec.ports).toEqual([{ name: 'redis', port: 6379, targetPort: 'redis' }]);
+    },
+  );
 
   test('NetworkPolicies: deny by default; each service reaches its own data stores only, NATS and DNS', () => {
     const policies = ofKind(objects(), 'NetworkPolicy');
