@@ -21,6 +21,9 @@ async function main(): Promise<void> {
     dataDir: settings.dataDir,
     databasePrefix: settings.prefix,
     extraEnv: settings.env,
+    // The whole load comes from one address: measure the system, not the entry point's
+    // per-address limit (which the one-machine mode sets for one person's laptop).
+    entryPointRate: { perSecond: 1_000_000, burst: 1_000_000 },
     onProgress: (message) => process.stderr.write(`  · ${message}\n`),
   });
   const services: Record<string, string> = {};
