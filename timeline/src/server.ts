@@ -70,6 +70,7 @@ export async function startTimelineService(config: Config, options: StartOptions
       {
         heartbeatMs: config.STREAM_HEARTBEAT_MS,
         maxConnections: config.STREAM_MAX_CONNECTIONS,
+        maxPerViewer: config.STREAM_MAX_PER_VIEWER,
         maxAgeMs: config.STREAM_MAX_AGE_MS,
       },
       log,
