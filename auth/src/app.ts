@@ -26,6 +26,8 @@ export interface AppDeps {
   rateLimits?: RateLimitStore;
   refreshTtlMs: number;
   cookieSecure: boolean;
+  /** The site's own origins (ALLOWED_ORIGINS); empty: the request's own host. */
+  allowedOrigins?: readonly string[];
   trustProxyHops: number;
   /** Wakes the outbox relay after a commit that wrote events (absent: the relay's poll finds them). */
   notifyOutbox?: () => void;
@@ -57,6 +59,7 @@ export function buildApp(deps: AppDeps): Express {
     log: deps.log,
     publicKeys: deps.publicKeys,
     cookieSecure: deps.cookieSecure,
+    allowedOrigins: deps.allowedOrigins,
     trustProxyHops: deps.trustProxyHops,
     readiness: deps.readiness,
     routes: [

@@ -100,6 +100,7 @@ export async function startAuthService(config: Config, options: StartOptions = {
       rateLimits,
       refreshTtlMs: config.REFRESH_TOKEN_TTL_DAYS * 24 * 3600_000,
       cookieSecure: config.COOKIE_SECURE,
+      allowedOrigins: config.ALLOWED_ORIGINS,
       trustProxyHops: config.TRUST_PROXY_HOPS,
       notifyOutbox: () => relay.notify(),
       readiness: {

@@ -22,6 +22,8 @@ export * from './http/tokens';
 export * from './http/current-user';
 export * from './http/rate-limit';
 export * from './http/app';
+export * from './http/cache-control';
+export * from './http/same-origin';
 // Service
 export * from './config';
 export * from './dependency-error';

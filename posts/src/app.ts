@@ -15,6 +15,8 @@ export interface AppDeps {
   engagement: EngagementService;
   readiness: ReadinessChecks;
   cookieSecure?: boolean;
+  /** The site's own origins (ALLOWED_ORIGINS); empty: the request's own host. */
+  allowedOrigins?: readonly string[];
   trustProxyHops?: number;
 }
 
@@ -27,6 +29,7 @@ export function buildApp(deps: AppDeps): Express {
     publicKeys: deps.publicKeys,
     readiness: deps.readiness,
     cookieSecure: deps.cookieSecure,
+    allowedOrigins: deps.allowedOrigins,
     trustProxyHops: deps.trustProxyHops,
     routes: [
       { prefix: ROUTE_PREFIX, router: likesRouter(deps.engagement) },

@@ -107,6 +107,7 @@ export async function startPostsService(config: Config, options: StartOptions = 
       posts,
       engagement,
       cookieSecure: config.COOKIE_SECURE,
+      allowedOrigins: config.ALLOWED_ORIGINS,
       trustProxyHops: config.TRUST_PROXY_HOPS,
       readiness: {
         mongodb: () => pingMongo(conn),

@@ -12,6 +12,8 @@ export interface AppDeps {
   streams: StreamHub;
   readiness: ReadinessChecks;
   cookieSecure?: boolean;
+  /** The site's own origins (ALLOWED_ORIGINS); empty: the request's own host. */
+  allowedOrigins?: readonly string[];
   trustProxyHops?: number;
 }
 
@@ -24,6 +26,7 @@ export function buildApp(deps: AppDeps): Express {
     log: deps.log,
     publicKeys: deps.publicKeys,
     cookieSecure: deps.cookieSecure,
+    allowedOrigins: deps.allowedOrigins,
     trustProxyHops: deps.trustProxyHops,
     readiness: deps.readiness,
     routes: [

@@ -83,6 +83,7 @@ export async function startTimelineService(config: Config, options: StartOptions
       domain,
       streams,
       cookieSecure: config.COOKIE_SECURE,
+      allowedOrigins: config.ALLOWED_ORIGINS,
       trustProxyHops: config.TRUST_PROXY_HOPS,
       readiness: {
         mongo: () => pingMongo(conn),

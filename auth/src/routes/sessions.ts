@@ -57,7 +57,7 @@ export function sessionRoutes(router: Router, deps: SessionRoutesDeps): void {
 
   router.post('/refresh', async (req, res) => {
     try {
-      const session = await accounts.refresh(refreshTokenFrom(req));
+      const session = await accounts.refresh(refreshTokenFrom(req, cookies));
       setSessionCookies(req, res, session, cookies);
       res.status(200).json({ user: ownUser(session.user) });
     } catch (err) {
@@ -68,7 +68,7 @@ export function sessionRoutes(router: Router, deps: SessionRoutesDeps): void {
   });
 
   router.post('/signout', async (req, res) => {
-    await accounts.signOut(refreshTokenFrom(req));
+    await accounts.signOut(refreshTokenFrom(req, cookies));
     clearSessionCookies(req, res, cookies);
     res.status(204).end();
   });
