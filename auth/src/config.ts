@@ -33,6 +33,10 @@ export const configSchema = baseServiceEnv.extend({
   SIGNIN_FAILURE_MEMORY_MS: env.int(24 * 3600_000, 1000),
   SIGNUP_MAX_PER_ADDRESS: env.int(20, 1),
   SIGNUP_MAX_PER_ACCOUNT: env.int(5, 1),
+  /** Per user and minute (429 beyond): follows and unfollows. */
+  FOLLOWS_MAX_PER_MINUTE: env.int(60, 1),
+  /** Per user and minute: PATCH /me. */
+  PROFILE_EDITS_MAX_PER_MINUTE: env.int(20, 1),
 
   /** argon2id cost; the defaults are OWASP's minimum recommendation (19 MiB, 2 passes, 1 lane). */
   ARGON2_MEMORY_KIB: env.int(19_456, 1024),
@@ -51,6 +55,9 @@ export interface RateLimits {
   signUpPerAddress: number;
   signUpPerAccount: number;
   signIn: SignInThrottleSettings;
+  /** Per signed-in user and minute. */
+  followsPerMinute: number;
+  profileEditsPerMinute: number;
 }
 
 export function rateLimitsFrom(config: Config): RateLimits {
@@ -58,6 +65,8 @@ export function rateLimitsFrom(config: Config): RateLimits {
     windowMs: config.RATE_LIMIT_WINDOW_MS,
     signUpPerAddress: config.SIGNUP_MAX_PER_ADDRESS,
     signUpPerAccount: config.SIGNUP_MAX_PER_ACCOUNT,
+    followsPerMinute: config.FOLLOWS_MAX_PER_MINUTE,
+    profileEditsPerMinute: config.PROFILE_EDITS_MAX_PER_MINUTE,
     signIn: {
       failuresBeforeDelayPerPair: config.SIGNIN_FAILURES_BEFORE_DELAY,
       failuresBeforeDelayPerAddress: config.SIGNIN_MAX_PER_ADDRESS,

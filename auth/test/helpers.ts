@@ -19,6 +19,8 @@ export const GENEROUS_LIMITS: RateLimits = {
   windowMs: 60_000,
   signUpPerAddress: 100_000,
   signUpPerAccount: 100_000,
+  followsPerMinute: 100_000,
+  profileEditsPerMinute: 100_000,
   signIn: {
     failuresBeforeDelayPerPair: 100_000,
     failuresBeforeDelayPerAddress: 100_000,

@@ -13,6 +13,8 @@ const limits = {
   windowMs: 60_000,
   signUpPerAddress: 3,
   signUpPerAccount: 2,
+  followsPerMinute: 4,
+  profileEditsPerMinute: 2,
   signIn: { failuresBeforeDelayPerPair: 3, failuresBeforeDelayPerAddress: 6, baseDelayMs: 1500, maxDelayMs: 60_000, memoryMs: 3600_000 },
 };
 beforeAll(async () => {
@@ -129,6 +131,38 @@ describe('sign-up', () => {
     expect((await signupFrom(app, newAddress(), body)).status).toBe(201);
     expect((await signupFrom(app, newAddress(), { ...body, username: `x${body.username}` })).status).toBe(409);
     expect((await signupFrom(app, newAddress(), { ...body, username: `y${body.username}` })).status).toBe(429);
+  });
+});
+
+describe('writes per signed-in user', () => {
+  const follow = (target: Express, who: { cookies: string }, id: string, method: 'put' | 'delete' = 'put') =>
+    request(target)[method](`/api/users/${id}/follow`).set('Cookie', who.cookies);
+
+  test('follow and unfollow share a limit of 4 a minute: the 5th is 429 with Retry-After and writes nothing', async () => {
+    const [fan, a, b] = [await signUp(h.app), await signUp(h.app), await signUp(h.app)];
+    await follow(app, fan, a.id).expect(204);
+    await follow(app, fan, a.id, 'delete').expect(204);
+    await follow(app, fan, a.id).expect(204);
+    await follow(app, fan, b.id).expect(204);
+    const before = await h.snapshot();
+    const refused = await follow(app, fan, a.id, 'delete');
+    expect(refused.status).toBe(429);
+    expect(refused.body).toEqual({ errors: [{ message: 'Too many requests, try again later' }] });
+    expect(Number(refused.headers['retry-after'])).toBeGreaterThan(0);
+    expect(Number(refused.headers['retry-after'])).toBeLessThanOrEqual(60);
+    expect(await h.snapshot()).toEqual(before);
+    // Someone else is not slowed by it.
+    const other = await signUp(h.app);
+    await follow(app, other, a.id).expect(204);
+  });
+
+  test('PATCH /me: the 3rd edit in a minute is 429 and changes nothing', async () => {
+    const user = await signUp(h.app);
+    const patch = (bio: string) => request(app).patch('/api/users/me').set('Cookie', user.cookies).send({ bio });
+    expect((await patch('one')).status).toBe(200);
+    expect((await patch('two')).status).toBe(200);
+    expect((await patch('three')).status).toBe(429);
+    expect((await request(app).get(`/api/users/${user.username}`)).body.user.bio).toBe('two');
   });
 });
 

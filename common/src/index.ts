@@ -14,6 +14,7 @@ export * from './store/apply-if-newer';
 export * from './store/keyed-lock';
 export * from './store/mysql';
 export * from './store/mongo';
+export * from './store/mongo-rate-limit-store';
 // HTTP
 export * from './http/errors';
 export * from './http/error-handler';
