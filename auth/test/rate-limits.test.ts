@@ -98,6 +98,14 @@ describe('sign-in', () => {
     for (let i = 0; i < 10; i += 1) expect((await signinFrom(app, office, owner.email, owner.password)).status).toBe(200);
   });
 
+  test('many right passwords at once from one address (a second seeding run) all get in', async () => {
+    const users = await Promise.all(Array.from({ length: 12 }, () => signUp(h.app)));
+    const address = newAddress();
+    // The generous limits: no delay is ever due, so any 429 would be a bug (a stale clock under the row lock).
+    const results = await Promise.all(users.map((u) => signinFrom(h.app, address, u.email, u.password)));
+    expect(results.map((r) => r.status)).toEqual(users.map(() => 200));
+  });
+
   test('two replicas share the counts (the store is MySQL)', async () => {
     const replica = h.buildAnother({ limits });
     const user = await signUp(h.app);

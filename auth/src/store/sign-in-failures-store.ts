@@ -30,7 +30,6 @@ export class SignInFailuresStore {
    */
   async claim(key: string, counting: FailureCounting): Promise<Claim> {
     const keyHash = hashKey(key);
-    const now = this.clock();
     return inTransaction(this.pool, async (tx) => {
       // Creates the row or takes its lock (exclusive: ON DUPLICATE KEY UPDATE locks the row it hits).
       await tx.query(
@@ -42,13 +41,17 @@ export class SignInFailuresStore {
         'SELECT failures, next_attempt_at, forget_at FROM signin_failures WHERE key_hash = ? FOR UPDATE',
         [keyHash],
       );
+      // The time is read once the row is ours: read before waiting for the lock, it could be older
+      // than what the attempt ahead of us wrote, and refuse us for a delay that was never set.
+      const now = this.clock();
       const row = rows[0];
       const forgotten = Number(row?.forget_at ?? 0) <= now;
       const failures = forgotten ? 0 : Number(row?.failures ?? 0);
       const nextAttemptAt = forgotten ? 0 : Number(row?.next_attempt_at ?? 0);
       if (now < nextAttemptAt) return { allowed: false, retryAfterMs: nextAttemptAt - now };
       const counted = failures + 1;
-      const next = now + counting.delayAfter(counted);
+      const delay = counting.delayAfter(counted);
+      const next = delay > 0 ? now + delay : 0;
       await tx.query('UPDATE signin_failures SET failures = ?, next_attempt_at = ?, forget_at = ? WHERE key_hash = ?', [
         counted,
         next,
