@@ -51,9 +51,7 @@ export class Accounts {
     const { users, hasher } = this.deps;
     const emailNormalized = normalizeEmail(input.email);
     // Cheap check first so a taken name costs no hashing; the unique keys settle races below.
-    const taken = await users.taken(input.username, emailNormalized);
-    if (taken.email) throw new ConflictError('This email is already registered', 'email');
-    if (taken.username) throw new ConflictError('This username is taken', 'username');
+    this.refuseTaken(await users.taken(input.username, emailNormalized));
 
     const passwordHash = await hasher.hash(input.password);
     const now = new Date();
@@ -79,10 +77,24 @@ export class Accounts {
       return session;
     } catch (err) {
       const key = duplicateKeyName(err);
-      if (key === 'uq_users_email') throw new ConflictError('This email is already registered', 'email');
-      if (key === 'uq_users_username') throw new ConflictError('This username is taken', 'username');
-      throw err;
+      if (key !== 'uq_users_email' && key !== 'uq_users_username') throw err;
+      // Lost a race. MySQL names whichever key it checked first; answer in the same order as above.
+      this.refuseTaken(await users.taken(input.username, emailNormalized));
+      throw new ConflictError('This username is taken', 'username');
     }
+  }
+
+  /**
+   * The username is checked first: usernames are public anyway (every profile is at its name), so
+   * "taken" tells nothing new. Only a free username is then checked against the email, so a
+   * sign-up that fails on its username answers the same whether the email is registered or not.
+   * With a free username a registered email must still be refused (409): without a confirmation
+   * mail, a sign-up cannot hide that an address already has an account, so the per-address and
+   * per-email sign-up limits are what keep that lookup slow.
+   */
+  private refuseTaken(taken: { username: boolean; email: boolean }): void {
+    if (taken.username) throw new ConflictError('This username is taken', 'username');
+    if (taken.email) throw new ConflictError('This email is already registered', 'email');
   }
 
   async signIn(email: string, password: string): Promise<Session> {

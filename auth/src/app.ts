@@ -7,11 +7,13 @@ import type { RateLimits } from './config';
 import { FollowGraph } from './follows';
 import type { PasswordHasher } from './passwords';
 import { Profiles } from './profiles';
+import { SignInThrottle } from './sign-in-throttle';
 import { usersRouter } from './routes';
 import { FollowsStore } from './store/follows-store';
 import { MySqlRateLimitStore } from './store/rate-limit-store';
 import { ReadyMediaStore } from './store/ready-media-store';
 import { RefreshTokensStore } from './store/refresh-tokens-store';
+import { SignInFailuresStore } from './store/sign-in-failures-store';
 import { UsersStore } from './store/users-store';
 
 export interface AppDeps {
@@ -26,6 +28,8 @@ export interface AppDeps {
   rateLimits?: RateLimitStore;
   refreshTtlMs: number;
   cookieSecure: boolean;
+  /** The site's own origins (ALLOWED_ORIGINS); empty: the request's own host. */
+  allowedOrigins?: readonly string[];
   trustProxyHops: number;
   /** Wakes the outbox relay after a commit that wrote events (absent: the relay's poll finds them). */
   notifyOutbox?: () => void;
@@ -57,6 +61,7 @@ export function buildApp(deps: AppDeps): Express {
     log: deps.log,
     publicKeys: deps.publicKeys,
     cookieSecure: deps.cookieSecure,
+    allowedOrigins: deps.allowedOrigins,
     trustProxyHops: deps.trustProxyHops,
     readiness: deps.readiness,
     routes: [
@@ -67,6 +72,7 @@ export function buildApp(deps: AppDeps): Express {
           profiles,
           graph,
           rateLimits: deps.rateLimits ?? new MySqlRateLimitStore(pool),
+          signInThrottle: new SignInThrottle(new SignInFailuresStore(pool), deps.limits.signIn),
           limits: deps.limits,
           cookies: { secure: deps.cookieSecure },
         }),

@@ -1,6 +1,7 @@
 /** The auth service's environment, parsed and checked once at start-up. */
 import { baseServiceEnv, env, parseConfig } from '@lumina/common';
 import { z } from 'zod';
+import type { SignInThrottleSettings } from './sign-in-throttle';
 
 export const configSchema = baseServiceEnv.extend({
   /** mysql://user:pass@host:3306/auth — the database is created if missing. */
@@ -19,12 +20,23 @@ export const configSchema = baseServiceEnv.extend({
   JWT_GENERATE_KEY_IF_MISSING: env.bool(false),
   REFRESH_TOKEN_TTL_DAYS: env.int(30, 1),
 
-  /** Fixed window shared by the sign-in and sign-up limits. */
+  /** Fixed window of the sign-up limits. */
   RATE_LIMIT_WINDOW_MS: env.int(15 * 60_000, 1000),
+  /** Failed sign-ins from one address (any accounts) before its attempts are slowed down. */
   SIGNIN_MAX_PER_ADDRESS: env.int(100, 1),
-  SIGNIN_MAX_PER_ACCOUNT: env.int(10, 1),
+  /** Failed sign-ins to one account from one address before that pair's attempts are slowed down. */
+  SIGNIN_FAILURES_BEFORE_DELAY: env.int(5, 1),
+  /** The first delay after those failures; it doubles with each further failure up to the maximum. */
+  SIGNIN_DELAY_BASE_MS: env.int(1000, 1),
+  SIGNIN_DELAY_MAX_MS: env.int(15 * 60_000, 1),
+  /** Failures are forgotten this long after the last one. */
+  SIGNIN_FAILURE_MEMORY_MS: env.int(24 * 3600_000, 1000),
   SIGNUP_MAX_PER_ADDRESS: env.int(20, 1),
   SIGNUP_MAX_PER_ACCOUNT: env.int(5, 1),
+  /** Per user and minute (429 beyond): follows and unfollows. */
+  FOLLOWS_MAX_PER_MINUTE: env.int(60, 1),
+  /** Per user and minute: PATCH /me. */
+  PROFILE_EDITS_MAX_PER_MINUTE: env.int(20, 1),
 
   /** argon2id cost; the defaults are OWASP's minimum recommendation (19 MiB, 2 passes, 1 lane). */
   ARGON2_MEMORY_KIB: env.int(19_456, 1024),
@@ -40,18 +52,27 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
 /** The limits buildApp enforces, read from the configuration. */
 export interface RateLimits {
   windowMs: number;
-  signInPerAddress: number;
-  signInPerAccount: number;
   signUpPerAddress: number;
   signUpPerAccount: number;
+  signIn: SignInThrottleSettings;
+  /** Per signed-in user and minute. */
+  followsPerMinute: number;
+  profileEditsPerMinute: number;
 }
 
 export function rateLimitsFrom(config: Config): RateLimits {
   return {
     windowMs: config.RATE_LIMIT_WINDOW_MS,
-    signInPerAddress: config.SIGNIN_MAX_PER_ADDRESS,
-    signInPerAccount: config.SIGNIN_MAX_PER_ACCOUNT,
     signUpPerAddress: config.SIGNUP_MAX_PER_ADDRESS,
     signUpPerAccount: config.SIGNUP_MAX_PER_ACCOUNT,
+    followsPerMinute: config.FOLLOWS_MAX_PER_MINUTE,
+    profileEditsPerMinute: config.PROFILE_EDITS_MAX_PER_MINUTE,
+    signIn: {
+      failuresBeforeDelayPerPair: config.SIGNIN_FAILURES_BEFORE_DELAY,
+      failuresBeforeDelayPerAddress: config.SIGNIN_MAX_PER_ADDRESS,
+      baseDelayMs: config.SIGNIN_DELAY_BASE_MS,
+      maxDelayMs: config.SIGNIN_DELAY_MAX_MS,
+      memoryMs: Math.max(config.SIGNIN_FAILURE_MEMORY_MS, config.SIGNIN_DELAY_MAX_MS),
+    },
   };
 }

@@ -32,6 +32,7 @@ import { FollowsStore } from './store/follows-store';
 import { UsersStore } from './store/users-store';
 import { migrate } from './store/migrations';
 import { MySqlRateLimitStore } from './store/rate-limit-store';
+import { SignInFailuresStore } from './store/sign-in-failures-store';
 import { ReadyMediaStore } from './store/ready-media-store';
 import { RefreshTokensStore } from './store/refresh-tokens-store';
 
@@ -100,6 +101,7 @@ export async function startAuthService(config: Config, options: StartOptions = {
       rateLimits,
       refreshTtlMs: config.REFRESH_TOKEN_TTL_DAYS * 24 * 3600_000,
       cookieSecure: config.COOKIE_SECURE,
+      allowedOrigins: config.ALLOWED_ORIGINS,
       trustProxyHops: config.TRUST_PROXY_HOPS,
       notifyOutbox: () => relay.notify(),
       readiness: {
@@ -119,7 +121,7 @@ export async function startAuthService(config: Config, options: StartOptions = {
         relay,
         new MediaReadyListener(connectedBus, readyMedia),
         new MediaDeletedListener(connectedBus, readyMedia, profiles),
-        new Housekeeping({ rateLimits, refreshTokens: new RefreshTokensStore(pool) }, log),
+        new Housekeeping({ rateLimits, refreshTokens: new RefreshTokensStore(pool), signInFailures: new SignInFailuresStore(pool) }, log),
       ],
       close: async () => {
         await closeEventBus(connectedBus);

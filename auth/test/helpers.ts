@@ -17,10 +17,17 @@ export const TEST_ARGON2: Argon2Options = { memoryCost: 8192, timeCost: 1, paral
 
 export const GENEROUS_LIMITS: RateLimits = {
   windowMs: 60_000,
-  signInPerAddress: 100_000,
-  signInPerAccount: 100_000,
   signUpPerAddress: 100_000,
   signUpPerAccount: 100_000,
+  followsPerMinute: 100_000,
+  profileEditsPerMinute: 100_000,
+  signIn: {
+    failuresBeforeDelayPerPair: 100_000,
+    failuresBeforeDelayPerAddress: 100_000,
+    baseDelayMs: 1000,
+    maxDelayMs: 60_000,
+    memoryMs: 3600_000,
+  },
 };
 
 /** Wraps the real hasher and counts what it was asked to do. */

@@ -40,6 +40,7 @@ test('a fresh database gets every step once; running again applies nothing', asy
     'refresh_families',
     'refresh_tokens',
     'schema_migrations',
+    'signin_failures',
     'users',
   ]);
 });

@@ -200,10 +200,14 @@ describe('PATCH /api/users/me', () => {
     expect((await api().patch('/api/users/me').send({ bio: 'x' })).status).toBe(401);
   });
 
-  test('answers are never cached', async () => {
+  test('answers are never cached, and a profile with isFollowing varies on the session', async () => {
     const user = await signUp(h.app);
-    expect((await patchMe(user, { bio: 'cache me not' })).headers['cache-control']).toBe('no-store');
-    expect((await api().get(`/api/users/${user.username}`)).headers['cache-control']).toBe('no-store');
+    const viewer = await signUp(h.app);
+    expect((await patchMe(user, { bio: 'cache me not' })).headers['cache-control']).toBe('private, no-store');
+    const profile = await api().get(`/api/users/${user.username}`).set('Cookie', viewer.cookies).expect(200);
+    expect(profile.body.user.isFollowing).toBe(false);
+    expect(profile.headers['cache-control']).toBe('private, no-store');
+    expect(profile.headers.vary).toMatch(/Cookie.*Authorization|Authorization.*Cookie/);
   });
 });
 

@@ -1,15 +1,22 @@
 /**
- * Sign-in and sign-up limits per address and per account, counted in MySQL so that replicas
- * share them. Small limits here; production's come from the environment (see config.ts).
+ * Sign-in slow-down per (account, address) and per address, sign-up limits per address and per
+ * account, counted in MySQL so that replicas share them. Small limits here; production's come from the environment (see config.ts).
  */
 import type { Express } from 'express';
 import request from 'supertest';
 import { MySqlRateLimitStore } from '../src/store/rate-limit-store';
-import { setUpAuth, signUp, unique, type Harness } from './helpers';
+import { setUpAuth, signUp, sleep, unique, type Harness } from './helpers';
 
 let h: Harness;
 let app: Express;
-const limits = { windowMs: 60_000, signInPerAddress: 6, signInPerAccount: 3, signUpPerAddress: 3, signUpPerAccount: 2 };
+const limits = {
+  windowMs: 60_000,
+  signUpPerAddress: 3,
+  signUpPerAccount: 2,
+  followsPerMinute: 4,
+  profileEditsPerMinute: 2,
+  signIn: { failuresBeforeDelayPerPair: 3, failuresBeforeDelayPerAddress: 6, baseDelayMs: 1500, maxDelayMs: 60_000, memoryMs: 3600_000 },
+};
 beforeAll(async () => {
   h = await setUpAuth();
   app = h.buildAnother({ limits });
@@ -29,49 +36,90 @@ const newSignup = () => {
 };
 
 describe('sign-in', () => {
-  test('per account: after 3 tries on one email, the 4th is 429 with Retry-After, from any address, and is not hashed', async () => {
-    const user = await signUp(h.app);
-    for (let i = 0; i < 3; i += 1) expect((await signinFrom(app, newAddress(), user.email)).status).toBe(401);
+  test('50 failures from an attacker’s address: the owner signs in at once from another; the attacker is slowed', async () => {
+    // A first delay of a minute, so that the attacker is still waiting at the end of the test.
+    const app = h.buildAnother({ limits: { ...limits, signIn: { ...limits.signIn, baseDelayMs: 60_000 } } });
+    const owner = await signUp(h.app);
+    const attacker = newAddress();
+    const answers: number[] = [];
+    for (let i = 0; i < 50; i += 1) answers.push((await signinFrom(app, attacker, owner.email)).status);
+    // Three free failures, then a doubling delay: every further try within it is refused unchecked.
+    expect(answers.slice(0, 3)).toEqual([401, 401, 401]);
+    expect(answers.slice(3).every((s) => s === 429)).toBe(true);
+
+    const fromHome = await signinFrom(app, newAddress(), owner.email, owner.password);
+    expect(fromHome.status).toBe(200);
+    expect(fromHome.body.user.id).toBe(owner.id);
+
     const before = h.hasher.calls;
-    const blocked = await signinFrom(app, newAddress(), user.email.toUpperCase(), user.password);
-    expect(blocked.status).toBe(429);
-    expect(blocked.body).toEqual({ errors: [{ message: 'Too many requests, try again later' }] });
-    expect(Number(blocked.headers['retry-after'])).toBeGreaterThan(0);
-    expect(Number(blocked.headers['retry-after'])).toBeLessThanOrEqual(60);
-    expect(h.hasher.calls).toBe(before);
-    // other accounts are not affected
-    const other = await signUp(h.app);
-    expect((await signinFrom(app, newAddress(), other.email, other.password)).status).toBe(200);
+    const slowed = await signinFrom(app, attacker, owner.email, owner.password);
+    expect(slowed.status).toBe(429);
+    expect(slowed.body).toEqual({ errors: [{ message: 'Too many requests, try again later' }] });
+    expect(Number(slowed.headers['retry-after'])).toBeGreaterThan(0);
+    expect(h.hasher.calls).toBe(before); // a slowed guess costs no argon2
   });
 
-  test('per address: one address trying many emails is stopped after 6', async () => {
+  test('slowed, not locked: once the delay has passed, the right password from the same address gets in', async () => {
+    const owner = await signUp(h.app);
+    const shared = newAddress();
+    for (let i = 0; i < 3; i += 1) expect((await signinFrom(app, shared, owner.email)).status).toBe(401);
+    const refused = await signinFrom(app, shared, owner.email, owner.password);
+    expect(refused.status).toBe(429);
+    const waitMs = Number(refused.headers['retry-after']) * 1000;
+    expect(waitMs).toBeGreaterThan(0);
+    expect(waitMs).toBeLessThanOrEqual(limits.signIn.baseDelayMs + 1000);
+    await sleep(waitMs);
+    expect((await signinFrom(app, shared, owner.email, owner.password)).status).toBe(200);
+    // And the right password ended that pair's count: three free failures again.
+    for (let i = 0; i < 3; i += 1) expect((await signinFrom(app, shared, owner.email)).status).toBe(401);
+  });
+
+  test('the delay doubles with each further failure', async () => {
+    const owner = await signUp(h.app);
+    const address = newAddress();
+    for (let i = 0; i < 3; i += 1) await signinFrom(app, address, owner.email);
+    const first = Number((await signinFrom(app, address, owner.email)).headers['retry-after']);
+    await sleep(first * 1000);
+    expect((await signinFrom(app, address, owner.email)).status).toBe(401); // the 4th failure
+    const second = Number((await signinFrom(app, address, owner.email)).headers['retry-after']);
+    expect(second).toBeGreaterThan(first);
+  });
+
+  test('per address: one address trying many accounts is slowed after 6 failures, another address is not', async () => {
     const address = newAddress();
     for (let i = 0; i < 6; i += 1) expect((await signinFrom(app, address, `nobody${i}.${unique()}@example.com`)).status).toBe(401);
     expect((await signinFrom(app, address, `nobody.${unique()}@example.com`)).status).toBe(429);
     expect((await signinFrom(app, newAddress(), `nobody.${unique()}@example.com`)).status).toBe(401);
   });
 
-  test('a correct password resets the account counter', async () => {
-    const user = await signUp(h.app);
-    await signinFrom(app, newAddress(), user.email);
-    await signinFrom(app, newAddress(), user.email);
-    expect((await signinFrom(app, newAddress(), user.email, user.password)).status).toBe(200);
-    for (let i = 0; i < 3; i += 1) expect((await signinFrom(app, newAddress(), user.email)).status).toBe(401);
-    expect((await signinFrom(app, newAddress(), user.email)).status).toBe(429);
+  test('successful sign-ins do not use up the address’s allowance', async () => {
+    const owner = await signUp(h.app);
+    const office = newAddress();
+    for (let i = 0; i < 10; i += 1) expect((await signinFrom(app, office, owner.email, owner.password)).status).toBe(200);
+  });
+
+  test('many right passwords at once from one address (a second seeding run) all get in', async () => {
+    const users = await Promise.all(Array.from({ length: 12 }, () => signUp(h.app)));
+    const address = newAddress();
+    // The generous limits: no delay is ever due, so any 429 would be a bug (a stale clock under the row lock).
+    const results = await Promise.all(users.map((u) => signinFrom(h.app, address, u.email, u.password)));
+    expect(results.map((r) => r.status)).toEqual(users.map(() => 200));
   });
 
   test('two replicas share the counts (the store is MySQL)', async () => {
     const replica = h.buildAnother({ limits });
     const user = await signUp(h.app);
-    expect((await signinFrom(app, newAddress(), user.email)).status).toBe(401);
-    expect((await signinFrom(replica, newAddress(), user.email)).status).toBe(401);
-    expect((await signinFrom(app, newAddress(), user.email)).status).toBe(401);
-    expect((await signinFrom(replica, newAddress(), user.email)).status).toBe(429);
+    const address = newAddress();
+    expect((await signinFrom(app, address, user.email)).status).toBe(401);
+    expect((await signinFrom(replica, address, user.email)).status).toBe(401);
+    expect((await signinFrom(app, address, user.email)).status).toBe(401);
+    expect((await signinFrom(replica, address, user.email)).status).toBe(429);
   });
 
-  test('a burst of parallel attempts cannot slip past the limit', async () => {
+  test('a burst of parallel attempts cannot slip past the free failures', async () => {
     const user = await signUp(h.app);
-    const results = await Promise.all(Array.from({ length: 10 }, () => signinFrom(app, newAddress(), user.email)));
+    const address = newAddress();
+    const results = await Promise.all(Array.from({ length: 10 }, () => signinFrom(app, address, user.email)));
     expect(results.filter((r) => r.status === 401)).toHaveLength(3);
     expect(results.filter((r) => r.status === 429)).toHaveLength(7);
   });
@@ -91,6 +139,38 @@ describe('sign-up', () => {
     expect((await signupFrom(app, newAddress(), body)).status).toBe(201);
     expect((await signupFrom(app, newAddress(), { ...body, username: `x${body.username}` })).status).toBe(409);
     expect((await signupFrom(app, newAddress(), { ...body, username: `y${body.username}` })).status).toBe(429);
+  });
+});
+
+describe('writes per signed-in user', () => {
+  const follow = (target: Express, who: { cookies: string }, id: string, method: 'put' | 'delete' = 'put') =>
+    request(target)[method](`/api/users/${id}/follow`).set('Cookie', who.cookies);
+
+  test('follow and unfollow share a limit of 4 a minute: the 5th is 429 with Retry-After and writes nothing', async () => {
+    const [fan, a, b] = [await signUp(h.app), await signUp(h.app), await signUp(h.app)];
+    await follow(app, fan, a.id).expect(204);
+    await follow(app, fan, a.id, 'delete').expect(204);
+    await follow(app, fan, a.id).expect(204);
+    await follow(app, fan, b.id).expect(204);
+    const before = await h.snapshot();
+    const refused = await follow(app, fan, a.id, 'delete');
+    expect(refused.status).toBe(429);
+    expect(refused.body).toEqual({ errors: [{ message: 'Too many requests, try again later' }] });
+    expect(Number(refused.headers['retry-after'])).toBeGreaterThan(0);
+    expect(Number(refused.headers['retry-after'])).toBeLessThanOrEqual(60);
+    expect(await h.snapshot()).toEqual(before);
+    // Someone else is not slowed by it.
+    const other = await signUp(h.app);
+    await follow(app, other, a.id).expect(204);
+  });
+
+  test('PATCH /me: the 3rd edit in a minute is 429 and changes nothing', async () => {
+    const user = await signUp(h.app);
+    const patch = (bio: string) => request(app).patch('/api/users/me').set('Cookie', user.cookies).send({ bio });
+    expect((await patch('one')).status).toBe(200);
+    expect((await patch('two')).status).toBe(200);
+    expect((await patch('three')).status).toBe(429);
+    expect((await request(app).get(`/api/users/${user.username}`)).body.user.bio).toBe('two');
   });
 });
 

@@ -107,6 +107,14 @@ describe('the access token', () => {
 });
 
 describe('GET /api/users/currentuser', () => {
+  test('is personal: private, no-store, varying on Cookie and Authorization', async () => {
+    const user = await signUp(h.app);
+    const res = await api().get('/api/users/currentuser').set('Cookie', user.cookies).expect(200);
+    expect(res.body.currentUser.id).toBe(user.id);
+    expect(res.headers['cache-control']).toBe('private, no-store');
+    expect(res.headers.vary).toMatch(/Cookie.*Authorization|Authorization.*Cookie/);
+  });
+
   test('from the session cookie: the own user with email', async () => {
     const user = await signUp(h.app);
     const res = await api().get('/api/users/currentuser').set('Cookie', user.cookies);
@@ -204,8 +212,42 @@ describe('POST /api/users/signout', () => {
   });
 });
 
+describe('cross-site requests', () => {
+  test('a body-less sign-out from another site is 403 and revokes nothing; from our own origin it works', async () => {
+    const user = await signUp(h.app);
+    const forged = await api()
+      .post('/api/users/signout')
+      .set('Host', 'lumina.test')
+      .set('Origin', 'https://evil.example')
+      .set('Cookie', user.cookies);
+    expect(forged.status).toBe(403);
+    expect(forged.body).toEqual({ errors: [{ message: 'Cross-site request refused' }] });
+    expect((await familyOf(user.refreshToken)).revoked_at).toBeNull();
+
+    await api()
+      .post('/api/users/signout')
+      .set('Host', 'lumina.test')
+      .set('Origin', 'http://lumina.test')
+      .set('Cookie', user.cookies)
+      .expect(204);
+    expect((await familyOf(user.refreshToken)).revoked_at).not.toBeNull();
+  });
+
+  test('a sign-in posted from another site by its Referer is 403 and checks no password', async () => {
+    const user = await signUp(h.app);
+    const before = h.hasher.calls;
+    await api()
+      .post('/api/users/signin')
+      .set('Host', 'lumina.test')
+      .set('Referer', 'https://evil.example/login')
+      .send({ email: user.email, password: user.password })
+      .expect(403);
+    expect(h.hasher.calls).toBe(before);
+  });
+});
+
 describe('behind TLS (COOKIE_SECURE)', () => {
-  test('both cookies are Secure', async () => {
+  test('both cookies are Secure and prefixed: __Host-session (Path=/) and __Secure-refresh (Path=/api/users)', async () => {
     const secureApp = h.buildAnother({ cookieSecure: true });
     const tag = unique();
     const res = await request(secureApp)
@@ -213,8 +255,25 @@ describe('behind TLS (COOKIE_SECURE)', () => {
       .set('X-Forwarded-Proto', 'https') // the ingress terminated TLS
       .send({ username: `s_${tag}`, email: `${tag}@example.com`, password: 'correct horse battery' });
     expect(res.status).toBe(201);
-    expect(setCookieLine(res, 'session')).toMatch(/; secure/i);
-    expect(setCookieLine(res, 'refresh')).toMatch(/; secure/i);
+    expect(setCookieLine(res, '__Host-session')).toMatch(/; path=\/;.*; secure/i);
+    expect(setCookieLine(res, '__Host-session')).not.toMatch(/domain=/i);
+    expect(setCookieLine(res, '__Secure-refresh')).toMatch(/; path=\/api\/users;.*; secure/i);
+    expect(setCookieLine(res, 'session')).toBeUndefined();
+    expect(setCookieLine(res, 'refresh')).toBeUndefined();
+
+    // And both are read back under those names: refresh rotates, currentuser knows the user.
+    const c = cookiesOf(res);
+    const refreshed = await request(secureApp)
+      .post('/api/users/refresh')
+      .set('X-Forwarded-Proto', 'https')
+      .set('Cookie', `__Secure-refresh=${c['__Secure-refresh']}`)
+      .expect(200);
+    const me = await request(secureApp)
+      .get('/api/users/currentuser')
+      .set('X-Forwarded-Proto', 'https')
+      .set('Cookie', `__Host-session=${cookiesOf(refreshed)['__Host-session']}`)
+      .expect(200);
+    expect(me.body.currentUser.username).toBe(`s_${tag}`);
   });
 });
 

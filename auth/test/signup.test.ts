@@ -92,6 +92,25 @@ describe('POST /api/users/signup', () => {
     expect(again.body).toEqual({ errors: [{ message: 'This username is taken', field: 'username' }] });
   });
 
+  test('a taken username answers the same whether the email is registered or not, and creates nothing', async () => {
+    const owner = validBody();
+    expect((await signup(owner)).status).toBe(201);
+    const someone = validBody();
+    expect((await signup(someone)).status).toBe(201);
+    const before = await outboxAndUsers();
+
+    // Someone probing whether `someone.email` has an account, under a username known to be taken.
+    const withRegisteredEmail = await signup({ ...validBody(), username: owner.username, email: someone.email });
+    const withUnregisteredEmail = await signup({ ...validBody(), username: owner.username });
+    expect(withRegisteredEmail.status).toBe(409);
+    expect(withRegisteredEmail.body).toEqual({ errors: [{ message: 'This username is taken', field: 'username' }] });
+    expect({ status: withUnregisteredEmail.status, body: withUnregisteredEmail.body }).toEqual({
+      status: withRegisteredEmail.status,
+      body: withRegisteredEmail.body,
+    });
+    expect(await outboxAndUsers()).toEqual(before);
+  });
+
   test('emails compare case-insensitively: the same address in other case is a 409', async () => {
     const tag = unique();
     expect((await signup({ ...validBody(), email: `Bob.${tag}@Example.com` })).status).toBe(201);

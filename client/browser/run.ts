@@ -1,6 +1,6 @@
 /**
  * Browser tests against the running one-machine system:
- *   LUMINA_URL=http://127.0.0.1:PORT npx tsx client/browser/run.ts
+ *   LUMINA_URL=http://127.0.0.1:PORT npx tsx client/browser/run.ts [--two-tabs]
  * Screenshots go to test-artifacts/screenshots/ (or LUMINA_SCREENSHOTS). Without LUMINA_URL
  * there is nothing to test against, so it says so and exits 0.
  */
@@ -8,6 +8,7 @@ import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { CHROMIUM } from './chromium';
 import { runFlow } from './flow';
+import { runTwoTabs } from './two-tabs';
 
 async function main(): Promise<number> {
   const baseUrl = process.env.LUMINA_URL;
@@ -23,6 +24,14 @@ async function main(): Promise<number> {
   console.log(`browser flow against ${baseUrl}, screenshots in ${artifacts}`);
   const started = Date.now();
   try {
+    if (process.argv.includes('--two-tabs')) {
+      for (const webLocks of [true, false]) {
+        console.log(`- two tabs refresh at once (${webLocks ? 'Web Locks' : 'BroadcastChannel fallback'})`);
+        await runTwoTabs({ baseUrl, webLocks });
+      }
+      console.log(`two-tab refresh passed in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+      return 0;
+    }
     await runFlow({ baseUrl, artifacts });
     console.log(`browser flow passed in ${((Date.now() - started) / 1000).toFixed(1)} s`);
     return 0;

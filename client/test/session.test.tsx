@@ -31,8 +31,8 @@ describe('quiet refresh', () => {
   it('does not refresh again when another tab renewed the shared cookies meanwhile', async () => {
     let calls = 0;
     api.on('GET', '/api/posts/x', () => (++calls === 1 ? { status: 401 } : { body: { post: { id: 'x' } } }));
-    // What the other tab leaves behind after its refresh.
-    localStorage.setItem('lumina.sessionRefreshedAt', String(Date.now() + 60_000));
+    // The other tab's refresh left a valid session in the shared cookies.
+    api.on('GET', '/api/users/currentuser', { body: { currentUser: alice } });
 
     await expect(call('/api/posts/x')).resolves.toEqual({ post: { id: 'x' } });
     expect(api.callsTo('POST', '/api/users/refresh')).toHaveLength(0);

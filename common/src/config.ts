@@ -3,6 +3,7 @@
  * with one message naming every variable at fault, never a stack trace.
  */
 import { z } from 'zod';
+import { parseAllowedOrigins } from './http/same-origin';
 import { loadPublicKeys, type PublicKeySet } from './http/tokens';
 
 export class ConfigError extends Error {
@@ -13,6 +14,14 @@ export class ConfigError extends Error {
 }
 
 const booleanString = z.enum(['true', 'false', '1', '0', 'yes', 'no']).transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+function isOrigin(value: string): boolean {
+  try {
+    return new URL(value).origin === value.replace(/\/+$/, '');
+  } catch {
+    return false;
+  }
+}
 
 /** Small helpers so every service writes its schema the same way. */
 export const env = {
@@ -48,6 +57,15 @@ export const baseServiceEnv = z.object({
   JWT_PUBLIC_KEYS_DIR: z.string().optional(),
   /** Secure cookies: true behind TLS. */
   COOKIE_SECURE: env.bool(false),
+  /**
+   * The site's own origins, comma-separated (`https://lumina.example`): a POST, PUT, PATCH or
+   * DELETE whose Origin or Referer names another is 403. Empty: the host the request came to.
+   */
+  ALLOWED_ORIGINS: z
+    .string()
+    .default('')
+    .transform(parseAllowedOrigins)
+    .refine((origins) => origins.every(isOrigin), 'comma-separated origins such as https://lumina.example'),
   /** Express `trust proxy`: how many proxies (the ingress) stand in front. */
   TRUST_PROXY_HOPS: env.int(1),
   SHUTDOWN_TIMEOUT_MS: env.int(25_000, 1000),

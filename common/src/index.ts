@@ -15,6 +15,7 @@ export * from './store/keyed-lock';
 export * from './store/mysql';
 export * from './store/mongo';
 export * from './store/redis';
+export * from './store/mongo-rate-limit-store';
 // HTTP
 export * from './http/errors';
 export * from './http/error-handler';
@@ -23,6 +24,8 @@ export * from './http/tokens';
 export * from './http/current-user';
 export * from './http/rate-limit';
 export * from './http/app';
+export * from './http/cache-control';
+export * from './http/same-origin';
 // Service
 export * from './config';
 export * from './dependency-error';

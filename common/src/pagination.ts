@@ -66,6 +66,21 @@ export function toPage<Row, Item>(rows: Row[], limit: number, position: (row: Ro
   };
 }
 
+/**
+ * A time inside a cursor, in epoch milliseconds: from 1970 to the end of year 9999 (the range both
+ * a JavaScript Date and MySQL's DATETIME hold). Anything else, however well-formed as a number,
+ * would become an Invalid Date or an out-of-range value in a query: a 400 here, never a 500 there.
+ */
+export const MAX_CURSOR_TIME = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
+export const cursorTime = z.number().int().min(0).max(MAX_CURSOR_TIME);
+
+/** The id that breaks ties in a cursor: what our ids look like, and nothing a query could misread. */
+export const cursorId = z
+  .string()
+  .min(1)
+  .max(64)
+  .regex(/^[A-Za-z0-9_-]+$/);
+
 /** The common cursor: a time and an id to break ties. */
-export const timeIdCursor = z.object({ t: z.number().int(), id: z.string().max(64) });
+export const timeIdCursor = z.object({ t: cursorTime, id: cursorId });
 export type TimeIdCursor = z.infer<typeof timeIdCursor>;

@@ -29,9 +29,9 @@ beforeAll(async () => {
 afterAll(() => e2e?.stop(), 60_000);
 
 /** Runs the flow as its own process, asynchronously: this process supervises the services and must stay responsive. */
-function runBrowserFlow(url: string): Promise<{ code: number | null; output: string }> {
+function runBrowserFlow(url: string, args: string[] = []): Promise<{ code: number | null; output: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(join(root, 'node_modules', '.bin', 'tsx'), [join(root, 'client', 'browser', 'run.ts')], {
+    const child = spawn(join(root, 'node_modules', '.bin', 'tsx'), [join(root, 'client', 'browser', 'run.ts'), ...args], {
       cwd: root,
       env: { ...process.env, LUMINA_URL: url },
     });
@@ -55,4 +55,11 @@ test('a person signs up, posts a photo, a follower sees and likes it, and the au
   for (const shot of ['feed.png', 'profile.png', 'compose.png']) {
     expect(existsSync(join(root, 'test-artifacts', 'screenshots', shot))).toBe(true);
   }
+}, 200_000);
+
+test('two tabs whose session expired reload at once: one refresh at a time, and both stay signed in — in Chromium', async () => {
+  if (!existsSync(chromium)) throw new Error(`no Chromium at ${chromium}: apt-get install -y chromium (or set CHROMIUM_PATH)`);
+  const run = await runBrowserFlow(e2e.url, ['--two-tabs']);
+  if (run.code !== 0) throw new Error(`two-tab flow failed (exit ${run.code}):\n${run.output}`);
+  expect(run.output).toContain('two-tab refresh passed');
 }, 200_000);

@@ -201,9 +201,14 @@ export async function startLocalSystem(options: LocalSystemOptions): Promise<Loc
     BIND_ADDRESS: '127.0.0.1',
     TRUST_PROXY_HOPS: '1',
     // One person's laptop: every sign-up and sign-in comes from 127.0.0.1, `npm run seed`'s
-    // thousand people included. (Kubernetes keeps auth's production limits.)
+    // thousand people included, and the seed follows, posts, likes and comments for each of them
+    // as fast as it can. (Kubernetes keeps the production limits.)
     SIGNUP_MAX_PER_ADDRESS: process.env.SIGNUP_MAX_PER_ADDRESS ?? '100000',
     SIGNIN_MAX_PER_ADDRESS: process.env.SIGNIN_MAX_PER_ADDRESS ?? '100000',
+    FOLLOWS_MAX_PER_MINUTE: process.env.FOLLOWS_MAX_PER_MINUTE ?? '100000',
+    POST_WRITES_MAX_PER_MINUTE: process.env.POST_WRITES_MAX_PER_MINUTE ?? '100000',
+    LIKES_MAX_PER_MINUTE: process.env.LIKES_MAX_PER_MINUTE ?? '100000',
+    COMMENTS_MAX_PER_MINUTE: process.env.COMMENTS_MAX_PER_MINUTE ?? '100000',
     ...options.extraEnv,
   };
   const specs: ServiceProcessSpec[] = [

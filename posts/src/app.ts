@@ -1,7 +1,15 @@
 /** The posts HTTP app: every /api/posts route on the common app. Building it does no I/O. */
 import type { Express } from 'express';
-import { createHttpApp, type PublicKeySet, type ReadinessChecks } from '@lumina/common';
+import {
+  createHttpApp,
+  perUserRateLimit,
+  USER_RATE_LIMIT_WINDOW_MS,
+  type PublicKeySet,
+  type RateLimitStore,
+  type ReadinessChecks,
+} from '@lumina/common';
 import type { Logger } from 'pino';
+import type { WriteLimits } from './config';
 import type { EngagementService } from './engagement';
 import type { PostsService } from './posts';
 import { commentsRouter } from './routes/comments';
@@ -14,24 +22,32 @@ export interface AppDeps {
   posts: PostsService;
   engagement: EngagementService;
   readiness: ReadinessChecks;
+  /** Where per-user write limits are counted (the service's MongoDB). */
+  rateLimits: RateLimitStore;
+  writeLimits: WriteLimits;
   cookieSecure?: boolean;
+  /** The site's own origins (ALLOWED_ORIGINS); empty: the request's own host. */
+  allowedOrigins?: readonly string[];
   trustProxyHops?: number;
 }
 
 export const ROUTE_PREFIX = '/api/posts';
 
 export function buildApp(deps: AppDeps): Express {
+  const limit = (name: string, max: number) => perUserRateLimit(deps.rateLimits, { name, max, windowMs: USER_RATE_LIMIT_WINDOW_MS });
+  const { writeLimits } = deps;
   return createHttpApp({
     service: 'posts',
     log: deps.log,
     publicKeys: deps.publicKeys,
     readiness: deps.readiness,
     cookieSecure: deps.cookieSecure,
+    allowedOrigins: deps.allowedOrigins,
     trustProxyHops: deps.trustProxyHops,
     routes: [
-      { prefix: ROUTE_PREFIX, router: likesRouter(deps.engagement) },
-      { prefix: ROUTE_PREFIX, router: commentsRouter(deps.engagement) },
-      { prefix: ROUTE_PREFIX, router: postsRouter(deps.posts) },
+      { prefix: ROUTE_PREFIX, router: likesRouter(deps.engagement, limit('likes', writeLimits.likes)) },
+      { prefix: ROUTE_PREFIX, router: commentsRouter(deps.engagement, limit('comments', writeLimits.comments)) },
+      { prefix: ROUTE_PREFIX, router: postsRouter(deps.posts, limit('post-writes', writeLimits.postWrites)) },
     ],
   });
 }

@@ -17,9 +17,26 @@ export const configSchema = baseServiceEnv.extend({
   PENDING_SWEEP_INTERVAL_MS: env.int(5_000, 10),
   /** How old such a write must be before the sweeper finishes it (another replica may be on it). */
   PENDING_GRACE_MS: env.int(10_000, 0),
+  /** Per user and minute (429 beyond): creating, editing and deleting posts. */
+  POST_WRITES_MAX_PER_MINUTE: env.int(30, 1),
+  /** Per user and minute: likes and unlikes. */
+  LIKES_MAX_PER_MINUTE: env.int(120, 1),
+  /** Per user and minute: writing and deleting comments. */
+  COMMENTS_MAX_PER_MINUTE: env.int(30, 1),
 });
 export type Config = z.infer<typeof configSchema>;
 
 export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
   return parseConfig(configSchema, source);
+}
+
+/** The per-user write limits the routes enforce. */
+export interface WriteLimits {
+  postWrites: number;
+  likes: number;
+  comments: number;
+}
+
+export function writeLimitsFrom(config: Config): WriteLimits {
+  return { postWrites: config.POST_WRITES_MAX_PER_MINUTE, likes: config.LIKES_MAX_PER_MINUTE, comments: config.COMMENTS_MAX_PER_MINUTE };
 }

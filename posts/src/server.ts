@@ -9,6 +9,8 @@ import {
   connectMongo,
   createLogger,
   MongoOutboxRelay,
+  MongoRateLimitStore,
+  type RateLimitWindowDoc,
   pingMongo,
   provisionStreams,
   publicKeysFrom,
@@ -24,7 +26,7 @@ import {
 import type { Connection } from 'mongoose';
 import type { Logger } from 'pino';
 import { buildApp } from './app';
-import type { Config } from './config';
+import { writeLimitsFrom, type Config } from './config';
 import { EngagementService, type EngagementHooks } from './engagement';
 import { createListeners } from './events';
 import { PendingSweeper } from './pending-sweeper';
@@ -125,7 +127,10 @@ export async function startPostsService(config: Config, options: StartOptions = 
       publicKeys,
       posts,
       engagement,
+      rateLimits: new MongoRateLimitStore(conn.db!.collection<RateLimitWindowDoc>('rate_limits')),
+      writeLimits: writeLimitsFrom(config),
       cookieSecure: config.COOKIE_SECURE,
+      allowedOrigins: config.ALLOWED_ORIGINS,
       trustProxyHops: config.TRUST_PROXY_HOPS,
       readiness: {
         mongodb: () => pingMongo(conn),

@@ -6,6 +6,11 @@
 export const MAX_HASHTAGS = 100;
 export const MAX_HASHTAG_LENGTH = 100;
 export const MAX_MENTIONS = 100;
+/**
+ * At most this many users become mentions of one post or comment (the first, in text order), so
+ * one caption cannot notify a crowd; later names stay plain text.
+ */
+export const MAX_RESOLVED_MENTIONS = 20;
 
 /**
  * `#` then Unicode letters, digits and `_` (plus combining marks, which many scripts need

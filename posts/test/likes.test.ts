@@ -85,3 +85,22 @@ test('liking needs a signed-in user, a valid id and a live post', async () => {
   await h.http.delete(`/api/posts/${post.id}`).set(auth(author));
   expect((await h.http.put(`/api/posts/${post.id}/like`).set(auth(fans[0]!))).status).toBe(404);
 });
+
+test('a post with likedByViewer is a personal answer: private, no-store, varying on Cookie and Authorization', async () => {
+  const post = await h.post(author);
+  const [fan] = fans;
+  await h.http.put(`/api/posts/${post.id}/like`).set(auth(fan!)).expect(200);
+  const seen = await h.http.get(`/api/posts/${post.id}`).set(auth(fan!)).expect(200);
+  expect(seen.body.post.likedByViewer).toBe(true);
+  expect(seen.headers['cache-control']).toBe('private, no-store');
+  expect(seen.headers.vary).toMatch(/Cookie.*Authorization|Authorization.*Cookie/);
+});
+
+test('a like from another site (Origin) is 403 and likes nothing', async () => {
+  const post = await h.post(author);
+  const [fan] = fans;
+  const res = await h.http.put(`/api/posts/${post.id}/like`).set(auth(fan!)).set('Origin', 'https://evil.example');
+  expect(res.status).toBe(403);
+  expect(res.body).toEqual({ errors: [{ message: 'Cross-site request refused' }] });
+  expect(await likeCount(post.id)).toBe(0);
+});

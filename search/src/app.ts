@@ -10,6 +10,8 @@ export interface AppDeps {
   search: SearchService;
   readiness: ReadinessChecks;
   cookieSecure?: boolean;
+  /** The site's own origins (ALLOWED_ORIGINS); empty: the request's own host. */
+  allowedOrigins?: readonly string[];
   trustProxyHops?: number;
 }
 
@@ -21,6 +23,7 @@ export function buildApp(deps: AppDeps): Express {
     routes: [{ prefix: '/api/search', router: searchRouter(deps.search) }],
     readiness: deps.readiness,
     cookieSecure: deps.cookieSecure,
+    allowedOrigins: deps.allowedOrigins,
     trustProxyHops: deps.trustProxyHops,
   });
 }

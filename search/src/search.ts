@@ -3,7 +3,17 @@
  * for one-letter queries), the cursors, and what a result looks like to clients (an allow-list of
  * fields, never a raw row).
  */
-import { BadRequestError, toPage, type Avatar, type Page, type PageRequest, type PostMedia, type TimeIdCursor } from '@lumina/common';
+import {
+  BadRequestError,
+  cursorId,
+  cursorTime,
+  toPage,
+  type Avatar,
+  type Page,
+  type PageRequest,
+  type PostMedia,
+  type TimeIdCursor,
+} from '@lumina/common';
 import { z } from 'zod';
 import { normalizeHashtag } from './indexing';
 import { likePrefix, searchTerms, suggestTerms } from './query';
@@ -11,15 +21,19 @@ import type { HashtagRow, PostRow, SearchReader, UserRow } from './store/search-
 
 /** Ranked lists: the score and id of the last item, and for posts the instant ages are measured from. */
 export const rankedCursor = z.object({
-  a: z.number().int().nonnegative().optional(),
+  a: cursorTime.optional(),
   s: z.string().regex(/^-?\d{1,20}(\.\d{1,10})?$/),
-  id: z.string().min(1).max(64),
+  id: cursorId,
 });
 export type RankedCursor = z.infer<typeof rankedCursor>;
 
 export const hashtagCursor = z.object({
   e: z.union([z.literal(0), z.literal(1)]),
-  c: z.number().int().nonnegative(),
+  c: z
+    .number()
+    .int()
+    .nonnegative()
+    .max(2 ** 31 - 1),
   t: z.string().min(1).max(100),
 });
 export type HashtagCursor = z.infer<typeof hashtagCursor>;

@@ -75,6 +75,7 @@ export async function startSearchService(config: Config, options: { log?: Logger
     publicKeys,
     search,
     cookieSecure: config.COOKIE_SECURE,
+    allowedOrigins: config.ALLOWED_ORIGINS,
     trustProxyHops: config.TRUST_PROXY_HOPS,
     readiness: {
       mysql: () => pingMysql(pool, config.MYSQL_URL),

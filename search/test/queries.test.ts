@@ -271,3 +271,8 @@ describe('table statistics', () => {
     }
   });
 });
+
+test('answers are not cached by default: private, no-store', async () => {
+  const res = await h.get('/api/search?q=coffee').expect(200);
+  expect(res.headers['cache-control']).toBe('private, no-store');
+});

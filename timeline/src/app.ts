@@ -1,5 +1,13 @@
 /** Builds timeline's Express app from its dependencies; no I/O happens on import or here. */
-import { createHttpApp, type Logger, type PublicKeySet, type ReadinessChecks } from '@lumina/common';
+import {
+  createHttpApp,
+  perUserRateLimit,
+  USER_RATE_LIMIT_WINDOW_MS,
+  type Logger,
+  type PublicKeySet,
+  type RateLimitStore,
+  type ReadinessChecks,
+} from '@lumina/common';
 import type { Express } from 'express';
 import type { TimelineDomain } from './domain';
 import type { StreamHub } from './live/stream-hub';
@@ -11,7 +19,13 @@ export interface AppDeps {
   domain: TimelineDomain;
   streams: StreamHub;
   readiness: ReadinessChecks;
+  /** Where per-user write limits are counted (the service's MongoDB). */
+  rateLimits: RateLimitStore;
+  /** POST /notifications/read per user and minute. */
+  notificationsReadPerMinute: number;
   cookieSecure?: boolean;
+  /** The site's own origins (ALLOWED_ORIGINS); empty: the request's own host. */
+  allowedOrigins?: readonly string[];
   trustProxyHops?: number;
 }
 
@@ -24,12 +38,23 @@ export function buildApp(deps: AppDeps): Express {
     log: deps.log,
     publicKeys: deps.publicKeys,
     cookieSecure: deps.cookieSecure,
+    allowedOrigins: deps.allowedOrigins,
     trustProxyHops: deps.trustProxyHops,
     readiness: deps.readiness,
     routes: [
       {
         prefix: TIMELINE_PREFIX,
-        router: apiRouter({ home: domain.home, explore: domain.explore, notifications: domain.notifications, streams: deps.streams }),
+        router: apiRouter({
+          home: domain.home,
+          explore: domain.explore,
+          notifications: domain.notifications,
+          streams: deps.streams,
+          limitMarkRead: perUserRateLimit(deps.rateLimits, {
+            name: 'notifications-read',
+            max: deps.notificationsReadPerMinute,
+            windowMs: USER_RATE_LIMIT_WINDOW_MS,
+          }),
+        }),
       },
     ],
   });

@@ -30,6 +30,10 @@ export const configSchema = baseServiceEnv.extend({
   STREAM_MAX_AGE_MS: env.int(15 * 60_000, 1000),
   /** Open streams allowed per replica; more are answered 503. */
   STREAM_MAX_CONNECTIONS: env.int(10_000, 1),
+  /** Streams one viewer may hold open on a replica (tabs, devices); the next is 429, so one token cannot take every slot. */
+  STREAM_MAX_PER_VIEWER: env.int(5, 1),
+  /** Per user and minute (429 beyond): POST /notifications/read. */
+  NOTIFICATIONS_READ_MAX_PER_MINUTE: env.int(60, 1),
   /** Messages each listener handles at once. */
   LISTENER_CONCURRENCY: env.int(8, 1),
 });

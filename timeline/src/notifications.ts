@@ -24,6 +24,9 @@ export interface NotificationPage extends Page<NotificationView> {
   unread: number;
 }
 
+/** Users notified of a mention by one post or comment, at most. */
+export const MAX_MENTION_NOTIFICATIONS = 20;
+
 export class Notifications {
   constructor(private readonly stores: Pick<Stores, 'notifications' | 'authors' | 'posts'>) {}
 
@@ -33,7 +36,9 @@ export class Notifications {
   }
 
   private async mentioned(mentions: Mention[], actorId: string, postId: string, at: Date): Promise<void> {
-    const recipients = new Set(mentions.map((m) => m.id));
+    // posts resolves at most 20 mentions; an event claiming more (another producer, an old
+    // version) still notifies no more than that.
+    const recipients = [...new Set(mentions.map((m) => m.id))].slice(0, MAX_MENTION_NOTIFICATIONS);
     for (const recipientId of recipients) await this.notify({ recipientId, type: 'mention', actorId, postId, createdAt: at });
   }
 

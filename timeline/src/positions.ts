@@ -3,15 +3,16 @@
  * asks for everything strictly after it in the sort order. New items sort before any cursor, so
  * pages neither skip nor repeat while they arrive.
  */
-import { z } from 'zod';
+import { cursorId, cursorTime } from '@lumina/common';
 import type { FilterQuery } from 'mongoose';
+import { z } from 'zod';
 
 /** (createdAt desc, id desc): the home timeline's order. */
-export const timePosition = z.object({ t: z.number().int(), id: z.string().min(1).max(64) });
+export const timePosition = z.object({ t: cursorTime, id: cursorId });
 export type TimePosition = z.infer<typeof timePosition>;
 
 /** (score desc, id desc): explore's order. */
-export const scorePosition = z.object({ h: z.number().finite(), id: z.string().min(1).max(64) });
+export const scorePosition = z.object({ h: z.number().finite(), id: cursorId });
 export type ScorePosition = z.infer<typeof scorePosition>;
 
 /** Documents strictly after `position` in (field desc, idField desc) order. */

@@ -8,6 +8,8 @@ import {
   connectEventBus,
   connectMongo,
   createLogger,
+  MongoRateLimitStore,
+  type RateLimitWindowDoc,
   pingMongo,
   provisionStreams,
   publicKeysFrom,
@@ -78,6 +80,7 @@ export async function startTimelineService(config: Config, options: StartOptions
       {
         heartbeatMs: config.STREAM_HEARTBEAT_MS,
         maxConnections: config.STREAM_MAX_CONNECTIONS,
+        maxPerViewer: config.STREAM_MAX_PER_VIEWER,
         maxAgeMs: config.STREAM_MAX_AGE_MS,
       },
       log,
@@ -89,7 +92,10 @@ export async function startTimelineService(config: Config, options: StartOptions
       publicKeys,
       domain,
       streams,
+      rateLimits: new MongoRateLimitStore(conn.db!.collection<RateLimitWindowDoc>('rate_limits')),
+      notificationsReadPerMinute: config.NOTIFICATIONS_READ_MAX_PER_MINUTE,
       cookieSecure: config.COOKIE_SECURE,
+      allowedOrigins: config.ALLOWED_ORIGINS,
       trustProxyHops: config.TRUST_PROXY_HOPS,
       readiness: {
         mongo: () => pingMongo(conn),

@@ -144,3 +144,21 @@ test('signed-in only; marking read without a session writes nothing', async () =
   await h.http.post('/api/timeline/notifications/read').expect(401);
   expect((await list('bob')).unread).toBe(1);
 });
+
+test('the home timeline and notifications are personal answers: private, no-store, varying on Cookie and Authorization', async () => {
+  for (const path of ['/api/timeline', '/api/timeline/notifications']) {
+    const res = await h.http.get(path).set(bearer('ann')).expect(200);
+    expect({ path, cacheControl: res.headers['cache-control'] }).toEqual({ path, cacheControl: 'private, no-store' });
+    expect(res.headers.vary).toMatch(/Cookie.*Authorization|Authorization.*Cookie/);
+  }
+});
+
+test('a body-less POST /read from another site is 403 and marks nothing read', async () => {
+  await deliver(h, Events.userCreated, user('fay'));
+  await deliver(h, Events.userFollowed, edge('fay', 'cat', 1));
+  const before = await list('cat');
+  expect(before.unread).toBeGreaterThan(0);
+  const res = await h.http.post('/api/timeline/notifications/read').set(bearer('cat')).set('Origin', 'https://evil.example');
+  expect(res.status).toBe(403);
+  expect((await list('cat')).unread).toBe(before.unread);
+});

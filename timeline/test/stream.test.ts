@@ -4,7 +4,7 @@
  * missed from the stored timeline — fanned-out and merged (celebrity) posts alike.
  */
 import { Events } from '@lumina/common';
-import { bearer, deliver, drained, edge, post, SseClient, startTimeline, user, type Harness } from './helpers';
+import { bearer, deliver, drained, edge, eventually, post, SseClient, startTimeline, user, type Harness } from './helpers';
 
 let h: Harness;
 const MAX_AGE_MS = 6000;
@@ -120,6 +120,30 @@ test('a Last-Event-ID from the future does not silence the stream', async () => 
   await deliver(h, Events.postCreated, post('future-1', 'author'));
   await stream.waitFor((s) => s.posts().some((p) => p.id === 'future-1'));
   stream.close();
+});
+
+test('one viewer holds at most 5 streams (the default): the 6th is 429 with Retry-After; others and a freed slot still get in', async () => {
+  const streams = await Promise.all(Array.from({ length: 5 }, () => connect('greedy')));
+  for (const s of streams) expect(s.response?.statusCode).toBe(200);
+  expect(h.svc.streams.connections).toBeGreaterThanOrEqual(5);
+
+  const refused = await h.http.get('/api/timeline/stream').set(bearer('greedy')).expect(429);
+  expect(Number(refused.headers['retry-after'])).toBeGreaterThan(0);
+  expect(refused.body).toEqual({ errors: [{ message: 'Too many open streams for this account' }] });
+
+  const someoneElse = await connect('reader');
+  expect(someoneElse.response?.statusCode).toBe(200);
+  someoneElse.close();
+
+  // A closed tab frees its slot once the server sees the connection end.
+  streams[0]!.close();
+  await eventually(async () => {
+    const again = await connect('greedy');
+    const status = again.response?.statusCode;
+    if (status !== 200) again.close();
+    expect(status).toBe(200);
+  });
+  for (const s of streams) s.close();
 });
 
 test('shutting down ends open streams instead of waiting for them', async () => {

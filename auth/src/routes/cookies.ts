@@ -1,12 +1,21 @@
 /// <reference types="cookie-session" />
-/** The session's two cookies: `session` (cookie-session, the access token) and `refresh`. */
+/** The session's two cookies: the access token (cookie-session, common's) and the refresh token. */
 import type { Request, Response } from 'express';
 import type { Session } from '../accounts';
 import { REFRESH_TOKEN_PATTERN } from '../session-tokens';
 
-export const REFRESH_COOKIE = 'refresh';
 /** The refresh token is only ever sent to auth's own routes. */
 export const REFRESH_COOKIE_PATH = '/api/users';
+
+/**
+ * Behind TLS the refresh cookie is `__Secure-refresh`: the browser accepts it only with Secure, so
+ * a plain-HTTP page cannot plant one. It cannot be `__Host-` like the session cookie, because
+ * `__Host-` requires Path=/ and this cookie is scoped to /api/users so that no other service ever
+ * receives the refresh token.
+ */
+export function refreshCookieName(secure: boolean): string {
+  return secure ? '__Secure-refresh' : 'refresh';
+}
 
 export interface CookieSettings {
   secure: boolean;
@@ -14,7 +23,7 @@ export interface CookieSettings {
 
 export function setSessionCookies(req: Request, res: Response, session: Session, settings: CookieSettings): void {
   req.session = { jwt: session.accessToken };
-  res.cookie(REFRESH_COOKIE, session.refreshToken, {
+  res.cookie(refreshCookieName(settings.secure), session.refreshToken, {
     httpOnly: true,
     sameSite: 'lax',
     secure: settings.secure,
@@ -25,16 +34,22 @@ export function setSessionCookies(req: Request, res: Response, session: Session,
 
 export function clearSessionCookies(req: Request, res: Response, settings: CookieSettings): void {
   req.session = null;
-  res.clearCookie(REFRESH_COOKIE, { httpOnly: true, sameSite: 'lax', secure: settings.secure, path: REFRESH_COOKIE_PATH });
+  res.clearCookie(refreshCookieName(settings.secure), {
+    httpOnly: true,
+    sameSite: 'lax',
+    secure: settings.secure,
+    path: REFRESH_COOKIE_PATH,
+  });
 }
 
 /** The refresh token from the Cookie header, if one of the right shape is there. */
-export function refreshTokenFrom(req: Request): string | undefined {
+export function refreshTokenFrom(req: Request, settings: CookieSettings): string | undefined {
   const header = req.headers.cookie;
   if (typeof header !== 'string') return undefined;
+  const name = refreshCookieName(settings.secure);
   for (const part of header.split(';')) {
     const eq = part.indexOf('=');
-    if (eq < 0 || part.slice(0, eq).trim() !== REFRESH_COOKIE) continue;
+    if (eq < 0 || part.slice(0, eq).trim() !== name) continue;
     const value = part.slice(eq + 1).trim();
     if (REFRESH_TOKEN_PATTERN.test(value)) return value;
   }

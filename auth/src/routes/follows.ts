@@ -1,18 +1,32 @@
 /** Follow, unfollow and the follower / following lists. */
-import { readPageRequest, requireAuth, signedInUser, timeIdCursor } from '@lumina/common';
+import {
+  perUserRateLimit,
+  readPageRequest,
+  requireAuth,
+  signedInUser,
+  timeIdCursor,
+  USER_RATE_LIMIT_WINDOW_MS,
+  type RateLimitStore,
+} from '@lumina/common';
 import type { Router } from 'express';
+import type { RateLimits } from '../config';
 import type { FollowGraph } from '../follows';
 import { userIdParam } from './params';
 
-export function followRoutes(router: Router, deps: { graph: FollowGraph }): void {
+export function followRoutes(router: Router, deps: { graph: FollowGraph; rateLimits: RateLimitStore; limits: RateLimits }): void {
   const { graph } = deps;
+  const limited = perUserRateLimit(deps.rateLimits, {
+    name: 'follows',
+    max: deps.limits.followsPerMinute,
+    windowMs: USER_RATE_LIMIT_WINDOW_MS,
+  });
 
-  router.put('/:id/follow', requireAuth, async (req, res) => {
+  router.put('/:id/follow', requireAuth, limited, async (req, res) => {
     await graph.follow(signedInUser(req).id, userIdParam(req.params.id));
     res.status(204).end();
   });
 
-  router.delete('/:id/follow', requireAuth, async (req, res) => {
+  router.delete('/:id/follow', requireAuth, limited, async (req, res) => {
     await graph.unfollow(signedInUser(req).id, userIdParam(req.params.id));
     res.status(204).end();
   });

@@ -13,11 +13,8 @@ export interface UsersRouterDeps extends SessionRoutesDeps {
 
 export function usersRouter(deps: UsersRouterDeps): Router {
   const router = Router();
-  // Answers here carry sessions, emails and viewer-specific flags: no cache may keep them.
-  router.use((_req, res, next) => {
-    res.set('Cache-Control', 'no-store');
-    next();
-  });
+  // Answers here carry sessions, emails and viewer-specific flags: common's app keeps every
+  // cache from them (private, no-store; Vary: Cookie, Authorization).
   sessionRoutes(router, deps);
   followRoutes(router, deps);
   profileRoutes(router, deps);

@@ -1,7 +1,8 @@
 /** Public profiles and PATCH /me. */
-import { parseWith, requireAuth, signedInUser } from '@lumina/common';
+import { parseWith, perUserRateLimit, requireAuth, signedInUser, USER_RATE_LIMIT_WINDOW_MS, type RateLimitStore } from '@lumina/common';
 import type { Router } from 'express';
 import { z } from 'zod';
+import type { RateLimits } from '../config';
 import type { Profiles } from '../profiles';
 import { bioSchema, displayNameSchema, ownUser } from '../users';
 import { usernameParam } from './params';
@@ -27,10 +28,15 @@ const profileUpdateBody = z.strictObject(
   },
 );
 
-export function profileRoutes(router: Router, deps: { profiles: Profiles }): void {
+export function profileRoutes(router: Router, deps: { profiles: Profiles; rateLimits: RateLimitStore; limits: RateLimits }): void {
   const { profiles } = deps;
+  const limited = perUserRateLimit(deps.rateLimits, {
+    name: 'profile-edits',
+    max: deps.limits.profileEditsPerMinute,
+    windowMs: USER_RATE_LIMIT_WINDOW_MS,
+  });
 
-  router.patch('/me', requireAuth, async (req, res) => {
+  router.patch('/me', requireAuth, limited, async (req, res) => {
     const changes = parseWith(profileUpdateBody, req.body ?? {});
     const user = await profiles.update(signedInUser(req).id, changes);
     res.json({ user: ownUser(user) });

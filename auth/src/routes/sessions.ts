@@ -2,13 +2,15 @@
 import { byClientAddress, enforceRateLimit, NotAuthorizedError, parseWith, type RateLimitStore } from '@lumina/common';
 import { Router, type Request } from 'express';
 import { z } from 'zod';
-import type { Accounts } from '../accounts';
+import type { Accounts, Session } from '../accounts';
 import type { RateLimits } from '../config';
+import type { SignInThrottle } from '../sign-in-throttle';
 import { displayNameSchema, emailSchema, givenPasswordSchema, newPasswordSchema, normalizeEmail, ownUser, usernameSchema } from '../users';
 import { clearSessionCookies, refreshTokenFrom, setSessionCookies, type CookieSettings } from './cookies';
 
 export interface SessionRoutesDeps {
   accounts: Accounts;
+  signInThrottle: SignInThrottle;
   rateLimits: RateLimitStore;
   limits: RateLimits;
   cookies: CookieSettings;
@@ -27,7 +29,7 @@ const signInBody = z.object({ email: emailSchema, password: givenPasswordSchema 
 const accountKey = (email: string) => (_req: Request) => normalizeEmail(email);
 
 export function sessionRoutes(router: Router, deps: SessionRoutesDeps): void {
-  const { accounts, rateLimits, limits, cookies } = deps;
+  const { accounts, signInThrottle, rateLimits, limits, cookies } = deps;
   const windowMs = limits.windowMs;
 
   router.post('/signup', async (req, res) => {
@@ -44,20 +46,24 @@ export function sessionRoutes(router: Router, deps: SessionRoutesDeps): void {
   });
 
   router.post('/signin', async (req, res) => {
-    await enforceRateLimit(rateLimits, { name: 'signin-address', windowMs, max: limits.signInPerAddress, key: byClientAddress }, req);
     const input = parseWith(signInBody, req.body ?? {});
-    const accountRule = { name: 'signin-account', windowMs, max: limits.signInPerAccount, key: accountKey(input.email) };
-    await enforceRateLimit(rateLimits, accountRule, req);
-    const session = await accounts.signIn(input.email, input.password);
-    // The account's counter limits guessing; a correct password ends that.
-    await rateLimits.reset(`${accountRule.name}:${normalizeEmail(input.email)}`);
+    // Slowed per (account, address) and per address, never per account alone (sign-in-throttle.ts).
+    const admission = await signInThrottle.admit(normalizeEmail(input.email), byClientAddress(req));
+    let session: Session;
+    try {
+      session = await accounts.signIn(input.email, input.password);
+    } catch (err) {
+      if (!(err instanceof NotAuthorizedError)) await signInThrottle.released(admission);
+      throw err;
+    }
+    await signInThrottle.succeeded(admission);
     setSessionCookies(req, res, session, cookies);
     res.status(200).json({ user: ownUser(session.user) });
   });
 
   router.post('/refresh', async (req, res) => {
     try {
-      const session = await accounts.refresh(refreshTokenFrom(req));
+      const session = await accounts.refresh(refreshTokenFrom(req, cookies));
       setSessionCookies(req, res, session, cookies);
       res.status(200).json({ user: ownUser(session.user) });
     } catch (err) {
@@ -68,7 +74,7 @@ export function sessionRoutes(router: Router, deps: SessionRoutesDeps): void {
   });
 
   router.post('/signout', async (req, res) => {
-    await accounts.signOut(refreshTokenFrom(req));
+    await accounts.signOut(refreshTokenFrom(req, cookies));
     clearSessionCookies(req, res, cookies);
     res.status(204).end();
   });

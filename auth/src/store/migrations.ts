@@ -117,6 +117,21 @@ export const migrations: Migration[] = [
       ) ENGINE=InnoDB`,
     ],
   },
+  {
+    id: 8,
+    name: 'sign-in failures',
+    statements: [
+      // Failed sign-ins per (account, address) and per address, for the growing delay
+      // (sign-in-throttle.ts). Keys are hashed: they contain emails and addresses.
+      `CREATE TABLE IF NOT EXISTS signin_failures (
+        key_hash CHAR(64) CHARACTER SET ascii COLLATE ascii_bin NOT NULL PRIMARY KEY,
+        failures INT UNSIGNED NOT NULL,
+        next_attempt_at BIGINT NOT NULL,
+        forget_at BIGINT NOT NULL,
+        KEY ix_signin_failures_forget (forget_at)
+      ) ENGINE=InnoDB`,
+    ],
+  },
 ];
 
 /** Applies what is missing; answers the ids it applied. The lock is per database (GET_LOCK names are server-wide). */

@@ -3,6 +3,7 @@
  * failure into an ApiError built from the {"errors":[{message, field?}]} shape, and refresh a
  * stale session quietly (POST /api/users/refresh, then the call once more) on a 401.
  */
+import { withTabLock } from '../lib/tab-lock';
 import type { FieldError } from './types';
 
 export class ApiError extends Error {
@@ -95,51 +96,34 @@ function sessionLost(): void {
 }
 
 /**
- * Renews the access token from the refresh cookie. Concurrent 401s share one refresh: the
- * refresh token rotates on use, and presenting a used one revokes the whole family. For the
- * same reason tabs take turns (a Web Lock), so a second tab presents the rotated cookie.
+ * Renews the access token from the refresh cookie. The refresh token rotates on use and
+ * presenting a used one revokes its whole family, so refreshes are single-flight: concurrent 401s
+ * in this tab share one, and tabs take turns through a cross-tab lock. A tab that waited for the
+ * lock first asks whether another tab already renewed the shared cookies, and only refreshes if not.
  */
 export function refreshSession(): Promise<boolean> {
-  if (!refreshing) {
-    const asked = Date.now();
-    const run = async (): Promise<boolean> => {
-      // Another tab renewed the (shared) cookies while this one waited for the lock.
-      if (lastRefreshAt() >= asked) return true;
-      const ok = await fetch('/api/users/refresh', {
-        method: 'POST',
-        credentials: 'same-origin',
-        headers: { accept: 'application/json' },
-      })
-        .then((res) => res.ok)
-        .catch(() => false);
-      if (ok) noteRefresh();
-      return ok;
-    };
-    const locks = typeof navigator !== 'undefined' ? navigator.locks : undefined;
-    const done: Promise<boolean> = locks ? locks.request('lumina-session-refresh', run).then((ok) => ok) : run();
-    refreshing = done.finally(() => {
-      refreshing = null;
-    });
-    return refreshing;
-  }
+  refreshing ??= withTabLock('lumina-session-refresh', refreshUnlessRenewed).finally(() => {
+    refreshing = null;
+  });
   return refreshing;
 }
 
-const REFRESHED_AT = 'lumina.sessionRefreshedAt';
-
-function lastRefreshAt(): number {
-  try {
-    return Number(localStorage.getItem(REFRESHED_AT) ?? 0);
-  } catch {
-    return 0;
-  }
+async function refreshUnlessRenewed(): Promise<boolean> {
+  if (await signedInNow()) return true;
+  return fetch('/api/users/refresh', { method: 'POST', credentials: 'same-origin', headers: { accept: 'application/json' } })
+    .then((res) => res.ok)
+    .catch(() => false);
 }
 
-function noteRefresh(): void {
+/** Whether the cookies hold a valid access token right now (another tab may have renewed them). */
+async function signedInNow(): Promise<boolean> {
   try {
-    localStorage.setItem(REFRESHED_AT, String(Date.now()));
+    const res = await fetch('/api/users/currentuser', { credentials: 'same-origin', headers: { accept: 'application/json' } });
+    if (!res.ok) return false;
+    const body = (await res.json()) as { currentUser?: unknown };
+    return !!body.currentUser;
   } catch {
-    // Storage may be off (private mode); tabs then only take turns.
+    return false;
   }
 }
 

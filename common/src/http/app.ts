@@ -1,6 +1,6 @@
 /**
  * Every service's Express app starts the same way: request ids and logs, security headers,
- * body limits, the session cookie, the current user, health endpoints and metrics; then the
+ * cross-site write refusal, no caching by default, body limits, the session cookie, the current user, health endpoints and metrics; then the
  * service's own routes; then 404 and the one error handler. Building it does no I/O.
  */
 import { randomUUID } from 'node:crypto';
@@ -11,8 +11,10 @@ import type { Logger } from 'pino';
 import { pinoHttp } from 'pino-http';
 import { lifecycle } from '../lifecycle';
 import { metrics } from '../metrics';
+import { privateByDefault } from './cache-control';
 import { currentUser } from './current-user';
 import { errorHandler, notFoundHandler } from './error-handler';
+import { refuseCrossSiteWrites } from './same-origin';
 import type { PublicKeySet } from './tokens';
 import { requireJsonObjectBody } from './validate-request';
 
@@ -30,6 +32,17 @@ export interface HttpAppOptions {
   jsonLimit?: string;
   cookieSecure?: boolean;
   trustProxyHops?: number;
+  /** The site's own origins, for refusing cross-site writes; empty: the request's own host. */
+  allowedOrigins?: readonly string[];
+}
+
+/**
+ * The session cookie's name. Behind TLS it carries the `__Host-` prefix: the browser then only
+ * accepts it Secure, from this host, with Path=/ and no Domain, so a sibling subdomain cannot
+ * plant or overwrite it.
+ */
+export function sessionCookieName(secure: boolean): string {
+  return secure ? '__Host-session' : 'session';
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,100}$/;
@@ -95,11 +108,13 @@ export function createHttpApp(options: HttpAppOptions): Express {
     next();
   });
   app.use(helmet({ contentSecurityPolicy: { directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] } } }));
+  app.use(refuseCrossSiteWrites(options.allowedOrigins));
+  app.use(privateByDefault);
   app.use(express.json({ limit: options.jsonLimit ?? '100kb', strict: true }));
   app.use(requireJsonObjectBody);
   app.use(
     cookieSession({
-      name: 'session',
+      name: sessionCookieName(options.cookieSecure ?? false),
       // The JWT inside is signed; the cookie itself needs no second signature.
       signed: false,
       httpOnly: true,

@@ -65,3 +65,23 @@ export function rateLimit(store: RateLimitStore, ...rules: RateLimitRule[]): Req
 
 /** The client address as the first trusted proxy saw it (Express's `trust proxy` decides). */
 export const byClientAddress = (req: Request): string => req.ip ?? req.socket.remoteAddress ?? 'unknown';
+
+/** A limit on what one signed-in user may do in a window (follows, likes, uploads…). */
+export interface UserRateLimit {
+  /** Names the limit in its keys: `likes`, `media-uploads`. */
+  name: string;
+  max: number;
+  windowMs: number;
+}
+
+/** Per-user write limits are counted in windows of a minute unless a route says otherwise. */
+export const USER_RATE_LIMIT_WINDOW_MS = 60_000;
+
+/**
+ * The per-user limiter every write route uses: 429 with Retry-After once the signed-in user has
+ * done `max` of this in the window. Goes after requireAuth; an anonymous request passes here
+ * untouched (requireAuth refuses it first).
+ */
+export function perUserRateLimit(store: RateLimitStore, limit: UserRateLimit): RequestHandler {
+  return rateLimit(store, { name: `user-${limit.name}`, windowMs: limit.windowMs, max: limit.max, key: (req) => req.currentUser?.id });
+}

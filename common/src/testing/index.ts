@@ -2,3 +2,4 @@ export * from './context';
 export * from './servers';
 export * from './wait';
 export * from './versions';
+export * from './hostile-cursors';

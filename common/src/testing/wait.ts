@@ -71,3 +71,12 @@ export async function collectEvents<E extends EventDefinition>(bus: EventBus, ev
     },
   };
 }
+
+/**
+ * Waits, if need be, until at least `marginMs` remain in the current clock-aligned window, so a
+ * test of a fixed-window limit (MongoRateLimitStore) does not straddle two windows.
+ */
+export async function clearOfWindowEdge(windowMs: number, marginMs: number): Promise<void> {
+  const left = windowMs - (Date.now() % windowMs);
+  if (left < marginMs) await new Promise((r) => setTimeout(r, left + 50));
+}

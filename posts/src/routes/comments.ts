@@ -1,5 +1,5 @@
 /** /api/posts/:id/comments: list (oldest first), create, delete. */
-import { Router } from 'express';
+import { Router, type RequestHandler } from 'express';
 import { z } from 'zod';
 import { parseWith, readPageRequest, requireAuth, signedInUser, timeIdCursor } from '@lumina/common';
 import type { EngagementService } from '../engagement';
@@ -7,7 +7,8 @@ import { commentBodySchema, idParam } from './inputs';
 
 const createBody = z.strictObject({ body: commentBodySchema });
 
-export function commentsRouter(engagement: EngagementService): Router {
+/** `limited`: the per-user limit on comment writes, after requireAuth. */
+export function commentsRouter(engagement: EngagementService, limited: RequestHandler): Router {
   const router = Router();
 
   router.get('/:id/comments', async (req, res) => {
@@ -15,13 +16,13 @@ export function commentsRouter(engagement: EngagementService): Router {
     res.json(await engagement.listComments(postId, readPageRequest(req.query, timeIdCursor)));
   });
 
-  router.post('/:id/comments', requireAuth, async (req, res) => {
+  router.post('/:id/comments', requireAuth, limited, async (req, res) => {
     const postId = idParam(req.params, 'id');
     const { body } = parseWith(createBody, req.body ?? {});
     res.status(201).json({ comment: await engagement.addComment(postId, signedInUser(req), body) });
   });
 
-  router.delete('/:id/comments/:commentId', requireAuth, async (req, res) => {
+  router.delete('/:id/comments/:commentId', requireAuth, limited, async (req, res) => {
     const postId = idParam(req.params, 'id');
     const commentId = idParam(req.params, 'commentId');
     await engagement.deleteComment(postId, commentId, signedInUser(req).id);

@@ -1,17 +1,18 @@
 /** /api/posts/:id/like: PUT likes, DELETE unlikes; both idempotent. */
-import { Router } from 'express';
+import { Router, type RequestHandler } from 'express';
 import { requireAuth, signedInUser } from '@lumina/common';
 import type { EngagementService } from '../engagement';
 import { idParam } from './inputs';
 
-export function likesRouter(engagement: EngagementService): Router {
+/** `limited`: the per-user limit on likes, after requireAuth. */
+export function likesRouter(engagement: EngagementService, limited: RequestHandler): Router {
   const router = Router();
 
-  router.put('/:id/like', requireAuth, async (req, res) => {
+  router.put('/:id/like', requireAuth, limited, async (req, res) => {
     res.json(await engagement.setLike(idParam(req.params, 'id'), signedInUser(req).id, true));
   });
 
-  router.delete('/:id/like', requireAuth, async (req, res) => {
+  router.delete('/:id/like', requireAuth, limited, async (req, res) => {
     res.json(await engagement.setLike(idParam(req.params, 'id'), signedInUser(req).id, false));
   });
 

@@ -1,5 +1,5 @@
 /** /api/posts: create, read, edit, delete, list by author. */
-import { Router } from 'express';
+import { Router, type RequestHandler } from 'express';
 import { z } from 'zod';
 import { parseWith, readPageRequest, requireAuth, signedInUser, timeIdCursor } from '@lumina/common';
 import { MAX_MEDIA_PER_POST, type PostsService } from '../posts';
@@ -23,10 +23,11 @@ const createBody = z
 
 const editBody = z.strictObject({ caption: captionSchema });
 
-export function postsRouter(posts: PostsService): Router {
+/** `limited`: the per-user limit on post writes, after requireAuth. */
+export function postsRouter(posts: PostsService, limited: RequestHandler): Router {
   const router = Router();
 
-  router.post('/', requireAuth, async (req, res) => {
+  router.post('/', requireAuth, limited, async (req, res) => {
     const input = parseWith(createBody, req.body ?? {});
     res.status(201).json({ post: await posts.create(signedInUser(req), input) });
   });
@@ -41,13 +42,13 @@ export function postsRouter(posts: PostsService): Router {
     res.json({ post: await posts.get(idParam(req.params, 'id'), req.currentUser?.id) });
   });
 
-  router.patch('/:id', requireAuth, async (req, res) => {
+  router.patch('/:id', requireAuth, limited, async (req, res) => {
     const id = idParam(req.params, 'id');
     const { caption } = parseWith(editBody, req.body ?? {});
     res.json({ post: await posts.editCaption(id, signedInUser(req).id, caption) });
   });
 
-  router.delete('/:id', requireAuth, async (req, res) => {
+  router.delete('/:id', requireAuth, limited, async (req, res) => {
     await posts.remove(idParam(req.params, 'id'), { userId: signedInUser(req).id });
     res.status(204).end();
   });

@@ -20,6 +20,8 @@ import type { LiveFeed, LiveMessage } from './live-feed';
 export interface StreamSettings {
   heartbeatMs: number;
   maxConnections: number;
+  /** Open streams one viewer may hold on this replica; more is 429. */
+  maxPerViewer: number;
   /**
    * A stream is ended after this long; the client reconnects with Last-Event-ID (losing nothing)
    * and so shows a current session, not one whose access token expired long ago.
@@ -145,6 +147,11 @@ export class StreamHub implements BackgroundWorker {
 
   get full(): boolean {
     return !this.accepting || this.count >= this.settings.maxConnections;
+  }
+
+  /** Whether this viewer already holds as many streams as one viewer may. */
+  fullFor(viewerId: string): boolean {
+    return (this.byViewer.get(viewerId)?.size ?? 0) >= this.settings.maxPerViewer;
   }
 
   start(): void {

@@ -1,10 +1,11 @@
 /** GET /api/timeline/notifications and POST /api/timeline/notifications/read. */
 import { readPageRequest, requireAuth, signedInUser } from '@lumina/common';
-import { Router } from 'express';
+import { Router, type RequestHandler } from 'express';
 import type { Notifications } from '../notifications';
 import { timePosition } from '../positions';
 
-export function notificationsRouter(notifications: Notifications): Router {
+/** `limitMarkRead`: the per-user limit on POST /read, after requireAuth. */
+export function notificationsRouter(notifications: Notifications, limitMarkRead: RequestHandler): Router {
   const router = Router();
 
   router.get('/', requireAuth, async (req, res) => {
@@ -12,7 +13,7 @@ export function notificationsRouter(notifications: Notifications): Router {
     res.json(await notifications.page(viewer.id, readPageRequest(req.query, timePosition)));
   });
 
-  router.post('/read', requireAuth, async (req, res) => {
+  router.post('/read', requireAuth, limitMarkRead, async (req, res) => {
     await notifications.markAllRead(signedInUser(req).id);
     res.status(204).end();
   });

@@ -1,11 +1,14 @@
 /** GET /api/timeline (home), /explore and /stream (Server-Sent Events). */
-import { BadRequestError, readPageRequest, requireAuth, ServiceUnavailableError, signedInUser } from '@lumina/common';
+import { BadRequestError, readPageRequest, requireAuth, ServiceUnavailableError, signedInUser, TooManyRequestsError } from '@lumina/common';
 import { Router } from 'express';
 import type { Explore } from '../explore';
 import type { HomeTimeline } from '../home-timeline';
 import { SEQ_PATTERN } from '../ids';
 import type { StreamHub } from '../live/stream-hub';
 import { scorePosition, timePosition } from '../positions';
+
+/** The client's EventSource retries after its `retry:` (3 s); a 429 asks for a little longer. */
+const STREAM_RETRY_AFTER_SECONDS = 10;
 
 export interface TimelineRouteDeps {
   home: HomeTimeline;
@@ -32,6 +35,8 @@ export function timelineRouter({ home, explore, streams }: TimelineRouteDeps): R
     const lastEventId = req.get('last-event-id');
     if (lastEventId !== undefined && !SEQ_PATTERN.test(lastEventId)) throw new BadRequestError('Invalid Last-Event-ID', 'Last-Event-ID');
     if (streams.full) throw new ServiceUnavailableError('Too many open streams, try again later');
+    // One token must not take every slot of the replica; a closed tab frees its slot at once.
+    if (streams.fullFor(viewer.id)) throw new TooManyRequestsError(STREAM_RETRY_AFTER_SECONDS, 'Too many open streams for this account');
     streams.open(viewer.id, res, lastEventId);
   });
 
