@@ -21,7 +21,7 @@ let base: string;
 beforeAll(async () => {
   const mysqlUrl = await ctx.mysqlDatabase('authsrv');
   const port = await freePort();
-  env = ctx.serviceEnv({
+  env = ctx.serviceEnv('auth', {
     MYSQL_URL: mysqlUrl,
     PORT: String(port),
     JWT_PRIVATE_KEY_FILE: join(dir, 'private', 'auth.pem'),
@@ -65,7 +65,8 @@ test('health, readiness and metrics answer on the service port', async () => {
 });
 
 test('sign-up over HTTP: user.created reaches NATS promptly, and other services can verify the token', async () => {
-  const created = await collectEvents(auth.bus, Events.userCreated);
+  // Watched as the test's own (admin) user: auth's NATS user may read only its own consumers.
+  const created = await collectEvents(await ctx.eventBus('auth-test'), Events.userCreated);
   try {
     const res = await request(base)
       .post('/api/users/signup')

@@ -35,7 +35,7 @@ export class Harness {
   async start(env: Record<string, string> = {}, options: StartOptions = {}): Promise<this> {
     this.bus = await this.ctx.eventBus('posts-test');
     const config = loadConfig(
-      this.ctx.serviceEnv({
+      this.ctx.serviceEnv('posts', {
         MONGO_URL: this.ctx.mongoDatabase('posts'),
         OUTBOX_POLL_INTERVAL_MS: '100',
         PENDING_SWEEP_INTERVAL_MS: '60000',

@@ -39,7 +39,7 @@ export async function startTimeline(env: Record<string, string> = {}): Promise<H
   let svc: RunningTimeline;
   try {
     bus = await ctx.eventBus('timeline-test', ['USERS', 'POSTS', 'DLQ']);
-    config = loadConfig(ctx.serviceEnv({ MONGO_URL: ctx.mongoDatabase('timeline'), PORT: String(await freePort()), ...env }));
+    config = loadConfig(ctx.serviceEnv('timeline', { MONGO_URL: ctx.mongoDatabase('timeline'), PORT: String(await freePort()), ...env }));
     svc = await startTimelineService(config, { listeners: { backoffMs: [200, 500] } });
   } catch (err) {
     await ctx.cleanup();
