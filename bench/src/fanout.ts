@@ -30,6 +30,7 @@ async function main(): Promise<void> {
   try {
     const result = await runFanoutComponent({
       natsUrl: servers.natsUrl,
+      natsAdminPassword: servers.natsPasswords.admin,
       mongoUrl: servers.mongoUrl,
       followers: Number(args.followers),
       posts: Number(args.posts),

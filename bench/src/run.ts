@@ -536,6 +536,7 @@ async function main(): Promise<void> {
       report.component.push(
         await runFanoutComponent({
           natsUrl: system.servers.natsUrl,
+          natsAdminPassword: system.servers.natsPasswords.admin,
           mongoUrl: system.servers.mongoUrl,
           followers: size.followers,
           posts: size.posts,

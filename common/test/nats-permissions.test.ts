@@ -141,10 +141,13 @@ test.each(SERVICES)(
       await listener.start();
       // A payload that fails the schema: the listener takes it, acks (terminates) it and dead-letters it.
       await (await publisherOf(event)).js.publish(subjectFor(DEFAULT_NAMESPACE, event), JSON.stringify({ broken: service }));
-      await eventually(async () => {
-        const info = await bus.jsm.consumers.info(listener.streamName, listener.durableName);
-        expect(info.num_pending + info.num_ack_pending).toBe(0);
-      }, 20_000);
+      await eventually(
+        async () => {
+          const info = await bus.jsm.consumers.info(listener.streamName, listener.durableName);
+          expect(info.num_pending + info.num_ack_pending).toBe(0);
+        },
+        { timeoutMs: 20_000 },
+      );
     }
     // Reading the DLQ is the operator's (admin) job: no service may.
     const letters = (await readDeadLetters(await busAs('admin'))).filter((l) => l.service === service);

@@ -8,7 +8,7 @@ import { createWriteStream, existsSync, mkdirSync, readFileSync, writeFileSync, 
 import type { Server } from 'node:http';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { generateSigningKeyPair } from '@lumina/common';
+import { DEFAULT_NAMESPACE, generateSigningKeyPair } from '@lumina/common';
 import { ensureServers, freePort, type StartedServers } from '@lumina/common/testing';
 import { createGateway, listen } from './gateway';
 import { loadRoutes, type ServiceName } from './routes';
@@ -175,7 +175,12 @@ export async function startLocalSystem(options: LocalSystemOptions): Promise<Loc
   mkdirSync(join(options.dataDir, 'logs'), { recursive: true });
 
   progress('finding MySQL, NATS JetStream and a MongoDB-protocol server');
-  const servers = await ensureServers(process.env, { dataDir: join(options.dataDir, 'servers') });
+  // NATS's users are written for this system's event namespace (the default one unless overridden).
+  const namespace = {
+    subjectPrefix: options.extraEnv?.EVENT_SUBJECT_PREFIX ?? DEFAULT_NAMESPACE.subjectPrefix,
+    streamPrefix: options.extraEnv?.EVENT_STREAM_PREFIX ?? DEFAULT_NAMESPACE.streamPrefix,
+  };
+  const servers = await ensureServers(process.env, { dataDir: join(options.dataDir, 'servers'), namespace });
   for (const line of servers.started) progress(`started ${line}`);
 
   const keys = keysIn(options.dataDir);
@@ -228,6 +233,12 @@ export async function startLocalSystem(options: LocalSystemOptions): Promise<Loc
       env: { ...shared, MONGO_URL: databaseUrl(servers.mongoUrl, `${prefix}timeline`) },
     },
   ];
+
+  // Each service connects to NATS as its own user (common/src/events/permissions.ts).
+  for (const spec of specs) {
+    const password = servers.natsPasswords[spec.workspace];
+    if (password) spec.env = { ...spec.env, NATS_USER: spec.workspace, NATS_PASSWORD: password };
+  }
 
   const processes = new Map<string, ManagedProcess>();
   for (const spec of specs) {

@@ -16,11 +16,17 @@ let api: FakeKubeApi;
 let dir: string;
 let kubeconfig: string;
 
+/** The ops NATS user, as in the cluster: it may read the backlog and nothing else. */
+function opsLogin() {
+  const { user, pass } = ctx.natsCredentials('ops');
+  return { NATS_USER: user, NATS_PASSWORD: pass };
+}
+
 async function run(...argv: string[]) {
   let out = '';
   let err = '';
   const code = await main(argv, {
-    env: { KUBECONFIG: kubeconfig, NATS_URL: ctx.natsUrl, EVENT_STREAM_PREFIX: ctx.ns.streamPrefix },
+    env: { KUBECONFIG: kubeconfig, NATS_URL: ctx.natsUrl, ...opsLogin(), EVENT_STREAM_PREFIX: ctx.ns.streamPrefix },
     out: (t) => void (out += t),
     err: (t) => void (err += t),
   });
@@ -129,7 +135,7 @@ test('autoscale runs the loop with its health endpoints until stopped', async ()
   let port = 0;
   let out = '';
   const running = main(['autoscale', '--config', config], {
-    env: { KUBECONFIG: kubeconfig, NATS_URL: ctx.natsUrl, EVENT_STREAM_PREFIX: ctx.ns.streamPrefix, PORT: '0' },
+    env: { KUBECONFIG: kubeconfig, NATS_URL: ctx.natsUrl, ...opsLogin(), EVENT_STREAM_PREFIX: ctx.ns.streamPrefix, PORT: '0' },
     out: (t) => void (out += t),
     err: (t) => void (out += t),
     signal: stop.signal,
