@@ -188,9 +188,11 @@ export function luminaNatsUsers(ns: NamespacePattern, passwordOf: (user: string)
  * without a known user and password is refused.
  */
 export function natsAuthorization(users: NatsUser[]): string {
-  const lines = users.map((u) => {
+  const entries = users.map((u) => {
     const password = typeof u.password === 'string' ? JSON.stringify(u.password) : `$${u.password.env}`;
-    return `    { user: ${JSON.stringify(u.user)}, password: ${password}, permissions: ${JSON.stringify(u.permissions)} }`;
+    // nats-server's configuration format reads JSON; a quoted "$JS.API…" is a string, not a variable.
+    const permissions = JSON.stringify(u.permissions, null, 2).replace(/\n/g, '\n      ');
+    return `    {\n      user: ${JSON.stringify(u.user)}\n      password: ${password}\n      permissions: ${permissions}\n    }`;
   });
-  return `authorization {\n  users: [\n${lines.join('\n')}\n  ]\n}\n`;
+  return `authorization {\n  users: [\n${entries.join('\n')}\n  ]\n}\n`;
 }

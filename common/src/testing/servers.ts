@@ -121,8 +121,14 @@ function dataDirFor(options: EnsureOptions, name: string): { dir: string; tempor
   return { dir: mkdtempSync(join(tmpdir(), `lumina-${name}-`)), temporary: true };
 }
 
-function spawnServer(name: string, command: string, args: string[], data: { dir: string; temporary: boolean }): ChildProcess {
-  const child = spawn(command, args, { stdio: ['ignore', 'ignore', 'pipe'], detached: false });
+function spawnServer(
+  name: string,
+  command: string,
+  args: string[],
+  data: { dir: string; temporary: boolean },
+  env?: Record<string, string>,
+): ChildProcess {
+  const child = spawn(command, args, { stdio: ['ignore', 'ignore', 'pipe'], detached: false, env: { ...process.env, ...env } });
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => {
     stderr = (stderr + chunk.toString()).slice(-4000);
@@ -136,7 +142,10 @@ function spawnServer(name: string, command: string, args: string[], data: { dir:
 
 export interface StartNatsOptions {
   data: { dir: string; temporary: boolean };
-  users: NatsUser[];
+  /** The users, or an `authorization { … }` block as text (infra/k8s's, to try it for real). */
+  users: NatsUser[] | string;
+  /** Variables the configuration refers to (`password: $AUTH_NATS_PASSWORD`). */
+  env?: Record<string, string>;
 }
 
 /** nats-server (the pinned release) on a free loopback port, with JetStream and these users only. */
@@ -147,12 +156,14 @@ export async function startNatsServer(options: StartNatsOptions): Promise<{ url:
   // Rewritten at every start: the passwords are new each time, the JetStream data stays.
   writeFileSync(
     configFile,
-    [`listen: "127.0.0.1:${port}"`, `jetstream { store_dir: ${JSON.stringify(options.data.dir)} }`, natsAuthorization(options.users)].join(
-      '\n',
-    ),
+    [
+      `listen: "127.0.0.1:${port}"`,
+      `jetstream { store_dir: ${JSON.stringify(options.data.dir)} }`,
+      typeof options.users === 'string' ? options.users : natsAuthorization(options.users),
+    ].join('\n'),
     { mode: 0o600 },
   );
-  const child = spawnServer('nats-server', join(binDir(), 'nats-server'), ['-c', configFile], options.data);
+  const child = spawnServer('nats-server', join(binDir(), 'nats-server'), ['-c', configFile], options.data, options.env);
   await waitForPort(port);
   return { url: `nats://127.0.0.1:${port}`, child, stop: () => stopChild(child) };
 }

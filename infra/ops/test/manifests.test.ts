@@ -15,6 +15,7 @@ import { PodDisruptionBudget } from 'kubernetes-models/policy/v1';
 import { Ingress, NetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1';
 import { Role, RoleBinding } from 'kubernetes-models/rbac.authorization.k8s.io/v1';
 import { parseAutoscalerConfig } from '../src/autoscaler';
+import { clusterNatsUsers, passwordVariable } from '../src/nats-authorization';
 import { OVERLAYS, REPO, named, ofKind, renderAll, selects, workloads, type K8sObject, type Loose, type Overlay } from './support/render';
 
 const MODELS: Record<string, { new (data: Loose): { validate(): void } }> = {
@@ -299,7 +300,7 @@ describe('NATS', () => {
     try {
       writeFileSync(join(dir, 'nats.conf'), config);
       const check = spawnSync(natsServer, ['-c', join(dir, 'nats.conf'), '-t'], {
-        env: { ...process.env, POD_NAME: 'nats-0' },
+        env: { ...process.env, POD_NAME: 'nats-0', ...Object.fromEntries(clusterNatsUsers().map((u) => [passwordVariable(u.user), 'x'])) },
         encoding: 'utf8',
       });
       expect({ status: check.status, out: `${check.stdout}${check.stderr}` }).toEqual({
