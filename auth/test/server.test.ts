@@ -6,7 +6,7 @@ import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError, Events, loadPublicKeys, verifyAccessToken } from '@lumina/common';
-import { collectEvents, freePort, TestContext } from '@lumina/common/testing';
+import { collectEvents, eventually, freePort, TestContext } from '@lumina/common/testing';
 import request from 'supertest';
 import { loadConfig } from '../src/config';
 import { startAuthService, type RunningAuth } from '../src/server';
@@ -62,6 +62,16 @@ test('health, readiness and metrics answer on the service port', async () => {
   expect(ready.status).toBe(200);
   expect(ready.body).toEqual({ status: 'ready', checks: { mysql: 'ok', nats: 'ok' } });
   expect((await request(base).get('/metrics')).text).toContain('http_request_duration_seconds');
+});
+
+test("/metrics shows the streams' use against their limits and each consumer's backlog (the stream limits monitor)", async () => {
+  const prefix = env.EVENT_STREAM_PREFIX!;
+  await eventually(async () => {
+    const text = (await request(base).get('/metrics')).text;
+    expect(text).toContain(`jetstream_stream_max_bytes{stream="${prefix}USERS"} ${1024 ** 3}`);
+    expect(text).toContain(`jetstream_stream_max_age_seconds{stream="${prefix}DLQ"} ${30 * 24 * 3600}`);
+    expect(text).toMatch(new RegExp(`jetstream_consumer_pending_messages\\{stream="${prefix}MEDIA",consumer="auth--media-ready"\\} \\d+`));
+  });
 });
 
 test('sign-up over HTTP: user.created reaches NATS promptly, and other services can verify the token', async () => {

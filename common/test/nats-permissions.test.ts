@@ -21,6 +21,7 @@ import {
   publishEnvelope,
   readDeadLetters,
   streamsOf,
+  StreamLimitsMonitor,
   subjectFor,
   type EventBus,
   type EventData,
@@ -130,7 +131,7 @@ test('search replays a stream with an ordered consumer, but cannot pull from ano
 });
 
 test.each(SERVICES)(
-  '%s, with its own user, creates each of its consumers, consumes from it and dead-letters what it cannot handle',
+  '%s, with its own user, creates each of its consumers, consumes from it, dead-letters what it cannot handle and watches its limits',
   async (service: ServiceName) => {
     const bus = await busAs(service);
     const publisherOf = (event: EventDefinition) => busAs(event.stream === 'USERS' ? 'auth' : event.stream === 'POSTS' ? 'posts' : 'media');
@@ -152,6 +153,17 @@ test.each(SERVICES)(
     // Reading the DLQ is the operator's (admin) job: no service may.
     const letters = (await readDeadLetters(await busAs('admin'))).filter((l) => l.service === service);
     expect(letters.length).toBeGreaterThanOrEqual(SERVICE_CONSUMES[service].length);
+
+    // The stream limits monitor reads its streams and consumers, and the age of a waiting message.
+    const own = listeners.filter((l) => l instanceof AnyEventListener && l.durableName.startsWith(`${service}--`));
+    await own[0]!.stop();
+    await (await publisherOf(own[0]!.event)).js.publish(subjectFor(DEFAULT_NAMESPACE, own[0]!.event), '{}');
+    const report = await new StreamLimitsMonitor(bus, { streams: streamsOf(service), consumers: own, log: testLogger }).check();
+    expect(report.streams.map((s) => s.stream).sort()).toEqual(streamsOf(service).sort());
+    expect(report.consumers.find((c) => c.consumer === own[0]!.durableName)).toMatchObject({
+      pending: 1,
+      oldestUnackedAgeMs: expect.any(Number),
+    });
   },
 );
 

@@ -141,7 +141,8 @@ export async function provisionStreams(bus: EventBus, streams: StreamName[], set
       num_replicas: settings.replicas,
       retention: spec.retention === 'workqueue' ? RetentionPolicy.Workqueue : RetentionPolicy.Limits,
       discard: DiscardPolicy.Old,
-      duplicate_window: nanos(settings.duplicateWindowMs ?? 10 * 60_000),
+      // JetStream refuses a duplicate window longer than the stream keeps its messages.
+      duplicate_window: nanos(Math.min(settings.duplicateWindowMs ?? 10 * 60_000, limit.maxAgeMs || Infinity)),
       max_age: nanos(limit.maxAgeMs),
       max_bytes: limit.maxBytes,
     };
