@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Generates Lumina's Kubernetes secrets: the ES256 key pair that signs access tokens and a
-# password for each database server. Writes them, with the kustomize Component that turns them
-# into Secrets, to infra/k8s/secrets/ (gitignored: never commit what is in it).
+# Generates Lumina's Kubernetes secrets: the ES256 key pair that signs access tokens, a
+# password for each database server and one for each NATS user. Writes them, with the kustomize
+# Component that turns them into Secrets, to infra/k8s/secrets/ (gitignored: never commit what is
+# in it).
 #
 #   scripts/gen-secrets.sh               create whatever is missing; keep what exists
 #   scripts/gen-secrets.sh --rotate-jwt  also make a new signing key; the previous public key
@@ -42,6 +43,11 @@ env_file search-mysql "MYSQL_ROOT_PASSWORD=$(password)" MYSQL_DATABASE=search MY
 for db in posts-mongo media-mongo timeline-mongo; do
   env_file "$db" MONGO_INITDB_ROOT_USERNAME=lumina "MONGO_INITDB_ROOT_PASSWORD=$(password)"
 done
+# A NATS user for each service and for the ops tool (permissions: common/src/events/permissions.ts;
+# the NATS pods read every password, each Deployment only its own).
+for user in auth posts media search timeline ops; do
+  env_file "nats-login-$user" "NATS_USER=$user" "NATS_PASSWORD=$(password)"
+done
 # Used by the prod overlay's S3 storage driver: fill in the bucket's credentials.
 env_file media-s3 S3_ACCESS_KEY_ID=change-me S3_SECRET_ACCESS_KEY=change-me
 
@@ -72,7 +78,7 @@ done
   echo "  - name: jwt-public-keys"
   echo "    files:"
   for k in $trusted; do echo "      - $k.pem=jwt/$k.pub.pem"; done
-  for name in auth-mysql search-mysql posts-mongo media-mongo timeline-mongo media-s3; do
+  for name in auth-mysql search-mysql posts-mongo media-mongo timeline-mongo media-s3 nats-login-{auth,posts,media,search,timeline,ops}; do
     echo "  - name: $name"
     echo "    envs: [$name.env]"
   done

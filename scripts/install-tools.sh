@@ -40,7 +40,7 @@ quietly() {
 }
 
 if ! command -v go >/dev/null 2>&1; then
-  echo "install-tools: Go is not installed; set NATS_URL and MONGO_URL to servers you run yourself." >&2
+  echo "install-tools: Go is not installed; set NATS_URL (and LUMINA_NATS_USERS) and MONGO_URL to servers you run yourself." >&2
   exit 1
 fi
 

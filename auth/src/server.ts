@@ -5,6 +5,7 @@
  */
 import {
   closeEventBus,
+  busOptionsFrom,
   connectEventBus,
   createLogger,
   createMysqlPool,
@@ -12,6 +13,9 @@ import {
   MySqlOutboxRelay,
   pingMysql,
   provisionStreams,
+  streamSettingsFrom,
+  streamsOf,
+  StreamLimitsMonitor,
   startService,
   type EventBus,
   type Logger,
@@ -63,14 +67,9 @@ export async function startAuthService(config: Config, options: StartOptions = {
     const applied = await migrate(pool);
     if (applied.length > 0) log.info({ applied }, 'migrations applied');
 
-    bus = await connectEventBus({
-      servers: config.NATS_URL,
-      name: 'auth',
-      ns: { subjectPrefix: config.EVENT_SUBJECT_PREFIX, streamPrefix: config.EVENT_STREAM_PREFIX },
-      log,
-    });
+    bus = await connectEventBus(busOptionsFrom(config, 'auth', log));
     // Every stream auth touches: it publishes to USERS, consumes MEDIA, dead-letters to DLQ.
-    await provisionStreams(bus, ['USERS', 'MEDIA', 'DLQ'], { replicas: config.STREAM_REPLICAS });
+    await provisionStreams(bus, streamsOf('auth'), streamSettingsFrom(config, 'auth'));
 
     const relay = new MySqlOutboxRelay(pool, bus, { log, pollIntervalMs: config.OUTBOX_POLL_INTERVAL_MS, ...options.relay });
     const hasher = new Argon2PasswordHasher({
@@ -112,6 +111,13 @@ export async function startAuthService(config: Config, options: StartOptions = {
       },
     });
 
+    const listeners = [new MediaReadyListener(connectedBus, readyMedia), new MediaDeletedListener(connectedBus, readyMedia, profiles)];
+    const limitsMonitor = new StreamLimitsMonitor(connectedBus, {
+      streams: streamsOf('auth'),
+      consumers: listeners,
+      log,
+      intervalMs: config.STREAM_LIMITS_CHECK_INTERVAL_MS,
+    });
     const running = await startService({
       name: 'auth',
       port: config.PORT,
@@ -119,9 +125,9 @@ export async function startAuthService(config: Config, options: StartOptions = {
       app,
       workers: [
         relay,
-        new MediaReadyListener(connectedBus, readyMedia),
-        new MediaDeletedListener(connectedBus, readyMedia, profiles),
+        ...listeners,
         new Housekeeping({ rateLimits, refreshTokens: new RefreshTokensStore(pool), signInFailures: new SignInFailuresStore(pool) }, log),
+        limitsMonitor,
       ],
       close: async () => {
         await closeEventBus(connectedBus);

@@ -6,7 +6,7 @@ import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError, Events, loadPublicKeys, verifyAccessToken } from '@lumina/common';
-import { collectEvents, freePort, TestContext } from '@lumina/common/testing';
+import { collectEvents, eventually, freePort, TestContext } from '@lumina/common/testing';
 import request from 'supertest';
 import { loadConfig } from '../src/config';
 import { startAuthService, type RunningAuth } from '../src/server';
@@ -21,7 +21,7 @@ let base: string;
 beforeAll(async () => {
   const mysqlUrl = await ctx.mysqlDatabase('authsrv');
   const port = await freePort();
-  env = ctx.serviceEnv({
+  env = ctx.serviceEnv('auth', {
     MYSQL_URL: mysqlUrl,
     PORT: String(port),
     JWT_PRIVATE_KEY_FILE: join(dir, 'private', 'auth.pem'),
@@ -64,8 +64,19 @@ test('health, readiness and metrics answer on the service port', async () => {
   expect((await request(base).get('/metrics')).text).toContain('http_request_duration_seconds');
 });
 
+test("/metrics shows the streams' use against their limits and each consumer's backlog (the stream limits monitor)", async () => {
+  const prefix = env.EVENT_STREAM_PREFIX!;
+  await eventually(async () => {
+    const text = (await request(base).get('/metrics')).text;
+    expect(text).toContain(`jetstream_stream_max_bytes{stream="${prefix}USERS"} ${1024 ** 3}`);
+    expect(text).toContain(`jetstream_stream_max_age_seconds{stream="${prefix}DLQ"} ${30 * 24 * 3600}`);
+    expect(text).toMatch(new RegExp(`jetstream_consumer_pending_messages\\{stream="${prefix}MEDIA",consumer="auth--media-ready"\\} \\d+`));
+  });
+});
+
 test('sign-up over HTTP: user.created reaches NATS promptly, and other services can verify the token', async () => {
-  const created = await collectEvents(auth.bus, Events.userCreated);
+  // Watched as the test's own (admin) user: auth's NATS user may read only its own consumers.
+  const created = await collectEvents(await ctx.eventBus('auth-test'), Events.userCreated);
   try {
     const res = await request(base)
       .post('/api/users/signup')

@@ -30,6 +30,7 @@ async function main(): Promise<void> {
   try {
     const result = await runFanoutComponent({
       natsUrl: servers.natsUrl,
+      natsAdminPassword: servers.natsPasswords.admin,
       mongoUrl: servers.mongoUrl,
       redisUrl: servers.redisUrl,
       followers: Number(args.followers),

@@ -564,6 +564,7 @@ async function main(): Promise<void> {
       report.component.push(
         await runFanoutComponent({
           natsUrl: system.servers.natsUrl,
+          natsAdminPassword: system.servers.natsPasswords.admin,
           mongoUrl: system.servers.mongoUrl,
           redisUrl: system.servers.redisUrl,
           followers: size.followers,

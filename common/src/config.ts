@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { parseAllowedOrigins } from './http/same-origin';
 import { loadPublicKeys, type PublicKeySet } from './http/tokens';
+import { streamLimitsOverrides } from './events/stream-limits';
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -40,6 +41,9 @@ export const baseServiceEnv = z.object({
   BIND_ADDRESS: z.string().min(1).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   NATS_URL: z.string().min(1).default('nats://127.0.0.1:4222'),
+  /** This service's own NATS user (see common/src/events/permissions.ts) and its password. */
+  NATS_USER: z.string().min(1).optional(),
+  NATS_PASSWORD: z.string().min(1).optional(),
   /** Subjects are `<prefix>.<aggregate>.<verb>`; tests use their own prefix to run in parallel. */
   EVENT_SUBJECT_PREFIX: z
     .string()
@@ -51,6 +55,30 @@ export const baseServiceEnv = z.object({
     .regex(/^[a-zA-Z0-9_-]*$/)
     .default(''),
   STREAM_REPLICAS: z.coerce.number().int().min(1).max(5).default(1),
+  /** Retention of the event streams (USERS, POSTS, MEDIA, MEDIA_JOBS): older messages are deleted; 0 keeps them. */
+  STREAM_MAX_AGE_HOURS: z.coerce
+    .number()
+    .min(0)
+    .default(7 * 24),
+  /** Past this size a stream deletes its oldest messages; -1 is no limit. */
+  STREAM_MAX_BYTES: z.coerce
+    .number()
+    .int()
+    .min(-1)
+    .default(1024 ** 3),
+  DLQ_MAX_AGE_HOURS: z.coerce
+    .number()
+    .min(0)
+    .default(30 * 24),
+  DLQ_MAX_BYTES: z.coerce
+    .number()
+    .int()
+    .min(-1)
+    .default(1024 ** 3),
+  /** Per-stream overrides, JSON: `{"USERS": {"maxAgeHours": 720, "maxBytes": 4294967296}}`. */
+  STREAM_LIMITS: streamLimitsOverrides,
+  /** How often the stream limits monitor reads the streams and consumers (metrics, warnings). */
+  STREAM_LIMITS_CHECK_INTERVAL_MS: env.int(60_000, 1000),
   /** JSON object kid → public key PEM. */
   JWT_PUBLIC_KEYS: z.string().optional(),
   /** A directory of `<kid>.pem` public keys (a mounted Secret). */

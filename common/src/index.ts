@@ -5,6 +5,8 @@ export * from './events/bus';
 export * from './events/publisher';
 export * from './events/listener';
 export * from './events/dead-letter';
+export * from './events/permissions';
+export * from './events/stream-limits';
 // Outboxes
 export * from './outbox/relay';
 export * from './outbox/mysql-outbox';

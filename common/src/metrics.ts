@@ -11,6 +11,12 @@ export interface ServiceMetrics {
   eventHandlingDuration: Histogram<'event'>;
   eventsPublished: Counter<'event'>;
   outboxPending: Gauge<'store'>;
+  streamBytes: Gauge<'stream'>;
+  streamMessages: Gauge<'stream'>;
+  streamMaxBytes: Gauge<'stream'>;
+  streamMaxAgeSeconds: Gauge<'stream'>;
+  consumerPending: Gauge<'stream' | 'consumer'>;
+  consumerOldestUnackedAgeSeconds: Gauge<'stream' | 'consumer'>;
 }
 
 let shared: ServiceMetrics | undefined;
@@ -51,6 +57,38 @@ export function metrics(): ServiceMetrics {
       name: 'outbox_pending_events',
       help: 'Events written to the outbox and not yet published, as last seen by the relay',
       labelNames: ['store'],
+      registers: [registry],
+    }),
+    // The stream limits monitor's (events/stream-limits.ts): use against each stream's limits.
+    streamBytes: new Gauge({ name: 'jetstream_stream_bytes', help: 'Bytes a stream holds', labelNames: ['stream'], registers: [registry] }),
+    streamMessages: new Gauge({
+      name: 'jetstream_stream_messages',
+      help: 'Messages a stream holds',
+      labelNames: ['stream'],
+      registers: [registry],
+    }),
+    streamMaxBytes: new Gauge({
+      name: 'jetstream_stream_max_bytes',
+      help: "A stream's byte limit (-1: none); past it the oldest messages are deleted",
+      labelNames: ['stream'],
+      registers: [registry],
+    }),
+    streamMaxAgeSeconds: new Gauge({
+      name: 'jetstream_stream_max_age_seconds',
+      help: "A stream's age limit (0: none); older messages are deleted",
+      labelNames: ['stream'],
+      registers: [registry],
+    }),
+    consumerPending: new Gauge({
+      name: 'jetstream_consumer_pending_messages',
+      help: "Messages not yet acknowledged by this service's consumer (undelivered plus in flight)",
+      labelNames: ['stream', 'consumer'],
+      registers: [registry],
+    }),
+    consumerOldestUnackedAgeSeconds: new Gauge({
+      name: 'jetstream_consumer_oldest_unacked_age_seconds',
+      help: "Age of the oldest message this service's consumer has not acknowledged (0: none)",
+      labelNames: ['stream', 'consumer'],
       registers: [registry],
     }),
   };

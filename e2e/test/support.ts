@@ -56,7 +56,9 @@ export async function startE2eSystem(env: Record<string, string> = {}): Promise<
           .dropDatabase()
           .catch(() => undefined);
       await client.close();
-      const nats = await import('@nats-io/transport-node').then((m) => m.connect({ servers: system.servers.natsUrl }));
+      const nats = await import('@nats-io/transport-node').then((m) =>
+        m.connect({ servers: system.servers.natsUrl, user: 'admin', pass: system.servers.natsPasswords.admin }),
+      );
       const { jetstreamManager } = await import('@nats-io/jetstream');
       const jsm = await jetstreamManager(nats);
       for await (const stream of jsm.streams.list()) {

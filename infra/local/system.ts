@@ -8,7 +8,7 @@ import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process'
 import { createWriteStream, existsSync, mkdirSync, readFileSync, writeFileSync, type WriteStream } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { generateSigningKeyPair } from '@lumina/common';
+import { DEFAULT_NAMESPACE, generateSigningKeyPair } from '@lumina/common';
 import { ensureServers, freePort, type StartedServers } from '@lumina/common/testing';
 import { startEntryPoint, type EntryPoint, type EntryPointKind } from './entry-point';
 import { loadRouteTable, oneMachineLimits, type RatePerAddress, type ServiceName } from './routes';
@@ -184,7 +184,12 @@ export async function startLocalSystem(options: LocalSystemOptions): Promise<Loc
   mkdirSync(join(options.dataDir, 'logs'), { recursive: true });
 
   progress('finding MySQL, NATS JetStream, Redis and a MongoDB-protocol server');
-  const servers = await ensureServers(process.env, { dataDir: join(options.dataDir, 'servers') });
+  // NATS's users are written for this system's event namespace (the default one unless overridden).
+  const namespace = {
+    subjectPrefix: options.extraEnv?.EVENT_SUBJECT_PREFIX ?? DEFAULT_NAMESPACE.subjectPrefix,
+    streamPrefix: options.extraEnv?.EVENT_STREAM_PREFIX ?? DEFAULT_NAMESPACE.streamPrefix,
+  };
+  const servers = await ensureServers(process.env, { dataDir: join(options.dataDir, 'servers'), namespace });
   for (const line of servers.started) progress(`started ${line}`);
 
   const keys = keysIn(options.dataDir);
@@ -265,6 +270,12 @@ export async function startLocalSystem(options: LocalSystemOptions): Promise<Loc
       },
     },
   ];
+
+  // Each service connects to NATS as its own user (common/src/events/permissions.ts).
+  for (const spec of specs) {
+    const password = servers.natsPasswords[spec.workspace];
+    if (password) spec.env = { ...spec.env, NATS_USER: spec.workspace, NATS_PASSWORD: password };
+  }
 
   const processes = new Map<string, ManagedProcess>();
   for (const spec of specs) {

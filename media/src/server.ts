@@ -6,6 +6,7 @@
 import type { Connection } from 'mongoose';
 import {
   closeEventBus,
+  busOptionsFrom,
   connectEventBus,
   connectMongo,
   createLogger,
@@ -13,6 +14,11 @@ import {
   MongoOutboxRelay,
   pingMongo,
   provisionStreams,
+  streamSettingsFrom,
+  streamsOf,
+  Listener,
+  StreamLimitsMonitor,
+  type EventDefinition,
   publicKeysFrom,
   Publisher,
   startService,
@@ -73,13 +79,8 @@ export async function startMediaService(config: Config, options: StartOptions = 
   try {
     const [store, usage, rateLimits] = await Promise.all([MediaStore.open(conn), UsageStore.open(conn), MongoRateLimitStore.open(conn)]);
     if (runsApi(config)) await removeStaleUploads(config.MEDIA_TMP_DIR, 3600_000);
-    bus = await connectEventBus({
-      servers: config.NATS_URL,
-      name: `media-${config.MEDIA_ROLE}`,
-      ns: { subjectPrefix: config.EVENT_SUBJECT_PREFIX, streamPrefix: config.EVENT_STREAM_PREFIX },
-      log,
-    });
-    await provisionStreams(bus, ['MEDIA', 'MEDIA_JOBS', 'POSTS', 'USERS', 'DLQ'], { replicas: config.STREAM_REPLICAS });
+    bus = await connectEventBus(busOptionsFrom(config, `media-${config.MEDIA_ROLE}`, log));
+    await provisionStreams(bus, streamsOf('media'), streamSettingsFrom(config, 'media'));
 
     const relay = new MongoOutboxRelay([store.collection], bus, { log });
     const notifyRelay = () => relay.notify();
@@ -135,6 +136,15 @@ export async function startMediaService(config: Config, options: StartOptions = 
         sweeper,
       );
     }
+
+    workers.push(
+      new StreamLimitsMonitor(bus, {
+        streams: streamsOf('media'),
+        consumers: workers.filter((w): w is Listener<EventDefinition> => w instanceof Listener),
+        log,
+        intervalMs: config.STREAM_LIMITS_CHECK_INTERVAL_MS,
+      }),
+    );
 
     const connectedBus = bus;
     const app = buildApp({

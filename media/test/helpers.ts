@@ -32,7 +32,7 @@ export async function startTestMedia(
   const storageDir = env.MEDIA_STORAGE_DIR ?? tempDir(ctx, 'store');
   const tmpDir = env.MEDIA_TMP_DIR ?? tempDir(ctx, 'tmp');
   const config = loadConfig(
-    ctx.serviceEnv({
+    ctx.serviceEnv('media', {
       MONGO_URL: mongoUrl,
       MEDIA_STORAGE_DIR: storageDir,
       MEDIA_TMP_DIR: tmpDir,

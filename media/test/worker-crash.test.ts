@@ -39,7 +39,7 @@ function startDoomedWorker(holdAt: 'beforeCommit' | 'afterCommit'): Promise<{ ch
     cwd: root,
     env: {
       ...process.env,
-      ...ctx.serviceEnv({
+      ...ctx.serviceEnv('media', {
         MONGO_URL: mongoUrl,
         MEDIA_ROLE: 'worker',
         MEDIA_STORAGE_DIR: storageDir,

@@ -47,13 +47,14 @@ async function main(): Promise<void> {
   // No dataDir: servers started here keep their data in a temporary place, removed at the end.
   const servers = await ensureServers(process.env);
   process.env.NATS_URL = servers.natsUrl;
+  process.env.LUMINA_NATS_USERS = JSON.stringify(servers.natsPasswords);
   process.env.MONGO_URL = servers.mongoUrl;
   process.env.REDIS_URL = servers.redisUrl;
   process.env.LUMINA_TEST_SIGNING_KEY ??= JSON.stringify(generateSigningKeyPair('bench-key'));
   console.log(`servers: ${servers.started.join('; ') || 'already running'} (MongoDB protocol at ${servers.mongoUrl})`);
   const ctx = new TestContext();
   const config = loadConfig(
-    ctx.serviceEnv({
+    ctx.serviceEnv('posts', {
       MONGO_URL: ctx.mongoDatabase('posts_bench'),
       REDIS_URL: ctx.redisUrl,
       REDIS_KEY_PREFIX: ctx.redisPrefix('posts-bench'),

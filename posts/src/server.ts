@@ -5,6 +5,7 @@
  */
 import {
   closeEventBus,
+  busOptionsFrom,
   connectEventBus,
   connectMongo,
   createLogger,
@@ -13,6 +14,8 @@ import {
   type RateLimitWindowDoc,
   pingMongo,
   provisionStreams,
+  streamSettingsFrom,
+  StreamLimitsMonitor,
   publicKeysFrom,
   startService,
   type EventBus,
@@ -77,13 +80,8 @@ export async function startPostsService(config: Config, options: StartOptions = 
     const models = createModels(conn);
     await syncIndexes(models);
 
-    bus = await connectEventBus({
-      servers: config.NATS_URL,
-      name: 'posts',
-      ns: { subjectPrefix: config.EVENT_SUBJECT_PREFIX, streamPrefix: config.EVENT_STREAM_PREFIX },
-      log,
-    });
-    await provisionStreams(bus, [...POSTS_STREAMS], { replicas: config.STREAM_REPLICAS });
+    bus = await connectEventBus(busOptionsFrom(config, 'posts', log));
+    await provisionStreams(bus, [...POSTS_STREAMS], streamSettingsFrom(config, 'posts'));
 
     // The process-wide document lock: the relay's clear takes it too (FerretDB, see README).
     const lock = documentLock;
@@ -139,13 +137,19 @@ export async function startPostsService(config: Config, options: StartOptions = 
       },
     });
 
+    const limitsMonitor = new StreamLimitsMonitor(eventBus, {
+      streams: [...POSTS_STREAMS],
+      consumers: listeners,
+      log,
+      intervalMs: config.STREAM_LIMITS_CHECK_INTERVAL_MS,
+    });
     const running = await startService({
       name: 'posts',
       port: options.port ?? config.PORT,
       log,
       app,
       // Stopped in reverse: listeners first (they may write), then the sweeper, the relay last.
-      workers: [relay, sweeper, ...listeners],
+      workers: [relay, sweeper, ...listeners, limitsMonitor],
       shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,
       close: async () => {
         await closeEventBus(eventBus);

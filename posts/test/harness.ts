@@ -38,7 +38,7 @@ export class Harness {
     this.bus = await this.ctx.eventBus('posts-test');
     this.redisPrefix = this.ctx.redisPrefix('posts');
     const config = loadConfig(
-      this.ctx.serviceEnv({
+      this.ctx.serviceEnv('posts', {
         MONGO_URL: this.ctx.mongoDatabase('posts'),
         REDIS_URL: this.ctx.redisUrl,
         REDIS_KEY_PREFIX: this.redisPrefix,

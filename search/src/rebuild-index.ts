@@ -17,9 +17,9 @@
  * fresh tables are dropped and the live index is untouched.
  */
 import { DeliverPolicy, type JsMsg } from '@nats-io/jetstream';
-import { streamNameFor, subjectFor, type EventBus, type Logger, type StreamName } from '@lumina/common';
+import { streamNameFor, type EventBus, type Logger, type StreamName } from '@lumina/common';
 import type { Pool, RowDataPacket } from 'mysql2/promise';
-import { applyToIndex, INDEXED_EVENTS, parseIndexedEvent } from './events/apply';
+import { applyToIndex, parseIndexedEvent } from './events/apply';
 import { IndexWriter } from './store/index-writer';
 import { LIVE_TABLES, suffixedTables, withStopwordsDisabled, type TableSet } from './store/schema';
 
@@ -98,8 +98,10 @@ async function replayStream(
   const endAtStart = (await bus.jsm.streams.info(name)).state.last_seq;
   const result: ReplayResult = { lastSeq: Math.max(afterSeq, endAtStart), applied: 0, skipped: 0 };
   if (endAtStart <= afterSeq) return result;
+  // The whole stream, and what is not indexed is skipped below: an ordered consumer with several
+  // filter subjects is created through the API subject that names no consumer, which search's NATS
+  // user may not use (it would let search change other services' consumers; permissions.ts).
   const consumer = await bus.js.consumers.get(name, {
-    filter_subjects: INDEXED_EVENTS.filter((e) => e.stream === stream).map((e) => subjectFor(bus.ns, e)),
     ...(afterSeq > 0
       ? { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: afterSeq + 1 }
       : { deliver_policy: DeliverPolicy.All }),

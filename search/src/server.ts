@@ -4,12 +4,16 @@
  */
 import {
   closeEventBus,
+  busOptionsFrom,
   connectEventBus,
   createLogger,
   createMysqlPool,
   ensureMysqlDatabase,
   pingMysql,
   provisionStreams,
+  streamSettingsFrom,
+  streamsOf,
+  StreamLimitsMonitor,
   publicKeysFrom,
   runMigrations,
   startService,
@@ -40,15 +44,10 @@ export async function connectSearchStores(config: Config, log: Logger, clientNam
     await pingMysql(pool, config.MYSQL_URL);
     const applied = await runMigrations(pool, MIGRATIONS, MIGRATION_LOCK);
     if (applied.length > 0) log.info({ applied }, 'migrations applied');
-    const bus = await connectEventBus({
-      servers: config.NATS_URL,
-      name: clientName,
-      ns: { subjectPrefix: config.EVENT_SUBJECT_PREFIX, streamPrefix: config.EVENT_STREAM_PREFIX },
-      log,
-    });
+    const bus = await connectEventBus(busOptionsFrom(config, clientName, log));
     try {
       // Everything this service touches: the streams it consumes and the DLQ.
-      await provisionStreams(bus, ['USERS', 'POSTS', 'DLQ'], { replicas: config.STREAM_REPLICAS });
+      await provisionStreams(bus, streamsOf('search'), streamSettingsFrom(config, 'search'));
     } catch (err) {
       await closeEventBus(bus);
       throw err;
@@ -88,7 +87,15 @@ export async function startSearchService(config: Config, options: { log?: Logger
     port: config.PORT,
     log,
     app,
-    workers: listeners,
+    workers: [
+      ...listeners,
+      new StreamLimitsMonitor(bus, {
+        streams: streamsOf('search'),
+        consumers: listeners,
+        log,
+        intervalMs: config.STREAM_LIMITS_CHECK_INTERVAL_MS,
+      }),
+    ],
     shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,
     close: async () => {
       await closeEventBus(bus);

@@ -31,7 +31,7 @@ export async function startSearch(ctx: TestContext): Promise<SearchHarness> {
   const bus = await ctx.eventBus('search-test', ['USERS', 'POSTS', 'DLQ']);
   const mysqlUrl = await ctx.mysqlDatabase('search');
   // Port 0 (any free port) is not a valid PORT for the environment, so it is set after parsing.
-  const config = { ...loadConfig(ctx.serviceEnv({ MYSQL_URL: mysqlUrl, MYSQL_POOL_SIZE: '12' })), PORT: 0 };
+  const config = { ...loadConfig(ctx.serviceEnv('search', { MYSQL_URL: mysqlUrl, MYSQL_POOL_SIZE: '12' })), PORT: 0 };
   const service = await startSearchService(config, { log: testLogger });
   let stopped = false;
   const stop = async () => {

@@ -5,6 +5,7 @@
  */
 import {
   closeEventBus,
+  busOptionsFrom,
   connectEventBus,
   connectMongo,
   createLogger,
@@ -12,6 +13,9 @@ import {
   type RateLimitWindowDoc,
   pingMongo,
   provisionStreams,
+  streamSettingsFrom,
+  streamsOf,
+  StreamLimitsMonitor,
   publicKeysFrom,
   startService,
   type EventBus,
@@ -61,14 +65,9 @@ export async function startTimelineService(config: Config, options: StartOptions
     const stores = createStores(conn, redis, redisLimitsFrom(config));
     await syncIndexes(stores.models);
 
-    bus = await connectEventBus({
-      servers: config.NATS_URL,
-      name: 'timeline',
-      ns: { subjectPrefix: config.EVENT_SUBJECT_PREFIX, streamPrefix: config.EVENT_STREAM_PREFIX },
-      log,
-    });
+    bus = await connectEventBus(busOptionsFrom(config, 'timeline', log));
     // Every stream timeline touches: it consumes USERS and POSTS and dead-letters to DLQ.
-    await provisionStreams(bus, ['USERS', 'POSTS', 'DLQ'], { replicas: config.STREAM_REPLICAS });
+    await provisionStreams(bus, streamsOf('timeline'), streamSettingsFrom(config, 'timeline'));
     const connectedBus = bus;
 
     const feed = new LiveFeed(connectedBus);
@@ -110,7 +109,17 @@ export async function startTimelineService(config: Config, options: StartOptions
       log,
       app,
       // Started in this order, stopped in reverse: listeners stop first, the feed last.
-      workers: [feed, streams, ...listeners],
+      workers: [
+        feed,
+        streams,
+        ...listeners,
+        new StreamLimitsMonitor(connectedBus, {
+          streams: streamsOf('timeline'),
+          consumers: listeners,
+          log,
+          intervalMs: config.STREAM_LIMITS_CHECK_INTERVAL_MS,
+        }),
+      ],
       close: async () => {
         await closeEventBus(connectedBus);
         await conn.close();

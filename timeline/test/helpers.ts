@@ -41,7 +41,7 @@ export async function startTimeline(env: Record<string, string> = {}): Promise<H
   try {
     bus = await ctx.eventBus('timeline-test', ['USERS', 'POSTS', 'DLQ']);
     config = loadConfig(
-      ctx.serviceEnv({
+      ctx.serviceEnv('timeline', {
         MONGO_URL: ctx.mongoDatabase('timeline'),
         REDIS_URL: ctx.redisUrl,
         REDIS_KEY_PREFIX: ctx.redisPrefix('timeline'),

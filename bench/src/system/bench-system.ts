@@ -99,6 +99,9 @@ export async function startBenchSystem(options: StartOptions): Promise<BenchSyst
     name: 'bench',
     ns: { subjectPrefix: env.EVENT_SUBJECT_PREFIX!, streamPrefix: env.EVENT_STREAM_PREFIX! },
     log,
+    // The benchmark watches every stream and consumer: it connects as the all-powerful admin.
+    user: 'admin',
+    pass: hosted.servers.natsPasswords.admin,
   });
   const mongoClient = await mongo.MongoClient.connect(hosted.servers.mongoUrl);
   const pools = new Map<string, mysql.Pool>();

@@ -8,7 +8,7 @@ import { startLocalSystem } from '../../../infra/local/system';
 
 export interface HostedSystem {
   url: string;
-  servers: { mysqlUrl: string; natsUrl: string; mongoUrl: string; redisUrl: string };
+  servers: { mysqlUrl: string; natsUrl: string; natsPasswords: Record<string, string>; mongoUrl: string; redisUrl: string };
   services: Record<string, string>;
   pids: Record<string, number>;
   started: string[];

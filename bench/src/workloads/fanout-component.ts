@@ -28,6 +28,11 @@ import { ProgressBar } from '../util/progress';
 
 export interface FanoutComponentOptions {
   natsUrl: string;
+  /**
+   * NATS's `admin` password, when it has users: the component runs timeline in a namespace of its
+   * own, which the timeline user's permissions (written for the system's namespace) do not cover.
+   */
+  natsAdminPassword?: string;
   mongoUrl: string;
   redisUrl: string;
   followers: number;
@@ -69,6 +74,7 @@ export async function runFanoutComponent(options: FanoutComponentOptions): Promi
     REDIS_URL: options.redisUrl,
     REDIS_KEY_PREFIX: `${tag}:timeline:`,
     NATS_URL: options.natsUrl,
+    ...(options.natsAdminPassword ? { NATS_USER: 'admin', NATS_PASSWORD: options.natsAdminPassword } : {}),
     EVENT_SUBJECT_PREFIX: ns.subjectPrefix,
     EVENT_STREAM_PREFIX: ns.streamPrefix,
     JWT_PUBLIC_KEYS: JSON.stringify({ [key.kid]: key.publicKeyPem }),
@@ -78,7 +84,13 @@ export async function runFanoutComponent(options: FanoutComponentOptions): Promi
   let bus: EventBus | undefined;
   const svc = await startTimelineService(config, { log: testLogger });
   try {
-    bus = await connectEventBus({ servers: options.natsUrl, name: 'fanout-bench', ns, log: testLogger });
+    bus = await connectEventBus({
+      servers: options.natsUrl,
+      name: 'fanout-bench',
+      ns,
+      log: testLogger,
+      ...(options.natsAdminPassword ? { user: 'admin', pass: options.natsAdminPassword } : {}),
+    });
     await provisionStreams(bus, ['USERS', 'POSTS', 'DLQ'], { replicas: 1 });
     const { stores } = svc.domain;
     const author = 'bench-author';

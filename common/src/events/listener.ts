@@ -14,7 +14,7 @@ import { nanos } from '@nats-io/nats-core';
 import { metrics } from '../metrics';
 import type { EventData, EventDefinition } from './catalogue';
 import { parseEnvelope, type EnvelopeOf } from './envelope';
-import { isNotFound, streamNameFor, subjectFor, type EventBus } from './bus';
+import { durableNameFor, isNotFound, streamNameFor, subjectFor, type EventBus } from './bus';
 import { sendToDeadLetter } from './dead-letter';
 
 /** Thrown by a handler for a message that can never succeed (bad reference, broken invariant). */
@@ -71,7 +71,7 @@ export abstract class Listener<E extends EventDefinition> {
   }
 
   get durableName(): string {
-    return `${this.options.service}--${this.event.type.replace(/\./g, '-')}`;
+    return durableNameFor(this.options.service, this.event);
   }
 
   get streamName(): string {

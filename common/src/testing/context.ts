@@ -17,6 +17,7 @@ import {
   type EventNamespace,
 } from '../events/bus';
 import type { StreamName } from '../events/catalogue';
+import type { ServiceName } from '../events/permissions';
 import { signAccessToken, type SigningKey, type UserPayload } from '../http/tokens';
 import { connectRedis, deleteKeysUnder } from '../store/redis';
 import { createPublicKey } from 'node:crypto';
@@ -72,6 +73,17 @@ export class TestContext {
     return requireEnv('NATS_URL');
   }
 
+  /**
+   * A NATS user's name and password on the test kit's NATS: a service's, `ops`, or `admin` (may
+   * do anything: what the tests themselves connect as).
+   */
+  natsCredentials(user: ServiceName | 'ops' | 'admin'): { user: string; pass: string } {
+    const passwords = JSON.parse(requireEnv('LUMINA_NATS_USERS')) as Record<string, string>;
+    const pass = passwords[user];
+    if (!pass) throw new Error(`the test NATS has no user ${user}`);
+    return { user, pass };
+  }
+
   /** A fresh MySQL database; answers its URL. */
   async mysqlDatabase(base: string): Promise<string> {
     const name = `${base}_${this.tag}`;
@@ -124,7 +136,13 @@ export class TestContext {
 
   /** A connected bus in this file's namespace with its streams provisioned. */
   async eventBus(name = 'test', streams: StreamName[] = ALL_STREAMS): Promise<EventBus> {
-    const bus = await connectEventBus({ servers: this.natsUrl, name: `${name}-${this.tag}`, ns: this.ns, log: testLogger });
+    const bus = await connectEventBus({
+      servers: this.natsUrl,
+      name: `${name}-${this.tag}`,
+      ns: this.ns,
+      log: testLogger,
+      ...this.natsCredentials('admin'),
+    });
     await provisionStreams(bus, streams, { replicas: 1, duplicateWindowMs: 60_000 });
     this.cleanups.push(async () => {
       for (const stream of streams) await bus.jsm.streams.delete(streamNameFor(this.ns, stream)).catch(() => undefined);
@@ -133,12 +151,18 @@ export class TestContext {
     return bus;
   }
 
-  /** Environment for a service under test, pointed at this file's databases and namespace. */
-  serviceEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
+  /**
+   * Environment for a service under test, pointed at this file's databases and namespace, and
+   * connecting to NATS as the service's own user (so its tests also prove its permissions suffice).
+   */
+  serviceEnv(service: ServiceName, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+    const nats = this.natsCredentials(service);
     return {
       NODE_ENV: 'test',
       LOG_LEVEL: 'silent',
       NATS_URL: this.natsUrl,
+      NATS_USER: nats.user,
+      NATS_PASSWORD: nats.pass,
       EVENT_SUBJECT_PREFIX: this.ns.subjectPrefix,
       EVENT_STREAM_PREFIX: this.ns.streamPrefix,
       JWT_PUBLIC_KEYS: testKeys().publicKeysJson,

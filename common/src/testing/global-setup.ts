@@ -12,11 +12,13 @@ declare global {
 
 export default async function globalSetup(): Promise<void> {
   const { env } = process;
-  if (env.MYSQL_URL && env.NATS_URL && env.MONGO_URL && env.REDIS_URL && env.LUMINA_TEST_SIGNING_KEY) return;
+  if (env.MYSQL_URL && env.NATS_URL && env.LUMINA_NATS_USERS && env.MONGO_URL && env.REDIS_URL && env.LUMINA_TEST_SIGNING_KEY) return;
   const servers = await ensureServers();
   globalThis.__luminaServers = servers;
   process.env.MYSQL_URL = servers.mysqlUrl;
   process.env.NATS_URL = servers.natsUrl;
+  // Each service under test connects as its own NATS user (TestContext.serviceEnv).
+  process.env.LUMINA_NATS_USERS = JSON.stringify(servers.natsPasswords);
   process.env.MONGO_URL = servers.mongoUrl;
   process.env.REDIS_URL = servers.redisUrl;
   // One key pair for the run: every test file signs users in with it.

@@ -1,8 +1,10 @@
 /**
  * Finds or starts the real servers tests (and the one-machine mode) run against:
  *   MySQL   — MYSQL_URL, else 127.0.0.1:3306 as root.
- *   NATS    — NATS_URL, else the server on 127.0.0.1:4222 if it is at least the pinned
- *             release, else the pinned release built by scripts/install-tools.sh, started here.
+ *   NATS    — NATS_URL (with the users' passwords in LUMINA_NATS_USERS), else the pinned
+ *             release built by scripts/install-tools.sh, started here with a generated
+ *             configuration that holds Lumina's users (a NATS already running on :4222 is not
+ *             used: its users are not ours).
  *   MongoDB — MONGO_URL, else a local mongod through mongodb-memory-server, else FerretDB
  *             (built by scripts/install-tools.sh) over the PostgreSQL at POSTGRES_URL or
  *             127.0.0.1:5432 when one answers, else over SQLite, else a clear message.
@@ -10,17 +12,31 @@
  *             started here, else a clear message.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, Socket } from 'node:net';
 import { homedir, tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import mysql from 'mysql2/promise';
-import { connect } from '@nats-io/transport-node';
+import type { EventNamespace } from '../events/bus';
+import {
+  ADMIN_PERMISSIONS,
+  ANY_NAMESPACE,
+  exactNamespace,
+  luminaNatsUsers,
+  natsAuthorization,
+  type NamespacePattern,
+  type NatsUser,
+} from '../events/permissions';
 import { PINNED_NATS_VERSION } from './versions';
+
+/** NATS user → password: the five services, `ops`, and `admin` (the test kit's own connections). */
+export type NatsPasswords = Record<string, string>;
 
 export interface ServerUrls {
   mysqlUrl: string;
   natsUrl: string;
+  natsPasswords: NatsPasswords;
   mongoUrl: string;
   redisUrl: string;
 }
@@ -69,19 +85,6 @@ export function waitForPort(port: number, host = '127.0.0.1', timeoutMs = 30_000
   });
 }
 
-function compareVersions(a: string, b: string): number {
-  const pa = a
-    .replace(/^v/, '')
-    .split(/[.-]/)
-    .map((x) => Number.parseInt(x, 10) || 0);
-  const pb = b
-    .replace(/^v/, '')
-    .split(/[.-]/)
-    .map((x) => Number.parseInt(x, 10) || 0);
-  for (let i = 0; i < 3; i += 1) if ((pa[i] ?? 0) !== (pb[i] ?? 0)) return (pa[i] ?? 0) - (pb[i] ?? 0);
-  return 0;
-}
-
 function ensureBuiltTools(): void {
   if (existsSync(join(binDir(), 'nats-server')) && existsSync(join(binDir(), 'ferretdb'))) return;
   const script = join(repoRoot(), 'scripts', 'install-tools.sh');
@@ -100,24 +103,17 @@ async function checkMysql(url: string): Promise<void> {
   await conn.end();
 }
 
-async function natsVersionAt(url: string): Promise<string | undefined> {
-  try {
-    const nc = await connect({ servers: url, timeout: 2000, maxReconnectAttempts: 0 });
-    const version = nc.info?.version;
-    const jetstream = Boolean(nc.info?.jetstream);
-    await nc.close();
-    return jetstream ? version : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
 export interface EnsureOptions {
   /**
    * Keep the data of servers started here in this folder (the one-machine mode keeps its
    * users and posts between runs); without it each start gets a temporary folder, removed on exit.
    */
   dataDir?: string;
+  /**
+   * The event namespace NATS's permissions are written for (the one-machine mode's); without it
+   * any namespace (ANY_NAMESPACE: every test file has its own prefixes).
+   */
+  namespace?: EventNamespace;
 }
 
 function dataDirFor(options: EnsureOptions, name: string): { dir: string; temporary: boolean } {
@@ -129,8 +125,14 @@ function dataDirFor(options: EnsureOptions, name: string): { dir: string; tempor
   return { dir: mkdtempSync(join(tmpdir(), `lumina-${name}-`)), temporary: true };
 }
 
-function spawnServer(name: string, command: string, args: string[], data: { dir: string; temporary: boolean }): ChildProcess {
-  const child = spawn(command, args, { stdio: ['ignore', 'ignore', 'pipe'], detached: false });
+function spawnServer(
+  name: string,
+  command: string,
+  args: string[],
+  data: { dir: string; temporary: boolean },
+  env?: Record<string, string>,
+): ChildProcess {
+  const child = spawn(command, args, { stdio: ['ignore', 'ignore', 'pipe'], detached: false, env: { ...process.env, ...env } });
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => {
     stderr = (stderr + chunk.toString()).slice(-4000);
@@ -142,18 +144,46 @@ function spawnServer(name: string, command: string, args: string[], data: { dir:
   return child;
 }
 
-async function startNats(options: EnsureOptions): Promise<{ url: string; child: ChildProcess }> {
+export interface StartNatsOptions {
+  data: { dir: string; temporary: boolean };
+  /** The users, or an `authorization { … }` block as text (infra/k8s's, to try it for real). */
+  users: NatsUser[] | string;
+  /** Variables the configuration refers to (`password: $AUTH_NATS_PASSWORD`). */
+  env?: Record<string, string>;
+}
+
+/** nats-server (the pinned release) on a free loopback port, with JetStream and these users only. */
+export async function startNatsServer(options: StartNatsOptions): Promise<{ url: string; child: ChildProcess; stop(): Promise<void> }> {
   ensureBuiltTools();
   const port = await freePort();
-  const data = dataDirFor(options, 'nats');
-  const child = spawnServer(
-    'nats-server',
-    join(binDir(), 'nats-server'),
-    ['-a', '127.0.0.1', '-p', String(port), '-js', '-sd', data.dir],
-    data,
+  const configFile = join(options.data.dir, 'nats.conf');
+  // Rewritten at every start: the passwords are new each time, the JetStream data stays.
+  writeFileSync(
+    configFile,
+    [
+      `listen: "127.0.0.1:${port}"`,
+      `jetstream { store_dir: ${JSON.stringify(options.data.dir)} }`,
+      typeof options.users === 'string' ? options.users : natsAuthorization(options.users),
+    ].join('\n'),
+    { mode: 0o600 },
   );
+  const child = spawnServer('nats-server', join(binDir(), 'nats-server'), ['-c', configFile], options.data, options.env);
   await waitForPort(port);
-  return { url: `nats://127.0.0.1:${port}`, child };
+  return { url: `nats://127.0.0.1:${port}`, child, stop: () => stopChild(child) };
+}
+
+/** A fresh password for every Lumina NATS user and for `admin`. */
+export function generateNatsUsers(ns: NamespacePattern): { users: NatsUser[]; passwords: NatsPasswords } {
+  const passwords: NatsPasswords = {};
+  const passwordOf = (user: string) => (passwords[user] = randomBytes(18).toString('hex'));
+  const users = [...luminaNatsUsers(ns, passwordOf), { user: 'admin', password: passwordOf('admin'), permissions: ADMIN_PERMISSIONS }];
+  return { users, passwords };
+}
+
+async function startNats(options: EnsureOptions): Promise<{ url: string; child: ChildProcess; passwords: NatsPasswords }> {
+  const { users, passwords } = generateNatsUsers(options.namespace ? exactNamespace(options.namespace) : ANY_NAMESPACE);
+  const nats = await startNatsServer({ data: dataDirFor(options, 'nats'), users });
+  return { url: nats.url, child: nats.child, passwords };
 }
 
 function findMongod(): string | undefined {
@@ -346,18 +376,13 @@ export async function ensureServers(env: NodeJS.ProcessEnv = process.env, option
   await checkMysql(mysqlUrl);
 
   let natsUrl = env.NATS_URL;
+  let natsPasswords: NatsPasswords = env.LUMINA_NATS_USERS ? (JSON.parse(env.LUMINA_NATS_USERS) as NatsPasswords) : {};
   if (!natsUrl) {
-    const version = await natsVersionAt('nats://127.0.0.1:4222');
-    if (version && compareVersions(version, PINNED_NATS_VERSION) >= 0) {
-      natsUrl = 'nats://127.0.0.1:4222';
-    } else {
-      const nats = await startNats(options);
-      natsUrl = nats.url;
-      started.push(
-        `nats-server ${PINNED_NATS_VERSION} at ${nats.url}${version ? ` (the one on :4222 is ${version}, older than the pinned release)` : ''}`,
-      );
-      stops.push(() => stopChild(nats.child));
-    }
+    const nats = await startNats(options);
+    natsUrl = nats.url;
+    natsPasswords = nats.passwords;
+    started.push(`nats-server ${PINNED_NATS_VERSION} at ${nats.url} (with Lumina's users)`);
+    stops.push(() => stopChild(nats.child));
   }
 
   let mongoUrl = env.MONGO_URL;
@@ -383,6 +408,7 @@ export async function ensureServers(env: NodeJS.ProcessEnv = process.env, option
   return {
     mysqlUrl,
     natsUrl,
+    natsPasswords,
     mongoUrl,
     redisUrl,
     started,

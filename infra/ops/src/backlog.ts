@@ -56,9 +56,23 @@ export function backlogOf(consumers: ConsumerBacklog[], service: string, streamK
     .reduce((sum, c) => sum + c.pending + c.ackPending, 0);
 }
 
-/** A BacklogSource on its own NATS connection. */
-export async function connectBacklogSource(servers: string, streamPrefix = ''): Promise<BacklogSource> {
-  const nc: NatsConnection = await connect({ servers: servers.split(','), name: 'lumina-ops', maxReconnectAttempts: -1 });
+export interface NatsLogin {
+  user: string;
+  pass: string;
+}
+
+/**
+ * A BacklogSource on its own NATS connection, as the `ops` NATS user (it may read stream and
+ * consumer state, nothing more: common/src/events/permissions.ts) when a login is given.
+ */
+export async function connectBacklogSource(servers: string, streamPrefix = '', login?: NatsLogin): Promise<BacklogSource> {
+  const nc: NatsConnection = await connect({
+    servers: servers.split(','),
+    name: 'lumina-ops',
+    maxReconnectAttempts: -1,
+    // Replies come to the user's own inbox prefix, the only one it may read.
+    ...(login ? { user: login.user, pass: login.pass, inboxPrefix: `_INBOX.${login.user}` } : {}),
+  });
   const jsm = await jetstreamManager(nc);
   return {
     consumers: () => readConsumerBacklog(jsm, streamPrefix),

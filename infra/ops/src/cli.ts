@@ -7,13 +7,14 @@
  *   autoscale              the in-cluster backlog autoscaler loop (see autoscaler.ts)
  * Options: --namespace NS (or NAMESPACE; default lumina), --nats URL (or NATS_URL),
  * --stream-prefix P (or EVENT_STREAM_PREFIX), --config FILE (autoscale; default built in).
+ * NATS login: NATS_USER and NATS_PASSWORD (the `ops` user's; see infra/k8s/base/nats).
  * Kubernetes credentials: in a pod its service account, elsewhere $KUBECONFIG or ~/.kube/config.
  */
 import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { KubeConfig } from '@kubernetes/client-node';
 import { parseAutoscalerConfig, BacklogAutoscaler, type AutoscalerConfig } from './autoscaler';
-import { connectBacklogSource, type BacklogSource, type ConsumerBacklog } from './backlog';
+import { connectBacklogSource, type BacklogSource, type ConsumerBacklog, type NatsLogin } from './backlog';
 import { DEFAULT_NAMESPACE, isKnownDeployment } from './deployments';
 import { Kube } from './kube';
 import { formatStatus } from './status';
@@ -84,12 +85,13 @@ function deploymentArg(value: string | undefined): string {
 async function withBacklog<T>(
   url: string | undefined,
   prefix: string,
+  login: NatsLogin | undefined,
   fn: (source?: BacklogSource, error?: string) => Promise<T>,
 ): Promise<T> {
   if (!url) return fn(undefined, 'NATS_URL not set (port-forward svc/nats and set it)');
   let source: BacklogSource;
   try {
-    source = await connectBacklogSource(url, prefix);
+    source = await connectBacklogSource(url, prefix, login);
   } catch (err) {
     return fn(undefined, `cannot reach NATS at ${url}: ${(err as Error).message}`);
   }
@@ -113,13 +115,14 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
   const namespace = options.namespace ?? io.env.NAMESPACE ?? DEFAULT_NAMESPACE;
   const natsUrl = options.nats ?? io.env.NATS_URL;
   const streamPrefix = options['stream-prefix'] ?? io.env.EVENT_STREAM_PREFIX ?? '';
+  const login = io.env.NATS_USER ? { user: io.env.NATS_USER, pass: io.env.NATS_PASSWORD ?? '' } : undefined;
   try {
     switch (command) {
       case 'status': {
         const kube = kubeFor(io.env, namespace);
         const [deployments, autoscalers] = await Promise.all([kube.listDeployments(), kube.listAutoscalers()]);
         const config = options.config ? parseAutoscalerConfig(JSON.parse(readFileSync(options.config, 'utf8'))) : DEFAULT_AUTOSCALER_CONFIG;
-        await withBacklog(natsUrl, streamPrefix, async (source, backlogError) => {
+        await withBacklog(natsUrl, streamPrefix, login, async (source, backlogError) => {
           let consumers: ConsumerBacklog[] | undefined;
           let error = backlogError;
           if (source) {
@@ -152,7 +155,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
         return 0;
       }
       case 'autoscale':
-        return await autoscale(io, namespace, natsUrl, streamPrefix, options.config);
+        return await autoscale(io, namespace, natsUrl, streamPrefix, login, options.config);
       default:
         throw new UsageError(`unknown command ${command}`);
     }
@@ -171,12 +174,13 @@ async function autoscale(
   namespace: string,
   natsUrl: string | undefined,
   streamPrefix: string,
+  login: NatsLogin | undefined,
   configFile?: string,
 ): Promise<number> {
   if (!natsUrl) throw new UsageError('autoscale needs NATS_URL or --nats');
   const config = configFile ? parseAutoscalerConfig(JSON.parse(readFileSync(configFile, 'utf8'))) : DEFAULT_AUTOSCALER_CONFIG;
   const kube = kubeFor(io.env, namespace);
-  const source = await connectBacklogSource(natsUrl, streamPrefix);
+  const source = await connectBacklogSource(natsUrl, streamPrefix, login);
   const log = (fields: Record<string, unknown>) => io.out(`${JSON.stringify({ time: new Date().toISOString(), ...fields })}\n`);
   const autoscaler = new BacklogAutoscaler({
     config,

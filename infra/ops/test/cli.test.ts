@@ -22,11 +22,17 @@ let operator: string;
 let autoscaler: string;
 let operatorToken: string;
 
+/** The ops NATS user, as in the cluster: it may read the backlog and nothing else. */
+function opsLogin() {
+  const { user, pass } = ctx.natsCredentials('ops');
+  return { NATS_USER: user, NATS_PASSWORD: pass };
+}
+
 async function run(kubeconfig: string, ...argv: string[]) {
   let out = '';
   let err = '';
   const code = await main(argv, {
-    env: { KUBECONFIG: kubeconfig, NAMESPACE, NATS_URL: ctx.natsUrl, EVENT_STREAM_PREFIX: ctx.ns.streamPrefix },
+    env: { KUBECONFIG: kubeconfig, NAMESPACE, NATS_URL: ctx.natsUrl, ...opsLogin(), EVENT_STREAM_PREFIX: ctx.ns.streamPrefix },
     out: (t) => void (out += t),
     err: (t) => void (err += t),
   });
@@ -196,7 +202,7 @@ test('autoscale runs the loop with its health endpoints until stopped', async ()
   let port = 0;
   let out = '';
   const running = main(['autoscale', '--config', config], {
-    env: { KUBECONFIG: autoscaler, NAMESPACE, NATS_URL: ctx.natsUrl, EVENT_STREAM_PREFIX: ctx.ns.streamPrefix, PORT: '0' },
+    env: { KUBECONFIG: autoscaler, NAMESPACE, NATS_URL: ctx.natsUrl, ...opsLogin(), EVENT_STREAM_PREFIX: ctx.ns.streamPrefix, PORT: '0' },
     out: (t) => void (out += t),
     err: (t) => void (out += t),
     signal: stop.signal,

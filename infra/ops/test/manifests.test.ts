@@ -25,6 +25,7 @@ import {
   type Loose,
   type Overlay,
 } from './support/render';
+import { clusterNatsUsers, passwordVariable } from '../src/nats-authorization';
 
 /** Each workload that talks to a data store, and the ones it owns. */
 const OWN_DATA: Record<string, string[]> = {
@@ -313,7 +314,7 @@ describe('NATS', () => {
     try {
       writeFileSync(join(dir, 'nats.conf'), config);
       const check = spawnSync(natsServer, ['-c', join(dir, 'nats.conf'), '-t'], {
-        env: { ...process.env, POD_NAME: 'nats-0' },
+        env: { ...process.env, POD_NAME: 'nats-0', ...Object.fromEntries(clusterNatsUsers().map((u) => [passwordVariable(u.user), 'x'])) },
         encoding: 'utf8',
       });
       expect({ status: check.status, out: `${check.stdout}${check.stderr}` }).toEqual({
