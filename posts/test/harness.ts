@@ -44,6 +44,11 @@ export class Harness {
         REDIS_KEY_PREFIX: this.redisPrefix,
         OUTBOX_POLL_INTERVAL_MS: '100',
         PENDING_SWEEP_INTERVAL_MS: '60000',
+        // Files that are not about the per-user limits write faster than a person would (the
+        // limits have their own file, write-limits.test.ts, which sets them low).
+        POST_WRITES_MAX_PER_MINUTE: '100000',
+        LIKES_MAX_PER_MINUTE: '100000',
+        COMMENTS_MAX_PER_MINUTE: '100000',
         ...env,
       }),
     );
