@@ -79,9 +79,10 @@ export function planFor(mode: 'full' | 'quick', backend: MongoBackend): Plan {
     uploadPhotoSize: 1600,
     composers: 60,
     durationS: 12,
-    rates: { read: 30, search: 100, suggest: 100, compose: 5, mixed: 20, upload: 1 },
+    // Caps only: each fixed-rate run offers half of what its workload sustained at saturation.
+    rates: { read: 5000, search: 2000, suggest: 2000, compose: 200, mixed: 1000, upload: 1 },
     saturation: { read: 16, compose: 8, upload: 4, sharp: 2 },
-    pipelinePosts: { reed: 6, celebrity: 3, merged: 2 },
+    pipelinePosts: { reed: 6, celebrity: 5, merged: 2 },
     component: { direct: { followers: 10_000, posts: 3, reads: 50 }, events: { followers: 1_000, posts: 1, reads: 20 } },
     probe: { sizes: [1_000, 5_000], times: 12 },
     loadTimeLimitMs: 8 * 60_000,

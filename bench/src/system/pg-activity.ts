@@ -104,9 +104,13 @@ export interface TableCounts {
 /**
  * Exact counts, not samples: PostgreSQL's per-table statistics (pg_stat_user_tables) for the
  * schema FerretDB keeps one MongoDB database in, read before and after a workload. PostgreSQL
- * publishes a backend's counts when its transaction ends (at most once a second), so `after`
- * waits that long first.
+ * publishes a backend's counts at the end of a transaction at most once a second, and an idle
+ * backend's pending counts up to 10 s later; so both readings wait that long, or what came
+ * before the workload would be counted in it.
  */
+/** PostgreSQL's PGSTAT_IDLE_INTERVAL (10 s), and a little more. */
+const STATS_FLUSH_MS = 11_000;
+
 export class TableActivity {
   constructor(
     private readonly serverUrl: string,
@@ -131,9 +135,10 @@ export class TableActivity {
 
   /** What a workload did to the schema: counts before it, then the difference after. */
   async during<T>(schema: string, work: () => Promise<T>): Promise<{ result: T; activity: TableCounts }> {
+    await new Promise((r) => setTimeout(r, STATS_FLUSH_MS));
     const before = await this.counts(schema);
     const result = await work();
-    await new Promise((r) => setTimeout(r, 1500));
+    await new Promise((r) => setTimeout(r, STATS_FLUSH_MS));
     const after = await this.counts(schema);
     return { result, activity: { scans: after.scans - before.scans, writes: after.writes - before.writes } };
   }
