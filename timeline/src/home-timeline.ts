@@ -110,13 +110,14 @@ export class HomeTimeline {
       this.stores.followers.apply(followeeId, [{ id: followerId, on: true, version: change.version }]),
     ]);
     // Following is being active: a follower without a feed gets one now, which includes the followee.
-    let landed = 0;
+    let built = false;
+    let added = 0;
     if (!(await this.stores.feeds.touch(followerId))) {
       await this.builder.build(followerId);
-      landed = 1;
+      built = true;
     } else if (!(await this.pulled.has(followeeId))) {
       const latest = (await this.builder.authoredPosts([followeeId], this.settings.backfillPosts)).get(followeeId) ?? [];
-      landed = await this.stores.feeds.add(
+      added = await this.stores.feeds.add(
         followerId,
         latest.map((p) => ({ ...p, seq: sequences.next() })),
       );
@@ -127,10 +128,8 @@ export class HomeTimeline {
       await this.removeAuthorFrom(followerId, followeeId);
       return false;
     }
-    if (landed > 0) {
-      timelineMetrics().fanoutEntries.inc(landed);
-      this.sink.landed([followerId]);
-    }
+    if (added > 0) timelineMetrics().fanoutEntries.inc(added);
+    if (built || added > 0) this.sink.landed([followerId]);
     return true;
   }
 

@@ -11,8 +11,6 @@ function pair(a: string, b: string): string {
 
 /** A follow edge follower → followee. */
 export const edgeKey = (followerId: string, followeeId: string): string => pair(followerId, followeeId);
-/** An entry of ownerId's home timeline: one per (owner, post), so a repeated fan-out writes nothing new. */
-export const entryKey = (ownerId: string, postId: string): string => pair(ownerId, postId);
 /** Whether userId currently likes postId. */
 export const likeKey = (postId: string, userId: string): string => pair(postId, userId);
 

@@ -25,14 +25,7 @@ export function afterTime<T>(position: TimePosition | undefined, field: string, 
   return position ? after<T>(field, idField, new Date(position.t), position.id) : {};
 }
 
-/** Sorts (createdAt desc, id desc), for merging lists read from two places. */
-export function compareTimeDesc(a: { createdAt: Date; id: string }, b: { createdAt: Date; id: string }): number {
-  const dt = b.createdAt.getTime() - a.createdAt.getTime();
-  if (dt !== 0) return dt;
-  return a.id < b.id ? 1 : a.id > b.id ? -1 : 0;
-}
-
-/** The same order for entries read from Redis (createdAt in ms, post id). */
+/** Sorts (createdAt desc, post id desc), the home timeline's order, for merging entries read from several lists. */
 export function compareEntryDesc(a: { createdAt: number; postId: string }, b: { createdAt: number; postId: string }): number {
   return b.createdAt - a.createdAt || (a.postId < b.postId ? 1 : a.postId > b.postId ? -1 : 0);
 }

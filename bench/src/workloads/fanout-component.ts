@@ -125,7 +125,7 @@ export async function runFanoutComponent(options: FanoutComponentOptions): Promi
       );
       const deadline = Date.now() + options.timeLimitMs;
       for (;;) {
-        const applied = (await stores.follows.activeFollowers(author, FOLLOWERS + 1)).length;
+        const applied = (await stores.follows.edgesTo(author)).filter((e) => e.state === 'active').length;
         bar.update(applied);
         if (applied >= FOLLOWERS) break;
         if (Date.now() > deadline)

@@ -35,18 +35,6 @@ export class FollowsStore {
     return this.model.findById(edgeKey(followerId, followeeId)).lean<FollowEdgeDoc>().exec();
   }
 
-  /**
-   * Up to `atMost` active followers of an author: one query that both counts (a celebrity costs no
-   * more than the threshold) and lists whom to fan out to.
-   */
-  async activeFollowers(authorId: string, atMost: number): Promise<string[]> {
-    const docs = await this.model
-      .find({ followeeId: authorId, state: 'active' }, { followerId: 1, _id: 0 })
-      .limit(atMost)
-      .lean<Array<{ followerId: string }>>();
-    return docs.map((d) => d.followerId);
-  }
-
   /** Every edge from a follower, in either state, with its version (to rebuild whom they follow). */
   edgesOf(followerId: string): Promise<FollowEdgeDoc[]> {
     return this.model.find({ followerId }, { followeeId: 1, state: 1, version: 1 }).lean<FollowEdgeDoc[]>().exec();
