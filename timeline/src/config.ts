@@ -18,6 +18,13 @@ export const configSchema = baseServiceEnv.extend({
   TIMELINE_STREAM_LOG_ENTRIES: env.int(200, 10),
   /** Cards not changed for this long expire and are filled again from MongoDB when read. */
   TIMELINE_CARD_TTL_HOURS: env.int(72, 1),
+  /**
+   * A viewer's first home page is kept assembled this long (0: never kept). Anything the page shows
+   * drops it at once, except the counts of a post on more than TIMELINE_PAGE_COUNT_DROP_LIMIT kept
+   * pages: those counts are at most this old.
+   */
+  TIMELINE_PAGE_TTL_MS: env.int(5000, 0),
+  TIMELINE_PAGE_COUNT_DROP_LIMIT: env.int(200, 0),
   /** Following someone brings this many of their latest posts into the timeline. */
   TIMELINE_BACKFILL_POSTS: env.int(100, 0),
   /** Followers written per pipelined batch during fan-out. */

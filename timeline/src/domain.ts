@@ -35,6 +35,8 @@ export function redisLimitsFrom(config: Config): RedisLimits {
     maxLanded: config.TIMELINE_STREAM_LOG_ENTRIES,
     activeMs: config.TIMELINE_ACTIVE_DAYS * 24 * 3600_000,
     cardTtlSeconds: config.TIMELINE_CARD_TTL_HOURS * 3600,
+    pageTtlMs: config.TIMELINE_PAGE_TTL_MS,
+    pageCountDropLimit: config.TIMELINE_PAGE_COUNT_DROP_LIMIT,
   };
 }
 

@@ -176,6 +176,8 @@ export class HomeTimeline {
       await this.stores.authored.markPulled(authorId);
       this.pulled.add(authorId);
       await this.stores.authored.logPulledLanding(authorId, post.seq ?? sequences.next(), post._id);
+      // The post is in the author's list now: first pages kept before it are stale.
+      await this.stores.pages.pulledChanged();
       await this.stores.posts.setFanout(post._id, 'pulled');
       this.sink.pulledPostLanded(authorId);
       timelineMetrics().fanoutDuration.observe({ mode: 'pulled' }, (Date.now() - started) / 1000);
@@ -239,12 +241,32 @@ export class HomeTimeline {
   }
 
   /**
+   * A page of the viewer's home timeline as JSON. The first page is the read people make most
+   * (opening the app): it is kept assembled in Redis (store/redis/pages-store.ts), so it costs one
+   * round trip and no rendering until something it shows changes.
+   */
+  async pageJson(viewerId: string, request: PageRequest<TimePosition>): Promise<string> {
+    const { pages } = this.stores;
+    if (request.after !== undefined || !pages.enabled) return JSON.stringify(await this.page(viewerId, request));
+    const kept = await pages.read(viewerId, request.limit);
+    if (kept.kind === 'hit') {
+      timelineMetrics().firstPages.inc({ result: 'kept' });
+      return kept.body;
+    }
+    const body = JSON.stringify(await this.page(viewerId, request, kept.kind === 'miss'));
+    if (kept.kind === 'miss') await pages.put(viewerId, request.limit, kept.stamp, body);
+    timelineMetrics().firstPages.inc({ result: kept.kind === 'miss' ? 'assembled' : 'built' });
+    return body;
+  }
+
+  /**
    * A page of the viewer's home timeline, newest first by (createdAt, postId): the feed and the
    * posts of followed authors merged at read time, one list. The cursor is the last item's
    * position, so posts arriving meanwhile (always newer) shift nothing. Reads Redis only: is the
    * feed there (renewing it) and its first entries in one round trip, the cards in a second.
+   * `keeping`: the page will be kept (pageJson), so it registers with the posts it lists.
    */
-  async page(viewerId: string, request: PageRequest<TimePosition>): Promise<Page<PostView>> {
+  async page(viewerId: string, request: PageRequest<TimePosition>, keeping = false): Promise<Page<PostView>> {
     const firstWant = request.limit + 1;
     const [present, firstStored, pulledAuthors] = await Promise.all([
       this.stores.feeds.touch(viewerId),
@@ -266,10 +288,11 @@ export class HomeTimeline {
       const byId = new Map<string, FeedEntry>();
       for (const e of [...stored, ...merged]) byId.set(e.postId, e);
       const candidates = [...byId.values()].sort(compareEntryDesc).slice(0, want);
-      const views = await this.renderer.posts(
-        candidates.map((c) => c.postId),
-        viewerId,
-      );
+      const ids = candidates.map((c) => c.postId);
+      // Registered with each post before its card is read (same tick, same shard): see pages-store.ts.
+      const listing = keeping ? this.stores.pages.listing(viewerId, ids) : undefined;
+      const views = await this.renderer.posts(ids, viewerId);
+      await listing;
       return candidates.map((c) => ({ position: { t: c.createdAt, id: c.postId }, item: views.get(c.postId) }));
     });
   }

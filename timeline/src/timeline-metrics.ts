@@ -6,6 +6,7 @@ export interface TimelineMetrics {
   fanoutEntries: Counter;
   fanoutDuration: Histogram<'mode'>;
   openStreams: Gauge;
+  firstPages: Counter<'result'>;
 }
 
 let shared: TimelineMetrics | undefined;
@@ -29,6 +30,12 @@ export function timelineMetrics(): TimelineMetrics {
     openStreams: new Gauge({
       name: 'timeline_open_streams',
       help: 'Server-Sent Event streams open on this replica',
+      registers: [registry],
+    }),
+    firstPages: new Counter({
+      name: 'timeline_first_pages_total',
+      help: 'First home pages served, by result: kept (assembled earlier), assembled (and kept), or built (the feed itself was missing)',
+      labelNames: ['result'],
       registers: [registry],
     }),
   };

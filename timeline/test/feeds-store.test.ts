@@ -6,6 +6,7 @@
 import { connectRedis, type RedisClient } from '@lumina/common';
 import { TestContext } from '@lumina/common/testing';
 import { FeedsStore } from '../src/store/redis/feeds-store';
+import { PagesStore } from '../src/store/redis/pages-store';
 import { SequenceGenerator } from '../src/ids';
 
 const ctx = new TestContext();
@@ -16,7 +17,8 @@ const MAX = 50;
 
 beforeAll(async () => {
   redis = await connectRedis(ctx.redisUrl, { keyPrefix: ctx.redisPrefix('feeds') });
-  feeds = new FeedsStore(redis, { maxEntries: MAX, maxLanded: 20, activeMs: 60_000 });
+  const pages = new PagesStore(redis, { ttlMs: 5000, countDropLimit: 200, activeMs: 60_000 });
+  feeds = new FeedsStore(redis, { maxEntries: MAX, maxLanded: 20, activeMs: 60_000 }, pages);
 });
 afterAll(async () => {
   redis.destroy();

@@ -22,7 +22,7 @@ export function timelineRouter({ home, explore, streams }: TimelineRouteDeps): R
   router.get('/', requireAuth, async (req, res) => {
     const viewer = signedInUser(req);
     const request = readPageRequest(req.query, timePosition);
-    res.json(await home.page(viewer.id, request));
+    res.type('application/json').send(await home.pageJson(viewer.id, request));
   });
 
   router.get('/explore', async (req, res) => {

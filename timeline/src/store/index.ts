@@ -10,9 +10,14 @@ import { AuthoredStore } from './redis/authored-store';
 import { CardsStore } from './redis/cards-store';
 import { FeedsStore, type FeedLimits } from './redis/feeds-store';
 import { MembershipsStore } from './redis/memberships-store';
+import { PagesStore } from './redis/pages-store';
 
 export interface RedisLimits extends FeedLimits {
   cardTtlSeconds: number;
+  /** How long an assembled first page is kept (0: not kept). */
+  pageTtlMs: number;
+  /** A post on more kept pages than this refreshes their counts by TTL, not by dropping them. */
+  pageCountDropLimit: number;
 }
 
 /** MongoDB, the durable record: copies fed by events, and notifications. */
@@ -27,6 +32,7 @@ export interface MongoStores {
 
 /** Redis, what pages and fan-out read: feeds, authors' posts, cards, follows both ways, likes. */
 export interface RedisStores {
+  pages: PagesStore;
   feeds: FeedsStore;
   authored: AuthoredStore;
   cards: CardsStore;
@@ -50,13 +56,15 @@ export function createMongoStores(conn: Connection): MongoStores {
 }
 
 export function createRedisStores(redis: RedisClient, limits: RedisLimits): RedisStores {
+  const pages = new PagesStore(redis, { ttlMs: limits.pageTtlMs, countDropLimit: limits.pageCountDropLimit, activeMs: limits.activeMs });
   return {
-    feeds: new FeedsStore(redis, limits),
+    pages,
+    feeds: new FeedsStore(redis, limits, pages),
     authored: new AuthoredStore(redis, limits.maxEntries, limits.maxLanded),
-    cards: new CardsStore(redis, limits.cardTtlSeconds),
-    following: MembershipsStore.following(redis, limits.activeMs),
+    cards: new CardsStore(redis, limits.cardTtlSeconds, pages),
+    following: MembershipsStore.following(redis, limits.activeMs, pages),
     followers: MembershipsStore.followers(redis),
-    liked: MembershipsStore.liked(redis, limits.activeMs),
+    liked: MembershipsStore.liked(redis, limits.activeMs, pages),
   };
 }
 

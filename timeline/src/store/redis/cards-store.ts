@@ -9,6 +9,7 @@ import type { RedisClient } from '@lumina/common';
 import type { AuthorView } from '../../render';
 import type { PostDoc } from '../models';
 import { keys } from './keys';
+import type { PagesStore } from './pages-store';
 import { cardPut } from './scripts';
 
 /** The post's own fields as a card keeps them (counts and author apart). */
@@ -59,6 +60,8 @@ export class CardsStore {
   constructor(
     private readonly redis: RedisClient,
     private readonly ttlSeconds: number,
+    /** A changed card drops the kept first pages that list it. */
+    private readonly pages: PagesStore,
   ) {}
 
   private async put(postId: string, groups: Group[]): Promise<void> {
@@ -68,7 +71,9 @@ export class CardsStore {
       const entries = Object.entries(values);
       args.push(field, version, entries.length, ...entries.flat());
     }
-    await cardPut.run(this.redis, [keys.card(postId)], args);
+    const written = String(await cardPut.run(this.redis, [keys.card(postId)], args)).split(' ');
+    if (written.includes('pv') || written.includes('av')) await this.pages.dropListing(postId, 'content');
+    else if (written.includes('lv') || written.includes('cv')) await this.pages.dropListing(postId, 'counts');
   }
 
   /** Writes what the copy of a post says (after every change of it). */

@@ -7,6 +7,7 @@
 import type { RedisClient } from '@lumina/common';
 import type { TimePosition } from '../../positions';
 import { afterLandedSeq, keys, landedMember, parseLanded } from './keys';
+import type { PagesStore } from './pages-store';
 import { feedAdd, listComplete } from './scripts';
 
 export interface FeedEntry {
@@ -48,6 +49,8 @@ export class FeedsStore {
   constructor(
     private readonly redis: RedisClient,
     readonly limits: FeedLimits,
+    /** Every change to a feed drops the viewer's kept first page. */
+    private readonly pages: PagesStore,
   ) {}
 
   /** Whether the viewer's feed is there, renewing its activity window if so (one command). */
@@ -64,7 +67,9 @@ export class FeedsStore {
     if (entries.length === 0) return 0;
     const args: Array<string | number> = [this.limits.maxEntries, this.limits.maxLanded];
     for (const e of entries) args.push(e.postId, e.createdAt, landedMember(e.seq, e.postId));
-    return Number(await feedAdd.run(this.redis, [keys.feed(viewerId), keys.landed(viewerId)], args));
+    return Number(
+      await feedAdd.run(this.redis, [keys.feed(viewerId), keys.landed(viewerId), keys.page(viewerId), keys.pageGen(viewerId)], args),
+    );
   }
 
   /**
@@ -81,15 +86,18 @@ export class FeedsStore {
     const args: Array<string | number> = [this.limits.maxEntries, this.limits.activeMs];
     for (const e of entries) args.push(e.createdAt, e.postId);
     await listComplete.run(this.redis, [keys.feed(viewerId)], args);
+    await this.pages.drop([viewerId]);
   }
 
   async remove(viewerId: string, postIds: string[]): Promise<void> {
-    if (postIds.length > 0) await this.redis.zRem(keys.feed(viewerId), postIds);
+    if (postIds.length === 0) return;
+    if ((await this.redis.zRem(keys.feed(viewerId), postIds)) > 0) await this.pages.drop([viewerId]);
   }
 
   /** A deleted post (or one fanned out to someone who unfollowed meanwhile) leaves these feeds. */
   async removeFromMany(viewerIds: string[], postId: string): Promise<void> {
-    await Promise.all(viewerIds.map((viewerId) => this.redis.zRem(keys.feed(viewerId), postId)));
+    const removed = await Promise.all(viewerIds.map((viewerId) => this.redis.zRem(keys.feed(viewerId), postId)));
+    await this.pages.drop(viewerIds.filter((_, i) => (removed[i] ?? 0) > 0));
   }
 
   /** Of these posts, those in the viewer's feed now. */

@@ -28,6 +28,14 @@ export const keys = {
   card: (postId: string) => `card:${tag(postId)}`,
   /** Authors over the fan-out threshold, merged in at read time (a small set). */
   pulled: () => 'pulled',
+  /** The viewer's assembled first pages: page size → pulled generation, newline, JSON. */
+  page: (viewerId: string) => `page:${tag(viewerId)}`,
+  /** Moves on whenever the viewer's page is dropped, so a racing assembly keeps nothing. */
+  pageGen: (viewerId: string) => `page-gen:${tag(viewerId)}`,
+  /** The viewers whose kept first page lists the post (on the card's shard). */
+  onPage: (postId: string) => `on-page:${tag(postId)}`,
+  /** Moves on whenever an author merged at read time posts: pages kept before are stale. */
+  pulledGen: () => 'pulled-gen',
 };
 
 /**

@@ -7,6 +7,7 @@
  */
 import type { RedisClient } from '@lumina/common';
 import { keys } from './keys';
+import type { PagesStore } from './pages-store';
 import { signedApply } from './scripts';
 
 /** Fields per script call (id and version: 1,000 facts). */
@@ -30,10 +31,12 @@ export class MembershipsStore {
     private readonly keyOf: (ownerId: string) => string,
     /** The TTL a completed hash gets: the activity window. */
     private readonly ttlMs: number,
+    /** For facts a first page shows (likes) or depends on (follows): a change drops the owner's kept page. */
+    private readonly pages?: PagesStore,
   ) {}
 
-  static following(redis: RedisClient, ttlMs: number): MembershipsStore {
-    return new MembershipsStore(redis, keys.following, ttlMs);
+  static following(redis: RedisClient, ttlMs: number, pages: PagesStore): MembershipsStore {
+    return new MembershipsStore(redis, keys.following, ttlMs, pages);
   }
 
   /** No TTL: an author's followers are read whenever they post, however long ago they last read. */
@@ -41,8 +44,8 @@ export class MembershipsStore {
     return new MembershipsStore(redis, keys.followers, 0);
   }
 
-  static liked(redis: RedisClient, ttlMs: number): MembershipsStore {
-    return new MembershipsStore(redis, keys.liked, ttlMs);
+  static liked(redis: RedisClient, ttlMs: number, pages: PagesStore): MembershipsStore {
+    return new MembershipsStore(redis, keys.liked, ttlMs, pages);
   }
 
   /** Applies facts (each if newer); with `complete`, they are everything there is, and the hash is marked so. */
@@ -51,12 +54,14 @@ export class MembershipsStore {
     // A large rebuild goes in slices, so no one script call holds the server for long; the last
     // slice marks the hash complete.
     let i = 0;
+    let changed = 0;
     do {
       const last = i + APPLY_SLICE >= pairs.length;
       const head = last && complete ? [1, this.ttlMs] : [0, 0];
-      await signedApply.run(this.redis, [this.keyOf(ownerId)], [...head, ...pairs.slice(i, i + APPLY_SLICE)]);
+      changed += Number(await signedApply.run(this.redis, [this.keyOf(ownerId)], [...head, ...pairs.slice(i, i + APPLY_SLICE)]));
       i += APPLY_SLICE;
     } while (i < pairs.length);
+    if (changed > 0 && this.pages) await this.pages.drop([ownerId]);
   }
 
   /** Which of these ids are "on" for the owner, and whether the hash is complete. */

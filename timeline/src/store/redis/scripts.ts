@@ -8,8 +8,9 @@ import { LuaScript } from '@lumina/common';
  * Adds entries to a feed that exists (a missing feed belongs to a viewer inactive long enough for
  * it to expire, or was never built: it is built from MongoDB when they come back), logs each new
  * one for the live stream, and trims both to their newest entries (the sentinel, at rank 0,
- * stays). Answers how many entries were new.
- *   KEYS: feed, landed   ARGV: maxEntries, maxLanded, then (postId, createdAtMs, landedMember)…
+ * stays); the viewer's kept first page is dropped (see pages-store.ts). Answers how many entries
+ * were new.
+ *   KEYS: feed, landed, page, pageGen   ARGV: maxEntries, maxLanded, then (postId, createdAtMs, landedMember)…
  */
 export const feedAdd = new LuaScript(`
 if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
@@ -25,6 +26,9 @@ if added > 0 then
   redis.call('ZREMRANGEBYRANK', KEYS[2], 0, -(tonumber(ARGV[2]) + 1))
   local ttl = redis.call('PTTL', KEYS[1])
   if ttl > 0 then redis.call('PEXPIRE', KEYS[2], ttl) end
+  redis.call('DEL', KEYS[3])
+  redis.call('INCR', KEYS[4])
+  if ttl > 0 then redis.call('PEXPIRE', KEYS[4], ttl) end
 end
 return added
 `);
@@ -68,21 +72,54 @@ return changed
 /**
  * Writes groups of a card's fields, each group only if its version is newer than the one held
  * (so an old fill never overwrites a newer event, nor the other way round), and renews the TTL.
+ * Answers the version fields of the groups it wrote, space-separated.
  *   KEYS: card   ARGV: ttlSeconds, then per group: versionField, version, n, (field, value)×n
  */
 export const cardPut = new LuaScript(`
 local i = 2
-local changed = 0
+local changed = ''
 while i <= #ARGV do
   local n = tonumber(ARGV[i + 2])
   local held = redis.call('HGET', KEYS[1], ARGV[i])
   if (not held) or tonumber(held) < tonumber(ARGV[i + 1]) then
     redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1])
     for j = 0, n - 1 do redis.call('HSET', KEYS[1], ARGV[i + 3 + 2 * j], ARGV[i + 4 + 2 * j]) end
-    changed = changed + 1
+    changed = changed .. ' ' .. ARGV[i]
   end
   i = i + 3 + 2 * n
 end
 redis.call('EXPIRE', KEYS[1], ARGV[1])
 return changed
+`);
+
+/**
+ * A home read: renews the feed's activity window (as every read does) and answers whether it
+ * exists, the kept first page of this size ('' if none) and the viewer's page generation.
+ *   KEYS: feed, page, pageGen   ARGV: activeMs, limit
+ */
+export const pageRead = new LuaScript(`
+if redis.call('PEXPIRE', KEYS[1], ARGV[1]) == 0 then return {0, '', '0'} end
+return {1, redis.call('HGET', KEYS[2], ARGV[2]) or '', redis.call('GET', KEYS[3]) or '0'}
+`);
+
+/**
+ * Keeps an assembled page if the viewer's generation is still the one read before assembling.
+ *   KEYS: page, pageGen   ARGV: gen, limit, value, ttlMs
+ */
+export const pagePut = new LuaScript(`
+if (redis.call('GET', KEYS[2]) or '0') ~= ARGV[1] then return 0 end
+redis.call('HSET', KEYS[1], ARGV[2], ARGV[3])
+redis.call('PEXPIRE', KEYS[1], ARGV[4])
+return 1
+`);
+
+/**
+ * Drops a viewer's kept pages and moves the generation on, so an assembly under way keeps nothing.
+ *   KEYS: page, pageGen   ARGV: activeMs (the generation outlives any page)
+ */
+export const pageDrop = new LuaScript(`
+redis.call('DEL', KEYS[1])
+redis.call('INCR', KEYS[2])
+redis.call('PEXPIRE', KEYS[2], ARGV[1])
+return 1
 `);
