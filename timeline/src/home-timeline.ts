@@ -211,7 +211,9 @@ export class HomeTimeline {
   /** Writes the entry into these viewers' feeds (those that exist); answers how many got it. */
   private async pushTo(viewerIds: string[], entry: FeedEntry): Promise<number> {
     if (viewerIds.length === 0) return 0;
-    const got = await this.stores.feeds.addToMany(viewerIds, entry, () => sequences.next());
+    // Taken as the batch is sent: Redis applies writes in the order sent, so each viewer's landing
+    // log grows in sequence order, which the live stream's resume (Last-Event-ID) relies on.
+    const got = await this.stores.feeds.addToMany(viewerIds, entry, sequences.next());
     if (got.length === 0) return 0;
     timelineMetrics().fanoutEntries.inc(got.length);
     this.sink.landed(got);

@@ -48,9 +48,49 @@ test('a feed keeps its newest MAX entries, whatever order they arrive in', async
 test('a feed that does not exist gets nothing (its viewer is away), and says so', async () => {
   expect(await feeds.touch('away')).toBe(false);
   expect(await feeds.add('away', [entry(1)])).toBe(0);
-  expect(await feeds.addToMany(['away', 'away-too'], entry(2), () => seqs.next())).toEqual([]);
+  expect(await feeds.addToMany(['away', 'away-too'], entry(2), seqs.next())).toEqual([]);
   expect(await feeds.entries('away')).toEqual([]);
   expect(await feeds.touch('away')).toBe(false);
+});
+
+test('fan-out in batches: every existing feed gets the entry once, landing at one sequence; absent ones get nothing', async () => {
+  // More viewers than one script call takes, every third one away.
+  const viewers = Array.from({ length: 600 }, (_, i) => `batch-${i}`);
+  for (const [i, v] of viewers.entries()) if (i % 3 !== 0) await feeds.complete(v, []);
+  const seq = seqs.next();
+  const got = await feeds.addToMany(viewers, entry(9), seq);
+  expect(got).toEqual(viewers.filter((_, i) => i % 3 !== 0));
+  expect(await feeds.addToMany(viewers, entry(9), seqs.next())).toEqual([]); // a second time is nothing new
+  expect((await feeds.entries('batch-1')).map((e) => e.postId)).toEqual(['p009']);
+  expect(await feeds.landedAfter('batch-599', SequenceGenerator.floorOf(0), 10)).toEqual([{ seq, postId: 'p009' }]);
+  expect(await feeds.touch('batch-0')).toBe(false);
+});
+
+test('every change to a feed drops the viewer’s kept first page', async () => {
+  const pages = new PagesStore(redis, { ttlMs: 5000, countDropLimit: 200, activeMs: 60_000 });
+  await feeds.complete('kept', []);
+  const keep = async () => {
+    const read = await pages.read('kept', 20);
+    if (read.kind !== 'miss') throw new Error(`expected a miss, got ${read.kind}`);
+    expect(await pages.put('kept', 20, read.stamp, '{}')).toBe(true);
+    expect((await pages.read('kept', 20)).kind).toBe('hit');
+  };
+  for (const change of [
+    () => feeds.add('kept', [entry(1)]),
+    () => feeds.addToMany(['kept'], entry(2), seqs.next()),
+    () => feeds.remove('kept', ['p001']),
+    () => feeds.removeFromMany(['kept'], 'p002'),
+    () => feeds.complete('kept', [entry(3)]),
+  ]) {
+    await keep();
+    await change();
+    expect((await pages.read('kept', 20)).kind).toBe('miss');
+  }
+  // What changes nothing drops nothing.
+  await keep();
+  await feeds.add('kept', [entry(3)]);
+  await feeds.remove('kept', ['p404']);
+  expect((await pages.read('kept', 20)).kind).toBe('hit');
 });
 
 test('an empty feed still exists once built, and takes entries', async () => {

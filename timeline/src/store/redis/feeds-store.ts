@@ -8,7 +8,10 @@ import type { RedisClient } from '@lumina/common';
 import type { TimePosition } from '../../positions';
 import { afterLandedSeq, keys, landedMember, parseLanded } from './keys';
 import type { PagesStore } from './pages-store';
-import { feedAdd, listComplete } from './scripts';
+import { feedAdd, feedAddMany, listComplete } from './scripts';
+
+/** Viewers per fan-out script call: short enough not to hold Redis for long (a few ms). */
+const FANOUT_SCRIPT_VIEWERS = 250;
 
 export interface FeedEntry {
   postId: string;
@@ -73,12 +76,25 @@ export class FeedsStore {
   }
 
   /**
-   * Fan-out: one post into many feeds, one script call per viewer, sent together (node-redis
-   * pipelines what is issued in one tick). Answers the viewers whose feed got it.
+   * Fan-out: one post into many feeds, landing at one sequence, in script calls of a few hundred
+   * viewers each, sent together (node-redis pipelines what is issued in one tick). Answers the
+   * viewers whose feed got it.
    */
-  async addToMany(viewerIds: string[], entry: FeedEntry, seqFor: () => string): Promise<string[]> {
-    const added = await Promise.all(viewerIds.map((viewerId) => this.add(viewerId, [{ ...entry, seq: seqFor() }])));
-    return viewerIds.filter((_, i) => (added[i] ?? 0) > 0);
+  async addToMany(viewerIds: string[], entry: FeedEntry, seq: string): Promise<string[]> {
+    const member = landedMember(seq, entry.postId);
+    const slices: string[][] = [];
+    for (let i = 0; i < viewerIds.length; i += FANOUT_SCRIPT_VIEWERS) slices.push(viewerIds.slice(i, i + FANOUT_SCRIPT_VIEWERS));
+    const added = await Promise.all(
+      slices.map((slice) =>
+        feedAddMany.run(
+          this.redis,
+          slice.flatMap((viewerId) => [keys.feed(viewerId), keys.landed(viewerId), keys.page(viewerId), keys.pageGen(viewerId)]),
+          [this.limits.maxEntries, this.limits.maxLanded, entry.postId, entry.createdAt, member],
+        ),
+      ),
+    );
+    const flags = added.flatMap((got) => got as number[]);
+    return viewerIds.filter((_, i) => flags[i] === 1);
   }
 
   /** Builds a viewer's feed: these entries, with whatever raced the build, marked complete. */

@@ -34,6 +34,36 @@ return added
 `);
 
 /**
+ * Fan-out's batch: feedAdd for many viewers at once (one entry, one landing member for all),
+ * answering 1 or 0 per viewer. Its keys span many hash tags, so it runs on a single Redis; on
+ * Redis Cluster the viewers would be grouped by slot first (see timeline/README.md).
+ *   KEYS: (feed, landed, page, pageGen) per viewer   ARGV: maxEntries, maxLanded, postId, createdAtMs, landedMember
+ */
+export const feedAddMany = new LuaScript(`
+local got = {}
+local maxEntries = -(tonumber(ARGV[1]) + 1)
+local maxLanded = -(tonumber(ARGV[2]) + 1)
+for k = 1, #KEYS, 4 do
+  local added = 0
+  if redis.call('EXISTS', KEYS[k]) == 1 and redis.call('ZADD', KEYS[k], ARGV[4], ARGV[3]) == 1 then
+    added = 1
+    redis.call('ZADD', KEYS[k + 1], 0, ARGV[5])
+    redis.call('ZREMRANGEBYRANK', KEYS[k], 1, maxEntries)
+    redis.call('ZREMRANGEBYRANK', KEYS[k + 1], 0, maxLanded)
+    local ttl = redis.call('PTTL', KEYS[k])
+    redis.call('DEL', KEYS[k + 2])
+    redis.call('INCR', KEYS[k + 3])
+    if ttl > 0 then
+      redis.call('PEXPIRE', KEYS[k + 1], ttl)
+      redis.call('PEXPIRE', KEYS[k + 3], ttl)
+    end
+  end
+  got[#got + 1] = added
+end
+return got
+`);
+
+/**
  * Makes a list complete (a feed, or an author's posts): adds the entries to whatever the key
  * holds (writes that raced the build are kept), adds the sentinel, trims and sets the TTL
  * (0: none).
