@@ -18,6 +18,7 @@ export * from './store/mysql';
 export * from './store/mongo';
 export * from './store/redis';
 export * from './store/mongo-rate-limit-store';
+export * from './store/redis-rate-limit-store';
 // HTTP
 export * from './http/errors';
 export * from './http/error-handler';

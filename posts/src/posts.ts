@@ -26,7 +26,7 @@ import { analyseText } from './mentions';
 import type { PostDoc, PostMediaSnapshot } from './store/models';
 import type { CopiesStore } from './store/copies-store';
 import type { PostStore } from './store/post-store';
-import type { ReadCache } from './read-cache';
+import type { MediaCard, ReadCache } from './read-cache';
 import { postState, type PostView, type Views } from './views';
 
 export const MAX_MEDIA_PER_POST = 10;
@@ -69,12 +69,18 @@ export class PostsService {
   }
 
   async create(author: UserPayload, input: CreatePostInput): Promise<PostView> {
-    const { copies, posts, views } = this.deps;
-    const authorCopy = await copies.findUser(author.id);
-    if (authorCopy?.deleted) throw new ForbiddenError('This account has been deleted');
+    const { copies, posts, views, reads } = this.deps;
+    // The author's and the media's copies as Redis holds them (kept right after every copy write).
+    const ids = input.media.map((m) => m.id);
+    const [authors, cached] = await Promise.all([reads.users([author.id]), reads.media(ids)]);
+    if (authors.get(author.id)?.deleted) throw new ForbiddenError('This account has been deleted');
 
-    // Every item must be a ready image of the author's; checked before anything is written.
-    const found = await copies.mediaByIds(input.media.map((m) => m.id));
+    // Every item must be a ready image of the author's; checked before anything is written. What
+    // Redis does not show as such is asked of MongoDB, whose answer gives the error.
+    const usable = (card: MediaCard | undefined) => card?.status === 'ready' && card.ownerId === author.id;
+    const unsure = ids.filter((id) => !usable(cached.get(id)));
+    const found = new Map<string, MediaCard>([...cached].filter(([, card]) => usable(card)));
+    for (const [id, copy] of await copies.mediaByIds(unsure)) found.set(id, copy);
     const media: PostMediaSnapshot[] = input.media.map((item, i) => {
       const copy = found.get(item.id);
       const field = `media.${i}.id`;
@@ -108,7 +114,7 @@ export class PostsService {
       ...outboxFields(outboxEvent(Events.postCreated, postState(post, media), { correlationId: randomUUID() })),
     });
     this.deps.notify();
-    await this.deps.reads.refreshPost(post._id);
+    await reads.refreshPost(post._id, post);
     return views.post(post, author.id);
   }
 

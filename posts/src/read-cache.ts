@@ -27,7 +27,7 @@ import type { PostStore } from './store/post-store';
 
 /** What rendering needs of a user or a media item (views.ts). */
 export type UserCard = Pick<UserCopyDoc, 'username' | 'displayName' | 'avatar' | 'deleted'>;
-export type MediaCard = Pick<MediaCopyDoc, 'status' | 'width' | 'height' | 'blurhash' | 'variants'>;
+export type MediaCard = Pick<MediaCopyDoc, 'status' | 'width' | 'height' | 'blurhash' | 'variants'> & { ownerId?: string };
 
 /** Authors with more live posts than this are not listed in Redis: their pages read MongoDB. */
 export const AUTHOR_LIST_CAP = 10_000;
@@ -99,6 +99,7 @@ function mediaCard(copy: MediaCopyDoc | null): CachedMedia {
   if (!copy) return { _v: [0] };
   return {
     _v: [copy.version],
+    ownerId: copy.ownerId,
     status: copy.status,
     width: copy.width,
     height: copy.height,
@@ -131,9 +132,12 @@ export class ReadCache {
     return entry;
   }
 
-  /** After a write to the post (or by the relay, for a writer that died): MongoDB's state into Redis. */
-  async refreshPost(id: string): Promise<void> {
-    const post = await this.deps.posts.findAny(id);
+  /**
+   * After a write to the post (or by the relay, for a writer that died): MongoDB's state into
+   * Redis. A writer that knows the state it wrote (a new post) passes it instead of a read back.
+   */
+  async refreshPost(id: string, written?: PostDoc): Promise<void> {
+    const post = written ?? (await this.deps.posts.findAny(id));
     if (!post) return;
     await this.deps.cache.applyPost(postEntry(post));
     const member = authorListMember(post.createdAt.getTime(), post._id);

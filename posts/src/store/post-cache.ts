@@ -60,6 +60,8 @@ export interface CachedUser {
 /** A media copy; version 0 and no status when this service has none (yet). */
 export interface CachedMedia {
   _v: [version: number];
+  /** Whose it is (entries cached before it was kept lack it: composing then asks MongoDB). */
+  ownerId?: string;
   status?: string;
   width?: number;
   height?: number;
