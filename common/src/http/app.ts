@@ -51,6 +51,9 @@ export function createHttpApp(options: HttpAppOptions): Express {
   const app = express();
   const m = metrics();
   app.disable('x-powered-by');
+  // Answers are private and no-store by default (cache-control.ts): a validator nobody keeps is
+  // a hash of every body for nothing. What is cacheable (media's variants) sets its own ETag.
+  app.set('etag', false);
   app.set('trust proxy', options.trustProxyHops ?? 1);
   app.set('query parser', 'simple');
 
