@@ -26,8 +26,7 @@ import {
 import type { Pool } from 'mysql2/promise';
 import { buildApp } from './app';
 import { rateLimitsFrom, type Config } from './config';
-import { MediaDeletedListener } from './events/media-deleted-listener';
-import { MediaReadyListener } from './events/media-ready-listener';
+import { createListeners } from './events';
 import { Housekeeping } from './housekeeping';
 import { loadSigningKey, verificationKeys } from './keys';
 import { Argon2PasswordHasher } from './passwords';
@@ -111,7 +110,7 @@ export async function startAuthService(config: Config, options: StartOptions = {
       },
     });
 
-    const listeners = [new MediaReadyListener(connectedBus, readyMedia), new MediaDeletedListener(connectedBus, readyMedia, profiles)];
+    const listeners = createListeners(connectedBus, { readyMedia, profiles });
     const limitsMonitor = new StreamLimitsMonitor(connectedBus, {
       streams: streamsOf('auth'),
       consumers: listeners,

@@ -30,12 +30,8 @@ import {
 } from '@lumina/common';
 import { buildApp } from './app';
 import { runsApi, runsWorker, type Config } from './config';
-import { PostCreatedListener } from './events/post-created-listener';
-import { PostDeletedListener } from './events/post-deleted-listener';
+import { usageListeners } from './events';
 import { ProcessMediaListener } from './events/process-media-listener';
-import { UserCreatedListener } from './events/user-created-listener';
-import { UserDeletedListener } from './events/user-deleted-listener';
-import { UserUpdatedListener } from './events/user-updated-listener';
 import { removeStaleUploads } from './intake';
 import { MAX_ALT_LENGTH, MediaService, type DeletionHooks } from './media';
 import { MediaProcessor, type ProcessingHooks } from './processing';
@@ -117,13 +113,7 @@ export async function startMediaService(config: Config, options: StartOptions = 
     const workers: BackgroundWorker[] = [relay];
     if (runsApi(config)) {
       const usageRules = new MediaUsage(store, usage);
-      workers.push(
-        new PostCreatedListener(bus, usageRules),
-        new PostDeletedListener(bus, usageRules),
-        new UserCreatedListener(bus, usageRules),
-        new UserUpdatedListener(bus, usageRules),
-        new UserDeletedListener(bus, usageRules),
-      );
+      workers.push(...usageListeners(bus, usageRules));
     }
     let sweeper: UnattachedMediaSweeper | undefined;
     if (runsWorker(config)) {
