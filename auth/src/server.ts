@@ -1,13 +1,13 @@
 /**
  * Starts the whole auth service in this process (common's bootService does the rest): MySQL and
- * its migrations, the outbox relay, the media listeners, housekeeping and HTTP. index.ts calls
+ * its migrations, the outbox relay, the media listeners, the sweeper of expired records and HTTP. index.ts calls
  * it; so do tests and the one-machine launcher.
  */
 import { bootService, mysqlStore, MySqlOutboxRelay, type Logger, type RelayOptions } from '@lumina/common';
 import { buildApp, createRules } from './app';
 import { rateLimitsFrom, type Config } from './config';
 import { createListeners } from './events';
-import { Housekeeping } from './housekeeping';
+import { ExpiredRecordsSweeper } from './sweeper';
 import { loadSigningKey, verificationKeys } from './keys';
 import { Argon2PasswordHasher } from './passwords';
 import { migrate } from './store/migrations';
@@ -62,7 +62,7 @@ export async function startAuthService(config: Config, options: StartOptions = {
         trustProxyHops: config.TRUST_PROXY_HOPS,
         readiness,
       });
-      const housekeeping = new Housekeeping(
+      const sweeper = new ExpiredRecordsSweeper(
         { rateLimits, refreshTokens: new RefreshTokensStore(pool), signInFailures: new SignInFailuresStore(pool) },
         log,
       );
@@ -70,7 +70,7 @@ export async function startAuthService(config: Config, options: StartOptions = {
         app,
         relay,
         listeners: createListeners(bus, { readyMedia: new ReadyMediaStore(pool), profiles: rules.profiles }),
-        workers: [housekeeping],
+        workers: [sweeper],
         handles: { relay },
       };
     },

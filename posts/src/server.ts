@@ -18,7 +18,7 @@ import { buildApp } from './app';
 import { writeLimitsFrom, type Config } from './config';
 import { EngagementService, type EngagementHooks } from './engagement';
 import { createListeners } from './events';
-import { PendingSweeper } from './pending-sweeper';
+import { PendingSweeper } from './sweeper';
 import { PostsService } from './posts';
 import { ReadCache, type ReadCacheHooks } from './read-cache';
 import { CopiesStore } from './store/copies-store';

@@ -3,7 +3,7 @@ import { Events, listeners, type EventBus, type ListenerOptions } from '@lumina/
 import type { TimelineDomain } from '../domain';
 
 export function createListeners(bus: EventBus, domain: TimelineDomain, options: Partial<ListenerOptions> = {}) {
-  const { home, notifications, engagement, stores } = domain;
+  const { home, notifications, engagementCounts, stores } = domain;
   const on = listeners(bus, { service: 'timeline', ...options });
   return [
     // user.created / .updated → the authors copy (by user version): new names and avatars show on
@@ -43,17 +43,17 @@ export function createListeners(bus: EventBus, domain: TimelineDomain, options: 
     }),
     // post.liked → likeCount (by engagement version), who likes it, a like notification (once per liker).
     on(Events.postLiked, async (data, envelope) => {
-      await engagement.likeChanged(data, true);
+      await engagementCounts.likeChanged(data, true);
       await notifications.liked(data, new Date(envelope.occurredAt));
     }),
     // post.unliked → likeCount (by engagement version) and who likes it; the notification stays.
-    on(Events.postUnliked, (data) => engagement.likeChanged(data, false)),
+    on(Events.postUnliked, (data) => engagementCounts.likeChanged(data, false)),
     // comment.created → commentCount (by engagement version), comment and mention notifications.
     on(Events.commentCreated, async (data) => {
-      await engagement.commentCountChanged(data.postId, data.commentCount, data.version, data.postAuthorId);
+      await engagementCounts.commentCountChanged(data.postId, data.commentCount, data.version, data.postAuthorId);
       await notifications.commented(data);
     }),
     // comment.deleted → commentCount (by engagement version).
-    on(Events.commentDeleted, (data) => engagement.commentCountChanged(data.postId, data.commentCount, data.version)),
+    on(Events.commentDeleted, (data) => engagementCounts.commentCountChanged(data.postId, data.commentCount, data.version)),
   ];
 }
