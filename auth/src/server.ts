@@ -33,7 +33,7 @@ export async function startAuthService(config: Config, options: StartOptions = {
     relay: options.relay,
     publicKeys: verificationKeys(config, signingKey),
     stores: { pool: mysqlStore({ url: config.MYSQL_URL, poolSize: config.MYSQL_POOL_SIZE, migrate }) },
-    async build({ pool, bus, log, publicKeys, readiness, relayOptions }) {
+    async build({ pool, bus, log, http, relayOptions }) {
       const relay = new MySqlOutboxRelay(pool, bus, relayOptions);
       const hasher = new Argon2PasswordHasher({
         memoryCost: config.ARGON2_MEMORY_KIB,
@@ -43,10 +43,9 @@ export async function startAuthService(config: Config, options: StartOptions = {
       await hasher.warmUp();
       const rateLimits = new MySqlRateLimitStore(pool);
       const deps = {
-        log,
+        ...http,
         pool,
         signingKey,
-        publicKeys,
         hasher,
         refreshTtlMs: config.REFRESH_TOKEN_TTL_DAYS * 24 * 3600_000,
         notifyOutbox: () => relay.notify(),
@@ -57,10 +56,6 @@ export async function startAuthService(config: Config, options: StartOptions = {
         rules,
         limits: rateLimitsFrom(config),
         rateLimits,
-        cookieSecure: config.COOKIE_SECURE,
-        allowedOrigins: config.ALLOWED_ORIGINS,
-        trustProxyHops: config.TRUST_PROXY_HOPS,
-        readiness,
       });
       const sweeper = new ExpiredRecordsSweeper(
         { rateLimits, refreshTokens: new RefreshTokensStore(pool), signInFailures: new SignInFailuresStore(pool) },

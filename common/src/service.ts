@@ -184,10 +184,22 @@ export async function openConnections<S extends StoreSpecs>(spec: ConnectionsSpe
   return { ...stores, log, bus: connectedBus, readiness, close };
 }
 
-/** What build() gets: the open connections, the keys, and the relay's options from the config. */
+/** What every service's Express app takes from the start-up (spread into its buildApp). */
+export interface HttpSettings {
+  log: Logger;
+  publicKeys: PublicKeySet;
+  readiness: ReadinessChecks;
+  cookieSecure: boolean;
+  allowedOrigins: readonly string[];
+  trustProxyHops: number;
+}
+
+/** What build() gets: the open connections, the keys, and settings from the config. */
 export type ServiceContext<S extends StoreSpecs> = Connections<S> & {
   config: ServiceConfig;
   publicKeys: PublicKeySet;
+  /** For the app: `buildApp({ ...http, …its own })`. */
+  http: HttpSettings;
   /** For the service's outbox relay: its log and OUTBOX_POLL_INTERVAL_MS (and the test overrides). */
   relayOptions: RelayOptions;
 };
@@ -230,7 +242,15 @@ export async function bootService<S extends StoreSpecs, T extends object>(
   const { log, bus } = connections;
   try {
     const relayOptions: RelayOptions = { log, pollIntervalMs: config.OUTBOX_POLL_INTERVAL_MS, ...definition.relay };
-    const parts = await definition.build({ ...connections, config, publicKeys, relayOptions });
+    const http: HttpSettings = {
+      log,
+      publicKeys,
+      readiness: connections.readiness,
+      cookieSecure: config.COOKIE_SECURE,
+      allowedOrigins: config.ALLOWED_ORIGINS,
+      trustProxyHops: config.TRUST_PROXY_HOPS,
+    };
+    const parts = await definition.build({ ...connections, config, publicKeys, http, relayOptions });
     const listeners = parts.listeners ?? [];
     const monitor = new StreamLimitsMonitor(bus, {
       streams: streamsOf(definition.service),

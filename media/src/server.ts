@@ -61,7 +61,7 @@ export async function startMediaService(config: Config, options: StartOptions = 
       storage: blobStore(() => options.storage ?? createStorage(config)),
       conn: mongoStore({ url: config.MONGO_URL }),
     },
-    async build({ conn, storage, bus, log, publicKeys, readiness, relayOptions }) {
+    async build({ conn, storage, bus, log, http, relayOptions }) {
       const [store, usage, rateLimits] = await Promise.all([MediaStore.open(conn), UsageStore.open(conn), MongoRateLimitStore.open(conn)]);
       if (runsApi(config)) await removeStaleUploads(config.MEDIA_TMP_DIR, 3600_000);
 
@@ -115,14 +115,10 @@ export async function startMediaService(config: Config, options: StartOptions = 
       }
 
       const app = buildApp({
-        log,
-        publicKeys,
+        ...http,
         media: runsApi(config) ? media : undefined,
         rateLimits,
         tmpDir: config.MEDIA_TMP_DIR,
-        cookieSecure: config.COOKIE_SECURE,
-        trustProxyHops: config.TRUST_PROXY_HOPS,
-        readiness,
       });
       return {
         app,

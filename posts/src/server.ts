@@ -12,7 +12,6 @@ import {
   redisStore,
   type ListenerOptions,
   type Logger,
-  type RateLimitWindowDoc,
 } from '@lumina/common';
 import { buildApp } from './app';
 import { writeLimitsFrom, type Config } from './config';
@@ -49,7 +48,7 @@ export async function startPostsService(config: Config, options: StartOptions = 
       conn: mongoStore({ url: config.MONGO_URL }),
       redis: redisStore({ url: config.REDIS_URL, keyPrefix: config.REDIS_KEY_PREFIX }),
     },
-    async build({ conn, redis, bus, log, publicKeys, readiness, relayOptions }) {
+    async build({ conn, redis, bus, log, http, relayOptions }) {
       const models = createModels(conn);
       await syncIndexes(models);
       // The process-wide document lock: the relay's clear takes it too (FerretDB, see README).
@@ -89,16 +88,11 @@ export async function startPostsService(config: Config, options: StartOptions = 
         log,
       });
       const app = buildApp({
-        log,
-        publicKeys,
+        ...http,
         posts,
         engagement,
-        rateLimits: new MongoRateLimitStore(conn.db!.collection<RateLimitWindowDoc>('rate_limits')),
+        rateLimits: MongoRateLimitStore.in(conn),
         writeLimits: writeLimitsFrom(config),
-        cookieSecure: config.COOKIE_SECURE,
-        allowedOrigins: config.ALLOWED_ORIGINS,
-        trustProxyHops: config.TRUST_PROXY_HOPS,
-        readiness,
       });
       return {
         app,

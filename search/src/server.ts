@@ -30,16 +30,8 @@ export async function startSearchService(config: Config, options: { log?: Logger
     config,
     log: options.log,
     stores: searchStores(config),
-    build: ({ pool, bus, log, publicKeys, readiness }) => ({
-      app: buildApp({
-        log,
-        publicKeys,
-        search: new SearchService(new SearchReader(pool, LIVE_TABLES)),
-        cookieSecure: config.COOKIE_SECURE,
-        allowedOrigins: config.ALLOWED_ORIGINS,
-        trustProxyHops: config.TRUST_PROXY_HOPS,
-        readiness,
-      }),
+    build: ({ pool, bus, http }) => ({
+      app: buildApp({ ...http, search: new SearchService(new SearchReader(pool, LIVE_TABLES)) }),
       listeners: searchListeners(bus, new IndexWriter(pool, LIVE_TABLES), { concurrency: config.LISTENER_CONCURRENCY }),
       handles: {},
     }),

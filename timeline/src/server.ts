@@ -3,15 +3,7 @@
  * MongoDB and its indexes, Redis, the listeners, the live feed, the stream hub and HTTP.
  * index.ts calls it; so do tests, the benchmark and the one-machine launcher.
  */
-import {
-  bootService,
-  mongoStore,
-  MongoRateLimitStore,
-  redisStore,
-  type ListenerOptions,
-  type Logger,
-  type RateLimitWindowDoc,
-} from '@lumina/common';
+import { bootService, mongoStore, MongoRateLimitStore, redisStore, type ListenerOptions, type Logger } from '@lumina/common';
 import { buildApp } from './app';
 import type { Config } from './config';
 import { createDomain, redisLimitsFrom } from './domain';
@@ -37,7 +29,7 @@ export async function startTimelineService(config: Config, options: StartOptions
       conn: mongoStore({ url: config.MONGO_URL, check: 'mongo' }),
       redis: redisStore({ url: config.REDIS_URL, keyPrefix: config.REDIS_KEY_PREFIX }),
     },
-    async build({ conn, redis, bus, log, publicKeys, readiness }) {
+    async build({ conn, redis, bus, log, http }) {
       const stores = createStores(conn, redis, redisLimitsFrom(config));
       await syncIndexes(stores.models);
       const feed = new LiveFeed(bus);
@@ -55,16 +47,11 @@ export async function startTimelineService(config: Config, options: StartOptions
         log,
       );
       const app = buildApp({
-        log,
-        publicKeys,
+        ...http,
         domain,
         streams,
-        rateLimits: new MongoRateLimitStore(conn.db!.collection<RateLimitWindowDoc>('rate_limits')),
+        rateLimits: MongoRateLimitStore.in(conn),
         notificationsReadPerMinute: config.NOTIFICATIONS_READ_MAX_PER_MINUTE,
-        cookieSecure: config.COOKIE_SECURE,
-        allowedOrigins: config.ALLOWED_ORIGINS,
-        trustProxyHops: config.TRUST_PROXY_HOPS,
-        readiness,
       });
       return {
         app,
