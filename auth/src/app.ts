@@ -34,11 +34,20 @@ export interface AppDeps {
   /** Wakes the outbox relay after a commit that wrote events (absent: the relay's poll finds them). */
   notifyOutbox?: () => void;
   readiness: ReadinessChecks;
+  /** The rules, when the caller shares them with its listeners (else built from these deps). */
+  rules?: AuthRules;
 }
 
 export const USERS_PREFIX = '/api/users';
 
-export function buildApp(deps: AppDeps): Express {
+/** The rules of auth over its stores: what the routes call, and the listeners too (profiles). */
+export interface AuthRules {
+  accounts: Accounts;
+  profiles: Profiles;
+  graph: FollowGraph;
+}
+
+export function createRules(deps: Pick<AppDeps, 'log' | 'pool' | 'signingKey' | 'hasher' | 'refreshTtlMs' | 'notifyOutbox'>): AuthRules {
   const { pool } = deps;
   const afterCommit = deps.notifyOutbox ?? (() => undefined);
   const users = new UsersStore(pool);
@@ -55,6 +64,12 @@ export function buildApp(deps: AppDeps): Express {
   });
   const profiles = new Profiles({ pool, users, follows, readyMedia: new ReadyMediaStore(pool), afterCommit });
   const graph = new FollowGraph({ pool, users, follows, afterCommit });
+  return { accounts, profiles, graph };
+}
+
+export function buildApp(deps: AppDeps): Express {
+  const { pool } = deps;
+  const { accounts, profiles, graph } = deps.rules ?? createRules(deps);
 
   return createHttpApp({
     service: 'auth',

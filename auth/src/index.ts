@@ -1,10 +1,6 @@
 /** Entry point: read the environment, start everything, stop cleanly on SIGTERM/SIGINT. */
-import { runMain, shutdownOnSignals } from '@lumina/common';
+import { runService } from '@lumina/common';
 import { loadConfig } from './config';
 import { startAuthService } from './server';
 
-runMain(async () => {
-  const config = loadConfig();
-  const { running } = await startAuthService(config);
-  shutdownOnSignals(running);
-});
+runService(() => startAuthService(loadConfig()));

@@ -1,8 +1,7 @@
 import { Events, Publisher, type EventData } from '@lumina/common';
 import { eventually } from '@lumina/common/testing';
 import request from 'supertest';
-import { MediaDeletedListener } from '../src/events/media-deleted-listener';
-import { MediaReadyListener } from '../src/events/media-ready-listener';
+import { createListeners } from '../src/events';
 import { Profiles } from '../src/profiles';
 import { FollowsStore } from '../src/store/follows-store';
 import { ReadyMediaStore } from '../src/store/ready-media-store';
@@ -10,8 +9,8 @@ import { UsersStore } from '../src/store/users-store';
 import { bearer, count, eventsIn, setUpAuth, signUp, unique, type Harness, type SignedUp } from './helpers';
 
 let h: Harness;
-let listener: MediaReadyListener;
-let deletions: MediaDeletedListener;
+let listener: ReturnType<typeof createListeners>[0];
+let deletions: ReturnType<typeof createListeners>[1];
 let media: Publisher<typeof Events.mediaReady>;
 let mediaDeleted: Publisher<typeof Events.mediaDeleted>;
 beforeAll(async () => {
@@ -24,8 +23,7 @@ beforeAll(async () => {
     readyMedia,
     afterCommit: () => h.relay?.notify(),
   });
-  listener = new MediaReadyListener(h.bus, readyMedia, { backoffMs: [100] });
-  deletions = new MediaDeletedListener(h.bus, readyMedia, profiles, { backoffMs: [100] });
+  [listener, deletions] = createListeners(h.bus, { readyMedia, profiles }, { backoffMs: [100] });
   await listener.start();
   await deletions.start();
   media = new Publisher(h.bus, Events.mediaReady);

@@ -3,7 +3,7 @@ import * as argon2 from 'argon2';
 import jwt from 'jsonwebtoken';
 import request from 'supertest';
 import { testLogger } from '@lumina/common/testing';
-import { Housekeeping } from '../src/housekeeping';
+import { ExpiredRecordsSweeper } from '../src/sweeper';
 import { hashRefreshToken } from '../src/session-tokens';
 import { MySqlRateLimitStore } from '../src/store/rate-limit-store';
 import { RefreshTokensStore } from '../src/store/refresh-tokens-store';
@@ -277,14 +277,14 @@ describe('behind TLS (COOKIE_SECURE)', () => {
   });
 });
 
-describe('housekeeping', () => {
+describe('the sweeper of expired records', () => {
   test('forgets refresh tokens expired for more than a day, and ended rate-limit windows', async () => {
     const user = await signUp(h.app);
     const longAgo = new Date(Date.now() - 3 * 24 * 3600_000);
     await h.pool.query('UPDATE refresh_tokens SET expires_at = ? WHERE token_hash = ?', [longAgo, hashRefreshToken(user.refreshToken)]);
     await h.pool.query('UPDATE refresh_families SET created_at = ? WHERE id = ?', [longAgo, (await familyOf(user.refreshToken)).id]);
     await h.pool.query("INSERT INTO rate_limits (key_hash, hits, reset_at) VALUES (REPEAT('a', 64), 1, 0)");
-    await new Housekeeping(
+    await new ExpiredRecordsSweeper(
       { rateLimits: new MySqlRateLimitStore(h.pool), refreshTokens: new RefreshTokensStore(h.pool) },
       testLogger,
     ).sweep();

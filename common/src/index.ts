@@ -37,3 +37,4 @@ export * from './logger';
 export * from './metrics';
 export * from './pagination';
 export * from './service';
+export * from './service-stores';

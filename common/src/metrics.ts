@@ -55,7 +55,7 @@ export function metrics(): ServiceMetrics {
     }),
     outboxPending: new Gauge({
       name: 'outbox_pending_events',
-      help: 'Events written to the outbox and not yet published, as last seen by the relay',
+      help: "Outbox backlog after the relay's last batch: events (MySQL) or documents with events (MongoDB) not yet published",
       labelNames: ['store'],
       registers: [registry],
     }),

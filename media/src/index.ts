@@ -1,9 +1,6 @@
-import { runMain, shutdownOnSignals } from '@lumina/common';
+/** Entry point: read the environment, start the role it names, stop cleanly on SIGTERM/SIGINT. */
+import { runService } from '@lumina/common';
 import { loadConfig } from './config';
 import { startMediaService } from './server';
 
-runMain(async () => {
-  const config = loadConfig();
-  const { running } = await startMediaService(config);
-  shutdownOnSignals(running);
-});
+runService(() => startMediaService(loadConfig()));

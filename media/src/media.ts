@@ -7,17 +7,16 @@ import { createReadStream } from 'node:fs';
 import type { Readable } from 'node:stream';
 import {
   ConflictError,
-  Events,
   ForbiddenError,
   NotFoundError,
-  outboxEvent,
   TooManyRequestsError,
   UnprocessableEntityError,
-  type EventData,
+  type Events,
   type Logger,
   type Publisher,
   type Variants,
 } from '@lumina/common';
+import * as publishing from './events/publishing';
 import { ImageRejectedError, readImageHeader, VARIANT_NAMES, type VariantName } from './images/image-processor';
 import { IMAGE_TYPES } from './images/sniff';
 import type { ReceivedUpload } from './intake';
@@ -173,7 +172,7 @@ export class MediaService {
     const turn = await store.nextTurn(ownerId);
     const originalKey = blobKeys.original(id);
     await storage.put(originalKey, createReadStream(upload.path), { contentType: IMAGE_TYPES[upload.kind], contentLength: upload.bytes });
-    const job = outboxEvent(Events.mediaProcessRequested, { mediaId: id });
+    const job = publishing.processingRequested(id);
     let inserted: boolean;
     try {
       inserted = await store.insertProcessing(
@@ -297,11 +296,7 @@ export class MediaService {
    * Answers false when it changed meanwhile or a post started using it.
    */
   async remove(media: MediaRecord): Promise<boolean> {
-    const event = outboxEvent(Events.mediaDeleted, {
-      id: media._id,
-      ownerId: media.ownerId,
-      version: media.version + 1,
-    } satisfies EventData<typeof Events.mediaDeleted>);
+    const event = publishing.mediaDeleted(media);
     await this.deps.hooks?.beforeDeleteWrite?.(media._id);
     if (!(await this.deps.store.markDeleted(media._id, media.version, event))) return false;
     this.deps.notifyRelay();

@@ -10,7 +10,8 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { buffer } from 'node:stream/consumers';
-import { Events, outboxEvent, type Logger } from '@lumina/common';
+import type { Logger } from '@lumina/common';
+import * as publishing from './events/publishing';
 import { ImageDecodeError, renderImage, VARIANT_NAMES } from './images/image-processor';
 import { publicVariants } from './media';
 import { blobKeys, BlobNotFoundError, type BlobStorage } from './storage';
@@ -98,7 +99,7 @@ export class MediaProcessor {
     const { store, log, hooks } = this.deps;
     const reason = why.slice(0, 500);
     await hooks?.beforeCommit?.(media._id);
-    const event = outboxEvent(Events.mediaFailed, { id: media._id, ownerId: media.ownerId, reason, version: media.version + 1 });
+    const event = publishing.mediaFailed(media, reason);
     const failed = await store.markFailed(media._id, media.version, reason, event);
     if (failed) this.deps.notifyRelay();
     await hooks?.afterCommit?.(media._id);
@@ -133,15 +134,7 @@ export class MediaProcessor {
 
     await hooks?.beforeCommit?.(mediaId);
     const fields = { width: rendered.width, height: rendered.height, blurhash: rendered.blurhash, variants };
-    const event = outboxEvent(Events.mediaReady, {
-      id: media._id,
-      ownerId: media.ownerId,
-      width: fields.width,
-      height: fields.height,
-      blurhash: fields.blurhash,
-      variants: publicVariants(media._id, variants),
-      version: media.version + 1,
-    });
+    const event = publishing.mediaReady(media, { ...fields, variants: publicVariants(media._id, variants) });
     const ready = await store.markReady(media._id, media.version, fields, event);
     if (!ready) {
       // Someone else moved it on. If it was deleted meanwhile, what we just stored is garbage.

@@ -15,10 +15,8 @@
 import { randomUUID } from 'node:crypto';
 import {
   ConflictError,
-  Events,
   ForbiddenError,
   NotFoundError,
-  outboxEvent,
   toPage,
   type Envelope,
   type Page,
@@ -29,6 +27,7 @@ import {
   type KeyedLock,
 } from '@lumina/common';
 import type { Logger } from 'pino';
+import * as publishing from './events/publishing';
 import { analyseText } from './mentions';
 import { MAX_WRITE_ATTEMPTS, newId, pause } from './posts';
 import type { CopiesStore } from './store/copies-store';
@@ -90,14 +89,7 @@ export class EngagementService {
         change: true,
         inc: { likeCount: delta },
         op: (ev, at) => ({ id: randomUUID(), kind: liked ? 'like' : 'unlike', userId, ev, at }),
-        event: (ev) =>
-          outboxEvent(liked ? Events.postLiked : Events.postUnliked, {
-            postId,
-            postAuthorId: post.authorId,
-            userId,
-            likeCount,
-            version: ev,
-          }),
+        event: (ev) => publishing.likeChanged(liked, post, userId, likeCount, ev),
         answer: { liked, likeCount },
       };
     });
@@ -114,18 +106,7 @@ export class EngagementService {
         change: true,
         inc: { commentCount: 1 },
         op: (ev, at) => ({ id: randomUUID(), kind: 'comment', comment: doc, ev, at }),
-        event: (ev) =>
-          outboxEvent(Events.commentCreated, {
-            id: doc._id,
-            postId,
-            postAuthorId: post.authorId,
-            authorId: author.id,
-            body,
-            mentions,
-            commentCount,
-            createdAt: doc.createdAt.toISOString(),
-            version: ev,
-          }),
+        event: (ev) => publishing.commentCreated(doc, post, commentCount, ev),
         answer: doc,
       };
     });
@@ -144,7 +125,7 @@ export class EngagementService {
         change: true,
         inc: { commentCount: commentCount - post.commentCount },
         op: (ev, at) => ({ id: randomUUID(), kind: 'uncomment', commentId, ev, at }),
-        event: (ev) => outboxEvent(Events.commentDeleted, { id: commentId, postId, commentCount, version: ev }),
+        event: (ev) => publishing.commentDeleted(commentId, postId, commentCount, ev),
         answer: undefined,
       };
     });

@@ -7,10 +7,8 @@ import { Types } from 'mongoose';
 import {
   BadRequestError,
   ConflictError,
-  Events,
   ForbiddenError,
   NotFoundError,
-  outboxEvent,
   outboxFields,
   toPage,
   type Page,
@@ -21,13 +19,14 @@ import {
   type KeyedLock,
 } from '@lumina/common';
 import type { Logger } from 'pino';
+import * as publishing from './events/publishing';
 import { analyseText } from './mentions';
 
 import type { PostDoc, PostMediaSnapshot } from './store/models';
 import type { CopiesStore } from './store/copies-store';
 import type { PostStore } from './store/post-store';
 import type { MediaCard, ReadCache } from './read-cache';
-import { postState, type PostView, type Views } from './views';
+import type { PostView, Views } from './views';
 
 export const MAX_MEDIA_PER_POST = 10;
 /** Writes retried after a concurrent change (another replica) before giving up with 409. */
@@ -111,7 +110,7 @@ export class PostsService {
     };
     await posts.insert({
       ...post,
-      ...outboxFields(outboxEvent(Events.postCreated, postState(post, media), { correlationId: randomUUID() })),
+      ...outboxFields(publishing.postCreated(post, media, randomUUID())),
     });
     this.deps.notify();
     await reads.refreshPost(post._id, post);
@@ -147,7 +146,7 @@ export class PostsService {
         if (!post) throw new NotFoundError('Post not found');
         if (post.authorId !== userId) throw new ForbiddenError('Only the author may edit this post');
         const next: PostDoc = { ...post, caption, hashtags, mentions, updatedAt: new Date(), version: post.version + 1 };
-        const event = outboxEvent(Events.postUpdated, postState(next, await views.currentMedia(post)));
+        const event = publishing.postUpdated(next, await views.currentMedia(post));
         // Guarded by both versions: the event's counts must be the post's counts at this version.
         const done = await posts.update(
           id,
@@ -173,7 +172,7 @@ export class PostsService {
         if (!post) throw new NotFoundError('Post not found');
         if (by !== 'account-deleted' && post.authorId !== by.userId) throw new ForbiddenError('Only the author may delete this post');
         const now = new Date();
-        const event = outboxEvent(Events.postDeleted, { id, authorId: post.authorId, version: post.version + 1 });
+        const event = publishing.postDeleted(post);
         const done = await posts.update(
           id,
           { version: post.version },

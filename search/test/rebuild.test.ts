@@ -5,7 +5,7 @@
  */
 import { TestContext, eventually, testLogger } from '@lumina/common/testing';
 import type { RowDataPacket } from 'mysql2/promise';
-import { rebuildIndex } from '../src/rebuild-index';
+import { rebuildIndex } from '../src/replay';
 import { LIVE_TABLES, type TableSet } from '../src/store/schema';
 import { Events, ids, postState, startSearch, uid, userState, type SearchHarness } from './helpers';
 

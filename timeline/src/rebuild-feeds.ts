@@ -7,8 +7,8 @@
  */
 import { connectMongo, connectRedis, createLogger, runMain } from '@lumina/common';
 import { loadConfig } from './config';
-import { FeedBuilder } from './feed-builder';
-import { PulledAuthors } from './pulled-authors';
+import { FeedBuilder } from './domain/feed-builder';
+import { PulledAuthors } from './domain/pulled-authors';
 import { createStores, syncIndexes } from './store';
 import { redisLimitsFrom } from './domain';
 

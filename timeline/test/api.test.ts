@@ -4,7 +4,7 @@
  */
 import { Events } from '@lumina/common';
 import { bearer, deliver, drained, edge, post, startTimeline, user, type Harness } from './helpers';
-import { hotScore } from '../src/ranking';
+import { hotScore } from '../src/domain/ranking';
 
 let h: Harness;
 const HOUR = 3600_000;

@@ -4,7 +4,7 @@
  */
 import { Events, USER_RATE_LIMIT_WINDOW_MS } from '@lumina/common';
 import { clearOfWindowEdge } from '@lumina/common/testing';
-import { MAX_MENTION_NOTIFICATIONS } from '../src/notifications';
+import { MAX_MENTION_NOTIFICATIONS } from '../src/domain/notifications';
 import { bearer, deliver, post, startTimeline, user, type Harness } from './helpers';
 
 let h: Harness;

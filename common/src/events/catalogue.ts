@@ -170,9 +170,3 @@ export const Events = {
 } as const;
 
 export type EventName = keyof typeof Events;
-export type AnyEventDefinition = (typeof Events)[EventName];
-
-/** The definition for a type string, for relays that publish stored envelopes. */
-export function definitionOf(type: string): AnyEventDefinition | undefined {
-  return Object.values(Events).find((e) => e.type === type);
-}

@@ -211,3 +211,38 @@ export abstract class Listener<E extends EventDefinition> {
     }
   }
 }
+
+/** What a listener does with one event; its result decides the message's fate as above. */
+export type EventHandler<E extends EventDefinition> = (
+  data: EventData<E>,
+  envelope: EnvelopeOf<E>,
+  context: HandleContext,
+) => Promise<HandleResult> | HandleResult;
+
+/** A listener whose handling is a function: what `listeners()` builds. */
+export class HandlerListener<E extends EventDefinition> extends Listener<E> {
+  constructor(
+    bus: EventBus,
+    readonly event: E,
+    private readonly handler: EventHandler<E>,
+    options: ListenerOptions,
+  ) {
+    super(bus, options);
+  }
+
+  protected async handle(data: EventData<E>, envelope: EnvelopeOf<E>, context: HandleContext): Promise<HandleResult> {
+    return this.handler(data, envelope, context);
+  }
+}
+
+/**
+ * A service's listeners, named once: `const on = listeners(bus, { service: 'search' })`, then one
+ * line per consumed event, `on(Events.postCreated, (data) => …)`, each a durable consumer
+ * `<service>--<event>` with the same retries, DLQ and acks as a Listener subclass. Options given to
+ * one `on` call override the shared ones for that listener. Subclass Listener for a listener that
+ * needs more (work of its own on start or stop).
+ */
+export function listeners(bus: EventBus, options: ListenerOptions) {
+  return <E extends EventDefinition>(event: E, handler: EventHandler<E>, overrides: Omit<ListenerOptions, 'service'> = {}) =>
+    new HandlerListener(bus, event, handler, { ...options, ...overrides });
+}

@@ -91,7 +91,7 @@ export interface WatchedConsumer {
 
 export interface StreamLimitsMonitorOptions {
   streams: StreamName[];
-  consumers: WatchedConsumer[];
+  consumers: readonly WatchedConsumer[];
   log: Logger;
   intervalMs?: number;
   /** Warn once a stream or a consumer's oldest unacknowledged message reaches this share of a limit. */

@@ -123,7 +123,10 @@ export class MongoOutboxRelay extends OutboxRelay {
         });
         published += pending.length;
       }
-      metrics().outboxPending.set({ store: `mongo:${collection.collectionName}` }, docs.length === this.batchSize ? docs.length : 0);
+      // What is still pending: none when the batch was not full (everything found was published),
+      // else a count of flagged documents, which the sparse flag index answers without a scan.
+      const backlog = docs.length < this.batchSize ? 0 : await collection.countDocuments(OUTBOX_PENDING_FILTER);
+      metrics().outboxPending.set({ store: `mongo:${collection.collectionName}` }, backlog);
     }
     return published;
   }

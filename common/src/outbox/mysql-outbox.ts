@@ -84,7 +84,14 @@ export class MySqlOutboxRelay extends OutboxRelay {
       // planned as a scan on a small table and wait on rows another relay holds (a deadlock).
       for (const row of rows) await conn.query(`DELETE FROM ${MYSQL_OUTBOX_TABLE} WHERE seq = ?`, [row.seq]);
       await conn.commit();
-      metrics().outboxPending.set({ store: 'mysql' }, rows.length === this.batchSize ? rows.length : 0);
+      // What is still pending: none when the batch was not full (everything found was published),
+      // else the rows left, counted on the primary key of a table the relay keeps small.
+      let backlog = 0;
+      if (rows.length === this.batchSize) {
+        const [[counted]] = await conn.query<RowDataPacket[]>(`SELECT COUNT(*) AS n FROM ${MYSQL_OUTBOX_TABLE}`);
+        backlog = Number(counted?.n ?? 0);
+      }
+      metrics().outboxPending.set({ store: 'mysql' }, backlog);
       return rows.length;
     } catch (err) {
       await conn.rollback().catch(() => undefined);

@@ -8,7 +8,7 @@
  * under the process-wide per-document lock, which makes one replica exact on FerretDB; MongoDB's
  * own single-document atomicity covers several replicas.
  */
-import type { mongo } from 'mongoose';
+import type { Connection, mongo } from 'mongoose';
 import type { RateLimitStore } from '../http/rate-limit';
 import { documentKey, documentLock } from './keyed-lock';
 
@@ -31,6 +31,12 @@ export class MongoRateLimitStore implements RateLimitStore {
     private readonly windows: mongo.Collection<RateLimitWindowDoc>,
     private readonly clock: () => number = Date.now,
   ) {}
+
+  /** The counters in the service's own database, collection `rate_limits`. */
+  static in(conn: Connection): MongoRateLimitStore {
+    if (!conn.db) throw new Error('MongoDB connection is not open');
+    return new MongoRateLimitStore(conn.db.collection<RateLimitWindowDoc>('rate_limits'));
+  }
 
   async hit(key: string, windowMs: number): Promise<{ count: number; resetAt: number }> {
     const now = this.clock();

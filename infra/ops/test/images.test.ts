@@ -1,5 +1,6 @@
-// Skaffold builds every image the manifests use, from a Dockerfile that exists, with the stage
-// it names; the Dockerfiles are multi-stage, current Node LTS, non-root, production deps only.
+// Skaffold builds every image the manifests use, from the one Dockerfile, with the stage it names
+// and (a Node image) its workspace as a build argument; the images are multi-stage, current Node
+// LTS, non-root, production deps only.
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
@@ -8,7 +9,7 @@ import { OVERLAYS, REPO, renderAll, workloads, type K8sObject, type Overlay } fr
 interface Artifact {
   image: string;
   context: string;
-  docker: { dockerfile: string; target: string };
+  docker: { dockerfile: string; target: string; buildArgs?: Record<string, string> };
   sync?: { manual: Array<{ src: string; dest: string }> };
 }
 interface Build {
@@ -85,7 +86,7 @@ test('each profile builds the same images; dev syncs sources into the dev stage'
   const dev = skaffold.profiles.find((p) => p.name === 'dev')!.build!;
   for (const svc of ['auth', 'posts', 'media', 'search', 'timeline', 'client']) {
     const a = dev.artifacts.find((x) => x.image === `lumina/${svc}`)!;
-    expect(a.docker.target).toBe('dev');
+    expect(a.docker.target).toBe(svc === 'client' ? 'client-dev' : 'dev');
     expect(a.sync?.manual).toContainEqual({ src: `${svc}/src/**`, dest: '/app' });
   }
 });
@@ -98,33 +99,54 @@ test('port-forwards name Services the dev overlay has', () => {
   }
 });
 
-describe.each(['auth', 'posts', 'media', 'search', 'timeline', 'infra/ops'])('%s/Dockerfile', (svc) => {
-  const file = `${svc}/Dockerfile`;
+const NODE_IMAGES = { auth: 'auth', posts: 'posts', media: 'media', search: 'search', timeline: 'timeline', ops: 'infra/ops' };
+
+test('every image builds from the one Dockerfile; a Node image names its workspace as a build argument', () => {
+  for (const { name, build } of builds()) {
+    for (const a of build.artifacts)
+      expect({ profile: name, image: a.image, dockerfile: a.docker.dockerfile }).toMatchObject({ dockerfile: 'Dockerfile' });
+    for (const [image, workspace] of Object.entries(NODE_IMAGES)) {
+      const a = build.artifacts.find((x) => x.image === `lumina/${image}`)!;
+      expect({ profile: name, image, workspace: a.docker.buildArgs?.WORKSPACE }).toEqual({ profile: name, image, workspace });
+      expect(existsSync(join(REPO, workspace, 'package.json'))).toBe(true);
+      // sharp: glibc prebuilds
+      if (image === 'media') expect(a.docker.buildArgs?.NODE_IMAGE).toBe('node:24-bookworm-slim');
+    }
+  }
+});
+
+describe.each(['runtime', 'ops'])("the Dockerfile's %s target", (target) => {
   test('multi-stage, Node LTS, production dependencies only, non-root, the port the Deployment uses', () => {
-    const s = stages(file);
+    const s = stages('Dockerfile');
     expect(s.size).toBeGreaterThanOrEqual(4);
-    const text = readFileSync(join(REPO, file), 'utf8');
+    const text = readFileSync(join(REPO, 'Dockerfile'), 'utf8');
     expect(text).toMatch(/^ARG NODE_IMAGE=node:(22|24)-(alpine|bookworm-slim)$/m);
-    expect(text).toContain(`npm install --no-audit --no-fund --omit=dev -w common -w ${svc}`);
-    expect(text).toContain(`npx tsc -b ${svc}`);
-    const runtime = s.get('runtime')!.join('\n');
+    expect(text).toContain('npm install --no-audit --no-fund --omit=dev -w common -w ${WORKSPACE}');
+    expect(text).toContain('npx tsc -b ${WORKSPACE}');
+    // The final stage and the one it is built from (node-app), up to the base image.
+    const chain: string[] = [];
+    for (let stage = target; s.has(stage);) {
+      const lines = s.get(stage)!;
+      chain.push(...lines);
+      stage = /^FROM\s+(\S+)/i.exec(lines[0]!)![1]!;
+    }
+    const runtime = chain.join('\n');
     expect(runtime).not.toMatch(/COPY --from=deps/); // dev dependencies stay behind
     expect(runtime).toMatch(/^USER 1000:1000$/m);
     expect(runtime).toMatch(/^EXPOSE 3000$/m);
-    if (svc === 'media') expect(text).toContain('node:24-bookworm-slim'); // sharp: glibc prebuilds
   });
 });
 
 test('the client image is static files on an unprivileged NGINX on the port its Deployment uses', () => {
-  const s = stages('client/Dockerfile');
-  const runtime = s.get('runtime')!.join('\n');
-  expect(runtime).toMatch(/^FROM \$\{NGINX_IMAGE\} AS runtime/);
-  expect(readFileSync(join(REPO, 'client/Dockerfile'), 'utf8')).toMatch(/^ARG NGINX_IMAGE=nginxinc\/nginx-unprivileged:/m);
+  const s = stages('Dockerfile');
+  const runtime = s.get('client')!.join('\n');
+  expect(runtime).toMatch(/^FROM \$\{NGINX_IMAGE\} AS client/);
+  expect(readFileSync(join(REPO, 'Dockerfile'), 'utf8')).toMatch(/^ARG NGINX_IMAGE=nginxinc\/nginx-unprivileged:/m);
   expect(runtime).toMatch(/^USER 101:101$/m);
   expect(runtime).toMatch(/listen 8080;/);
   const client = rendered.base.find((o) => o.kind === 'Deployment' && o.metadata.name === 'client')!;
   expect(client.spec.template.spec.containers[0].ports[0].containerPort).toBe(8080);
-  expect(s.has('dev')).toBe(true);
+  expect(s.has('client-dev')).toBe(true);
 });
 
 test('.dockerignore keeps node_modules, build output and secrets out of the build context', () => {

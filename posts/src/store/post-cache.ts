@@ -17,7 +17,7 @@
  * nothing. So a reader filling from a read that a writer has since overtaken, a duplicated or
  * reordered event, or a refresh racing another cannot put an older state over a newer one.
  */
-import { connectRedis, LuaScript, type Avatar, type RedisClient, type Variants } from '@lumina/common';
+import { LuaScript, type Avatar, type RedisClient, type Variants } from '@lumina/common';
 import type { Mention, PostMediaSnapshot } from './models';
 
 /** A post's versions, compared in order: edits and deletion, then likes and comments. */
@@ -102,10 +102,6 @@ const APPLY_IF_NEWER = new LuaScript(`
   return 1`);
 
 export type PostCacheRedis = RedisClient;
-
-export function connectPostCache(url: string, keyPrefix: string): Promise<PostCacheRedis> {
-  return connectRedis(url, { keyPrefix });
-}
 
 /**
  * An author list's members sort by (createdAt, id) as strings, all at score 0, so ZRANGE BYLEX

@@ -1,21 +1,19 @@
-/** Every listener of the search service: one per consumed event, all writing to one index. */
-import type { EventBus, ListenerOptions } from '@lumina/common';
+/**
+ * Every listener of the search service: one per consumed event, each applying its event to the
+ * index through applyToIndex (apply.ts), the mapping the rebuild's replay goes through too:
+ *   user.*                      → the users table (and the author fields copied into their posts)
+ *   post.created/.updated/.deleted → posts, post_hashtags and hashtag counts
+ *   post.liked/.unliked, comment.* → the counts that weigh in post ranking, by engagement version
+ */
+import { listeners, type EventBus, type ListenerOptions } from '@lumina/common';
 import type { IndexWriter } from '../store/index-writer';
-import { CommentCreatedListener, CommentDeletedListener, PostLikedListener, PostUnlikedListener } from './engagement-listeners';
-import { PostCreatedListener, PostDeletedListener, PostUpdatedListener } from './post-listeners';
-import { UserCreatedListener, UserDeletedListener, UserUpdatedListener } from './user-listeners';
+import { applyToIndex, INDEXED_EVENTS, type IndexedEnvelope } from './apply';
 
 export function searchListeners(bus: EventBus, index: IndexWriter, options: Omit<ListenerOptions, 'service'> = {}) {
-  return [
-    new UserCreatedListener(bus, index, options),
-    new UserUpdatedListener(bus, index, options),
-    new UserDeletedListener(bus, index, options),
-    new PostCreatedListener(bus, index, options),
-    new PostUpdatedListener(bus, index, options),
-    new PostDeletedListener(bus, index, options),
-    new PostLikedListener(bus, index, options),
-    new PostUnlikedListener(bus, index, options),
-    new CommentCreatedListener(bus, index, options),
-    new CommentDeletedListener(bus, index, options),
-  ];
+  const on = listeners(bus, { ...options, service: 'search' });
+  return INDEXED_EVENTS.map((event) =>
+    on(event, async (_data, envelope) => {
+      await applyToIndex(index, envelope as IndexedEnvelope);
+    }),
+  );
 }

@@ -5,7 +5,7 @@
  */
 import type { BackgroundWorker, EventBus } from '@lumina/common';
 import { z } from 'zod';
-import type { LandingSink } from '../home-timeline';
+import type { LandingSink } from '../domain/home-timeline';
 
 const liveMessage = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('landed'), owners: z.array(z.string()).max(1000) }),

@@ -11,7 +11,7 @@
  */
 import type { BackgroundWorker, Logger } from '@lumina/common';
 import type { Response } from 'express';
-import type { HomeTimeline } from '../home-timeline';
+import type { HomeTimeline } from '../domain/home-timeline';
 import { SequenceGenerator, sequences } from '../ids';
 import type { FollowsStore } from '../store/follows-store';
 import { timelineMetrics } from '../timeline-metrics';

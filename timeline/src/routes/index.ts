@@ -1,5 +1,5 @@
 import { Router, type RequestHandler } from 'express';
-import type { Notifications } from '../notifications';
+import type { Notifications } from '../domain/notifications';
 import { notificationsRouter } from './notifications';
 import { timelineRouter, type TimelineRouteDeps } from './timeline';
 

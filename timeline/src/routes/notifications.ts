@@ -1,7 +1,7 @@
 /** GET /api/timeline/notifications and POST /api/timeline/notifications/read. */
 import { readPageRequest, requireAuth, signedInUser } from '@lumina/common';
 import { Router, type RequestHandler } from 'express';
-import type { Notifications } from '../notifications';
+import type { Notifications } from '../domain/notifications';
 import { timePosition } from '../positions';
 
 /** `limitMarkRead`: the per-user limit on POST /read, after requireAuth. */

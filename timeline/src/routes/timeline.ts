@@ -1,8 +1,8 @@
 /** GET /api/timeline (home), /explore and /stream (Server-Sent Events). */
 import { BadRequestError, readPageRequest, requireAuth, ServiceUnavailableError, signedInUser, TooManyRequestsError } from '@lumina/common';
 import { Router } from 'express';
-import type { Explore } from '../explore';
-import type { HomeTimeline } from '../home-timeline';
+import type { Explore } from '../domain/explore';
+import type { HomeTimeline } from '../domain/home-timeline';
 import { SEQ_PATTERN } from '../ids';
 import type { StreamHub } from '../live/stream-hub';
 import { scorePosition, timePosition } from '../positions';

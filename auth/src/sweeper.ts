@@ -4,7 +4,7 @@ import type { MySqlRateLimitStore } from './store/rate-limit-store';
 import type { RefreshTokensStore } from './store/refresh-tokens-store';
 import type { SignInFailuresStore } from './store/sign-in-failures-store';
 
-export class Housekeeping implements BackgroundWorker {
+export class ExpiredRecordsSweeper implements BackgroundWorker {
   private timer?: NodeJS.Timeout;
   private running?: Promise<void>;
 
@@ -32,7 +32,7 @@ export class Housekeeping implements BackgroundWorker {
       await this.stores.refreshTokens.purgeExpired(new Date());
       await this.stores.signInFailures?.purgeExpired();
     } catch (err) {
-      this.log.warn({ err }, 'housekeeping failed; will try again');
+      this.log.warn({ err }, 'sweeping expired records failed; will try again');
     }
   }
 }

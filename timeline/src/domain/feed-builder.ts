@@ -10,11 +10,11 @@
  * end, so a build that races them leaves the feed as if they came after it.
  */
 import type { Logger } from '@lumina/common';
-import { compareEntryDesc } from './positions';
-import { sequences } from './ids';
+import { compareEntryDesc } from '../positions';
+import { sequences } from '../ids';
 import type { PulledAuthors } from './pulled-authors';
-import type { Stores } from './store';
-import type { FeedEntry } from './store/redis/feeds-store';
+import type { Stores } from '../store';
+import type { FeedEntry } from '../store/redis/feeds-store';
 
 export interface RebuildReport {
   feeds: number;

@@ -15,16 +15,16 @@
  */
 import type { Logger, Page, PageRequest, PostState as PostEventData } from '@lumina/common';
 import type { FeedBuilder } from './feed-builder';
-import { sequences } from './ids';
-import { timelineMetrics } from './timeline-metrics';
+import { sequences } from '../ids';
+import { timelineMetrics } from '../timeline-metrics';
 import { applyPostDeletion, applyPostEvent } from './post-copy';
 import { readRounds } from './paging';
-import { compareEntryDesc, compareSeqAsc, type TimePosition } from './positions';
+import { compareEntryDesc, compareSeqAsc, type TimePosition } from '../positions';
 import type { PulledAuthors } from './pulled-authors';
-import { authorView, type PostView, type Renderer } from './render';
-import type { PostDoc, Stores } from './store';
-import type { EdgeChange } from './store/follows-store';
-import type { FeedEntry } from './store/redis/feeds-store';
+import { authorView, type PostView, type Renderer } from '../render';
+import type { PostDoc, Stores } from '../store';
+import type { EdgeChange } from '../store/follows-store';
+import type { FeedEntry } from '../store/redis/feeds-store';
 
 export interface TimelineSettings {
   /** More active followers than this: not fanned out, merged at read time. */

@@ -4,11 +4,11 @@
  */
 import type { EventData, Events } from '@lumina/common';
 import { applyEngagement } from './post-copy';
-import type { Stores } from './store';
+import type { Stores } from '../store';
 
 type LikeChange = EventData<typeof Events.postLiked>;
 
-export class Engagement {
+export class EngagementCounts {
   constructor(private readonly stores: Pick<Stores, 'posts' | 'likes' | 'cards' | 'liked'>) {}
 
   async likeChanged(data: LikeChange, liked: boolean): Promise<void> {

@@ -1,14 +1,14 @@
-/** Wires the rules of this service to its stores (no I/O). */
+/** The rules of this service (this folder), wired to its stores (no I/O). */
 import type { Logger } from '@lumina/common';
-import type { Config } from './config';
-import { Engagement } from './engagement';
+import type { Config } from '../config';
+import { EngagementCounts } from './engagement-counts';
 import { Explore } from './explore';
 import { FeedBuilder } from './feed-builder';
 import { HomeTimeline, type LandingSink, type TimelineSettings } from './home-timeline';
 import { Notifications } from './notifications';
 import { PulledAuthors } from './pulled-authors';
-import { Renderer } from './render';
-import type { RedisLimits, Stores } from './store';
+import { Renderer } from '../render';
+import type { RedisLimits, Stores } from '../store';
 
 export interface TimelineDomain {
   stores: Stores;
@@ -17,7 +17,7 @@ export interface TimelineDomain {
   pulled: PulledAuthors;
   explore: Explore;
   notifications: Notifications;
-  engagement: Engagement;
+  engagementCounts: EngagementCounts;
 }
 
 export function settingsFrom(config: Config): TimelineSettings {
@@ -51,6 +51,6 @@ export function createDomain(stores: Stores, config: Config, sink: LandingSink, 
     home: new HomeTimeline(stores, renderer, builder, pulled, settingsFrom(config), sink, log),
     explore: new Explore(stores, renderer, config.EXPLORE_WINDOW_DAYS),
     notifications: new Notifications(stores),
-    engagement: new Engagement(stores),
+    engagementCounts: new EngagementCounts(stores),
   };
 }

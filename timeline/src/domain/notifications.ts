@@ -4,12 +4,12 @@
  * actor, post), so a like toggled ten times, or an event delivered twice, makes one.
  */
 import type { EventData, Events, Page, PageRequest } from '@lumina/common';
-import type { Mention } from './types';
-import { authorView, type AuthorView } from './render';
+import type { Mention } from '../types';
+import { authorView, type AuthorView } from '../render';
 import { readRounds } from './paging';
-import type { TimePosition } from './positions';
-import type { NotificationType, PostDoc, Stores } from './store';
-import type { NewNotification } from './store/notifications-store';
+import type { TimePosition } from '../positions';
+import type { NotificationType, PostDoc, Stores } from '../store';
+import type { NewNotification } from '../store/notifications-store';
 
 export interface NotificationView {
   id: string;

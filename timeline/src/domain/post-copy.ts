@@ -6,10 +6,10 @@
  * must not block the likeCount of a like at version 5 that arrives after it.
  */
 import type { PostState as PostEventData } from '@lumina/common';
-import { sequences } from './ids';
+import { sequences } from '../ids';
 import { hotScore } from './ranking';
-import type { PostDoc } from './store';
-import type { PostMutation } from './store/posts-store';
+import type { PostDoc } from '../store';
+import type { PostMutation } from '../store/posts-store';
 
 type Fields = Omit<PostDoc, 'rev'>;
 

@@ -5,8 +5,8 @@
  * background every few seconds; this replica's own fan-out and other replicas' live hints add an
  * author at once.
  */
-import type { AuthoredStore } from './store/redis/authored-store';
-import type { AuthorsStore } from './store/authors-store';
+import type { AuthoredStore } from '../store/redis/authored-store';
+import type { AuthorsStore } from '../store/authors-store';
 
 const REFRESH_MS = 2000;
 

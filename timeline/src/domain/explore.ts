@@ -9,9 +9,9 @@
  */
 import type { Page, PageRequest } from '@lumina/common';
 import { readRounds } from './paging';
-import type { ScorePosition } from './positions';
-import type { PostView, Renderer } from './render';
-import type { Stores } from './store';
+import type { ScorePosition } from '../positions';
+import type { PostView, Renderer } from '../render';
+import type { Stores } from '../store';
 
 export class Explore {
   constructor(
