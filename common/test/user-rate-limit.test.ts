@@ -52,7 +52,7 @@ describe('on Redis', () => {
     const store = new RedisRateLimitStore(redis, () => now);
     expect(await store.hit('clocked', 60_000)).toEqual({ count: 1, resetAt: now + 50_000 });
     expect(await store.hit('clocked', 60_000)).toEqual({ count: 2, resetAt: now + 50_000 });
-    const ttl = await redis.pTTL(`rate-limit:clocked@${now - 10_000}`);
+    const ttl = await redis.pTTL(`rate-limit:{clocked}@${now - 10_000}`);
     expect(ttl).toBeGreaterThan(0);
     expect(ttl).toBeLessThanOrEqual(60_000); // it ends with the window (the real clock is somewhere in it)
     now += 50_000;

@@ -191,5 +191,8 @@ test('every key carries a hash tag, so a Redis Cluster can shard them', async ()
   const keys: string[] = [];
   for await (const batch of h.svc.redis.scanIterator({ MATCH: `${h.redisPrefix}*`, COUNT: 1000 })) keys.push(...batch);
   expect(keys.length).toBeGreaterThan(0);
-  for (const key of keys) expect(key.slice(h.redisPrefix.length)).toMatch(/^(post|user|media|author):\{[^{}]+\}$|^like:\{[^{}]+\}:[^{}]+$/);
+  for (const key of keys)
+    expect(key.slice(h.redisPrefix.length)).toMatch(
+      /^(post|user|media|author):\{[^{}]+\}$|^like:\{[^{}]+\}:[^{}]+$|^rate-limit:\{[^{}]+\}@\d+$/,
+    );
 });

@@ -19,12 +19,13 @@ export class RedisRateLimitStore implements RateLimitStore {
     const now = this.clock();
     const start = now - (now % windowMs);
     const resetAt = start + windowMs;
-    const windowKey = `${PREFIX}${key}@${start}`;
+    // The counted key is the hash tag: a Cluster spreads the counters and keeps one key's windows together.
+    const windowKey = `${PREFIX}{${key.replace(/[{}]/g, '_')}}@${start}`;
     const [count] = await this.redis.multi().incr(windowKey).pExpireAt(windowKey, resetAt).exec();
     return { count: Number(count), resetAt };
   }
 
   async reset(key: string): Promise<void> {
-    await deleteKeysUnder(this.redis, `${PREFIX}${key}@`);
+    await deleteKeysUnder(this.redis, `${PREFIX}{${key.replace(/[{}]/g, '_')}}@`);
   }
 }
