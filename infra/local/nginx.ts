@@ -242,6 +242,9 @@ function startHoldingProxy(routes: Route[], replicas: ReplicaSet, holdMs: number
       return forwardToReplica(replicas, req.method ?? 'GET', { service, path: req.url ?? '/', headers: req.headers, body, holdMs }, res);
     });
   });
+  // Longer than NGINX's upstream keepalive_timeout (60 s), so NGINX never writes a request to a
+  // kept-alive connection this side is closing (a POST there would be lost, not retried).
+  server.keepAliveTimeout = 65_000;
   return new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, '127.0.0.1', () => resolve(server));

@@ -59,6 +59,8 @@ export interface LocalSystemOptions {
    * keeps one (see `replicaCounts`).
    */
   replicas?: number | Record<string, number>;
+  /** How long a service may take to answer /readyz once started (default 90 s). */
+  readyTimeoutMs?: number;
 }
 
 /** The MongoDB-backed services: on FerretDB each runs one process (`replicaCounts`). */
@@ -400,7 +402,7 @@ export async function startLocalSystem(options: LocalSystemOptions): Promise<Loc
     for (const proc of processes.values()) proc.start();
     await Promise.all(
       [...processes.values()].map(async (proc) => {
-        await proc.waitUntilReady();
+        await proc.waitUntilReady(options.readyTimeoutMs);
         progress(`${proc.label} ready on ${proc.url}`);
       }),
     );
@@ -451,7 +453,7 @@ export async function startLocalSystem(options: LocalSystemOptions): Promise<Loc
       const { exitCode, signalCode } = proc.child!;
       const starting = Date.now();
       proc.start();
-      await proc.waitUntilReady();
+      await proc.waitUntilReady(options.readyTimeoutMs);
       const startMs = Date.now() - starting;
       if (serves) await entryPoint.setReplicaUp(serves, replica, true);
       return { service, replica, stopMs, startMs, exitCode, signal: signalCode };
