@@ -18,6 +18,7 @@ import mysql from 'mysql2/promise';
 import { mongo } from 'mongoose';
 import { uniqueTag } from '@lumina/common/testing';
 import { REPO_ROOT, parseReplicas, startLocalSystem } from '../../infra/local/system';
+import { startFerret, type StartedFerret } from './system/ferretdb';
 import { preparePeople, startMixedLoad } from './rolling/mixed-load';
 import { byKind, restartEveryReplica, summarizeWindow } from './rolling/restarts';
 import { sleep } from './util/pool';
@@ -29,6 +30,14 @@ async function main(): Promise<void> {
   const tag = uniqueTag();
   const prefix = `rr_${tag}_`;
   const dataDir = mkdtempSync(join(tmpdir(), 'lumina-rolling-'));
+  // A FerretDB of its own over PostgreSQL, in a database it drops afterwards (as the benchmark's):
+  // FerretDBs sharing one PostgreSQL database (the one-machine mode's `lumina`) race on their
+  // own catalogue when two create collections at once.
+  let ferret: StartedFerret | undefined;
+  if (!process.env.MONGO_URL) {
+    ferret = await startFerret({ backend: 'postgresql', tag: prefix.slice(0, -1) });
+    process.env.MONGO_URL = ferret.url;
+  }
   step('starting the one-machine system behind NGINX');
   const system = await startLocalSystem({
     port: 0,
@@ -67,7 +76,7 @@ async function main(): Promise<void> {
       date: new Date().toISOString(),
       machine: { cpus: cpus().length, model: cpus()[0]?.model },
       entryPoint: system.entryPoint,
-      mongo: system.servers.started.find((s) => /ferretdb|mongod/i.test(s)) ?? 'MONGO_URL',
+      mongo: ferret ? 'FerretDB 1.24 over PostgreSQL (its own database)' : 'MONGO_URL',
       replicas: system.replicas,
       workers: seconds('ROLLING_WORKERS', 6),
       people: actors.length,
@@ -95,6 +104,7 @@ async function main(): Promise<void> {
     // this run's databases in a PostgreSQL database it shares with other runs.
     await dropWhatTheRunMade(system.servers, prefix, tag).catch((err: unknown) => step(`cleaning up: ${String(err)}`));
     await system.stop();
+    await ferret?.stop();
     rmSync(dataDir, { recursive: true, force: true });
   }
 }
