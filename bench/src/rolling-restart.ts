@@ -12,7 +12,7 @@
  *   LUMINA_REPLICAS (2)    replicas per service (FerretDB keeps posts, media, timeline at one)
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mysql from 'mysql2/promise';
 import { mongo } from 'mongoose';
@@ -22,17 +22,19 @@ import { startFerret, type StartedFerret } from './system/ferretdb';
 import { preparePeople, startMixedLoad } from './rolling/mixed-load';
 import { byKind, restartEveryReplica, summarizeWindow } from './rolling/restarts';
 import { sleep } from './util/pool';
+import { round } from './util/stats';
 import { step } from './util/progress';
 
 const seconds = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
 
 async function main(): Promise<void> {
+  const loadAtStart = loadavg()[0];
   const tag = uniqueTag();
   const prefix = `rr_${tag}_`;
   const dataDir = mkdtempSync(join(tmpdir(), 'lumina-rolling-'));
-  // A FerretDB of its own over PostgreSQL, in a database it drops afterwards (as the benchmark's):
-  // FerretDBs sharing one PostgreSQL database (the one-machine mode's `lumina`) race on their
-  // own catalogue when two create collections at once.
+  // A FerretDB of its own over PostgreSQL, in a database it drops afterwards, as the benchmark
+  // does: the one-machine mode's FerretDB keeps its data in the `lumina` database other runs on
+  // this machine may share (the first run here got a 500 creating a post there, not understood).
   let ferret: StartedFerret | undefined;
   if (!process.env.MONGO_URL) {
     ferret = await startFerret({ backend: 'postgresql', tag: prefix.slice(0, -1) });
@@ -74,7 +76,7 @@ async function main(): Promise<void> {
     const all = load.samples.filter((s) => s.at >= beforeFrom);
     const report = {
       date: new Date().toISOString(),
-      machine: { cpus: cpus().length, model: cpus()[0]?.model },
+      machine: { cpus: cpus().length, model: cpus()[0]?.model, loadAverage: { atStart: loadAtStart, atEnd: loadavg()[0] } },
       entryPoint: system.entryPoint,
       mongo: ferret ? 'FerretDB 1.24 over PostgreSQL (its own database)' : 'MONGO_URL',
       replicas: system.replicas,
@@ -111,6 +113,7 @@ async function main(): Promise<void> {
 
 type Report = {
   date: string;
+  machine: { cpus: number; loadAverage: { atStart?: number; atEnd?: number } };
   entryPoint: string;
   mongo: string;
   replicas: Record<string, number>;
@@ -140,6 +143,8 @@ Replicas: ${Object.entries(r.replicas)
     )}. On FerretDB posts, media and timeline run one process each (its updates are not atomic across processes; infra/local/system.ts \`replicaCounts\`): their restart holds requests at the entry point until the new process is ready.
 
 **Sent ${r.sent}, failed ${r.failed}.**
+
+On ${r.machine.cpus} cores (load average ${round(r.machine.loadAverage.atStart ?? NaN)} at the start, ${round(r.machine.loadAverage.atEnd ?? NaN)} at the end: the machine is shared). The load is closed-loop: each of the ${r.workers} workers sends its next request when the last is answered, so while a one-process service restarts the workers that reach it wait with their request and fewer requests are sent; those waits are the tail of "during".
 
 | window | requests | failed | p50 ms | p99 ms | max ms |
 |---|---:|---:|---:|---:|---:|
