@@ -19,8 +19,14 @@ export interface E2eSystem {
   stop(): Promise<void>;
 }
 
-/** `env`: more environment for every service (a test that needs tighter limits, say). */
-export async function startE2eSystem(env: Record<string, string> = {}): Promise<E2eSystem> {
+/**
+ * `env`: more environment for every service (a test that needs tighter limits, say);
+ * `replicas`: processes per service (the rolling restart runs two where it can).
+ */
+export async function startE2eSystem(
+  env: Record<string, string> = {},
+  options: { replicas?: number | Record<string, number>; readyTimeoutMs?: number } = {},
+): Promise<E2eSystem> {
   const tag = uniqueTag();
   const prefix = `e2e_${tag}_`;
   const dataDir = mkdtempSync(join(tmpdir(), 'lumina-e2e-'));
@@ -30,6 +36,8 @@ export async function startE2eSystem(env: Record<string, string> = {}): Promise<
     entryPoint: 'nginx',
     dataDir,
     databasePrefix: prefix,
+    replicas: options.replicas,
+    readyTimeoutMs: options.readyTimeoutMs,
     extraEnv: {
       LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
       // Isolated from other runs on the same NATS server.

@@ -8,6 +8,7 @@ import { freePort } from '@lumina/common/testing';
 import { createGateway, listen } from './gateway';
 import { NGINX_INSTALL_HINT, findNginx, startNginx } from './nginx';
 import type { EntryPointLimits, Route, ServiceName } from './routes';
+import { ReplicaSet, type ReplicaTargets } from './upstreams';
 
 export type EntryPointKind = 'nginx' | 'node';
 
@@ -16,7 +17,10 @@ export interface EntryPointOptions {
   kind: EntryPointKind | 'auto';
   routes: Route[];
   limits: EntryPointLimits;
-  targets: Partial<Record<ServiceName, string>>;
+  /** Each API service's base URL, or one per replica. */
+  targets: ReplicaTargets;
+  /** How long a request waits while every replica of its service is marked out (a restart). */
+  holdMs?: number;
   clientDir: string;
   /** 0: any free loopback port. */
   port: number;
@@ -28,16 +32,26 @@ export interface EntryPointOptions {
 export interface EntryPoint {
   kind: EntryPointKind;
   url: string;
+  /**
+   * Marks a replica out of rotation (before it is stopped: it gets no new request, and a request
+   * for a service whose every replica is out waits for one) or back in. Resolves once the entry
+   * point acts on it.
+   */
+  setReplicaUp(service: ServiceName, replica: number, up: boolean): Promise<void>;
   stop(): Promise<void>;
 }
 
 async function startNodeGateway(options: EntryPointOptions): Promise<EntryPoint> {
-  const server: Server = await listen(createGateway(options), options.port);
+  const replicas = new ReplicaSet(options.targets);
+  const server: Server = await listen(createGateway({ ...options, replicas }), options.port);
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : options.port;
   return {
     kind: 'node',
     url: `http://127.0.0.1:${port}`,
+    async setReplicaUp(service, replica, up) {
+      replicas.setUp(service, replica, up);
+    },
     async stop() {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
@@ -54,5 +68,5 @@ export async function startEntryPoint(options: EntryPointOptions): Promise<Entry
   }
   const port = options.port === 0 ? await freePort() : options.port;
   const nginx = await startNginx({ ...options, port, binary, keepLogAs: options.logFile });
-  return { kind: 'nginx', url: nginx.url, stop: nginx.stop };
+  return { kind: 'nginx', url: nginx.url, stop: nginx.stop, setReplicaUp: nginx.setReplicaUp };
 }

@@ -6,23 +6,29 @@
  * untouched); `/` serves the client's production build with a fallback to index.html for
  * client-side routes.
  */
-import { createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import express from 'express';
-import { routeFor, sizeInBytes, type EntryPointLimits, type RatePerAddress, type Route, type ServiceName } from './routes';
+import { routeFor, sizeInBytes, type EntryPointLimits, type RatePerAddress, type Route } from './routes';
+import { ReplicaSet, forwardToReplica, readBody, type ReplicaTargets } from './upstreams';
 
 export interface GatewayOptions {
   routes: Route[];
-  /** Base URL of each API service (`http://127.0.0.1:4001`). */
-  targets: Partial<Record<ServiceName, string>>;
+  /** Base URL of each API service (`http://127.0.0.1:4001`), or of each of its replicas. */
+  targets: ReplicaTargets;
+  /**
+   * Which replicas take requests: the launcher's, so a replica it marks out before a restart gets
+   * none (`upstreams.ts`). Default: every target, always in.
+   */
+  replicas?: ReplicaSet;
+  /** How long a request waits when no replica of its service is in (`upstreams.ts`). */
+  holdMs?: number;
   /** The client's build (client/dist); a placeholder page is served when it is missing. */
   clientDir: string;
   /** The route table's limits: body size, rate per address (as NGINX's limit_req, nodelay). */
   limits: EntryPointLimits;
 }
-
-const HOP_BY_HOP = ['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade', 'te', 'trailer'];
 
 function sendError(res: ServerResponse, status: number, message: string): void {
   if (res.headersSent) {
@@ -77,45 +83,15 @@ function pathOf(requestTarget: string): { pathname: string; search: string } | u
   }
 }
 
-function proxy(req: IncomingMessage, res: ServerResponse, target: URL, path: string, maxBodyBytes: number): void {
-  const declared = Number(req.headers['content-length'] ?? 0);
-  if (declared > maxBodyBytes) {
-    sendError(res, 413, 'Request body too large');
-    req.resume();
-    return;
-  }
+/** What a service gets in place of the client's forwarding headers: this is the edge. */
+function forwardedHeaders(req: IncomingMessage): IncomingHttpHeaders {
   const headers = { ...req.headers };
-  for (const h of HOP_BY_HOP) delete headers[h];
-  // This is the edge: a client's own X-Forwarded-For is replaced by its address (as NGINX is
-  // configured to), so with TRUST_PROXY_HOPS=1 the services' per-address limits see the client.
+  // A client's own X-Forwarded-For is replaced by its address (as NGINX is configured to), so
+  // with TRUST_PROXY_HOPS=1 the services' per-address limits see the client.
   headers['x-forwarded-for'] = req.socket.remoteAddress ?? '';
   headers['x-forwarded-proto'] = 'http';
   headers['x-forwarded-host'] = req.headers.host ?? '';
-  if (req.headers['transfer-encoding']) headers['transfer-encoding'] = req.headers['transfer-encoding'];
-
-  const destination = { protocol: target.protocol, hostname: target.hostname, port: target.port, path };
-  const upstream = httpRequest({ ...destination, method: req.method, headers }, (answer) => {
-    const out = { ...answer.headers };
-    for (const h of HOP_BY_HOP) delete out[h];
-    res.writeHead(answer.statusCode ?? 502, out);
-    res.flushHeaders();
-    answer.pipe(res);
-  });
-  upstream.on('error', () => sendError(res, 502, 'The service behind this path is not reachable'));
-  // A client that goes away (closing an event stream, say) ends the upstream request too.
-  res.on('close', () => upstream.destroy());
-
-  let received = 0;
-  req.on('data', (chunk: Buffer) => {
-    received += chunk.length;
-    if (received > maxBodyBytes) {
-      sendError(res, 413, 'Request body too large');
-      upstream.destroy();
-      req.unpipe(upstream);
-      req.destroy();
-    }
-  });
-  req.pipe(upstream);
+  return headers;
 }
 
 export function createGateway(options: GatewayOptions): express.Express {
@@ -124,6 +100,7 @@ export function createGateway(options: GatewayOptions): express.Express {
   const maxBodyBytes = sizeInBytes(options.limits.maxBodySize);
   const rate = new PerAddressRate(options.limits.ratePerAddress);
   const hasClient = existsSync(join(options.clientDir, 'index.html'));
+  const replicas = options.replicas ?? new ReplicaSet(options.targets);
 
   app.use((req, res, next) => {
     if (!rate.allow(req.socket.remoteAddress ?? '')) return sendError(res, options.limits.rejectStatus, 'Too many requests');
@@ -132,10 +109,17 @@ export function createGateway(options: GatewayOptions): express.Express {
     const { pathname, search } = path;
     const route = routeFor(options.routes, pathname);
     if (!route || route.service === 'client') return next();
-    const target = options.targets[route.service];
-    if (!target) return sendError(res, 502, `No ${route.service} service is configured`);
-    // Only the route table's target, whatever host the request target names.
-    proxy(req, res, new URL(target), `${pathname}${search}`, maxBodyBytes);
+    if (replicas.all(route.service).length === 0) return sendError(res, 502, `No ${route.service} service is configured`);
+    // Only the route table's targets, whatever host the request target names.
+    void readBody(req, res, maxBodyBytes).then((body) => {
+      if (!body) return;
+      return forwardToReplica(
+        replicas,
+        req.method,
+        { service: route.service, path: `${pathname}${search}`, headers: forwardedHeaders(req), body, holdMs: options.holdMs },
+        res,
+      );
+    });
   });
 
   if (hasClient) {

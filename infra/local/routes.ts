@@ -29,6 +29,11 @@ export interface EntryPointLimits {
   proxyBuffering: boolean;
   /** Long, for the same stream: an idle SSE connection must not be cut. */
   proxyReadTimeoutSeconds: number;
+  /**
+   * When a request goes to the next replica (NGINX `proxy_next_upstream`, without
+   * `non_idempotent`) and how many replicas one request may try.
+   */
+  nextUpstream: { on: string; tries: number };
   /** What the one-machine mode changes (only the rate per address: see routes.json). */
   oneMachine: { ratePerAddress: RatePerAddress };
 }
@@ -82,6 +87,10 @@ export function ingressAnnotations(limits: EntryPointLimits): Record<string, str
     'nginx.org/limit-req-reject-code': String(limits.rejectStatus),
     'nginx.ingress.kubernetes.io/proxy-buffering': limits.proxyBuffering ? 'on' : 'off',
     'nginx.ingress.kubernetes.io/proxy-read-timeout': String(limits.proxyReadTimeoutSeconds),
+    // ingress-nginx's own default is `error timeout` and 3 tries; F5's controller takes no
+    // Ingress annotation for it (its templates pass `error timeout` to the next endpoint).
+    'nginx.ingress.kubernetes.io/proxy-next-upstream': limits.nextUpstream.on,
+    'nginx.ingress.kubernetes.io/proxy-next-upstream-tries': String(limits.nextUpstream.tries),
     'nginx.org/proxy-buffering': String(limits.proxyBuffering),
     'nginx.org/proxy-read-timeout': `${limits.proxyReadTimeoutSeconds}s`,
   };

@@ -8,10 +8,12 @@ import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process'
 import { createWriteStream, existsSync, mkdirSync, readFileSync, writeFileSync, type WriteStream } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { DEFAULT_NAMESPACE, generateSigningKeyPair } from '@lumina/common';
+import { mongo } from 'mongoose';
+import { DEFAULT_NAMESPACE, generateSigningKeyPair, isFerretDb } from '@lumina/common';
 import { ensureServers, freePort, type StartedServers } from '@lumina/common/testing';
 import { startEntryPoint, type EntryPoint, type EntryPointKind } from './entry-point';
 import { loadRouteTable, oneMachineLimits, type RatePerAddress, type ServiceName } from './routes';
+import type { ReplicaTargets } from './upstreams';
 
 export const REPO_ROOT = join(__dirname, '..', '..');
 /**
@@ -51,6 +53,73 @@ export interface LocalSystemOptions {
   databasePrefix?: string;
   /** Print service logs to the console instead of files. */
   inheritLogs?: boolean;
+  /**
+   * Processes per service: one number for all, or per service (`{ auth: 2 }`). Default:
+   * LUMINA_REPLICAS (`2`, or `auth=2,search=2`), else 1. A MongoDB-backed service on FerretDB
+   * keeps one (see `replicaCounts`).
+   */
+  replicas?: number | Record<string, number>;
+  /** How long a service may take to answer /readyz once started (default 90 s). */
+  readyTimeoutMs?: number;
+}
+
+/** The MongoDB-backed services: on FerretDB each runs one process (`replicaCounts`). */
+const MONGO_BACKED = new Set(['posts', 'media', 'timeline']);
+
+/** `2` or `auth=2,search=2` (LUMINA_REPLICAS) as replicas per service. */
+export function parseReplicas(text: string | undefined): number | Record<string, number> | undefined {
+  if (!text?.trim()) return undefined;
+  const count = (value: string, what: string) => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < 1 || n > 8)
+      throw new Error(`LUMINA_REPLICAS: ${what} must be a whole number from 1 to 8, not "${value}"`);
+    return n;
+  };
+  if (!text.includes('=')) return count(text.trim(), 'the count');
+  const counts: Record<string, number> = {};
+  for (const pair of text.split(',')) {
+    const [name = '', value = ''] = pair.split('=').map((x) => x.trim());
+    counts[name] = count(value, name);
+  }
+  return counts;
+}
+
+/**
+ * How many processes each service runs. FerretDB 1.24 applies an update as a read and then a
+ * write without isolation, over PostgreSQL as over SQLite (measured here: 50 concurrent `$inc`
+ * from two connections leave 4; 18 of 20 compare-and-sets on one version all "win"). The services
+ * make that exact with an in-process per-document lock (common/src/store/keyed-lock.ts), which
+ * two processes would not share: on FerretDB posts, media and timeline run one process each, and
+ * a restart holds their requests at the entry point instead (`upstreams.ts`).
+ */
+export function replicaCounts(
+  services: string[],
+  wanted: number | Record<string, number> | undefined,
+  onFerretDb: boolean,
+): { counts: Record<string, number>; capped: string[] } {
+  const counts: Record<string, number> = {};
+  const capped: string[] = [];
+  for (const name of services) {
+    const n = typeof wanted === 'number' ? wanted : (wanted?.[name] ?? 1);
+    if (n > 1 && onFerretDb && MONGO_BACKED.has(name)) {
+      counts[name] = 1;
+      capped.push(name);
+    } else counts[name] = n;
+  }
+  return { counts, capped };
+}
+
+/** What a restart of one replica took (the rolling-restart report prints it). */
+export interface RestartResult {
+  service: string;
+  replica: number;
+  /** From SIGTERM until the process was gone. */
+  stopMs: number;
+  /** From the new process's start until /readyz answered 200. */
+  startMs: number;
+  /** How the old process ended: 0 is a clean shutdown. */
+  exitCode: number | null;
+  signal: NodeJS.Signals | null;
 }
 
 class ManagedProcess {
@@ -63,7 +132,14 @@ class ManagedProcess {
     readonly port: number,
     private readonly logFile: string,
     private readonly inheritLogs: boolean,
+    /** Which of the service's replicas (0 is the first, named as the service). */
+    readonly replica = 0,
   ) {}
+
+  /** `posts` for the first replica, `posts-2` for the second. */
+  get label(): string {
+    return this.replica === 0 ? this.spec.name : `${this.spec.name}-${this.replica + 1}`;
+  }
 
   get url(): string {
     return `http://127.0.0.1:${this.port}`;
@@ -78,7 +154,7 @@ class ManagedProcess {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const write = (chunk: Buffer) =>
-      this.inheritLogs ? process.stdout.write(`[${this.spec.name}] ${chunk.toString()}`) : this.log?.write(chunk);
+      this.inheritLogs ? process.stdout.write(`[${this.label}] ${chunk.toString()}`) : this.log?.write(chunk);
     child.stdout?.on('data', write);
     child.stderr?.on('data', write);
     this.child = child;
@@ -89,7 +165,7 @@ class ManagedProcess {
     const deadline = Date.now() + timeoutMs;
     while (Date.now() < deadline) {
       if (this.child?.exitCode !== null && this.child?.exitCode !== undefined) {
-        throw new Error(`${this.spec.name} exited with code ${this.child.exitCode}: ${this.lastLog()}`);
+        throw new Error(`${this.label} exited with code ${this.child.exitCode}: ${this.lastLog()}`);
       }
       try {
         const res = await fetch(`${this.url}/readyz`);
@@ -99,7 +175,7 @@ class ManagedProcess {
       }
       await new Promise((r) => setTimeout(r, 250));
     }
-    throw new Error(`${this.spec.name} was not ready after ${timeoutMs / 1000} s: ${this.lastLog()}`);
+    throw new Error(`${this.label} was not ready after ${timeoutMs / 1000} s: ${this.lastLog()}`);
   }
 
   /** Waits until nothing answers on the service's port any more (a crash has to be real). */
@@ -113,7 +189,7 @@ class ManagedProcess {
       }
       await new Promise((r) => setTimeout(r, 100));
     }
-    throw new Error(`${this.spec.name} still answers on ${this.url} after it was stopped`);
+    throw new Error(`${this.label} still answers on ${this.url} after it was stopped`);
   }
 
   lastLog(): string {
@@ -146,9 +222,19 @@ export interface LocalSystem {
   /** Which entry point answers at `url`. */
   entryPoint: EntryPointKind;
   servers: StartedServers;
+  /** Every process by label: `posts` (the first replica), `posts-2` (a second). */
   processes: Map<string, ManagedProcess>;
+  /** How many processes each service runs (`LocalSystemOptions.replicas`). */
+  replicas: Record<string, number>;
   /** Kills a service (SIGKILL: no clean shutdown) and starts it again, waiting until ready. */
   crashAndRestart(name: string, downtimeMs?: number): Promise<void>;
+  /**
+   * Restarts one replica cleanly, as a rolling update does: the entry point stops sending it
+   * requests (for a one-replica service, it holds them), SIGTERM (the service finishes what it
+   * has in hand, its events included, and drains NATS), a new process on the same port, and once
+   * it is ready the entry point sends to it again.
+   */
+  restart(service: string, replica?: number): Promise<RestartResult>;
   stop(): Promise<void>;
 }
 
@@ -176,6 +262,16 @@ function databaseUrl(server: string, database: string): string {
 
 export function defaultDataDir(): string {
   return process.env.LUMINA_DATA_DIR ?? join(process.env.XDG_DATA_HOME ?? join(homedir(), '.local', 'share'), 'lumina');
+}
+
+/** Whether the MongoDB-protocol server is FerretDB (its buildInfo names its version). */
+async function servesFerretDb(mongoUrl: string): Promise<boolean> {
+  const client = await mongo.MongoClient.connect(mongoUrl);
+  try {
+    return await isFerretDb(client.db('admin'));
+  } finally {
+    await client.close();
+  }
 }
 
 export async function startLocalSystem(options: LocalSystemOptions): Promise<LocalSystem> {
@@ -277,15 +373,22 @@ export async function startLocalSystem(options: LocalSystemOptions): Promise<Loc
     if (password) spec.env = { ...spec.env, NATS_USER: spec.workspace, NATS_PASSWORD: password };
   }
 
+  const wanted = options.replicas ?? parseReplicas(process.env.LUMINA_REPLICAS);
+  const { counts, capped } = replicaCounts(
+    specs.map((spec) => spec.name),
+    wanted,
+    wanted === undefined ? false : await servesFerretDb(servers.mongoUrl),
+  );
+  if (capped.length > 0) {
+    progress(`${capped.join(', ')}: one process each on FerretDB (its updates are not atomic across processes; see replicaCounts)`);
+  }
   const processes = new Map<string, ManagedProcess>();
   for (const spec of specs) {
-    const proc = new ManagedProcess(
-      spec,
-      await freePort(),
-      join(options.dataDir, 'logs', `${prefix}${spec.name}.log`),
-      options.inheritLogs ?? false,
-    );
-    processes.set(spec.name, proc);
+    for (let replica = 0; replica < counts[spec.name]!; replica += 1) {
+      const label = replica === 0 ? spec.name : `${spec.name}-${replica + 1}`;
+      const logFile = join(options.dataDir, 'logs', `${prefix}${label}.log`);
+      processes.set(label, new ManagedProcess(spec, await freePort(), logFile, options.inheritLogs ?? false, replica));
+    }
   }
 
   const stopAll = async () => {
@@ -299,8 +402,8 @@ export async function startLocalSystem(options: LocalSystemOptions): Promise<Loc
     for (const proc of processes.values()) proc.start();
     await Promise.all(
       [...processes.values()].map(async (proc) => {
-        await proc.waitUntilReady();
-        progress(`${proc.spec.name} ready on ${proc.url}`);
+        await proc.waitUntilReady(options.readyTimeoutMs);
+        progress(`${proc.label} ready on ${proc.url}`);
       }),
     );
   } catch (err) {
@@ -308,8 +411,11 @@ export async function startLocalSystem(options: LocalSystemOptions): Promise<Loc
     throw err;
   }
 
-  const targets: Partial<Record<ServiceName, string>> = {};
-  for (const proc of processes.values()) if (proc.spec.serves) targets[proc.spec.serves] = proc.url;
+  const targets: ReplicaTargets = {};
+  for (const proc of processes.values()) {
+    const { serves } = proc.spec;
+    if (serves) targets[serves] = [...((targets[serves] as string[] | undefined) ?? []), proc.url];
+  }
   const table = loadRouteTable();
   let entryPoint: EntryPoint;
   try {
@@ -334,6 +440,24 @@ export async function startLocalSystem(options: LocalSystemOptions): Promise<Loc
     entryPoint: entryPoint.kind,
     servers,
     processes,
+    replicas: counts,
+    async restart(service, replica = 0) {
+      const proc = [...processes.values()].find((p) => p.spec.name === service && p.replica === replica);
+      if (!proc) throw new Error(`no replica ${replica} of ${service} (it runs ${counts[service] ?? 0})`);
+      const { serves } = proc.spec;
+      if (serves) await entryPoint.setReplicaUp(serves, replica, false);
+      const stopping = Date.now();
+      await proc.stop('SIGTERM');
+      await proc.waitUntilSilent();
+      const stopMs = Date.now() - stopping;
+      const { exitCode, signalCode } = proc.child!;
+      const starting = Date.now();
+      proc.start();
+      await proc.waitUntilReady(options.readyTimeoutMs);
+      const startMs = Date.now() - starting;
+      if (serves) await entryPoint.setReplicaUp(serves, replica, true);
+      return { service, replica, stopMs, startMs, exitCode, signal: signalCode };
+    },
     async crashAndRestart(name, downtimeMs = 0) {
       const proc = processes.get(name);
       if (!proc) throw new Error(`no service ${name}`);

@@ -57,7 +57,14 @@ export class ApiClient {
   private readonly cookies = new Map<string, string>();
   user?: PublicUser;
 
-  constructor(readonly baseUrl: string) {}
+  /**
+   * `connectionClose`: a connection per request instead of kept-alive ones (the rolling restart's
+   * load, see infra/local/README.md: an NGINX reload closes idle kept-alive client connections).
+   */
+  constructor(
+    readonly baseUrl: string,
+    private readonly options: { connectionClose?: boolean } = {},
+  ) {}
 
   get id(): string {
     if (!this.user) throw new Error('not signed in');
@@ -74,7 +81,7 @@ export class ApiClient {
   }
 
   async call<T = Record<string, unknown>>(method: string, path: string, body?: unknown, retryOnExpiry = true): Promise<ApiResponse<T>> {
-    const headers: Record<string, string> = {};
+    const headers: Record<string, string> = this.options.connectionClose ? { connection: 'close' } : {};
     if (this.cookies.size > 0) headers.cookie = [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
     let payload: string | FormData | undefined;
     if (body instanceof FormData) payload = body;

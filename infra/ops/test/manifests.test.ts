@@ -98,6 +98,28 @@ describe.each(OVERLAYS)('%s', (overlay) => {
     }
   });
 
+  test('a rolling update of an API service loses no request: a pod surges before one goes, and a going one stops being sent to first', () => {
+    const SHUTDOWN_TIMEOUT_S = 25; // common/src/config.ts SHUTDOWN_TIMEOUT_MS, unset in the manifests
+    for (const name of ['auth', 'posts', 'media', 'search', 'timeline']) {
+      const w = workloads(objects()).find((x) => x.kind === 'Deployment' && x.metadata.name === name)!;
+      const pod = podSpec(w);
+      const [c] = pod.containers;
+      const preStopS = c.lifecycle?.preStop?.sleep?.seconds ?? 0;
+      expect({ name, strategy: w.spec.strategy }).toEqual({
+        name,
+        strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } },
+      });
+      // The endpoint removal takes a moment to reach the ingress: the pod keeps serving meanwhile,
+      // then SIGTERM (/readyz 503, finish in flight, drain NATS) within the grace period.
+      expect({ name, preStopS: preStopS >= 5 }).toEqual({ name, preStopS: true });
+      expect({ name, grace: pod.terminationGracePeriodSeconds >= preStopS + SHUTDOWN_TIMEOUT_S }).toEqual({ name, grace: true });
+      expect({ name, readiness: c.readinessProbe.httpGet.path }).toEqual({ name, readiness: '/readyz' });
+    }
+    // What a pod refused (or, if idempotent, failed or answered 502/503) goes to another; never a POST that reached one.
+    const [ingress] = ofKind(objects(), 'Ingress');
+    expect(ingress!.metadata.annotations['nginx.ingress.kubernetes.io/proxy-next-upstream']).toBe('error timeout http_502 http_503');
+  });
+
   test('every Service selects the pods of a Deployment or StatefulSet, on a port their container listens on', () => {
     for (const svc of ofKind(objects(), 'Service')) {
       const targets = workloads(objects()).filter((w) => selects({ matchLabels: svc.spec.selector }, podLabels(w)));
