@@ -6,8 +6,13 @@
  * by the parser rather than by a pattern. Histogram series (`_bucket`, `_sum`, `_count`) are
  * matched against the samples the exposition really lists, `le` included.
  */
-import { parser } from '@prometheus-io/lezer-promql';
-import type { SyntaxNode } from '@lezer/common';
+import type { parser as PromqlParser } from '@prometheus-io/lezer-promql' with { 'resolution-mode': 'import' };
+
+// Its CommonJS build (the package declares its types for the ES module only, which a CommonJS
+// file may not import).
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { parser } = require('@prometheus-io/lezer-promql') as { parser: typeof PromqlParser };
+type SyntaxNode = ReturnType<typeof parser.parse>['topNode'];
 
 /** Labels Prometheus adds when it scrapes (the PodMonitor's job, the pod's namespace and name); no service exports them. */
 export const TARGET_LABELS = new Set(['job', 'namespace', 'pod', 'instance']);
