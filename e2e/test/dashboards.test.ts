@@ -174,6 +174,8 @@ async function driveTraffic(url: string): Promise<void> {
     const home = await bob.call<{ items: Array<{ id: string }> }>('GET', '/api/timeline');
     if (!home.body.items?.some((i) => i.id === postId)) throw new Error('the post is not in the follower’s home yet');
   }, 60_000);
+  // Read again, unchanged: the first page kept in Redis answers (timeline_first_pages_total{result="kept"}).
+  for (let i = 0; i < 2; i++) expect((await bob.call('GET', '/api/timeline')).status).toBe(200);
   expect((await new Person(url, 'nobody').call('GET', '/api/timeline')).status).toBe(401);
   await eventually(async () => {
     const found = await bob.call<{ items: Array<{ id: string }> }>('GET', '/api/search/posts?q=dawn');
