@@ -11,6 +11,7 @@
  * right by whichever relay publishes that event.
  */
 import type { TimeIdCursor } from '@lumina/common';
+import { countLookups } from './posts-metrics';
 import type { CopiesStore } from './store/copies-store';
 import type { EngagementStore } from './store/engagement-store';
 import type { MediaCopyDoc, PostDoc, UserCopyDoc } from './store/models';
@@ -118,6 +119,7 @@ export class ReadCache {
     const unique = [...new Set(ids)];
     const cached = await this.deps.cache.posts(unique);
     const missing = unique.filter((_, i) => cached[i] === undefined);
+    countLookups('post', unique.length, missing.length);
     const filled = await Promise.all(missing.map((id) => this.fillPost(id)));
     const entries = [...cached, ...filled];
     return new Map(entries.filter(isLive).map((e) => [e.id, postFromEntry(e)]));
@@ -156,6 +158,7 @@ export class ReadCache {
     for (;;) {
       const asked = count - found.length;
       let members = await cache.authorMembers(authorId, bound, asked);
+      countLookups('author', 1, members === null ? 1 : 0);
       if (members === null) {
         if (!(await this.fillAuthor(authorId))) return null;
         members = (await cache.authorMembers(authorId, bound, asked)) ?? [];
@@ -190,6 +193,7 @@ export class ReadCache {
     const unique = [...new Set(postIds)];
     const cached = await this.deps.cache.likes(unique, userId);
     const missing = unique.filter((_, i) => cached[i] === undefined);
+    countLookups('like', unique.length, missing.length);
     const rows = await this.deps.engagement.likesAmong(missing, userId);
     const filled = await Promise.all(
       missing.map(async (postId) => {
@@ -221,6 +225,7 @@ export class ReadCache {
   async users(ids: string[]): Promise<Map<string, UserCard>> {
     const unique = [...new Set(ids)];
     const cached = await this.deps.cache.users(unique);
+    countLookups('user', unique.length, cached.filter((c) => !c).length);
     const cards = await Promise.all(
       unique.map(async (id, i) => {
         const hit = cached[i];
@@ -236,6 +241,7 @@ export class ReadCache {
   async media(ids: string[]): Promise<Map<string, MediaCard>> {
     const unique = [...new Set(ids)];
     const cached = await this.deps.cache.media(unique);
+    countLookups('media', unique.length, cached.filter((c) => !c).length);
     const cards = await Promise.all(
       unique.map(async (id, i) => {
         const hit = cached[i];

@@ -5,6 +5,7 @@
  * to place a write exactly in that gap.
  */
 import { eventually } from '@lumina/common/testing';
+import { postsMetrics } from '../src/posts-metrics';
 import { PostCache, type CachedPost } from '../src/store/post-cache';
 import { Harness, auth, mediaReadyData, settle, type TestUser } from './harness';
 
@@ -57,6 +58,18 @@ test('a post page is answered from Redis once read, and an edit is seen at once'
   await h.http.patch(`/api/posts/${post.id}`).set(auth(alice)).send({ caption: 'edited' });
   expect((await cachedEntry(post.id))?.caption).toBe('edited');
   expect((await h.http.get(`/api/posts/${post.id}`)).body.post.caption).toBe('edited');
+});
+
+test("lookups are counted for the dashboard's hit ratio: a post Redis holds is a hit, one it lacks a miss", async () => {
+  const post = await h.post(alice, 'counted');
+  const count = async (result: 'hit' | 'miss') =>
+    (await postsMetrics().cacheLookups.get()).values.find((v) => v.labels.entry === 'post' && v.labels.result === result)?.value ?? 0;
+  const [hits, misses] = [await count('hit'), await count('miss')];
+  await h.http.get(`/api/posts/${post.id}`).expect(200);
+  expect([await count('hit'), await count('miss')]).toEqual([hits + 1, misses]);
+  await h.svc.redis.del(`post:{${post.id}}`);
+  await h.http.get(`/api/posts/${post.id}`).expect(200);
+  expect([await count('hit'), await count('miss')]).toEqual([hits + 1, misses + 1]);
 });
 
 test('a fill that read MongoDB before an edit cannot put the old post back', async () => {

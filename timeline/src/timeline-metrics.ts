@@ -5,6 +5,7 @@ import { Counter, Gauge, Histogram } from 'prom-client';
 export interface TimelineMetrics {
   fanoutEntries: Counter;
   fanoutDuration: Histogram<'mode'>;
+  feedBuildDuration: Histogram;
   openStreams: Gauge;
   firstPages: Counter<'result'>;
 }
@@ -25,6 +26,12 @@ export function timelineMetrics(): TimelineMetrics {
       help: 'Time from the start of a fan-out to its last entry, by mode (pushed to followers, or pulled at read time)',
       labelNames: ['mode'],
       buckets: [0.01, 0.05, 0.1, 0.5, 1, 2.5, 5, 10, 30, 60],
+      registers: [registry],
+    }),
+    feedBuildDuration: new Histogram({
+      name: 'timeline_feed_build_duration_seconds',
+      help: "Time to build a missing home feed from MongoDB's copies (on a read, a follow or a post by a viewer without one)",
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
       registers: [registry],
     }),
     openStreams: new Gauge({

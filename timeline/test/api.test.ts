@@ -125,5 +125,6 @@ test('health and readiness', async () => {
   const metrics = await h.http.get('/metrics').expect(200);
   expect(metrics.text).toContain('events_handled_total');
   expect(metrics.text).toMatch(/timeline_fanout_entries_total [1-9]/);
+  expect(metrics.text).toMatch(/timeline_feed_build_duration_seconds_count [1-9]/); // ex-a posted without a feed of its own (beforeAll)
   expect(metrics.text).toContain('timeline_open_streams');
 });

@@ -15,6 +15,7 @@ import { sequences } from '../ids';
 import type { PulledAuthors } from './pulled-authors';
 import type { Stores } from '../store';
 import type { FeedEntry } from '../store/redis/feeds-store';
+import { timelineMetrics } from '../timeline-metrics';
 
 export interface RebuildReport {
   feeds: number;
@@ -91,6 +92,7 @@ export class FeedBuilder {
 
   /** Builds one viewer's feed (keeping whatever fan-out wrote meanwhile). */
   async build(viewerId: string): Promise<void> {
+    const endTimer = timelineMetrics().feedBuildDuration.startTimer();
     const before = await this.followeesOf(viewerId);
     const sources = await this.sourcesOf(viewerId, before);
     await this.stores.feeds.complete(viewerId, newest(sources.values(), this.maxEntries));
@@ -109,6 +111,7 @@ export class FeedBuilder {
       viewerId,
       newest(again.values(), this.maxEntries).map((e) => ({ ...e, seq: sequences.next() })),
     );
+    endTimer();
     this.log.debug({ viewerId, followees: after.size }, 'home feed built');
   }
 

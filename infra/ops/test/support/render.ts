@@ -43,10 +43,12 @@ export function kustomizeBinary(): string {
   return found;
 }
 
-/** A scratch copy of infra/k8s with freshly generated secrets (the working tree's are never used). */
+/** A scratch copy of infra/k8s (and infra/grafana) with freshly generated secrets (the working tree's are never used). */
 export function scratchManifests(): { work: string; cleanup: () => void } {
   const work = mkdtempSync(join(tmpdir(), 'lumina-k8s-manifests-'));
   cpSync(join(REPO, 'infra', 'k8s'), join(work, 'k8s'), { recursive: true, filter: (src) => !src.includes(`${join('k8s', 'secrets')}`) });
+  // The base includes the dashboards' kustomization (../../grafana) as well.
+  cpSync(join(REPO, 'infra', 'grafana'), join(work, 'grafana'), { recursive: true });
   execFileSync(join(REPO, 'scripts', 'gen-secrets.sh'), [join(work, 'k8s', 'secrets')], { stdio: 'pipe' });
   return { work, cleanup: () => rmSync(work, { recursive: true, force: true }) };
 }
