@@ -115,7 +115,11 @@ export async function* scanDeadLetters(
     return;
   }
   const stream = streamNameFor(bus.ns, 'DLQ');
-  if ((await bus.jsm.streams.info(stream)).state.messages === 0) return;
+  const { state } = await bus.jsm.streams.info(stream);
+  if (state.messages === 0) return;
+  // Letters that arrive during the scan (a replay failing again) wait for the next one, so a
+  // replay of everything ends.
+  const lastAtStart = state.last_seq;
   const consumer = await bus.js.consumers.get(stream, { filter_subjects: deadLetterFilterSubject(bus, filter) });
   try {
     for (;;) {
@@ -124,9 +128,13 @@ export async function* scanDeadLetters(
       const messages = await consumer.fetch({ max_messages: options.batch ?? 500, expires: 1000 });
       for await (const m of messages) {
         got += 1;
+        if (m.seq > lastAtStart) {
+          caughtUp = true;
+          break;
+        }
         const letter = parseStored(bus, m.seq, m.subject, m.data);
         if (matches(letter, filter)) yield letter;
-        if (m.info.pending === 0) {
+        if (m.info.pending === 0 || m.seq === lastAtStart) {
           caughtUp = true;
           break;
         }
