@@ -43,3 +43,17 @@ export async function drain(bus: EventBus, stream: string, durable: string, n: n
     left -= got;
   }
 }
+
+/** Takes one message, hands it back and takes it again without acknowledging it: one redelivered, waiting for its ack. */
+export async function redeliverOne(bus: EventBus, stream: string, durable: string): Promise<void> {
+  const consumer = await bus.js.consumers.get(`${bus.ns.streamPrefix}${stream}`, durable);
+  for (const handBack of [true, false]) {
+    const batch = await consumer.fetch({ max_messages: 1, expires: 2000 });
+    let got = 0;
+    for await (const m of batch) {
+      got++;
+      if (handBack) m.nak();
+    }
+    if (got === 0) throw new Error(`${durable}: no message to redeliver`);
+  }
+}
