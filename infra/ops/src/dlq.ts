@@ -22,7 +22,7 @@ import {
 } from '@lumina/common';
 import { UsageError } from './usage';
 
-const EVENT_TYPES = new Set(Object.values(Events).map((e) => e.type));
+const EVENT_TYPES = new Set<string>(Object.values(Events).map((e) => e.type));
 
 /** The filter the options name; throws a UsageError for a service, event or id that cannot be. */
 export function dlqFilterFrom(options: Record<string, string>): DeadLetterFilter {
@@ -154,7 +154,8 @@ export async function dlqShow(bus: EventBus, id: number): Promise<string | undef
   } catch {
     // shown as the text it is
   }
-  return `${JSON.stringify({ ...letter, replay: isReplay(letter), original }, null, 2)}\n`;
+  const { id: letterId, eventType, ...rest } = letter;
+  return `${JSON.stringify({ id: letterId, eventType, replay: isReplay(letter), ...rest, original }, null, 2)}\n`;
 }
 
 export interface ReplayReport {
