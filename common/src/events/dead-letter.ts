@@ -94,9 +94,18 @@ function matches(letter: StoredDeadLetter, filter: DeadLetterFilter): boolean {
 }
 
 function parseStored(bus: EventBus, id: number, subject: string, data: Uint8Array): StoredDeadLetter {
-  const letter = deadLetterSchema.parse(JSON.parse(Buffer.from(data).toString('utf8')));
+  const text = Buffer.from(data).toString('utf8');
   // <prefix>.dlq.<service>.<event type>
-  const eventType = subject.slice(`${bus.ns.subjectPrefix}.dlq.${letter.service}.`.length);
+  const [service = '?', ...eventTokens] = subject.slice(`${bus.ns.subjectPrefix}.dlq.`.length).split('.');
+  const eventType = eventTokens.join('.');
+  let letter: DeadLetter;
+  try {
+    letter = deadLetterSchema.parse(JSON.parse(text));
+  } catch (err) {
+    // Not written by sendToDeadLetter: still listed, counted and purgeable, never replayable.
+    const reason = `not a Lumina dead letter: ${(err as Error).message.slice(0, 200)}`;
+    letter = { reason, service, consumer: '', subject: '', stream: '', streamSequence: 0, deliveryCount: 0, failedAt: '', original: text };
+  }
   return { ...letter, id, eventType };
 }
 
@@ -185,6 +194,8 @@ export interface ReplayResult {
  * make the second copy harmless.
  */
 export async function replayDeadLetter(bus: EventBus, letter: StoredDeadLetter): Promise<ReplayResult> {
+  if (!letter.consumer)
+    throw new Error(`letter ${letter.id} was not written by a Lumina listener and cannot be replayed (${letter.reason})`);
   const subject = replaySubjectFor(bus.ns, letter.service, { type: letter.eventType });
   const h = headers();
   h.set('Lumina-Replay-Of', String(letter.id));

@@ -171,6 +171,10 @@ export async function dlqReplay(bus: EventBus, filter: DeadLetterFilter): Promis
   const lines: string[] = [];
   let replayed = 0;
   for await (const letter of scanDeadLetters(bus, filter)) {
+    if (!letter.consumer) {
+      lines.push(`skipped ${letter.id}: ${letter.reason} (dlq show ${letter.id}; dlq purge --id ${letter.id})`);
+      continue;
+    }
     const result = await replayDeadLetter(bus, letter);
     replayed += 1;
     lines.push(

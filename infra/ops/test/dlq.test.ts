@@ -280,15 +280,22 @@ test('listing reads past a thousand letters; purge takes filters or --all', asyn
   const subject = deadLetterSubject(admin, 'search', 'post.created');
   await Promise.all(Array.from({ length: 1500 }, (_, n) => admin.js.publish(subject, letter(n))));
   await admin.js.publish(deadLetterSubject(admin, 'media', 'post.deleted'), letter(0).replace(/"search"/, '"media"'));
+  await admin.js.publish(deadLetterSubject(admin, 'posts', 'user.created'), 'written by hand');
 
   const list = await operator('dlq', 'list', '--limit', '5');
-  expect(list.out).toMatch(/^1501 dead letters$/m);
+  expect(list.out).toMatch(/^1502 dead letters$/m);
+  expect(list.out).toMatch(/^posts\s+user\.created\s+not a Lumina dead letter: .*\s1\s/m);
   expect(list.out).toMatch(/^search\s+post\.created\s+failed after 6 tries: deadlock\s+750\s/m);
   expect(list.out).toMatch(/^search\s+post\.created\s+invalid payload: bad\s+750\s/m);
-  expect(list.out).toMatch(/… and 1496 more/);
+  expect(list.out).toMatch(/… and 1497 more/);
 
   expect((await operator('dlq', 'purge', '--service', 'search', '--reason', 'deadlock')).out).toBe('750 letters purged\n');
   expect((await operator('dlq', 'purge', '--service', 'search')).out).toBe('750 letters purged\n');
+  expect((await operator('dlq', 'list')).out).toMatch(/^2 dead letters$/m);
+  const replay = await operator('dlq', 'replay', '--all');
+  expect(replay.code).toBe(0);
+  expect(replay.out).toMatch(/^skipped \d+: not a Lumina dead letter/m);
+  expect(replay.out).toMatch(/^1 letter replayed$/m); // media's, to its replay subject
   expect((await operator('dlq', 'list')).out).toMatch(/^1 dead letter$/m);
   expect((await operator('dlq', 'purge', '--all')).out).toBe('1 letter purged\n');
   expect((await operator('dlq', 'list')).out).toBe('no dead letters\n');
