@@ -47,7 +47,8 @@ beforeAll(async () => {
   await publishMany(bus, 'post.created', 7);
   await publishMany(bus, 'user.followed', 2);
   await publishMany(bus, 'jobs.media.process', 3);
-  await addConsumer(bus, 'USERS', 'search', 'user.followed'); // the same 2 user.followed: one taken twice, not acknowledged
+  // The same 2 user.followed: one taken twice and not acknowledged, the other waiting behind it.
+  await addConsumer(bus, 'USERS', 'search', 'user.followed', { max_ack_pending: 1 });
   await redeliverOne(bus, 'USERS', 'search--user-followed');
   dir = mkdtempSync(join(tmpdir(), 'lumina-ops-'));
   await deployLumina(NAMESPACE);
