@@ -43,9 +43,10 @@ env_file search-mysql "MYSQL_ROOT_PASSWORD=$(password)" MYSQL_DATABASE=search MY
 for db in posts-mongo media-mongo timeline-mongo; do
   env_file "$db" MONGO_INITDB_ROOT_USERNAME=lumina "MONGO_INITDB_ROOT_PASSWORD=$(password)"
 done
-# A NATS user for each service and for the ops tool (permissions: common/src/events/permissions.ts;
-# the NATS pods read every password, each Deployment only its own).
-for user in auth posts media search timeline ops; do
+# A NATS user for each service, for the ops tool's reads (ops, also the autoscaler's) and for its
+# DLQ commands (operator) (permissions: common/src/events/permissions.ts; the NATS pods read
+# every password, each Deployment only its own).
+for user in auth posts media search timeline ops operator; do
   env_file "nats-login-$user" "NATS_USER=$user" "NATS_PASSWORD=$(password)"
 done
 # Used by the prod overlay's S3 storage driver: fill in the bucket's credentials.
@@ -78,7 +79,7 @@ done
   echo "  - name: jwt-public-keys"
   echo "    files:"
   for k in $trusted; do echo "      - $k.pem=jwt/$k.pub.pem"; done
-  for name in auth-mysql search-mysql posts-mongo media-mongo timeline-mongo media-s3 nats-login-{auth,posts,media,search,timeline,ops}; do
+  for name in auth-mysql search-mysql posts-mongo media-mongo timeline-mongo media-s3 nats-login-{auth,posts,media,search,timeline,ops,operator}; do
     echo "  - name: $name"
     echo "    envs: [$name.env]"
   done

@@ -16,6 +16,7 @@ export interface ServiceMetrics {
   streamMaxBytes: Gauge<'stream'>;
   streamMaxAgeSeconds: Gauge<'stream'>;
   consumerPending: Gauge<'stream' | 'consumer'>;
+  consumerRedelivered: Gauge<'stream' | 'consumer'>;
   consumerOldestUnackedAgeSeconds: Gauge<'stream' | 'consumer'>;
 }
 
@@ -82,6 +83,12 @@ export function metrics(): ServiceMetrics {
     consumerPending: new Gauge({
       name: 'jetstream_consumer_pending_messages',
       help: "Messages not yet acknowledged by this service's consumer (undelivered plus in flight)",
+      labelNames: ['stream', 'consumer'],
+      registers: [registry],
+    }),
+    consumerRedelivered: new Gauge({
+      name: 'jetstream_consumer_redelivered_messages',
+      help: "Messages this service's consumer has delivered more than once and not yet acknowledged",
       labelNames: ['stream', 'consumer'],
       registers: [registry],
     }),

@@ -1,4 +1,5 @@
-import { Events, Publisher, readDeadLetters, subjectFor, type EventBus } from '../src';
+import { AckPolicy } from '@nats-io/jetstream';
+import { createEnvelope, Events, Publisher, readDeadLetters, replaySubjectFor, streamNameFor, subjectFor, type EventBus } from '../src';
 import { TestContext, eventually } from '../src/testing';
 import { PermanentError, RecordingListener, user } from './helpers';
 
@@ -176,4 +177,30 @@ test('concurrency is bounded', async () => {
   await eventually(() => expect(ids(l, 'b')).toHaveLength(15));
   expect(peak).toBeLessThanOrEqual(3);
   expect(peak).toBeGreaterThan(1);
+});
+
+test('a replay reaches the consumer of the service it names, and no other consumer of the event', async () => {
+  const named = listener('replay-named');
+  const other = listener('replay-other');
+  await named.start();
+  await other.start();
+  const replay = createEnvelope(Events.userCreated, user('p1'));
+  await bus.js.publish(replaySubjectFor(bus.ns, 'replay-named', Events.userCreated), JSON.stringify(replay));
+  await publisher.publish(user('p2')); // published after the replay: once the other has it, it would have had the replay
+  await eventually(() => expect(ids(named, 'p').sort()).toEqual(['p1', 'p2']));
+  await eventually(() => expect(ids(other, 'p')).toEqual(['p2']));
+});
+
+test('a consumer made before replays existed takes its replay subject on the next start', async () => {
+  const stream = streamNameFor(bus.ns, 'USERS');
+  await bus.jsm.consumers.add(stream, {
+    durable_name: 'older--user-created',
+    filter_subject: subjectFor(bus.ns, Events.userCreated),
+    ack_policy: AckPolicy.Explicit,
+  });
+  const l = listener('older');
+  await l.start();
+  const { config } = await bus.jsm.consumers.info(stream, 'older--user-created');
+  expect(config.filter_subjects).toEqual(l.filterSubjects);
+  expect(config.filter_subject ?? '').toBe('');
 });

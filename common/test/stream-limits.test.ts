@@ -139,7 +139,7 @@ describe('the monitor', () => {
 
     const early = await monitor.check();
     expect(early.consumers).toEqual([
-      { stream: stalled.streamName, consumer: 'stalled--user-created', pending: 1, oldestUnackedAgeMs: expect.any(Number) },
+      { stream: stalled.streamName, consumer: 'stalled--user-created', pending: 1, redelivered: 0, oldestUnackedAgeMs: expect.any(Number) },
     ]);
     expect(early.consumers[0]!.oldestUnackedAgeMs).toBeLessThan(6000);
     expect(early.warnings).toEqual([]);
@@ -159,4 +159,25 @@ describe('the monitor', () => {
     expect(late.consumers[0]!.oldestUnackedAgeMs).toBeGreaterThanOrEqual(6000);
     expect(warnings).toContain(late.warnings[0]);
   }, 30_000);
+
+  test('exports how many of a consumer’s messages were delivered again and wait for an ack: a handler failing', async () => {
+    const failing = new StalledListener(bus, { service: 'failing', backoffMs: [100], maxDeliver: 1000 });
+    await publishEnvelope(bus, createEnvelope(Events.userCreated, user('retried')));
+    await failing.start();
+    try {
+      const monitor = new StreamLimitsMonitor(bus, { streams: ['USERS'], consumers: [failing], log });
+      const report = await eventually(async () => {
+        const r = await monitor.check();
+        expect(r.consumers[0]?.redelivered).toBeGreaterThan(0);
+        return r;
+      });
+      const { pending, redelivered } = report.consumers[0]!;
+      expect(redelivered).toBeLessThanOrEqual(pending);
+      expect(await metrics().registry.getSingleMetricAsString('jetstream_consumer_redelivered_messages')).toContain(
+        `jetstream_consumer_redelivered_messages{stream="${failing.streamName}",consumer="failing--user-created"} ${redelivered}`,
+      );
+    } finally {
+      await failing.stop();
+    }
+  });
 });

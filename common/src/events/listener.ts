@@ -15,7 +15,7 @@ import { metrics } from '../metrics';
 import type { EventData, EventDefinition } from './catalogue';
 import { parseEnvelope, type EnvelopeOf } from './envelope';
 import { durableNameFor, isNotFound, streamNameFor, subjectFor, type EventBus } from './bus';
-import { sendToDeadLetter } from './dead-letter';
+import { replaySubjectFor, sendToDeadLetter } from './dead-letter';
 
 /** Thrown by a handler for a message that can never succeed (bad reference, broken invariant). */
 export class PermanentError extends Error {
@@ -78,11 +78,19 @@ export abstract class Listener<E extends EventDefinition> {
     return streamNameFor(this.bus.ns, this.event.stream);
   }
 
+  /**
+   * The event's subject, and its replay subject for this service: what `lumina-ops dlq replay`
+   * republishes a dead letter on reaches this consumer and no other (dead-letter.ts).
+   */
+  get filterSubjects(): string[] {
+    return [subjectFor(this.bus.ns, this.event), replaySubjectFor(this.bus.ns, this.options.service, this.event)];
+  }
+
   /** Creates or updates the durable consumer; every replica may call it at start-up. */
   async ensureConsumer(): Promise<void> {
     const config: Partial<ConsumerConfig> = {
       durable_name: this.durableName,
-      filter_subject: subjectFor(this.bus.ns, this.event),
+      filter_subjects: this.filterSubjects,
       ack_policy: AckPolicy.Explicit,
       deliver_policy: DeliverPolicy.All,
       ack_wait: nanos(this.options.ackWaitMs),
@@ -94,6 +102,9 @@ export abstract class Listener<E extends EventDefinition> {
     try {
       await this.bus.jsm.consumers.info(this.streamName, this.durableName);
       await this.bus.jsm.consumers.update(this.streamName, this.durableName, {
+        // A consumer made before replays existed filters on the event's subject alone.
+        filter_subject: undefined,
+        filter_subjects: config.filter_subjects,
         ack_wait: config.ack_wait,
         max_deliver: config.max_deliver,
         max_ack_pending: config.max_ack_pending,

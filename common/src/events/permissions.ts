@@ -111,6 +111,9 @@ export function servicePermissions(service: ServiceName, ns: NamespacePattern): 
     allow.push(
       `${api}.CONSUMER.CREATE.${stream}.${durable}`,
       `${api}.CONSUMER.CREATE.${stream}.${durable}.>`,
+      // A consumer with several filter subjects (the event's and its replay subject) is created
+      // and updated through the older API subject, which names the durable too.
+      `${api}.CONSUMER.DURABLE.CREATE.${stream}.${durable}`,
       `${api}.CONSUMER.INFO.${stream}.${durable}`,
       `${api}.CONSUMER.MSG.NEXT.${stream}.${durable}`,
       // The oldest unacknowledged message's age, for the retention warning (stream-limits.ts).
@@ -148,7 +151,11 @@ export function servicePermissions(service: ServiceName, ns: NamespacePattern): 
   };
 }
 
-/** The operator's tool (lumina-ops: backlog, autoscaler): reads stream and consumer state, changes nothing. */
+/**
+ * The operator's tool's reading user (lumina-ops status, the in-cluster autoscaler): stream and
+ * consumer state, and single messages (the age of a consumer's oldest unacknowledged one); it
+ * changes nothing.
+ */
 export function opsPermissions(): NatsPermissions {
   return {
     publish: {
@@ -157,11 +164,49 @@ export function opsPermissions(): NatsPermissions {
         '$JS.API.STREAM.NAMES',
         '$JS.API.STREAM.LIST',
         '$JS.API.STREAM.INFO.*',
+        '$JS.API.STREAM.MSG.GET.*',
         '$JS.API.CONSUMER.LIST.*',
         '$JS.API.CONSUMER.INFO.*.*',
       ],
     },
     subscribe: { allow: [`${inboxPrefixFor('ops')}.>`] },
+  };
+}
+
+/**
+ * The operator's acting user (`lumina-ops dlq`): reads, replays and deletes dead letters. Its
+ * replays go to one service's consumer each, on `<event subject>.replay.<service>`, and to no
+ * other subject: it cannot publish an event every consumer takes. A user of its own so that the
+ * in-cluster autoscaler's login (ops) cannot replay or purge.
+ */
+export function operatorPermissions(ns: NamespacePattern): NatsPermissions {
+  const api = '$JS.API';
+  const dlq = ns.stream('DLQ');
+  const replays = SERVICES.flatMap((service) =>
+    SERVICE_CONSUMES[service].map((eventName) => `${ns.subjectPrefix}.${Events[eventName].type}.replay.${service}`),
+  );
+  return {
+    publish: {
+      allow: unique([
+        ...replays,
+        `${api}.INFO`,
+        `${api}.STREAM.NAMES`,
+        `${api}.STREAM.LIST`,
+        `${api}.STREAM.INFO.*`,
+        `${api}.CONSUMER.LIST.*`,
+        `${api}.CONSUMER.INFO.*.*`,
+        `${api}.STREAM.MSG.GET.${dlq}`,
+        `${api}.STREAM.MSG.DELETE.${dlq}`,
+        `${api}.STREAM.PURGE.${dlq}`,
+        // Reading the DLQ in order: ordered (ephemeral, randomly named) consumers on it.
+        `${api}.CONSUMER.CREATE.${dlq}.*`,
+        `${api}.CONSUMER.CREATE.${dlq}.*.>`,
+        `${api}.CONSUMER.INFO.${dlq}.*`,
+        `${api}.CONSUMER.DELETE.${dlq}.*`,
+        `${api}.CONSUMER.MSG.NEXT.${dlq}.*`,
+      ]),
+    },
+    subscribe: { allow: [`${inboxPrefixFor('operator')}.>`] },
   };
 }
 
@@ -175,11 +220,12 @@ export interface NatsUser {
   permissions: NatsPermissions;
 }
 
-/** The users of a Lumina NATS: the five services and ops, each with a password from `passwordOf`. */
+/** The users of a Lumina NATS: the five services, ops and operator, each with a password from `passwordOf`. */
 export function luminaNatsUsers(ns: NamespacePattern, passwordOf: (user: string) => NatsUser['password']): NatsUser[] {
   return [
     ...SERVICES.map((service) => ({ user: service, password: passwordOf(service), permissions: servicePermissions(service, ns) })),
     { user: 'ops', password: passwordOf('ops'), permissions: opsPermissions() },
+    { user: 'operator', password: passwordOf('operator'), permissions: operatorPermissions(ns) },
   ];
 }
 

@@ -4,12 +4,12 @@
  * messages go once a stream is older or larger than its limit — so a consumer that falls that
  * far behind loses messages, and the monitor warns (and exports metrics) before it gets there.
  */
-import type { MsgRequest } from '@nats-io/jetstream';
+import type { ConsumerInfo, JetStreamManager, MsgRequest } from '@nats-io/jetstream';
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import { metrics } from '../metrics';
 import type { EventDefinition, StreamName } from './catalogue';
-import { isNotFound, streamNameFor, subjectFor, type EventBus, type StreamSettings } from './bus';
+import { isNotFound, streamNameFor, type EventBus, type StreamSettings } from './bus';
 
 export interface StreamLimit {
   /** Messages older than this are deleted; 0 keeps them forever. */
@@ -111,6 +111,8 @@ export interface ConsumerLag {
   consumer: string;
   /** Not yet delivered plus delivered and not yet acknowledged. */
   pending: number;
+  /** Delivered more than once and not yet acknowledged: handlers failing, or processes dying mid-handle. */
+  redelivered: number;
   /** Age of the oldest message the consumer has not acknowledged; 0 when it has none. */
   oldestUnackedAgeMs: number;
 }
@@ -191,6 +193,7 @@ export class StreamLimitsMonitor {
       if (!lag) continue;
       report.consumers.push(lag);
       m.consumerPending.set({ stream: lag.stream, consumer: lag.consumer }, lag.pending);
+      m.consumerRedelivered.set({ stream: lag.stream, consumer: lag.consumer }, lag.redelivered);
       m.consumerOldestUnackedAgeSeconds.set({ stream: lag.stream, consumer: lag.consumer }, lag.oldestUnackedAgeMs / 1000);
       const maxAgeMs = maxAgeOf.get(lag.stream) ?? 0;
       if (maxAgeMs > 0 && lag.oldestUnackedAgeMs >= this.warnRatio * maxAgeMs) {
@@ -215,24 +218,35 @@ export class StreamLimitsMonitor {
       if (isNotFound(err)) return undefined;
       throw err;
     }
-    const lag: ConsumerLag = {
+    return {
       stream: consumer.streamName,
       consumer: consumer.durableName,
       pending: info.num_pending + info.num_ack_pending,
-      oldestUnackedAgeMs: 0,
+      redelivered: info.num_redelivered,
+      oldestUnackedAgeMs: await oldestUnackedAgeMs(this.bus.jsm, info),
     };
-    if (lag.pending === 0) return lag;
-    // Everything up to the ack floor is acknowledged: the oldest unacknowledged message is the
-    // first one of the consumer's subject after it.
+  }
+}
+
+/**
+ * The age of the oldest message a consumer has not acknowledged, 0 when it has none: everything
+ * up to the ack floor is acknowledged, so it is the first message after it on one of the
+ * consumer's filter subjects (a listener's are the event's and its replay subject).
+ */
+export async function oldestUnackedAgeMs(jsm: JetStreamManager, info: ConsumerInfo): Promise<number> {
+  if (info.num_pending + info.num_ack_pending === 0) return 0;
+  const subjects = info.config.filter_subjects ?? (info.config.filter_subject ? [info.config.filter_subject] : ['>']);
+  let oldest: number | undefined;
+  for (const subject of subjects) {
     try {
       // The server's STREAM.MSG.GET takes next_by_subj (the first match at or after seq); the
       // client's type only lists it for direct gets, which would need allow_direct on the stream.
-      const query = { seq: info.ack_floor.stream_seq + 1, next_by_subj: subjectFor(this.bus.ns, consumer.event) };
-      const oldest = await this.bus.jsm.streams.getMessage(consumer.streamName, query as unknown as MsgRequest);
-      if (oldest) lag.oldestUnackedAgeMs = Math.max(0, Date.now() - oldest.time.getTime());
+      const query = { seq: info.ack_floor.stream_seq + 1, next_by_subj: subject };
+      const found = await jsm.streams.getMessage(info.stream_name, query as unknown as MsgRequest);
+      if (found) oldest = Math.min(oldest ?? Infinity, found.time.getTime());
     } catch (err) {
-      if (!isNotFound(err)) throw err;
+      if (!isNotFound(err) && !/no message found/i.test(String((err as Error).message))) throw err;
     }
-    return lag;
   }
+  return oldest === undefined ? 0 : Math.max(0, Date.now() - oldest);
 }

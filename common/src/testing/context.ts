@@ -77,7 +77,7 @@ export class TestContext {
    * A NATS user's name and password on the test kit's NATS: a service's, `ops`, or `admin` (may
    * do anything: what the tests themselves connect as).
    */
-  natsCredentials(user: ServiceName | 'ops' | 'admin'): { user: string; pass: string } {
+  natsCredentials(user: ServiceName | 'ops' | 'operator' | 'admin'): { user: string; pass: string } {
     const passwords = JSON.parse(requireEnv('LUMINA_NATS_USERS')) as Record<string, string>;
     const pass = passwords[user];
     if (!pass) throw new Error(`the test NATS has no user ${user}`);

@@ -6,6 +6,7 @@
  */
 import { jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { oldestUnackedAgeMs } from '@lumina/common';
 
 export interface ConsumerBacklog {
   stream: string;
@@ -15,17 +16,30 @@ export interface ConsumerBacklog {
   service: string;
   pending: number;
   ackPending: number;
+  /** Delivered more than once and not yet acknowledged: a handler failing, or processes dying mid-handle. */
+  redelivered: number;
+  /** Age of the oldest unacknowledged message (0: none); only when asked for (one read per filter subject). */
+  oldestUnackedAgeMs?: number;
+}
+
+export interface BacklogReadOptions {
+  /** Also read each lagging consumer's oldest unacknowledged message, for its age (status does; the autoscaler needs only counts). */
+  withOldestAge?: boolean;
 }
 
 export interface BacklogSource {
-  consumers(): Promise<ConsumerBacklog[]>;
+  consumers(options?: BacklogReadOptions): Promise<ConsumerBacklog[]>;
   close(): Promise<void>;
 }
 
 export const STREAM_KINDS = ['USERS', 'POSTS', 'MEDIA', 'MEDIA_JOBS', 'DLQ'] as const;
 
 /** Every Lumina consumer's backlog, in the streams named `<streamPrefix><kind>`. */
-export async function readConsumerBacklog(jsm: JetStreamManager, streamPrefix = ''): Promise<ConsumerBacklog[]> {
+export async function readConsumerBacklog(
+  jsm: JetStreamManager,
+  streamPrefix = '',
+  options: BacklogReadOptions = {},
+): Promise<ConsumerBacklog[]> {
   const out: ConsumerBacklog[] = [];
   for (const kind of STREAM_KINDS) {
     const stream = `${streamPrefix}${kind}`;
@@ -40,6 +54,8 @@ export async function readConsumerBacklog(jsm: JetStreamManager, streamPrefix = 
           service: info.name.slice(0, separator),
           pending: info.num_pending,
           ackPending: info.num_ack_pending,
+          redelivered: info.num_redelivered,
+          ...(options.withOldestAge ? { oldestUnackedAgeMs: await oldestUnackedAgeMs(jsm, info) } : {}),
         });
       }
     } catch (err) {
@@ -75,7 +91,7 @@ export async function connectBacklogSource(servers: string, streamPrefix = '', l
   });
   const jsm = await jetstreamManager(nc);
   return {
-    consumers: () => readConsumerBacklog(jsm, streamPrefix),
+    consumers: (options) => readConsumerBacklog(jsm, streamPrefix, options),
     close: async () => {
       if (!nc.isClosed()) await nc.close();
     },

@@ -5,9 +5,12 @@
  *   scale SERVICE N        set a Deployment's replicas (through the scale subresource)
  *   restart SERVICE        roll a Deployment's pods (as `kubectl rollout restart`)
  *   autoscale              the in-cluster backlog autoscaler loop (see autoscaler.ts)
+ *   dlq list|show|replay|purge   the dead letters (see dlq.ts)
  * Options: --namespace NS (or NAMESPACE; default lumina), --nats URL (or NATS_URL),
- * --stream-prefix P (or EVENT_STREAM_PREFIX), --config FILE (autoscale; default built in).
- * NATS login: NATS_USER and NATS_PASSWORD (the `ops` user's; see infra/k8s/base/nats).
+ * --stream-prefix P (or EVENT_STREAM_PREFIX), --subject-prefix P (or EVENT_SUBJECT_PREFIX;
+ * default lumina), --config FILE (autoscale; default built in).
+ * NATS login: NATS_USER and NATS_PASSWORD: the `ops` user's for status and autoscale, the
+ * `operator` user's for dlq (see infra/k8s/base/nats and common/src/events/permissions.ts).
  * Kubernetes credentials: in a pod its service account, elsewhere $KUBECONFIG or ~/.kube/config.
  */
 import { readFileSync } from 'node:fs';
@@ -18,8 +21,16 @@ import { connectBacklogSource, type BacklogSource, type ConsumerBacklog, type Na
 import { DEFAULT_NAMESPACE, isKnownDeployment } from './deployments';
 import { Kube } from './kube';
 import { formatStatus } from './status';
+import { runDlq } from './dlq';
+import { UsageError } from './usage';
+import { closeEventBus, connectEventBus, createLogger, type EventBus } from '@lumina/common';
 
-export const USAGE = `usage: lumina-ops <status | scale SERVICE N | restart SERVICE | autoscale> [--namespace NS] [--nats URL] [--stream-prefix P] [--config FILE]\n`;
+export const USAGE =
+  `usage: lumina-ops <status | scale SERVICE N | restart SERVICE | autoscale> [--namespace NS] [--nats URL] [--stream-prefix P] [--config FILE]\n` +
+  `       lumina-ops dlq list [--service S] [--event TYPE] [--reason TEXT] [--limit N]\n` +
+  `       lumina-ops dlq show ID\n` +
+  `       lumina-ops dlq <replay | purge> <[--service S] [--event TYPE] [--reason TEXT] [--id ID] | --all>\n` +
+  `       (dlq: [--nats URL] [--subject-prefix P] [--stream-prefix P], login NATS_USER=operator NATS_PASSWORD)\n`;
 
 /** The defaults of infra/k8s/base/ops/autoscaler.yaml, for `status` and a config-less `autoscale`. */
 export const DEFAULT_AUTOSCALER_CONFIG: AutoscalerConfig = {
@@ -42,20 +53,25 @@ export interface CliIo {
   onListening?: (port: number) => void;
 }
 
-class UsageError extends Error {}
-
 interface Parsed {
   command: string;
   args: string[];
   options: Record<string, string>;
+  /** Options without a value. */
+  flags: Set<string>;
 }
+
+const FLAGS = new Set(['all']);
 
 function parseArgs(argv: string[]): Parsed {
   const args: string[] = [];
   const options: Record<string, string> = {};
+  const flags = new Set<string>();
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i] as string;
-    if (a.startsWith('--')) {
+    if (FLAGS.has(a.slice(2)) && a.startsWith('--')) {
+      flags.add(a.slice(2));
+    } else if (a.startsWith('--')) {
       const [key, inline] = a.slice(2).split('=', 2) as [string, string | undefined];
       const value = inline ?? argv[++i];
       if (value === undefined) throw new UsageError(`--${key} needs a value`);
@@ -66,7 +82,7 @@ function parseArgs(argv: string[]): Parsed {
   }
   const [command, ...rest] = args;
   if (!command) throw new UsageError('no command');
-  return { command, args: rest, options };
+  return { command, args: rest, options, flags };
 }
 
 function kubeFor(env: NodeJS.ProcessEnv, namespace: string): Kube {
@@ -102,6 +118,21 @@ async function withBacklog<T>(
   }
 }
 
+/** A connection in Lumina's namespace, as the given NATS user (dlq's: `operator`). */
+async function withEventBus<T>(
+  url: string,
+  ns: EventBus['ns'],
+  login: NatsLogin | undefined,
+  fn: (bus: EventBus) => Promise<T>,
+): Promise<T> {
+  const bus = await connectEventBus({ servers: url, name: 'lumina-ops', ns, log: createLogger('lumina-ops', 'silent'), ...login });
+  try {
+    return await fn(bus);
+  } finally {
+    await closeEventBus(bus);
+  }
+}
+
 /** Runs one command; answers the process exit code. */
 export async function main(argv: string[], io: CliIo): Promise<number> {
   let parsed: Parsed;
@@ -111,7 +142,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
     io.err(`${(err as Error).message}\n${USAGE}`);
     return 2;
   }
-  const { command, args, options } = parsed;
+  const { command, args, options, flags } = parsed;
   const namespace = options.namespace ?? io.env.NAMESPACE ?? DEFAULT_NAMESPACE;
   const natsUrl = options.nats ?? io.env.NATS_URL;
   const streamPrefix = options['stream-prefix'] ?? io.env.EVENT_STREAM_PREFIX ?? '';
@@ -127,7 +158,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
           let error = backlogError;
           if (source) {
             try {
-              consumers = await source.consumers();
+              consumers = await source.consumers({ withOldestAge: true });
             } catch (err) {
               error = (err as Error).message;
             }
@@ -156,6 +187,13 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
       }
       case 'autoscale':
         return await autoscale(io, namespace, natsUrl, streamPrefix, login, options.config);
+      case 'dlq': {
+        if (!natsUrl) throw new UsageError('dlq needs NATS_URL or --nats');
+        const subjectPrefix = options['subject-prefix'] ?? io.env.EVENT_SUBJECT_PREFIX ?? 'lumina';
+        return await withEventBus(natsUrl, { subjectPrefix, streamPrefix }, login, (bus) =>
+          runDlq(bus, args, options, flags, io.out, io.err),
+        );
+      }
       default:
         throw new UsageError(`unknown command ${command}`);
     }

@@ -1,4 +1,8 @@
-/** `lumina-ops status`: each Deployment's replicas, what scales it, and its consumers' backlog. */
+/**
+ * `lumina-ops status`: each Deployment's replicas, what scales it, and its consumers' backlog;
+ * then per service and consumer the messages pending, those delivered and not yet acknowledged,
+ * those delivered more than once, and the age of the oldest unacknowledged one.
+ */
 import { backlogOf, type ConsumerBacklog } from './backlog';
 import { DEPLOYMENTS } from './deployments';
 import type { AutoscalerSummary, DeploymentSummary } from './kube';
@@ -58,6 +62,18 @@ function table(header: string[], rows: string[][]): string {
   return [line(header), ...rows.map(line)].join('\n');
 }
 
+/** 0 → `-` (nothing waiting), else the largest two units: `45s`, `3m20s`, `2h05m`, `3d04h`. */
+export function formatAge(ms: number): string {
+  if (ms <= 0) return '-';
+  const s = Math.floor(ms / 1000);
+  if (s < 60) return `${s}s`;
+  const [m, h, d] = [Math.floor(s / 60), Math.floor(s / 3600), Math.floor(s / 86400)];
+  const two = (n: number) => String(n).padStart(2, '0');
+  if (h === 0) return `${m}m${two(s % 60)}s`;
+  if (d === 0) return `${h}h${two(m % 60)}m`;
+  return `${d}d${two(h % 24)}h`;
+}
+
 export function formatStatus(input: StatusInput): string {
   const rows = statusRows(input);
   const parts = [
@@ -69,8 +85,18 @@ export function formatStatus(input: StatusInput): string {
   if (input.consumers && input.consumers.length > 0) {
     parts.push(
       table(
-        ['CONSUMER', 'STREAM', 'PENDING', 'ACK PENDING'],
-        input.consumers.map((c) => [c.consumer, c.stream, String(c.pending), String(c.ackPending)]),
+        ['SERVICE', 'CONSUMER', 'STREAM', 'PENDING', 'ACK PENDING', 'REDELIVERED', 'OLDEST UNACKED'],
+        [...input.consumers]
+          .sort((a, b) => a.service.localeCompare(b.service) || a.consumer.localeCompare(b.consumer))
+          .map((c) => [
+            c.service,
+            c.consumer,
+            c.stream,
+            String(c.pending),
+            String(c.ackPending),
+            String(c.redelivered),
+            c.oldestUnackedAgeMs === undefined ? '?' : formatAge(c.oldestUnackedAgeMs),
+          ]),
       ),
     );
   }

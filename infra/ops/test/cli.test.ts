@@ -10,7 +10,7 @@ import type { EventBus } from '@lumina/common';
 import { main } from '../src/cli';
 import { kubectlJson, serviceAccountToken, type ApiObject, SpareApiServer, tokenKubeconfig, waitFor } from './support/cluster';
 import { canI, deployLumina, replicasOf, setReplicas } from './support/lumina-on-cluster';
-import { addConsumer, publishMany } from './support/backlog';
+import { addConsumer, publishMany, redeliverOne } from './support/backlog';
 
 const NAMESPACE = 'lumina-ops-cli';
 const ctx = new TestContext();
@@ -47,6 +47,9 @@ beforeAll(async () => {
   await publishMany(bus, 'post.created', 7);
   await publishMany(bus, 'user.followed', 2);
   await publishMany(bus, 'jobs.media.process', 3);
+  // The same 2 user.followed: one taken twice and not acknowledged, the other waiting behind it.
+  await addConsumer(bus, 'USERS', 'search', 'user.followed', { max_ack_pending: 1 });
+  await redeliverOne(bus, 'USERS', 'search--user-followed');
   dir = mkdtempSync(join(tmpdir(), 'lumina-ops-'));
   await deployLumina(NAMESPACE);
   operatorToken = await serviceAccountToken(NAMESPACE, 'lumina-operator');
@@ -72,6 +75,19 @@ test('status shows each Deployment, what scales it and its backlog', async () =>
   expect(line('media')).toMatch(/\s0$/); // the API's consumers: none with a backlog here
   expect(line('timeline-redis')).toMatch(/1\/1\s+fixed\s+-$/); // a cache: one replica, no consumers
   expect(out).toMatch(/timeline--post-created\s+\S+POSTS\s+7\s+0/);
+});
+
+test('status shows, per service and consumer, the redelivered messages and the age of the oldest unacknowledged one', async () => {
+  const { out } = await run(operator, 'status');
+  expect(out).toMatch(/^SERVICE\s+CONSUMER\s+STREAM\s+PENDING\s+ACK PENDING\s+REDELIVERED\s+OLDEST UNACKED$/m);
+  // PENDING counts the undelivered one, ACK PENDING the one taken twice.
+  expect(out).toMatch(/^search\s+search--user-followed\s+\S+USERS\s+1\s+1\s+1\s+\d+(s|m\d\ds)$/m);
+  expect(out).toMatch(/^timeline\s+timeline--post-created\s+\S+POSTS\s+7\s+0\s+0\s+\d+(s|m\d\ds)$/m);
+  const serviceColumn = out
+    .split('\n')
+    .filter((l) => /--/.test(l))
+    .map((l) => l.split(/\s+/)[0]);
+  expect(serviceColumn).toEqual([...serviceColumn].sort());
 });
 
 test('status still answers when NATS cannot be reached', async () => {

@@ -73,7 +73,7 @@ test('the NATS pods get every user’s password; each Deployment gets its own NA
   expect(Buffer.from((login.data as Record<string, string>).NATS_USER!, 'base64').toString()).toBe('posts');
 });
 
-test('run by nats-server, the block refuses anonymous clients and a forged user.updated, and lets auth publish it', async () => {
+test('run by nats-server, the block refuses anonymous clients and a forged user.updated, lets auth publish it, and lets the operator replay to one consumer only', async () => {
   const passwords = Object.fromEntries(clusterNatsUsers().map((u) => [u.user, `pw-${u.user}`]));
   const block = clusterAuthorizationBlock('').replace(/^#.*$/gm, '');
   const nats = await startNatsServer({
@@ -100,6 +100,22 @@ test('run by nats-server, the block refuses anonymous clients and a forged user.
       await expect(publishEnvelope(posts, forged, { timeoutMs: 3000 })).rejects.toThrow(/permission/i);
       await expect(publishEnvelope(auth, { ...forged, id: 'genuine' })).resolves.toMatchObject({ seq: 1 });
       expect((await auth.jsm.streams.info('USERS')).state.messages).toBe(1);
+
+      // lumina-ops dlq's user replays to one service's consumer, never to every consumer of an
+      // event, and may purge the DLQ only.
+      const operator = await busAs('operator');
+      try {
+        await expect(publishEnvelope(operator, { ...forged, id: 'by-operator' }, { timeoutMs: 3000 })).rejects.toThrow(/permission/i);
+        await expect(
+          operator.js.publish('lumina.user.updated.replay.timeline', JSON.stringify({ ...forged, id: 'replay' })),
+        ).resolves.toMatchObject({
+          seq: 2,
+        });
+        await expect(operator.js.publish('lumina.user.updated.replay.auth', '{}', { timeout: 3000 })).rejects.toThrow(/permission/i); // auth consumes no user.updated
+        await expect(operator.jsm.streams.purge('USERS')).rejects.toThrow(/permission/i);
+      } finally {
+        await closeEventBus(operator);
+      }
     } finally {
       await closeEventBus(auth);
       await closeEventBus(posts);
