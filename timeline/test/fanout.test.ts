@@ -37,14 +37,6 @@ afterAll(async () => {
   await h?.close();
 });
 
-/** Waits until a consumer has nothing pending or unacknowledged. */
-async function drained(consumer: string): Promise<void> {
-  await eventually(async () => {
-    const info = await h.bus.jsm.consumers.info(streamNameFor(h.bus.ns, 'POSTS'), consumer);
-    expect(info.num_ack_pending + info.num_pending).toBe(0);
-  });
-}
-
 /**
  * By default a sample of the 1,001 first pages is read through HTTP and every feed is checked in
  * Redis, which the page reads; TIMELINE_FULL_FANOUT_CHECK=1 reads them all through HTTP.
@@ -90,7 +82,7 @@ test('a redelivered post.created writes nothing new', async () => {
   await h.publish(Events.userCreated, user('marker'));
   await eventually(async () => expect((await h.svc.domain.stores.authors.byIds(['marker'])).size).toBe(1));
   // post.created is on its own consumer: wait until it has been acknowledged.
-  await drained('timeline--post-created');
+  await h.ctx.drained();
   expect(await countPost(h, 'p-big')).toBe(before);
   expect(await entriesWritten()).toBe(written);
 });
@@ -104,7 +96,7 @@ test('a fan-out that died half-way is completed by the redelivery, without dupli
 
   await h.publish(Events.postCreated, post('p-big', author, { caption: 'hello 1000' }));
   await eventually(async () => expect(await countPost(h, 'p-big')).toBe(FOLLOWERS + 1), { timeoutMs: 20_000 });
-  await drained('timeline--post-created');
+  await h.ctx.drained();
   expect((await entriesWritten()) - written).toBe(lost.length);
   expect((await h.svc.domain.stores.posts.get('p-big'))?.fanout).toBe('done');
 });

@@ -262,21 +262,8 @@ export async function entriesWritten(): Promise<number> {
   return metric.values[0]?.value ?? 0;
 }
 
-/** Waits until this service's consumer of an event has nothing pending or unacknowledged. */
-export async function drained(h: Harness, event: EventDefinition, timeoutMs = 15_000): Promise<void> {
-  const consumer = `timeline--${event.type.replace(/\./g, '-')}`;
-  await eventually(
-    async () => {
-      const info = await h.bus.jsm.consumers.info(streamNameFor(h.bus.ns, event.stream), consumer);
-      if (info.num_ack_pending + info.num_pending !== 0)
-        throw new Error(`${consumer}: ${info.num_pending} pending, ${info.num_ack_pending} unacknowledged`);
-    },
-    { timeoutMs },
-  );
-}
-
-/** Publishes an event and waits until the service has handled it (and everything before it of that type). */
+/** Publishes an event and waits until the service has handled it (and everything before it). */
 export async function deliver<E extends EventDefinition>(h: Harness, event: E, data: EventData<E>): Promise<void> {
   await h.publish(event, data);
-  await drained(h, event);
+  await h.ctx.drained();
 }

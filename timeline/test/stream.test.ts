@@ -4,7 +4,7 @@
  * missed from the stored timeline — fanned-out and merged (celebrity) posts alike.
  */
 import { Events } from '@lumina/common';
-import { bearer, deliver, drained, edge, eventually, post, SseClient, startTimeline, user, type Harness } from './helpers';
+import { bearer, deliver, edge, eventually, post, SseClient, startTimeline, user, type Harness } from './helpers';
 
 let h: Harness;
 const MAX_AGE_MS = 6000;
@@ -16,8 +16,7 @@ beforeAll(async () => {
   await h.publish(Events.userFollowed, edge('reader', 'author', 1));
   // 'star' has three followers, over the threshold of two: merged, not fanned out.
   for (const f of ['reader', 'x1', 'x2']) await h.publish(Events.userFollowed, edge(f, 'star', 1));
-  await drained(h, Events.userFollowed);
-  await drained(h, Events.userCreated);
+  await h.ctx.drained();
 });
 
 afterAll(async () => {
