@@ -3,7 +3,7 @@
  * with 1,000 followers lands on every follower's first page; redelivery writes nothing new; an
  * edit shows everywhere; a delete leaves every timeline.
  */
-import { Events, streamNameFor } from '@lumina/common';
+import { Events } from '@lumina/common';
 import {
   activate,
   bearer,

@@ -7,7 +7,6 @@ import { request as httpRequest, type IncomingMessage } from 'node:http';
 import {
   Events,
   Publisher,
-  streamNameFor,
   type EventBus,
   type EventData,
   type EventDefinition,
