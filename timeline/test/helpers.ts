@@ -4,15 +4,7 @@
  * factories and a small Server-Sent Events client.
  */
 import { request as httpRequest, type IncomingMessage } from 'node:http';
-import {
-  Events,
-  Publisher,
-  type EventBus,
-  type EventData,
-  type EventDefinition,
-  type PostState,
-  type UserState,
-} from '@lumina/common';
+import { Events, Publisher, type EventBus, type EventData, type EventDefinition, type PostState, type UserState } from '@lumina/common';
 import { eventually, freePort, TestContext, tokenFor } from '@lumina/common/testing';
 import supertest from 'supertest';
 import { loadConfig, type Config } from '../src/config';
