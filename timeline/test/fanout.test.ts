@@ -12,6 +12,7 @@ import {
   eventually,
   firstPage,
   ownersOf,
+  seedFollowers,
   post,
   startTimeline,
   user,
@@ -28,7 +29,7 @@ beforeAll(async () => {
   h = await startTimeline();
   await h.publish(Events.userCreated, user(author));
   // Arrange: the follow graph loaded straight into the copy (follow events are tested elsewhere).
-  await h.svc.domain.stores.follows.seedActive(author, followers);
+  await seedFollowers(h, author, followers);
   // Every follower is active (has read their home lately), so every one gets the fan-out.
   await activate(h);
 });

@@ -9,6 +9,7 @@ import { eventually, freePort, TestContext, tokenFor } from '@lumina/common/test
 import supertest from 'supertest';
 import { loadConfig, type Config } from '../src/config';
 import { startTimelineService, type RunningTimeline } from '../src/server';
+import { seedActiveFollows } from '../src/testing';
 import { timelineMetrics } from '../src/timeline-metrics';
 
 export { eventually };
@@ -238,6 +239,14 @@ export async function ownersOf(h: Harness, postId: string): Promise<string[]> {
     });
   }
   return owners;
+}
+
+/** Loads these followers of an author straight into the follow graph's copy (no events, no feeds built). */
+export async function seedFollowers(h: Harness, followeeId: string, followerIds: string[]): Promise<void> {
+  await seedActiveFollows(
+    h.svc.conn.db!,
+    followerIds.map((followerId) => ({ followerId, followeeId })),
+  );
 }
 
 export const countPost = async (h: Harness, postId: string): Promise<number> => (await ownersOf(h, postId)).length;
