@@ -6,18 +6,36 @@
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import type { ApiClient } from './client/api';
-import { ensureFreshTokens } from './client/api';
+import {
+  addSyntheticFollowers,
+  type ApiClient,
+  type Celebrity,
+  createCelebrity,
+  degrees,
+  type Edge,
+  ensureFreshTokens,
+  fansFollow,
+  firstNodes,
+  followsOf,
+  generatePhoto,
+  generatePhotoPool,
+  loadFollows,
+  loadPeople,
+  loadPosts,
+  pick,
+  RateLimitedError,
+  readReed98,
+  seededRandom,
+  sleep,
+  step,
+  waitUntil,
+  writeAuthEdges,
+  writeTimelineEdges,
+} from '@lumina/datasets';
 import { startPageServer, type PageServer } from './baselines/express-page';
 import { searchPosts as rawSearch, timelinePage, userPostsPage } from './baselines/raw-queries';
 import { renderLikeMedia } from './baselines/sharp-image';
 import { runStorageProbe } from './baselines/storage-probe';
-import { addSyntheticFollowers, createCelebrity, fansFollow, type Celebrity } from './load/celebrities';
-import { generatePhoto } from './load/content';
-import { degrees, firstNodes, followsOf, readReed98 } from './load/dataset';
-import { writeAuthEdges, writeTimelineEdges, type Edge } from './load/direct';
-import { loadFollows, loadPeople, RateLimitedError } from './load/graph-loader';
-import { generatePhotoPool, loadPosts } from './load/post-loader';
 import { planFor, type Plan } from './plan';
 import { endLoad, machineInfo, serverVersions } from './report/machine';
 import { writeReport, type BenchReport, type Ratio, type WorkloadRow } from './report/report';
@@ -41,8 +59,6 @@ import {
   type WorkloadPools,
 } from './workloads/social';
 import { UploadPlan, runUploads } from './workloads/uploads';
-import { pick, seededRandom, sleep, waitUntil } from './util/pool';
-import { step } from './util/progress';
 
 const RESULTS_DIR = join(__dirname, '..', 'results');
 

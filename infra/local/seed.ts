@@ -8,11 +8,20 @@
  *
  * SEED_PEOPLE=n loads only the first n people (and the friendships among them).
  */
-import { firstNodes, readReed98 } from '../../bench/src/load/dataset';
-import { loadFollows, loadPeople, RateLimitedError, type LoadedPerson } from '../../bench/src/load/graph-loader';
-import { loadPosts } from '../../bench/src/load/post-loader';
-import { pick, runBounded, seededRandom } from '../../bench/src/util/pool';
-import { ProgressBar, formatSeconds } from '../../bench/src/util/progress';
+import {
+  firstNodes,
+  formatSeconds,
+  loadFollows,
+  loadPeople,
+  loadPosts,
+  pick,
+  ProgressBar,
+  RateLimitedError,
+  readReed98,
+  runBounded,
+  seededRandom,
+  type LoadedPerson,
+} from '@lumina/datasets';
 
 const LIMITS_HINT =
   'Seeding signs up and signs in ~1,000 people from one address. A plain `npm start` allows that (its limits per\n' +
