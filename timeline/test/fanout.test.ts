@@ -113,7 +113,7 @@ test('an edited caption shows on every page, and a deleted post leaves every tim
   // An update older than the delete changes nothing.
   await h.publish(Events.postUpdated, post('p-big', author, { caption: 'zombie', version: 2 }));
   await h.publish(Events.postCreated, post('p-big', author, { caption: 'zombie', version: 1 }));
-  await new Promise((r) => setTimeout(r, 500));
+  await h.ctx.drained();
   expect((await h.svc.domain.stores.posts.get('p-big'))?.state).toBe('deleted');
   expect(await countPost(h, 'p-big')).toBe(0);
   const res = await h.http.get('/api/timeline').set(bearer(author)).expect(200);

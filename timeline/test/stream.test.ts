@@ -24,6 +24,15 @@ afterAll(async () => {
   await h?.close();
 });
 
+/**
+ * Waits for two more heartbeats on the stream (what these tests used to sleep for): the stream
+ * has had two turns to write anything more, and what it wrote before them has arrived.
+ */
+async function twoMoreHeartbeats(stream: SseClient): Promise<void> {
+  const seen = stream.comments.length;
+  await stream.waitFor((s) => s.comments.length >= seen + 2, 5000);
+}
+
 async function connect(viewer: string, headers: Record<string, string> = {}): Promise<SseClient> {
   const client = await SseClient.open(`${h.url}/api/timeline/stream`, { ...bearer(viewer), ...headers });
   open.push(client);
@@ -73,7 +82,7 @@ test('a reconnect with Last-Event-ID replays exactly the posts it missed', async
 
   const second = await connect('reader', { 'Last-Event-ID': lastId });
   await second.waitFor((s) => s.posts().length >= 3);
-  await new Promise((r) => setTimeout(r, 700)); // two heartbeats: nothing more arrives
+  await twoMoreHeartbeats(second); // nothing more arrives
   expect(second.posts().map((p) => p.id)).toEqual(['gap-1', 'gap-2', 'gap-3']);
 
   // And it carries on live after the replay.
@@ -88,7 +97,7 @@ test('a stream carries only the viewer’s own home', async () => {
   await deliver(h, Events.postCreated, post('only-author', 'author'));
   await deliver(h, Events.postCreated, post('only-star', 'star'));
   await other.waitFor((s) => s.posts().some((p) => p.id === 'only-star'));
-  await new Promise((r) => setTimeout(r, 700));
+  await twoMoreHeartbeats(other);
   expect(other.posts().map((p) => p.id)).toEqual(['only-star']);
   other.close();
 });
