@@ -3,8 +3,8 @@
  * Reed College social graph through the public API, so feeds, search and explore have content:
  * 962 people sign up (or sign in, when a previous run made them), every friendship becomes a
  * follow both ways (37,624), every third person posts three photos with captions and hashtags,
- * and friends like and comment on them. Running it again skips what exists. The loaders are the
- * benchmark's (bench/src/load).
+ * and friends like and comment on them. Running it again skips what exists. The loaders are
+ * @lumina/datasets (datasets/), which the benchmark uses too.
  *
  * SEED_PEOPLE=n loads only the first n people (and the friendships among them).
  */
