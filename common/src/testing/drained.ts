@@ -29,13 +29,6 @@ export interface DrainedOptions {
   timeoutMs?: number;
 }
 
-interface Backlog {
-  /** Every stream's last sequence: unchanged across one check means nothing was published during it. */
-  sequences: string;
-  /** What is still to be handled, for the error when the time is up; empty once drained. */
-  waiting: string[];
-}
-
 /**
  * Resolves once every durable consumer of the bus's namespace (or of `options.services`) has
  * nothing pending, nothing delivered but unacknowledged and so nothing waiting for a
@@ -43,20 +36,20 @@ interface Backlog {
  * may publish another one, which is then waited for too).
  */
 export async function waitForConsumers(bus: EventBus, options: DrainedOptions = {}): Promise<void> {
-  const deadline = Date.now() + (options.timeoutMs ?? 20_000);
-  let last: Backlog | undefined;
+  const timeoutMs = options.timeoutMs ?? 20_000;
+  const deadline = Date.now() + timeoutMs;
   for (;;) {
+    // Streams unchanged from before the consumers were read until after the outboxes were:
+    // nothing was published meanwhile, so what the consumers had handled is everything.
     const before = await streamSequences(bus);
     const waiting = await consumerBacklog(bus, options.services);
     for (const [i, outbox] of (options.outboxes ?? []).entries()) {
       const pending = await outbox.pendingEvents();
       if (pending > 0) waiting.push(`outbox ${i}: ${pending} unpublished`);
     }
-    const after = await streamSequences(bus);
-    if (before !== after) waiting.push('the streams grew during the check');
-    last = { sequences: after, waiting };
+    if ((await streamSequences(bus)) !== before) waiting.push('the streams grew during the check');
     if (waiting.length === 0) break;
-    if (Date.now() > deadline) throw new Error(`not drained within ${options.timeoutMs ?? 20_000} ms: ${last.waiting.join('; ')}`);
+    if (Date.now() > deadline) throw new Error(`not drained within ${timeoutMs} ms: ${waiting.join('; ')}`);
     await new Promise((r) => setTimeout(r, 50));
   }
   for (const collector of options.collectors ?? []) await collector.caughtUp(Math.max(1000, deadline - Date.now()));
