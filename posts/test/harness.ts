@@ -80,8 +80,13 @@ export class Harness {
     return this.ctx.drained({ outboxes: [this.svc.relay], ...options });
   }
 
-  /** Empties the service's Redis (every key under its prefix), as a flush or a lost node would. */
+  /**
+   * Empties the service's Redis (every key under its prefix), as a flush or a lost node would;
+   * first the relay publishes what is pending, since it refreshes each post it publishes for (a
+   * refresh landing after the flush would fill Redis again behind the test's back).
+   */
   async flushCache(): Promise<void> {
+    await this.drained();
     await deleteKeysUnder(this.svc.redis as unknown as RedisClient, '');
   }
 
