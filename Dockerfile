@@ -28,6 +28,8 @@ COPY search/package.json search/
 COPY timeline/package.json timeline/
 COPY client/package.json client/
 COPY infra/ops/package.json infra/ops/
+COPY infra/local/package.json infra/local/
+COPY datasets/package.json datasets/
 COPY e2e/package.json e2e/
 COPY bench/package.json bench/
 

@@ -1,9 +1,11 @@
 // Shared Jest settings for every workspace: TypeScript through SWC (type-checking is `npm run
-// typecheck`'s job), @lumina/common from source, and one globalSetup that finds or starts the
+// typecheck`'s job), the @lumina packages from source (common, each service's `testing` export,
+// the data sets, the one-machine launcher), and one globalSetup that finds or starts the
 // real servers (MySQL, NATS JetStream, a MongoDB-protocol server) for the whole run.
 const path = require('node:path');
 
-const common = path.join(__dirname, 'common', 'src');
+const root = __dirname;
+const common = path.join(root, 'common', 'src');
 
 module.exports = {
   testEnvironment: 'node',
@@ -13,6 +15,11 @@ module.exports = {
   moduleNameMapper: {
     '^@lumina/common$': path.join(common, 'index.ts'),
     '^@lumina/common/testing$': path.join(common, 'testing', 'index.ts'),
+    '^@lumina/(auth|posts|media|search|timeline)/testing$': path.join(root, '$1', 'src', 'testing.ts'),
+    '^@lumina/datasets$': path.join(root, 'datasets', 'src', 'index.ts'),
+    '^@lumina/local$': path.join(root, 'infra', 'local', 'system.ts'),
+    '^@lumina/local/(routes|seed)$': path.join(root, 'infra', 'local', '$1.ts'),
+    '^@lumina/bench/rolling$': path.join(root, 'bench', 'src', 'rolling', 'index.ts'),
   },
   globalSetup: path.join(common, 'testing', 'global-setup.ts'),
   globalTeardown: path.join(common, 'testing', 'global-teardown.ts'),

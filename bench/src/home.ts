@@ -28,8 +28,7 @@ import {
 } from '@lumina/common';
 import { ensureServers, freePort, testLogger, uniqueTag } from '@lumina/common/testing';
 import { mongo } from 'mongoose';
-import { loadConfig } from '../../timeline/src/config';
-import { startTimelineService } from '../../timeline/src/server';
+import { loadConfig, startTimelineService } from '@lumina/timeline/testing';
 import { startPageServer } from './baselines/express-page';
 
 const { values: args } = parseArgs({

@@ -17,13 +17,12 @@ import { join } from 'node:path';
 import mysql from 'mysql2/promise';
 import { mongo } from 'mongoose';
 import { uniqueTag } from '@lumina/common/testing';
-import { REPO_ROOT, parseReplicas, startLocalSystem } from '../../infra/local/system';
+import { REPO_ROOT, parseReplicas, startLocalSystem } from '@lumina/local';
 import { startFerret, type StartedFerret } from './system/ferretdb';
 import { preparePeople, startMixedLoad } from './rolling/mixed-load';
 import { byKind, restartEveryReplica, summarizeWindow } from './rolling/restarts';
-import { sleep } from './util/pool';
 import { round } from './util/stats';
-import { step } from './util/progress';
+import { sleep, step } from '@lumina/datasets';
 
 const seconds = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
 

@@ -27,7 +27,8 @@ afterEach(async () => {
 });
 afterAll(() => ctx.cleanup());
 
-const settle = (ms = 500) => new Promise((r) => setTimeout(r, ms));
+/** A handler's stand-in for work that takes a while. */
+const work = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** Each test uses ids of its own prefix: a new durable consumer replays the stream from its start. */
 const ids = (l: RecordingListener, prefix: string) => l.handled.map((h) => h.id).filter((id) => id.startsWith(prefix));
 const lettersFor = async (service: string, prefix: string) =>
@@ -38,7 +39,7 @@ test('an event published once is handled once', async () => {
   await l.start();
   await publisher.publish(user('u1'));
   await eventually(() => expect(ids(l, 'u1')).toEqual(['u1']));
-  await settle();
+  await ctx.drained({ services: ['once'] });
   expect(ids(l, 'u1')).toHaveLength(1);
 });
 
@@ -48,7 +49,7 @@ test('the same event published twice is handled once', async () => {
   const envelope = await publisher.publish(user('u2'));
   await publisher.publish(user('u2'), { id: envelope.id });
   await eventually(() => expect(ids(l, 'u2')).toEqual(['u2']));
-  await settle();
+  await ctx.drained({ services: ['twice'] });
   expect(ids(l, 'u2')).toHaveLength(1);
 });
 
@@ -144,7 +145,7 @@ test('a listener stopped and restarted resumes where it left off and loses nothi
 });
 
 test('two instances of one listener share the messages, each handled by one', async () => {
-  const slow = async () => void (await settle(20));
+  const slow = async () => void (await work(20));
   const a = listener('shared', slow, { concurrency: 2 });
   const b = listener('shared', slow, { concurrency: 2 });
   await a.start();
@@ -152,7 +153,7 @@ test('two instances of one listener share the messages, each handled by one', as
   const sent = Array.from({ length: 40 }, (_, i) => `s${i}`);
   for (const id of sent) await publisher.publish(user(id));
   await eventually(() => expect(ids(a, 's').length + ids(b, 's').length).toBe(40));
-  await settle();
+  await ctx.drained({ services: ['shared'] });
   expect([...ids(a, 's'), ...ids(b, 's')].sort()).toEqual([...sent].sort());
   expect(ids(a, 's').length).toBeGreaterThan(0);
   expect(ids(b, 's').length).toBeGreaterThan(0);
@@ -167,7 +168,7 @@ test('concurrency is bounded', async () => {
       if (!data.id.startsWith('b')) return;
       inFlight += 1;
       peak = Math.max(peak, inFlight);
-      await settle(30);
+      await work(30);
       inFlight -= 1;
     },
     { concurrency: 3 },

@@ -104,7 +104,7 @@ describe('MySQL outbox', () => {
     await new MySqlOutboxRelay(pool, bus, { log: testLogger }).drain(); // the restarted relay publishes again
     expect(await streamCount()).toBe(before + 1); // JetStream dropped the repeat by its Nats-Msg-Id
     await eventually(() => expect(listener.handled.filter((h) => h.id === 'm2')).toHaveLength(1));
-    await new Promise((r) => setTimeout(r, 300));
+    await ctx.drained({ services: ['mysql-outbox'] });
     expect(listener.handled.filter((h) => h.id === 'm2')).toHaveLength(1);
     await listener.stop();
   });
@@ -179,7 +179,7 @@ describe('MongoDB outbox', () => {
     await new MongoOutboxRelay([Account.collection], bus, { log: testLogger }).drain();
     expect(await streamCount()).toBe(before + 1);
     await eventually(() => expect(listener.handled.filter((h) => h.id === 'g3')).toHaveLength(1));
-    await new Promise((r) => setTimeout(r, 300));
+    await ctx.drained({ services: ['mongo-outbox'] });
     expect(listener.handled.filter((h) => h.id === 'g3')).toHaveLength(1);
     await listener.stop();
   });

@@ -23,7 +23,7 @@ test('SIGTERM during a slow request lets it finish, then stops workers and close
 
   const port = await next<number>('port');
   const slow = fetch(`http://127.0.0.1:${port}/api/slow/slow`);
-  await new Promise((r) => setTimeout(r, 300)); // the request is in flight
+  await next<boolean>('inFlight'); // the request has reached the route
   child.kill('SIGTERM');
 
   const response = await slow;

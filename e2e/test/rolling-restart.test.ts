@@ -4,8 +4,7 @@
  * of the MongoDB-backed services on FerretDB, whose requests the entry point holds meanwhile).
  * `npm run rolling-restart` is the long version, with a report (bench/results/).
  */
-import { preparePeople, startMixedLoad } from '../../bench/src/rolling/mixed-load';
-import { restartEveryReplica } from '../../bench/src/rolling/restarts';
+import { preparePeople, restartEveryReplica, startMixedLoad } from '@lumina/bench/rolling';
 import { uniqueTag } from '@lumina/common/testing';
 import { startE2eSystem, type E2eSystem } from './support';
 

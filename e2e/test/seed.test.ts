@@ -2,9 +2,8 @@
  * `npm run seed` against the one-machine system: a small slice of Reed98 (16 people) loads
  * through the entry point, shows up in a friend's home timeline, and a second run adds nothing.
  */
-import { ApiClient } from '../../bench/src/client/api';
-import { firstNodes, readReed98, reedAccount } from '../../bench/src/load/dataset';
-import { seed } from '../../infra/local/seed';
+import { ApiClient, firstNodes, readReed98, reedAccount } from '@lumina/datasets';
+import { seed } from '@lumina/local/seed';
 import { eventually, startE2eSystem, type E2eSystem } from './support';
 
 const PEOPLE = 16;

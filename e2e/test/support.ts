@@ -10,8 +10,8 @@ import mysql from 'mysql2/promise';
 import { mongo } from 'mongoose';
 import sharp from 'sharp';
 import { uniqueTag } from '@lumina/common/testing';
-import { ApiClient, type ApiResponse } from '../../bench/src/client/api';
-import { startLocalSystem, type LocalSystem } from '../../infra/local/system';
+import { ApiClient, type ApiResponse } from '@lumina/datasets';
+import { type LocalSystem, startLocalSystem } from '@lumina/local';
 
 export interface E2eSystem {
   system: LocalSystem;

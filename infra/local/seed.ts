@@ -3,16 +3,25 @@
  * Reed College social graph through the public API, so feeds, search and explore have content:
  * 962 people sign up (or sign in, when a previous run made them), every friendship becomes a
  * follow both ways (37,624), every third person posts three photos with captions and hashtags,
- * and friends like and comment on them. Running it again skips what exists. The loaders are the
- * benchmark's (bench/src/load).
+ * and friends like and comment on them. Running it again skips what exists. The loaders are
+ * @lumina/datasets (datasets/), which the benchmark uses too.
  *
  * SEED_PEOPLE=n loads only the first n people (and the friendships among them).
  */
-import { firstNodes, readReed98 } from '../../bench/src/load/dataset';
-import { loadFollows, loadPeople, RateLimitedError, type LoadedPerson } from '../../bench/src/load/graph-loader';
-import { loadPosts } from '../../bench/src/load/post-loader';
-import { pick, runBounded, seededRandom } from '../../bench/src/util/pool';
-import { ProgressBar, formatSeconds } from '../../bench/src/util/progress';
+import {
+  firstNodes,
+  formatSeconds,
+  loadFollows,
+  loadPeople,
+  loadPosts,
+  pick,
+  ProgressBar,
+  RateLimitedError,
+  readReed98,
+  runBounded,
+  seededRandom,
+  type LoadedPerson,
+} from '@lumina/datasets';
 
 const LIMITS_HINT =
   'Seeding signs up and signs in ~1,000 people from one address. A plain `npm start` allows that (its limits per\n' +

@@ -29,7 +29,8 @@ afterAll(async () => {
   await ctx.cleanup();
 });
 
-const settle = (ms = 700) => new Promise((r) => setTimeout(r, ms));
+/** Every job and event handled and every outbox published, and the collectors have read it all. */
+const drained = (...more: TestMedia[]) => ctx.drained({ outboxes: [svc, ...more].map((m) => m.relay), collectors: [ready, failed] });
 
 async function uploadAndWait(file: Buffer, user = alice) {
   const res = await svc.http.post('/api/media').set('Authorization', bearer(user)).attach('file', file, 'photo.jpg');
@@ -124,7 +125,7 @@ describe('a sideways JPEG carrying GPS, ICC and XMP', () => {
       variants: media.variants,
       version: 2,
     });
-    await settle();
+    await drained();
     expect(ready.received.filter((e) => e.data.id === id)).toHaveLength(1);
     expect((await svc.store.findById(id))?.version).toBe(2);
   });
@@ -176,7 +177,7 @@ describe('a sideways JPEG carrying GPS, ICC and XMP', () => {
     await jobs.publish({ mediaId: 'f'.repeat(32) }); // a job for nothing: acked, ignored
     const queue = streamNameFor(bus.ns, 'MEDIA_JOBS');
     await eventually(async () => expect((await bus.jsm.streams.info(queue)).state.messages).toBe(0));
-    await settle();
+    await drained();
     expect((await svc.store.findById(id))?.version).toBe(2);
     expect(ready.received.filter((e) => e.data.id === id)).toHaveLength(1);
   });
@@ -199,7 +200,7 @@ describe('the worker', () => {
       [images.png(301, 200), images.png(302, 200), images.png(303, 200)].map(async (p) => (await uploadAndWait(await p, bob)).id),
     );
     for (const id of ids) await ready.waitFor((d) => d.id === id);
-    await settle();
+    await drained(worker);
     for (const id of ids) expect(readyEvents(id)).toHaveLength(1);
     await worker.stop();
   });

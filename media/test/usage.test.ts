@@ -3,7 +3,7 @@
  * refused while in use, media.deleted through the outbox, blobs removed, events applied
  * idempotently whatever their order.
  */
-import { Events, MongoOutboxRelay, Publisher, streamNameFor, type EventBus, type EventDefinition } from '@lumina/common';
+import { Events, MongoOutboxRelay, Publisher, type EventBus } from '@lumina/common';
 import { collectEvents, eventually, TestContext, testLogger, type EventCollector } from '@lumina/common/testing';
 import { alice, bearer, bob, filesUnder, postShowing, startTestMedia, type TestMedia } from './helpers';
 import * as images from './images';
@@ -29,7 +29,6 @@ afterAll(async () => {
   await ctx.cleanup();
 });
 
-const settle = (ms = 500) => new Promise((r) => setTimeout(r, ms));
 let size = 100;
 
 /** Uploads a distinct image and waits until it is ready. */
@@ -49,15 +48,6 @@ const post = (id: string, mediaIds: string[], version = 1) => postShowing(id, al
 
 const usedBy = async (id: string) => (await svc.store.findById(id))?.usedByPosts ?? [];
 const del = (id: string, user = alice) => svc.http.delete(`/api/media/${id}`).set('Authorization', bearer(user));
-
-/** Waits until the media service has handled everything published to a consumer of its own. */
-async function handled(event: EventDefinition) {
-  const durable = `media--${event.type.replace(/\./g, '-')}`;
-  await eventually(async () => {
-    const info = await bus.jsm.consumers.info(streamNameFor(bus.ns, event.stream), durable);
-    expect(info.num_pending + info.num_ack_pending).toBe(0);
-  });
-}
 
 test('a media a post shows cannot be deleted; once the post is gone it can, and media.deleted follows', async () => {
   const id = await readyMedia();
@@ -104,7 +94,7 @@ test('post events are applied as sets: duplicates count once, a second post keep
   await postCreated.publish(post('post-2', [id])); // redelivered under another id (applied, stale)
   await postCreated.publish(post('post-3', [id]));
   await eventually(async () => expect((await usedBy(id)).sort()).toEqual(['post-2', 'post-3']));
-  await handled(Events.postCreated);
+  await ctx.drained();
 
   await postDeleted.publish({ id: 'post-2', authorId: alice.id, version: 2 });
   await eventually(async () => expect(await usedBy(id)).toEqual(['post-3']));
@@ -117,10 +107,9 @@ test('post events are applied as sets: duplicates count once, a second post keep
 test('a post.deleted that arrives before its post.created leaves the media free', async () => {
   const id = await readyMedia();
   await postDeleted.publish({ id: 'post-4', authorId: alice.id, version: 2 });
-  await handled(Events.postDeleted);
+  await ctx.drained();
   await postCreated.publish(post('post-4', [id], 1));
-  await handled(Events.postCreated);
-  await settle();
+  await ctx.drained();
   expect(await usedBy(id)).toEqual([]);
   expect((await del(id)).status).toBe(204);
 });
@@ -129,16 +118,16 @@ test('an avatar cannot be deleted while it is one (user.updated), and can once i
   const id = await readyMedia(bob);
   const avatar = { mediaId: id, url: `/api/media/${id}/thumb`, blurhash: 'LEHV6nWB2yk8pyo0adR*.7kCMdnj' };
   await userUpdated.publish({ id: bob.id, username: 'bob', displayName: 'Bob', bio: '', avatar, version: 2 });
-  await handled(Events.userUpdated);
+  await ctx.drained();
   const refused = await del(id, bob);
   expect(refused.status).toBe(409);
   expect(refused.body.errors[0].message).toMatch(/avatar/);
   // An older event arriving late changes nothing.
   await userUpdated.publish({ id: bob.id, username: 'bob', displayName: 'Bob', bio: '', avatar: null, version: 1 });
-  await handled(Events.userUpdated);
+  await ctx.drained();
   expect((await del(id, bob)).status).toBe(409);
   await userUpdated.publish({ id: bob.id, username: 'bob', displayName: 'Bob', bio: '', avatar: null, version: 3 });
-  await handled(Events.userUpdated);
+  await ctx.drained();
   expect((await del(id, bob)).status).toBe(204);
 });
 
@@ -150,8 +139,9 @@ describe('media.deleted goes through the outbox', () => {
     // With the relay stopped media.ready stays in the outbox too: readyMedia waits for the state.
     const id = await readyMedia();
     expect((await del(id)).status).toBe(204);
-    await settle();
+    await ctx.drained({ collectors: [deleted] });
     expect(deleted.received.filter((e) => e.data.id === id)).toHaveLength(0);
+    expect(await svc.relay.pendingEvents()).toBeGreaterThan(0);
 
     // A relay that publishes and dies before clearing…
     const dying = new MongoOutboxRelay([svc.store.collection], bus, {
@@ -164,7 +154,7 @@ describe('media.deleted goes through the outbox', () => {
     // …and the next one publishes the same envelopes again: JetStream drops them as duplicates.
     await new MongoOutboxRelay([svc.store.collection], bus, { log: testLogger }).drain();
     await deleted.waitFor((d) => d.id === id);
-    await settle();
+    await ctx.drained({ outboxes: [svc.relay], collectors: [deleted] });
     expect(deleted.received.filter((e) => e.data.id === id)).toHaveLength(1);
     const raw = await svc.store.collection.findOne({ _id: id as never });
     expect(raw?._outbox ?? []).toEqual([]);

@@ -83,8 +83,6 @@ function kill(child: ChildProcess): Promise<void> {
   });
 }
 
-const settle = (ms = 1000) => new Promise((r) => setTimeout(r, ms));
-
 async function upload(file: Buffer): Promise<string> {
   const res = await api.http.post('/api/media').set('Authorization', bearer(alice)).attach('file', file, 'a.jpg');
   expect(res.status).toBe(202);
@@ -105,7 +103,7 @@ test('killed before its final write: another worker redoes the job, and the medi
   });
   const event = await ready.waitFor((d) => d.id === id, 15_000);
   expect(event.data).toMatchObject({ id, version: 2, width: 640, height: 480 });
-  await settle();
+  await ctx.drained({ outboxes: [api.relay, rescuer.relay], collectors: [ready] });
   expect(ready.received.filter((e) => e.data.id === id)).toHaveLength(1);
   const media = await api.store.findById(id);
   expect(media).toMatchObject({ status: 'ready', version: 2 });
@@ -131,7 +129,7 @@ test('killed after its final write but before the ack: the redelivered job does 
     timeoutMs: 15_000,
   });
   await ready.waitFor((d) => d.id === id);
-  await settle();
+  await ctx.drained({ outboxes: [api.relay, rescuer.relay], collectors: [ready] });
   expect(ready.received.filter((e) => e.data.id === id)).toHaveLength(1);
   expect(await api.store.findById(id)).toMatchObject({ status: 'ready', version: 2 });
   await rescuer.stop();

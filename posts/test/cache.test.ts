@@ -7,7 +7,7 @@
 import { eventually } from '@lumina/common/testing';
 import { postsMetrics } from '../src/posts-metrics';
 import { PostCache, type CachedPost } from '../src/store/post-cache';
-import { Harness, auth, mediaReadyData, settle, type TestUser } from './harness';
+import { Harness, auth, mediaReadyData, type TestUser } from './harness';
 
 interface HeldFill {
   /** Resolves once the fill has read MongoDB and waits to write Redis. */
@@ -193,7 +193,7 @@ test('a renamed author and a re-processed image show on cached pages; an older e
   });
   await h.publishUserUpdated(user(2, 'second_name'));
   await h.publishMediaReady(mediaReadyData(mediaId, author.id, 1));
-  await settle(500); // the older events have had their chance to land
+  await h.drained(); // the older events have been handled
   const list = (await h.http.get(`/api/posts?authorId=${author.id}`)).body.items[0];
   expect(list.author.username).toBe('third_name');
   expect(list.media[0]).toMatchObject({ width: 640, height: 800 });

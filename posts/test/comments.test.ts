@@ -1,5 +1,5 @@
 /** Comments: create, list oldest first with a cursor, delete by the comment's or the post's author. */
-import { Harness, auth, settle, type TestUser } from './harness';
+import { Harness, auth, type TestUser } from './harness';
 
 const h = new Harness();
 let author: TestUser;
@@ -95,7 +95,7 @@ test('concurrent comments and deletions keep commentCount exact', async () => {
 
 test('bad comments are refused with 400 and nothing written', async () => {
   const post = await h.post(author);
-  await settle(200);
+  await h.drained();
   const before = await h.counts();
   const bodies: unknown[] = [
     { body: '' },

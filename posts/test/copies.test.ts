@@ -4,7 +4,7 @@
  */
 import { Events } from '@lumina/common';
 import { collectEvents, eventually } from '@lumina/common/testing';
-import { Harness, auth, mediaReadyData, settle } from './harness';
+import { Harness, auth, mediaReadyData } from './harness';
 
 const h = new Harness();
 
@@ -30,7 +30,7 @@ test('user events out of order and repeated leave the newest state', async () =>
   await eventually(async () =>
     expect(await h.svc.models.UserCopy.findById(id).lean()).toMatchObject({ username: 'third', displayName: 'third (v3)', version: 3 }),
   );
-  await settle(500); // every older event has had its chance to land
+  await h.drained(); // every older event has been handled
   expect(await h.svc.models.UserCopy.findById(id).lean()).toMatchObject({ username: 'third', version: 3 });
 });
 
@@ -42,7 +42,7 @@ test('a deleted user stays deleted when an older update arrives late, and is no 
   await h.publishUserDeleted({ id, version: 3 });
   await h.publishUserUpdated(userState(id, 2, 'soon_gone'));
   await eventually(async () => expect(await h.svc.models.UserCopy.findById(id).lean()).toMatchObject({ deleted: true, version: 3 }));
-  await settle(500);
+  await h.drained();
   expect(await h.svc.models.UserCopy.findById(id).lean()).toMatchObject({ deleted: true, version: 3 });
   const post = await h.post(author, 'hello @soon_gone');
   expect(post.mentions).toEqual([]);
@@ -60,7 +60,7 @@ test("a deleted user's posts are deleted with post.deleted events", async () => 
   expect((await h.http.get(`/api/posts?authorId=${leaver.id}`)).body.items).toEqual([]);
   // The deletion arriving again deletes nothing more.
   await h.publishUserDeleted({ id: leaver.id, version: 2 });
-  await settle(500);
+  await h.drained({ collectors: [deleted] });
   expect(deleted.received.filter((e) => e.data.id === first.id || e.data.id === second.id)).toHaveLength(2);
   // A token still valid after the deletion cannot post.
   const media = await h.readyMedia(leaver.id);
@@ -83,7 +83,7 @@ test('media events out of order and repeated: a deletion wins over an older medi
   await h.publishMediaReady(mediaReadyData(id, owner.id, 1));
   await h.publishMediaDeleted({ id, ownerId: owner.id, version: 3 });
   await eventually(async () => expect(await h.svc.models.MediaCopy.findById(id).lean()).toMatchObject({ status: 'deleted', version: 3 }));
-  await settle(500);
+  await h.drained();
   expect(await h.svc.models.MediaCopy.findById(id).lean()).toMatchObject({ status: 'deleted', version: 3 });
   const res = await h.http
     .post('/api/posts')
@@ -99,7 +99,7 @@ test('media ready after a failure (re-processed, newer version) can be posted; t
   await h.publishMediaFailed({ id, ownerId: owner.id, reason: 'first try failed', version: 1 });
   await h.publishMediaReady(mediaReadyData(id, owner.id, 2));
   await eventually(async () => expect(await h.svc.models.MediaCopy.findById(id).lean()).toMatchObject({ status: 'ready', version: 2 }));
-  await settle(500);
+  await h.drained();
   const res = await h.http
     .post('/api/posts')
     .set(auth(owner))
@@ -118,6 +118,6 @@ test('many versions of one user at once settle on the newest', async () => {
   await eventually(async () =>
     expect(await h.svc.models.UserCopy.findById(id).lean()).toMatchObject({ username: 'burst_v30', version: 30 }),
   );
-  await settle(500);
+  await h.drained();
   expect(await h.svc.models.UserCopy.findById(id).lean()).toMatchObject({ username: 'burst_v30', version: 30 });
 });

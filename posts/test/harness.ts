@@ -7,7 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import request from 'supertest';
 import { Events, Publisher, deleteKeysUnder, streamNameFor, type EventBus, type EventData, type RedisClient } from '@lumina/common';
-import { TestContext, eventually, testLogger, tokenFor } from '@lumina/common/testing';
+import { TestContext, eventually, testLogger, tokenFor, type DrainedOptions } from '@lumina/common/testing';
 import { loadConfig } from '../src/config';
 import { startPostsService, type PostsServiceHandle, type StartOptions } from '../src/server';
 
@@ -72,8 +72,21 @@ export class Harness {
     await this.ctx.cleanup();
   }
 
-  /** Empties the service's Redis (every key under its prefix), as a flush or a lost node would. */
+  /**
+   * Waits until the service has handled every event there is and its outbox has published
+   * everything (and the collectors given have read it): before checking that nothing more happened.
+   */
+  drained(options: Omit<DrainedOptions, 'outboxes'> = {}): Promise<void> {
+    return this.ctx.drained({ outboxes: [this.svc.relay], ...options });
+  }
+
+  /**
+   * Empties the service's Redis (every key under its prefix), as a flush or a lost node would;
+   * first the relay publishes what is pending, since it refreshes each post it publishes for (a
+   * refresh landing after the flush would fill Redis again behind the test's back).
+   */
   async flushCache(): Promise<void> {
+    await this.drained();
     await deleteKeysUnder(this.svc.redis as unknown as RedisClient, '');
   }
 
@@ -181,5 +194,3 @@ export function mediaReadyData(
 export function auth(user: { token: string }): Record<string, string> {
   return { Authorization: `Bearer ${user.token}` };
 }
-
-export const settle = (ms = 300) => new Promise((resolve) => setTimeout(resolve, ms));

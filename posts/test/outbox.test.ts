@@ -7,7 +7,7 @@
  */
 import { Events, MongoOutboxRelay } from '@lumina/common';
 import { collectEvents, eventually, testLogger } from '@lumina/common/testing';
-import { Harness, auth, settle, type TestUser } from './harness';
+import { Harness, auth, type TestUser } from './harness';
 
 let crashNextEngagementWrite = false;
 const h = new Harness();
@@ -109,13 +109,14 @@ test('a write while no relay runs is published once, by a relay started afterwar
   try {
     const created = await collectEvents(h.bus, Events.postCreated);
     const post = await h.post(alice, 'written while the relay was down');
-    await settle(400);
+    // The relay is down: its outbox keeps the event, everything else has been handled and read.
+    await h.ctx.drained({ collectors: [created] });
     expect(created.received.filter((e) => e.data.id === post.id)).toHaveLength(0);
     expect((await outboxOf(post.id)).map((e) => e.type)).toEqual(['post.created']);
 
     await freshRelay().drain();
     await created.waitFor((d) => d.id === post.id);
-    await settle(300);
+    await h.drained({ collectors: [created] });
     expect(created.received.filter((e) => e.data.id === post.id)).toHaveLength(1);
     expect(await outboxOf(post.id)).toEqual([]);
     await created.stop();
@@ -148,7 +149,7 @@ test('a relay killed after publishing and before clearing causes no duplicate', 
     await freshRelay().drain(); // the restarted relay publishes the same envelopes again
     expect(await h.streamMessages()).toBe(before + 2); // JetStream dropped the repeats by their ids
     expect(await outboxOf(post.id)).toEqual([]);
-    await settle(300);
+    await h.drained({ collectors: [liked] });
     expect(liked.received.filter((e) => e.data.postId === post.id).map((e) => e.data.version)).toEqual([1, 3]);
     await liked.stop();
   } finally {
@@ -173,7 +174,7 @@ test('killed between the post update and the like write: the sweeper finishes it
   expect((await h.http.put(`/api/posts/${post.id}/like`).set(auth(bob))).body).toEqual({ liked: true, likeCount: 1 });
   expect((await h.http.get(`/api/posts/${post.id}`).set(auth(bob))).body.post).toMatchObject({ likeCount: 1, likedByViewer: true });
   await liked.waitFor((d) => d.postId === post.id);
-  await settle(300);
+  await h.drained({ collectors: [liked] });
   expect(liked.received.filter((e) => e.data.postId === post.id)).toHaveLength(1);
   await liked.stop();
 });

@@ -1,6 +1,6 @@
 /** Posts over HTTP against the real service: create, read, edit, delete, list, and refusals. */
 import { eventually } from '@lumina/common/testing';
-import { Harness, auth, mediaReadyData, settle, type TestUser } from './harness';
+import { Harness, auth, mediaReadyData, type TestUser } from './harness';
 
 const h = new Harness();
 let alice: TestUser;
@@ -72,12 +72,12 @@ describe('creating a post', () => {
     let before: Record<string, number>;
     let streamBefore: number;
     beforeEach(async () => {
-      await settle(150);
+      await h.drained();
       before = await h.counts();
       streamBefore = await h.streamMessages();
     });
     afterEach(async () => {
-      await settle(250); // time for a (wrongly) written event to reach the stream
+      await h.drained(); // a (wrongly) written event would be in the stream by now
       expect(await h.counts()).toEqual(before);
       expect(await h.streamMessages()).toBe(streamBefore);
     });

@@ -1,19 +1,9 @@
 /** Shared test kit for the search service: the real service in-process, real MySQL and NATS. */
-import {
-  Events,
-  Publisher,
-  streamNameFor,
-  type EventBus,
-  type EventData,
-  type EventDefinition,
-  type PostState,
-  type UserState,
-} from '@lumina/common';
-import { eventually, testLogger, type TestContext } from '@lumina/common/testing';
+import { Events, Publisher, type EventBus, type EventData, type EventDefinition, type PostState, type UserState } from '@lumina/common';
+import { testLogger, type TestContext } from '@lumina/common/testing';
 import type { RowDataPacket } from 'mysql2/promise';
 import request from 'supertest';
 import { loadConfig } from '../src/config';
-import { INDEXED_EVENTS } from '../src/events/apply';
 import { startSearchService, type StartedSearchService } from '../src/server';
 
 export interface SearchHarness {
@@ -23,7 +13,7 @@ export interface SearchHarness {
   get(path: string): request.Test;
   publish<E extends EventDefinition>(event: E, data: EventData<E>): Promise<void>;
   /** Resolves once every search consumer has handled (acked) everything published so far. */
-  settled(): Promise<void>;
+  drained(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -47,16 +37,7 @@ export async function startSearch(ctx: TestContext): Promise<SearchHarness> {
     publish: async (event, data) => {
       await new Publisher(bus, event).publish(data);
     },
-    settled: () =>
-      eventually(
-        async () => {
-          for (const event of INDEXED_EVENTS) {
-            const info = await bus.jsm.consumers.info(streamNameFor(bus.ns, event.stream), `search--${event.type.replace(/\./g, '-')}`);
-            if (info.num_pending !== 0 || info.num_ack_pending !== 0) throw new Error(`${event.type} not settled`);
-          }
-        },
-        { timeoutMs: 20_000, intervalMs: 50 },
-      ),
+    drained: () => ctx.drained({ services: ['search'] }),
     stop,
   };
 }

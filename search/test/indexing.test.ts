@@ -117,7 +117,7 @@ describe('events out of order or twice', () => {
     await h.publish(Events.postUpdated, { ...post, caption: 'second draft pelican', version: 2 });
     await h.publish(Events.postCreated, post);
     await h.publish(Events.postCreated, post); // a redelivery (a new envelope id, so NATS does not drop it)
-    await h.settled();
+    await h.drained();
     expect(await postIds('cormorant')).toEqual([post.id]);
     expect(await postIds('albatross')).toEqual([]);
     expect(await postIds('pelican')).toEqual([]);
@@ -128,7 +128,7 @@ describe('events out of order or twice', () => {
     await h.publish(Events.postDeleted, { id: post.id, authorId: post.authorId, version: 3 });
     await h.publish(Events.postCreated, post);
     await h.publish(Events.postUpdated, { ...post, version: 2 });
-    await h.settled();
+    await h.drained();
     expect(await postIds('flamingo')).toEqual([]);
     expect(await hashtag('undead')).toBeUndefined();
   });
@@ -140,7 +140,7 @@ describe('events out of order or twice', () => {
     await h.publish(Events.userUpdated, { ...user, username: 'quillon_new', displayName: 'Renamed Person', version: 2 });
     await h.publish(Events.userCreated, user);
     await h.publish(Events.userCreated, user);
-    await h.settled();
+    await h.drained();
     const users = await h.get('/api/search/users?q=renamed').expect(200);
     expect(users.body.items).toEqual([{ id: user.id, username: 'quillon_new', displayName: 'Renamed Person', bio: '', avatar: null }]);
     expect(ids((await h.get('/api/search/users?q=quill').expect(200)).body)).toEqual([user.id]); // prefix of the new name
@@ -172,17 +172,17 @@ describe('events out of order or twice', () => {
       createdAt: new Date().toISOString(),
       version: 2, // older than the like, but the newest comment count
     });
-    await h.settled();
+    await h.drained();
     expect(await postIds('ibis')).toEqual([]); // a placeholder is never shown
     await h.publish(Events.postCreated, post);
-    await h.settled();
+    await h.drained();
     const res = await h.get('/api/search/posts?q=ibis').expect(200);
     expect(res.body.items[0]).toMatchObject({ id: post.id, likeCount: 2, commentCount: 1 });
 
     await h.publish(Events.postUnliked, like(1, 4));
     await h.publish(Events.commentDeleted, { id: uid('c'), postId: post.id, commentCount: 0, version: 5 });
     await h.publish(Events.postUpdated, { ...post, caption: 'Engaging ibis again', likeCount: 9, commentCount: 9, version: 2 });
-    await h.settled();
+    await h.drained();
     const after = await h.get('/api/search/posts?q=ibis').expect(200);
     expect(after.body.items[0]).toMatchObject({ id: post.id, caption: 'Engaging ibis again', likeCount: 1, commentCount: 0 });
   });
@@ -198,7 +198,7 @@ describe('a deleted user', () => {
 
     await h.publish(Events.userDeleted, { id: user.id, version: 2 });
     await h.publish(Events.userUpdated, { ...user, version: 1 });
-    await h.settled();
+    await h.drained();
     expect((await h.get('/api/search/users?q=vanishing_vera').expect(200)).body.items).toEqual([]);
     expect(await postIds('wombat')).toEqual([]);
     expect(await hashtag('farewell')).toBeUndefined();
@@ -213,11 +213,11 @@ describe('hashtag counts', () => {
       postState({ id: uid('p'), authorId: uid('u'), caption: `crowd ${i} #crowded #busy${i % 3}`, hashtags: ['crowded', `busy${i % 3}`] }),
     );
     await Promise.all(posts.map((p) => h.publish(Events.postCreated, p)));
-    await h.settled();
+    await h.drained();
     expect(await hashtag('crowded')).toEqual({ tag: 'crowded', postCount: 24 });
     expect(await hashtag('busy1')).toEqual({ tag: 'busy1', postCount: 8 });
     await Promise.all(posts.slice(0, 10).map((p) => h.publish(Events.postDeleted, { id: p.id, authorId: p.authorId, version: 2 })));
-    await h.settled();
+    await h.drained();
     expect(await hashtag('crowded')).toEqual({ tag: 'crowded', postCount: 14 });
   });
 });
@@ -234,7 +234,7 @@ describe('ranking', () => {
     const fresh = postState({ id: uid('p'), authorId: uid('u'), caption: 'quokka selfie' });
     const popular = postState({ id: uid('p'), authorId: uid('u'), caption: 'quokka selfie', likeCount: 500, commentCount: 80 });
     await Promise.all([old, fresh, popular].map((p) => h.publish(Events.postCreated, p)));
-    await h.settled();
+    await h.drained();
     expect(await postIds('quokka')).toEqual([popular.id, fresh.id, old.id]);
   });
 });

@@ -43,9 +43,9 @@ const parrots = Array.from({ length: 5 }, (_, i) =>
 beforeAll(async () => {
   h = await startSearch(ctx);
   for (const u of [alice, abc, zoe, axb]) await h.publish(Events.userCreated, u);
-  await h.settled();
+  await h.drained();
   for (const p of [cafe, cafeteria, racer, golang, zurich, juice, ...parrots]) await h.publish(Events.postCreated, p);
-  await h.settled();
+  await h.drained();
 });
 afterAll(() => ctx.cleanup());
 

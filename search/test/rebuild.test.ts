@@ -113,7 +113,7 @@ beforeAll(async () => {
   await h.publish(Events.commentDeleted, { id: uid('c'), postId: river.id, commentCount: 0, version: 4 });
   await h.publish(Events.userDeleted, { id: leaver.id, version: 2 });
   void leavers;
-  await h.settled();
+  await h.drained();
 });
 afterAll(() => ctx.cleanup());
 

@@ -3,7 +3,7 @@
  * written), sign-in requirements, health and readiness.
  */
 import { Events } from '@lumina/common';
-import { bearer, deliver, drained, edge, post, startTimeline, user, type Harness } from './helpers';
+import { bearer, deliver, edge, post, startTimeline, user, type Harness } from './helpers';
 import { hotScore } from '../src/domain/ranking';
 
 let h: Harness;
@@ -22,12 +22,11 @@ beforeAll(async () => {
     { id: 'ex-too-old', at: now - 8 * 24 * HOUR, likes: 100_000 },
   ];
   for (const p of posts) await h.publish(Events.postCreated, post(p.id, 'ex-a', { at: p.at }));
-  await drained(h, Events.postCreated);
+  await h.ctx.drained();
   for (const p of posts)
     if (p.likes) await h.publish(Events.postLiked, { postId: p.id, postAuthorId: 'ex-a', userId: 'fan', likeCount: p.likes, version: 1 });
   for (let i = 0; i < 30; i += 1) await h.publish(Events.postCreated, post(`ex-filler-${i}`, 'ex-a', { at: now - 2 * HOUR - i * 60_000 }));
-  await drained(h, Events.postLiked);
-  await drained(h, Events.postCreated);
+  await h.ctx.drained();
 });
 
 afterAll(async () => {

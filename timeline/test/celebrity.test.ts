@@ -9,7 +9,6 @@ import {
   bearer,
   countPost,
   deliver,
-  drained,
   edge,
   feedOf,
   firstPage,
@@ -39,7 +38,7 @@ test("a celebrity's post appears in a follower's page in the right place without
   // The celebrity has THRESHOLD + 1 followers; the normal author has two.
   for (const f of [viewer, 'c1', 'c2', 'c3']) await h.publish(Events.userFollowed, edge(f, celeb, 1));
   for (const f of [viewer, bystander]) await h.publish(Events.userFollowed, edge(f, normal, 1));
-  await drained(h, Events.userFollowed);
+  await h.ctx.drained();
 
   const t0 = Date.now() - 60_000;
   await deliver(h, Events.postCreated, post('n-old', normal, { at: t0 }));
@@ -70,7 +69,7 @@ test('paging through 250 entries while 50 new posts arrive returns every old ent
   const [star, plain, reader] = ['star', 'plain', 'reader'];
   for (const f of [reader, 's1', 's2', 's3']) await h.publish(Events.userFollowed, edge(f, star, 1));
   await h.publish(Events.userFollowed, edge(reader, plain, 1));
-  await drained(h, Events.userFollowed);
+  await h.ctx.drained();
 
   // 250 old posts, half merged (star) and half fanned out (plain), two per millisecond so that
   // ties on createdAt are broken by id across both sources; ids do not sort in creation order.
@@ -81,7 +80,7 @@ test('paging through 250 entries while 50 new posts arrive returns every old ent
     return { id, author, at: t0 + Math.floor(i / 2) * 1000 };
   });
   for (const p of old) await h.publish(Events.postCreated, post(p.id, p.author, { at: p.at }));
-  await drained(h, Events.postCreated, 60_000);
+  await h.ctx.drained({ timeoutMs: 60_000 });
   expect((await feedOf(h, reader)).length).toBe(125);
 
   const expected = [...old].sort((a, b) => b.at - a.at || (a.id < b.id ? 1 : -1)).map((p) => p.id);
@@ -99,7 +98,7 @@ test('paging through 250 entries while 50 new posts arrive returns every old ent
     // Between two pages, new posts land: 5 at a time, from both authors, up to 50.
     if (fresh < 50) {
       for (let k = 0; k < 5; k += 1, fresh += 1) await h.publish(Events.postCreated, post(`new-${fresh}`, fresh % 2 === 0 ? star : plain));
-      await drained(h, Events.postCreated);
+      await h.ctx.drained();
     }
   } while (cursor);
 

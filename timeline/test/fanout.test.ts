@@ -3,7 +3,7 @@
  * with 1,000 followers lands on every follower's first page; redelivery writes nothing new; an
  * edit shows everywhere; a delete leaves every timeline.
  */
-import { Events, streamNameFor } from '@lumina/common';
+import { Events } from '@lumina/common';
 import {
   activate,
   bearer,
@@ -12,6 +12,7 @@ import {
   eventually,
   firstPage,
   ownersOf,
+  seedFollowers,
   post,
   startTimeline,
   user,
@@ -28,7 +29,7 @@ beforeAll(async () => {
   h = await startTimeline();
   await h.publish(Events.userCreated, user(author));
   // Arrange: the follow graph loaded straight into the copy (follow events are tested elsewhere).
-  await h.svc.domain.stores.follows.seedActive(author, followers);
+  await seedFollowers(h, author, followers);
   // Every follower is active (has read their home lately), so every one gets the fan-out.
   await activate(h);
 });
@@ -36,14 +37,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await h?.close();
 });
-
-/** Waits until a consumer has nothing pending or unacknowledged. */
-async function drained(consumer: string): Promise<void> {
-  await eventually(async () => {
-    const info = await h.bus.jsm.consumers.info(streamNameFor(h.bus.ns, 'POSTS'), consumer);
-    expect(info.num_ack_pending + info.num_pending).toBe(0);
-  });
-}
 
 /**
  * By default a sample of the 1,001 first pages is read through HTTP and every feed is checked in
@@ -90,7 +83,7 @@ test('a redelivered post.created writes nothing new', async () => {
   await h.publish(Events.userCreated, user('marker'));
   await eventually(async () => expect((await h.svc.domain.stores.authors.byIds(['marker'])).size).toBe(1));
   // post.created is on its own consumer: wait until it has been acknowledged.
-  await drained('timeline--post-created');
+  await h.ctx.drained();
   expect(await countPost(h, 'p-big')).toBe(before);
   expect(await entriesWritten()).toBe(written);
 });
@@ -104,7 +97,7 @@ test('a fan-out that died half-way is completed by the redelivery, without dupli
 
   await h.publish(Events.postCreated, post('p-big', author, { caption: 'hello 1000' }));
   await eventually(async () => expect(await countPost(h, 'p-big')).toBe(FOLLOWERS + 1), { timeoutMs: 20_000 });
-  await drained('timeline--post-created');
+  await h.ctx.drained();
   expect((await entriesWritten()) - written).toBe(lost.length);
   expect((await h.svc.domain.stores.posts.get('p-big'))?.fanout).toBe('done');
 });
@@ -120,7 +113,7 @@ test('an edited caption shows on every page, and a deleted post leaves every tim
   // An update older than the delete changes nothing.
   await h.publish(Events.postUpdated, post('p-big', author, { caption: 'zombie', version: 2 }));
   await h.publish(Events.postCreated, post('p-big', author, { caption: 'zombie', version: 1 }));
-  await new Promise((r) => setTimeout(r, 500));
+  await h.ctx.drained();
   expect((await h.svc.domain.stores.posts.get('p-big'))?.state).toBe('deleted');
   expect(await countPost(h, 'p-big')).toBe(0);
   const res = await h.http.get('/api/timeline').set(bearer(author)).expect(200);

@@ -6,7 +6,7 @@
  * and by no more than the TTL. An assembly that raced a change keeps nothing.
  */
 import { Events } from '@lumina/common';
-import { bearer, deliver, drained, edge, eventually, post, startTimeline, user, type Harness } from './helpers';
+import { bearer, deliver, edge, eventually, post, startTimeline, user, type Harness } from './helpers';
 import { keys } from '../src/store/redis/keys';
 import { timelineMetrics } from '../src/timeline-metrics';
 
@@ -52,9 +52,9 @@ async function keptHome(viewer: string): Promise<Item[]> {
 
 async function follows(viewer: string, ...authors: string[]): Promise<void> {
   for (const id of [viewer, ...authors]) await h.publish(Events.userCreated, user(id, 1, { displayName: `Name ${id}` }));
-  await drained(h, Events.userCreated);
+  await h.ctx.drained();
   for (const a of authors) await h.publish(Events.userFollowed, edge(viewer, a, 1));
-  await drained(h, Events.userFollowed);
+  await h.ctx.drained();
 }
 
 test('the second read of a first page is the kept one, with the same body', async () => {
@@ -79,7 +79,7 @@ test('whatever a kept page shows changes it at once', async () => {
   const t0 = Date.now() - 60_000;
   await h.publish(Events.postCreated, post('fp-2a', a, { at: t0 }));
   await h.publish(Events.postCreated, post('fp-2b', b, { at: t0 + 1000 }));
-  await drained(h, Events.postCreated);
+  await h.ctx.drained();
   expect((await keptHome(viewer)).map((p) => p.id)).toEqual(['fp-2b', 'fp-2a']);
 
   await deliver(h, Events.postCreated, post('fp-2c', a, { at: t0 + 2000 }));
@@ -128,7 +128,7 @@ test('a post by an author merged at read time shows on a page kept before it', a
   const [viewer, star] = ['fp-v3', 'fp-star3'];
   await follows(viewer, star);
   for (const f of ['fp-s1', 'fp-s2', 'fp-s3']) await h.publish(Events.userFollowed, edge(f, star, 1));
-  await drained(h, Events.userFollowed);
+  await h.ctx.drained();
   await deliver(h, Events.postCreated, post('fp-3a', star, { at: Date.now() - 5000 }));
   await eventually(async () => expect((await home(viewer)).map((p) => p.id)).toEqual(['fp-3a']));
   await keptHome(viewer);
@@ -167,7 +167,7 @@ describe('a post on more kept pages than the drop limit', () => {
   test('shows counts at most the TTL old, and the viewer’s own like at once', async () => {
     const [viewer, a, fan] = ['fp-v5', 'fp-a5', 'fp-fan5'];
     for (const id of [viewer, a, fan]) await popular.publish(Events.userCreated, user(id));
-    await drained(popular, Events.userCreated);
+    await popular.ctx.drained();
     await deliver(popular, Events.userFollowed, edge(viewer, a, 1));
     await deliver(popular, Events.postCreated, post('fp-5', a));
     const read = async () => (await popular.http.get('/api/timeline').query({ limit: 20 }).set(bearer(viewer)).expect(200)).body.items[0];

@@ -13,6 +13,7 @@ import {
   feedOf,
   firstPage,
   ownersOf,
+  seedFollowers,
   post,
   startTimeline,
   user,
@@ -97,7 +98,7 @@ describe('changes handled while a fan-out is writing', () => {
 
   test('an unfollow handled in between still takes the post out of that timeline', async () => {
     const author = 'race-a';
-    await stores().follows.seedActive(author, ['race-1', 'race-2', 'race-3']);
+    await seedFollowers(h, author, ['race-1', 'race-2', 'race-3']);
     await activate(h);
     await withRace(
       () => h.svc.domain.home.unfollowed(edge('race-2', author, 2)),
@@ -108,7 +109,7 @@ describe('changes handled while a fan-out is writing', () => {
 
   test('a delete handled in between still takes the post out of every timeline', async () => {
     const author = 'race-d';
-    await stores().follows.seedActive(author, ['race-4', 'race-5']);
+    await seedFollowers(h, author, ['race-4', 'race-5']);
     await activate(h);
     await withRace(
       () => h.svc.domain.home.postDeleted('race-q', author, 2),

@@ -4,20 +4,12 @@
  * factories and a small Server-Sent Events client.
  */
 import { request as httpRequest, type IncomingMessage } from 'node:http';
-import {
-  Events,
-  Publisher,
-  streamNameFor,
-  type EventBus,
-  type EventData,
-  type EventDefinition,
-  type PostState,
-  type UserState,
-} from '@lumina/common';
+import { Events, Publisher, type EventBus, type EventData, type EventDefinition, type PostState, type UserState } from '@lumina/common';
 import { eventually, freePort, TestContext, tokenFor } from '@lumina/common/testing';
 import supertest from 'supertest';
 import { loadConfig, type Config } from '../src/config';
 import { startTimelineService, type RunningTimeline } from '../src/server';
+import { seedActiveFollows } from '../src/testing';
 import { timelineMetrics } from '../src/timeline-metrics';
 
 export { eventually };
@@ -249,6 +241,14 @@ export async function ownersOf(h: Harness, postId: string): Promise<string[]> {
   return owners;
 }
 
+/** Loads these followers of an author straight into the follow graph's copy (no events, no feeds built). */
+export async function seedFollowers(h: Harness, followeeId: string, followerIds: string[]): Promise<void> {
+  await seedActiveFollows(
+    h.svc.conn.db!,
+    followerIds.map((followerId) => ({ followerId, followeeId })),
+  );
+}
+
 export const countPost = async (h: Harness, postId: string): Promise<number> => (await ownersOf(h, postId)).length;
 
 /** Makes these viewers active (as if each had read their home): their feeds are built. */
@@ -262,21 +262,8 @@ export async function entriesWritten(): Promise<number> {
   return metric.values[0]?.value ?? 0;
 }
 
-/** Waits until this service's consumer of an event has nothing pending or unacknowledged. */
-export async function drained(h: Harness, event: EventDefinition, timeoutMs = 15_000): Promise<void> {
-  const consumer = `timeline--${event.type.replace(/\./g, '-')}`;
-  await eventually(
-    async () => {
-      const info = await h.bus.jsm.consumers.info(streamNameFor(h.bus.ns, event.stream), consumer);
-      if (info.num_ack_pending + info.num_pending !== 0)
-        throw new Error(`${consumer}: ${info.num_pending} pending, ${info.num_ack_pending} unacknowledged`);
-    },
-    { timeoutMs },
-  );
-}
-
-/** Publishes an event and waits until the service has handled it (and everything before it of that type). */
+/** Publishes an event and waits until the service has handled it (and everything before it). */
 export async function deliver<E extends EventDefinition>(h: Harness, event: E, data: EventData<E>): Promise<void> {
   await h.publish(event, data);
-  await drained(h, event);
+  await h.ctx.drained();
 }

@@ -5,20 +5,7 @@
  * window gets no fan-out and finds the post when they come back; a home page reads no MongoDB.
  */
 import { deleteKeysUnder, Events } from '@lumina/common';
-import {
-  bearer,
-  deliver,
-  drained,
-  edge,
-  eventually,
-  feedOf,
-  firstPage,
-  ownersOf,
-  post,
-  startTimeline,
-  user,
-  type Harness,
-} from './helpers';
+import { bearer, deliver, edge, eventually, feedOf, firstPage, ownersOf, post, startTimeline, user, type Harness } from './helpers';
 import { keys } from '../src/store/redis/keys';
 
 let h: Harness;
@@ -49,13 +36,12 @@ test('after Redis is flushed, a viewer gets the same page: same posts, order, co
   for (const followee of [a, b, star]) await h.publish(Events.userFollowed, edge(viewer, followee, 1));
   // rc-star is over the threshold: merged at read time.
   for (const f of ['rc-s1', 'rc-s2', 'rc-s3']) await h.publish(Events.userFollowed, edge(f, star, 1));
-  await drained(h, Events.userFollowed);
-  await drained(h, Events.userCreated);
+  await h.ctx.drained();
   const t0 = Date.now() - 600_000;
   for (let i = 0; i < 12; i += 1)
     await h.publish(Events.postCreated, post(`rc-${i}`, [a, b, star][i % 3] as string, { at: t0 + i * 1000 }));
   await h.publish(Events.postCreated, post('rc-own', viewer, { at: t0 + 500 }));
-  await drained(h, Events.postCreated);
+  await h.ctx.drained();
   await deliver(h, Events.postLiked, { postId: 'rc-4', postAuthorId: b, userId: viewer, likeCount: 7, version: 2 });
   await deliver(h, Events.commentCreated, {
     id: 'rc-c',
@@ -92,7 +78,7 @@ test('after Redis is flushed, a viewer gets the same page: same posts, order, co
 test('a follower away longer than the activity window gets no fan-out, and finds the post when they come back', async () => {
   const [author, away, here] = ['ia-author', 'ia-away', 'ia-here'];
   for (const f of [away, here]) await h.publish(Events.userFollowed, edge(f, author, 1));
-  await drained(h, Events.userFollowed);
+  await h.ctx.drained();
   expect(await firstPage(h, away)).toEqual([]);
   // Time passes for the one who is away: their feed's activity window runs out.
   await h.svc.redis.pExpire(keys.feed(away), 1);
@@ -113,7 +99,7 @@ test('a home page reads no MongoDB once its feed and cards are there', async () 
   await deliver(h, Events.userCreated, user(author));
   await deliver(h, Events.userFollowed, edge(viewer, author, 1));
   for (let i = 0; i < 5; i += 1) await h.publish(Events.postCreated, post(`nm-${i}`, author));
-  await drained(h, Events.postCreated);
+  await h.ctx.drained();
   const first = await pages(viewer);
   expect(first).toHaveLength(5);
 

@@ -4,7 +4,7 @@
  * missed from the stored timeline — fanned-out and merged (celebrity) posts alike.
  */
 import { Events } from '@lumina/common';
-import { bearer, deliver, drained, edge, eventually, post, SseClient, startTimeline, user, type Harness } from './helpers';
+import { bearer, deliver, edge, eventually, post, SseClient, startTimeline, user, type Harness } from './helpers';
 
 let h: Harness;
 const MAX_AGE_MS = 6000;
@@ -16,14 +16,22 @@ beforeAll(async () => {
   await h.publish(Events.userFollowed, edge('reader', 'author', 1));
   // 'star' has three followers, over the threshold of two: merged, not fanned out.
   for (const f of ['reader', 'x1', 'x2']) await h.publish(Events.userFollowed, edge(f, 'star', 1));
-  await drained(h, Events.userFollowed);
-  await drained(h, Events.userCreated);
+  await h.ctx.drained();
 });
 
 afterAll(async () => {
   for (const c of open) c.close();
   await h?.close();
 });
+
+/**
+ * Waits for two more heartbeats on the stream (what these tests used to sleep for): the stream
+ * has had two turns to write anything more, and what it wrote before them has arrived.
+ */
+async function twoMoreHeartbeats(stream: SseClient): Promise<void> {
+  const seen = stream.comments.length;
+  await stream.waitFor((s) => s.comments.length >= seen + 2, 5000);
+}
 
 async function connect(viewer: string, headers: Record<string, string> = {}): Promise<SseClient> {
   const client = await SseClient.open(`${h.url}/api/timeline/stream`, { ...bearer(viewer), ...headers });
@@ -74,7 +82,7 @@ test('a reconnect with Last-Event-ID replays exactly the posts it missed', async
 
   const second = await connect('reader', { 'Last-Event-ID': lastId });
   await second.waitFor((s) => s.posts().length >= 3);
-  await new Promise((r) => setTimeout(r, 700)); // two heartbeats: nothing more arrives
+  await twoMoreHeartbeats(second); // nothing more arrives
   expect(second.posts().map((p) => p.id)).toEqual(['gap-1', 'gap-2', 'gap-3']);
 
   // And it carries on live after the replay.
@@ -89,7 +97,7 @@ test('a stream carries only the viewer’s own home', async () => {
   await deliver(h, Events.postCreated, post('only-author', 'author'));
   await deliver(h, Events.postCreated, post('only-star', 'star'));
   await other.waitFor((s) => s.posts().some((p) => p.id === 'only-star'));
-  await new Promise((r) => setTimeout(r, 700));
+  await twoMoreHeartbeats(other);
   expect(other.posts().map((p) => p.id)).toEqual(['only-star']);
   other.close();
 });

@@ -14,9 +14,7 @@
 import type { Pool, RowDataPacket } from 'mysql2/promise';
 import type { mongo } from 'mongoose';
 import { findAmong, type RedisClient } from '@lumina/common';
-import { compareEntryDesc } from '../../../timeline/src/positions';
-import { keys } from '../../../timeline/src/store/redis/keys';
-import { rangeAfter } from '../../../timeline/src/store/redis/feeds-store';
+import { compareEntryDesc, keys, rangeAfter } from '@lumina/timeline/testing';
 
 type Doc = mongo.Document & { _id: string };
 

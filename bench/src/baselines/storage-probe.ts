@@ -7,7 +7,7 @@
 import type { mongo } from 'mongoose';
 import { mongo as driver } from 'mongoose';
 import { summarize } from '../util/stats';
-import { ProgressBar } from '../util/progress';
+import { ProgressBar } from '@lumina/datasets';
 import { startFerret, type MongoBackend } from '../system/ferretdb';
 
 export interface ProbeRow {

@@ -6,9 +6,7 @@
  * expects (or gets no answer) is a failure.
  */
 import sharp from 'sharp';
-import { ApiClient } from '../client/api';
-import { generateCaption } from '../load/content';
-import { pick, seededRandom, sleep } from '../util/pool';
+import { ApiClient, generateCaption, pick, seededRandom, sleep } from '@lumina/datasets';
 
 export interface Actor {
   client: ApiClient;

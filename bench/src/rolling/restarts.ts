@@ -3,7 +3,7 @@
  * update does, and summarises what the requests sent meanwhile saw. The script
  * (`npm run rolling-restart`) and the end-to-end test (e2e/test/rolling-restart.test.ts) use it.
  */
-import type { LocalSystem, RestartResult } from '../../../infra/local/system';
+import type { LocalSystem, RestartResult } from '@lumina/local';
 import { round, summarize, type LatencySummary } from '../util/stats';
 import type { Sample } from './mixed-load';
 

@@ -4,8 +4,7 @@
  * when a measurement may start without yesterday's work in it.
  */
 import type { EventBus } from '@lumina/common';
-import { ProgressBar } from '../util/progress';
-import { sleep } from '../util/pool';
+import { ProgressBar, sleep } from '@lumina/datasets';
 
 export interface ConsumerBacklog {
   stream: string;

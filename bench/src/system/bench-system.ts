@@ -22,7 +22,7 @@ import { uniqueTag } from '@lumina/common/testing';
 import mysql from 'mysql2/promise';
 import { mongo } from 'mongoose';
 import { startFerret, type MongoBackend, type StartedFerret } from './ferretdb';
-import { REPO_ROOT, spawnTypeScript } from '../../../infra/local/system';
+import { REPO_ROOT, spawnTypeScript } from '@lumina/local';
 import type { HostedSystem } from './host';
 
 export interface BenchSystem extends HostedSystem {

@@ -4,7 +4,7 @@
  * generator. Prints one JSON line describing the system, then runs until SIGTERM, SIGINT or the
  * parent closing stdin.
  */
-import { startLocalSystem } from '../../../infra/local/system';
+import { startLocalSystem } from '@lumina/local';
 
 export interface HostedSystem {
   url: string;

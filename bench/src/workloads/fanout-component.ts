@@ -1,5 +1,5 @@
 /**
- * The timeline service alone (formerly bench/fanout): the real service from timeline/src runs in
+ * The timeline service alone (formerly bench/fanout): the real service (@lumina/timeline/testing) runs in
  * this process with its own database and event namespace, with nothing else of Lumina around it.
  * It loads N followers of one author (directly into its follows collection, or as N
  * user.followed events it must handle), publishes posts by that author as post.created events,
@@ -21,10 +21,9 @@ import {
 } from '@lumina/common';
 import { freePort, testLogger, uniqueTag } from '@lumina/common/testing';
 import { mongo } from 'mongoose';
-import { loadConfig } from '../../../timeline/src/config';
-import { startTimelineService } from '../../../timeline/src/server';
+import { loadConfig, seedActiveFollows, startTimelineService } from '@lumina/timeline/testing';
 import { summarize, type LatencySummary } from '../util/stats';
-import { ProgressBar } from '../util/progress';
+import { ProgressBar } from '@lumina/datasets';
 
 export interface FanoutComponentOptions {
   natsUrl: string;
@@ -134,7 +133,10 @@ export async function runFanoutComponent(options: FanoutComponentOptions): Promi
       }
       bar.finish();
     } else {
-      await stores.follows.seedActive(author, followers);
+      await seedActiveFollows(
+        svc.conn.db!,
+        followers.map((followerId) => ({ followerId, followeeId: author })),
+      );
       // Followers loaded behind the service's back have no feeds yet (fan-out skips a viewer
       // without one, as an inactive one): build them all, as the rebuild command does.
       await svc.domain.builder.rebuildAll();

@@ -16,7 +16,7 @@
 import { Agent, request as httpRequest } from 'node:http';
 import autocannon from 'autocannon';
 import { summarize, type LatencySummary } from '../util/stats';
-import { sleep } from '../util/pool';
+import { sleep } from '@lumina/datasets';
 
 export interface RequestSpec {
   method: 'GET' | 'POST' | 'PUT' | 'DELETE';

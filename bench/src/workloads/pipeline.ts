@@ -14,13 +14,10 @@
  * author's posts in, so only the API and search times apply.
  */
 import type { EventBus, RedisClient } from '@lumina/common';
-import { keys } from '../../../timeline/src/store/redis/keys';
+import { keys } from '@lumina/timeline/testing';
 import type { mongo } from 'mongoose';
-import type { ApiClient, PageJson, PostJson } from '../client/api';
-import { generateCaption } from '../load/content';
-import { sleep } from '../util/pool';
+import { type ApiClient, generateCaption, type PageJson, type PostJson, ProgressBar, sleep } from '@lumina/datasets';
 import { summarize, type LatencySummary } from '../util/stats';
-import { ProgressBar } from '../util/progress';
 
 export interface PropagationCase {
   name: string;

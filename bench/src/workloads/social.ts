@@ -4,9 +4,7 @@
  * autocomplete suggestions. Each picks its user, author or query at random (seeded) from pools
  * the loaders filled, and sends the person's access token as a Bearer header.
  */
-import type { ApiClient } from '../client/api';
-import { CAPTION_WORDS, generateCaption } from '../load/content';
-import { pick, seededRandom } from '../util/pool';
+import { type ApiClient, CAPTION_WORDS, generateCaption, pick, seededRandom } from '@lumina/datasets';
 import type { HttpWorkload, RequestSpec } from './load-runner';
 
 export interface Composer {

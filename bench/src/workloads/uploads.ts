@@ -4,7 +4,7 @@
  * before (media answers the same bytes from the same owner with the existing media), so every
  * one is processed. Run under the same fixed-rate and saturation schedules as the rest.
  */
-import type { ApiClient } from '../client/api';
+import { type ApiClient } from '@lumina/datasets';
 import { runInProcess, type RunMode, type RunResult } from './load-runner';
 import { summarize, type LatencySummary } from '../util/stats';
 

@@ -135,6 +135,12 @@ export class MongoOutboxRelay extends OutboxRelay {
    * Once per relay: raises the flag on documents whose events were written without it (by a
    * release before the flag existed). The one scan of the collection this relay makes.
    */
+  async pendingEvents(): Promise<number> {
+    let pending = 0;
+    for (const collection of this.collections) pending += await collection.countDocuments({ [`${OUTBOX_FIELD}.0`]: { $exists: true } });
+    return pending;
+  }
+
   private async adoptUnflagged(collection: Collection<Document>): Promise<void> {
     const unflagged = await collection
       .find({ [`${OUTBOX_FIELD}.0`]: { $exists: true }, [OUTBOX_PENDING_FIELD]: { $ne: true } }, { projection: { _id: 1 } })

@@ -58,6 +58,11 @@ export class MySqlOutboxRelay extends OutboxRelay {
     super(options);
   }
 
+  async pendingEvents(): Promise<number> {
+    const [[row]] = await this.pool.query<Array<RowDataPacket & { n: number }>>(`SELECT COUNT(*) AS n FROM ${MYSQL_OUTBOX_TABLE}`);
+    return Number(row?.n ?? 0);
+  }
+
   async drainOnce(): Promise<number> {
     const conn = await this.pool.getConnection();
     try {

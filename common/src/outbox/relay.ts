@@ -31,6 +31,9 @@ export abstract class OutboxRelay {
   /** Publishes and clears one batch; answers how many events it published. */
   abstract drainOnce(): Promise<number>;
 
+  /** How many events (MySQL) or documents with events (MongoDB) wait to be published; tests wait for 0. */
+  abstract pendingEvents(): Promise<number>;
+
   /** Publishes everything pending now; for tests and for shutdown. */
   async drain(): Promise<void> {
     while ((await this.drainOnce()) > 0) {

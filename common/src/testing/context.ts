@@ -20,6 +20,7 @@ import type { StreamName } from '../events/catalogue';
 import type { ServiceName } from '../events/permissions';
 import { signAccessToken, type SigningKey, type UserPayload } from '../http/tokens';
 import { connectRedis, deleteKeysUnder } from '../store/redis';
+import { waitForConsumers, type DrainedOptions } from './drained';
 import { createPublicKey } from 'node:crypto';
 
 function requireEnv(name: string): string {
@@ -68,6 +69,8 @@ export class TestContext {
   readonly tag = uniqueTag();
   readonly ns: EventNamespace = { subjectPrefix: this.tag, streamPrefix: `${this.tag.toUpperCase()}_` };
   private readonly cleanups: Array<() => Promise<void>> = [];
+  /** The first bus eventBus() connected (or one of drained()'s own): what drained() asks JetStream through. */
+  private observer?: Promise<EventBus>;
 
   get natsUrl(): string {
     return requireEnv('NATS_URL');
@@ -144,6 +147,7 @@ export class TestContext {
       ...this.natsCredentials('admin'),
     });
     await provisionStreams(bus, streams, { replicas: 1, duplicateWindowMs: 60_000 });
+    this.observer ??= Promise.resolve(bus);
     this.cleanups.push(async () => {
       for (const stream of streams) await bus.jsm.streams.delete(streamNameFor(this.ns, stream)).catch(() => undefined);
       await closeEventBus(bus);
@@ -170,6 +174,24 @@ export class TestContext {
     };
   }
 
+  /**
+   * Waits until the services in this file's namespace have handled every event there is (see
+   * waitForConsumers): what a test waits for before checking that something did NOT happen.
+   */
+  async drained(options: DrainedOptions = {}): Promise<void> {
+    this.observer ??= connectEventBus({
+      servers: this.natsUrl,
+      name: `drained-${this.tag}`,
+      ns: this.ns,
+      log: testLogger,
+      ...this.natsCredentials('admin'),
+    }).then((bus) => {
+      this.cleanups.push(() => closeEventBus(bus));
+      return bus;
+    });
+    await waitForConsumers(await this.observer, options);
+  }
+
   onCleanup(fn: () => Promise<void>): void {
     this.cleanups.push(fn);
   }
@@ -177,5 +199,6 @@ export class TestContext {
   async cleanup(): Promise<void> {
     for (const fn of this.cleanups.reverse()) await fn().catch(() => undefined);
     this.cleanups.length = 0;
+    this.observer = undefined;
   }
 }

@@ -25,6 +25,8 @@ export interface EventCollector<E extends EventDefinition> {
   readonly received: Array<EnvelopeOf<E>>;
   /** Resolves with the first event (already received or still to come) that matches. */
   waitFor(predicate?: (data: EventData<E>) => boolean, timeoutMs?: number): Promise<EnvelopeOf<E>>;
+  /** Resolves once every matching event already in the stream has been received. */
+  caughtUp(timeoutMs?: number): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -40,9 +42,11 @@ export async function collectEvents<E extends EventDefinition>(bus: EventBus, ev
   const messages = await consumer.consume();
   const received: Array<EnvelopeOf<E>> = [];
   const waiters = new Set<() => void>();
+  let lastSeq = 0;
   void (async () => {
     for await (const m of messages) {
       received.push(parseEnvelope(event, m.data));
+      lastSeq = m.seq;
       for (const wake of waiters) wake();
     }
   })();
@@ -65,6 +69,17 @@ export async function collectEvents<E extends EventDefinition>(bus: EventBus, ev
           waiters.add(wake);
         });
       }
+    },
+    async caughtUp(timeoutMs = 10_000) {
+      await eventually(
+        async () => {
+          // Nothing left for this reader in the stream, and the last message it was sent is in `received`.
+          const info = await consumer.info();
+          if (info.num_pending > 0 || info.delivered.stream_seq > lastSeq)
+            throw new Error(`the ${event.type} collector is behind (${info.num_pending} not yet delivered)`);
+        },
+        { timeoutMs },
+      );
     },
     async stop() {
       await messages.close();

@@ -2,7 +2,7 @@
 // (infra/local) and DESIGN.md's route table send the same prefixes to the same services.
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadRoutes as gatewayRoutes, routeFor as gatewayRouteFor } from '../../local/routes';
+import { loadRoutes as gatewayRoutes, routeFor as gatewayRouteFor } from '@lumina/local/routes';
 import { loadRouteTable, routeFor, ROUTES_FILE } from '../src/routes';
 import { OVERLAYS, REPO, ofKind, renderAll, type K8sObject, type Loose, type Overlay } from './support/render';
 

@@ -6,7 +6,6 @@
 import { applyIfNewerMongo, findAmong, type ApplyOutcome } from '@lumina/common';
 import type { Model } from 'mongoose';
 import { edgeKey } from '../ids';
-import { duplicateIndexes } from './errors';
 import { rawCollection, type EdgeState, type FollowEdgeDoc } from './models';
 
 export interface EdgeChange {
@@ -98,23 +97,5 @@ export class FollowsStore {
       projection: { followerId: 1, followeeId: 1 },
     });
     return (docs as FollowEdgeDoc[]).map(pick);
-  }
-
-  /** Loads active edges directly (benchmarks and test set-up); existing edges are left alone. */
-  async seedActive(followeeId: string, followerIds: string[], version = 1): Promise<void> {
-    const docs = followerIds.map((followerId) => ({
-      _id: edgeKey(followerId, followeeId),
-      followerId,
-      followeeId,
-      state: 'active' as const,
-      version,
-      changedAt: new Date(),
-      appliedAt: new Date(),
-    }));
-    for (let i = 0; i < docs.length; i += 1000) {
-      await rawCollection(this.model)
-        .insertMany(docs.slice(i, i + 1000), { ordered: false })
-        .catch(duplicateIndexes);
-    }
   }
 }

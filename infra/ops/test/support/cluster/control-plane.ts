@@ -16,6 +16,7 @@ import { request as httpsRequest, Agent } from 'node:https';
 import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+// eslint-disable-next-line lumina/no-cross-workspace-imports -- Jest loads a globalSetup (and what it imports) by Node's own resolution, without moduleNameMapper, and @lumina/common's exports point at its build
 import { binDir, freePort } from '../../../../../common/src/testing/servers';
 
 /** The API's JSON, read by path (the callers check what they read). */

@@ -6,6 +6,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+// eslint-disable-next-line lumina/no-cross-workspace-imports -- Jest loads a globalSetup (and what it imports) by Node's own resolution, without moduleNameMapper, and @lumina/common's exports point at its build
 import startServers from '../../../../../common/src/testing/global-setup';
 import { startControlPlane, type RunningControlPlane } from './control-plane';
 

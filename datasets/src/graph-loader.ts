@@ -3,9 +3,9 @@
  * when a previous run made the account), then every follow is a PUT /api/users/:id/follow by
  * the follower. Bounded in concurrency and in time; progress on stderr.
  */
-import { ApiClient, ApiError } from '../client/api';
-import { ProgressBar } from '../util/progress';
-import { runBounded } from '../util/pool';
+import { ApiClient, ApiError } from './api';
+import { ProgressBar } from './util/progress';
+import { runBounded } from './util/pool';
 import { followsOf, reedAccount, type PersonSpec, type SocialGraph } from './dataset';
 
 export interface LoadedPerson {

@@ -4,9 +4,9 @@
  * come from a small pool of generated ones: media keeps one upload per owner and bytes, so
  * different people may upload the same pool photo and each is processed as its own.
  */
-import type { ApiClient } from '../client/api';
-import { ProgressBar } from '../util/progress';
-import { runBounded } from '../util/pool';
+import type { ApiClient } from './api';
+import { ProgressBar } from './util/progress';
+import { runBounded } from './util/pool';
 import { generateCaption, generatePhoto } from './content';
 
 export interface Author {

@@ -4,7 +4,7 @@
  * search, suggestions and explore can find. Deterministic by seed.
  */
 import sharp from 'sharp';
-import { pick, seededRandom } from '../util/pool';
+import { pick, seededRandom } from './util/pool';
 
 export interface PhotoOptions {
   width: number;

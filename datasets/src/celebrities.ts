@@ -5,9 +5,9 @@
  * their follows go through the real pipeline; the other followers are synthetic ids written
  * straight into timeline's copy of the graph (see direct.ts for why).
  */
-import { ApiClient } from '../client/api';
-import { runBounded } from '../util/pool';
-import { ProgressBar } from '../util/progress';
+import { ApiClient } from './api';
+import { runBounded } from './util/pool';
+import { ProgressBar } from './util/progress';
 import { writeTimelineEdges } from './direct';
 import type { LoadedPerson } from './graph-loader';
 import type { mongo } from 'mongoose';

@@ -5,10 +5,10 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { AccountSpec } from '../client/api';
-import { pick, seededRandom } from '../util/pool';
+import type { AccountSpec } from './api';
+import { pick, seededRandom } from './util/pool';
 
-export const DATASETS_DIR = join(__dirname, '..', '..', '..', '..', 'shared', 'datasets');
+export const DATASETS_DIR = join(__dirname, '..', '..', '..', 'shared', 'datasets');
 export const REED98_DIR = join(DATASETS_DIR, 'socfb-Reed98');
 
 export interface SocialGraph {

@@ -11,8 +11,8 @@
  */
 import type { Pool } from 'mysql2/promise';
 import type { mongo } from 'mongoose';
-import { edgeKey } from '../../../timeline/src/ids';
-import { ProgressBar } from '../util/progress';
+import { seedActiveFollows } from '@lumina/timeline/testing';
+import { ProgressBar } from './util/progress';
 
 export interface Edge {
   followerId: string;
@@ -21,31 +21,10 @@ export interface Edge {
 
 const BATCH = 1000;
 
-/** Timeline's copy: one document per edge, as its user.followed handler writes it. */
+/** Timeline's copy: one document per edge, as its user.followed handler writes it (timeline's own seeding). */
 export async function writeTimelineEdges(db: mongo.Db, edges: Edge[], label: string): Promise<number> {
-  const follows = db.collection<{ _id: string }>('follows');
   const bar = new ProgressBar(label, edges.length);
-  const at = new Date();
-  let written = 0;
-  for (let i = 0; i < edges.length; i += BATCH) {
-    const docs = edges.slice(i, i + BATCH).map((e) => ({
-      _id: edgeKey(e.followerId, e.followeeId),
-      followerId: e.followerId,
-      followeeId: e.followeeId,
-      state: 'active',
-      version: 1,
-      changedAt: at,
-    }));
-    try {
-      written += (await follows.insertMany(docs, { ordered: false })).insertedCount;
-    } catch (err) {
-      // Edges already there (a follow made through the API) stay as they are.
-      const result = (err as { result?: { insertedCount?: number } }).result;
-      if ((err as { code?: number }).code !== 11000 && !result) throw err;
-      written += result?.insertedCount ?? 0;
-    }
-    bar.tick(docs.length);
-  }
+  const written = await seedActiveFollows(db, edges, { onBatch: (size) => bar.tick(size) });
   bar.finish();
   return written;
 }
