@@ -20,6 +20,7 @@ import {
   documentKey,
   type KeyedLock,
 } from '@lumina/common';
+import type { Post } from '@lumina/contract';
 import type { Logger } from 'pino';
 import { analyseText } from './mentions';
 
@@ -27,9 +28,8 @@ import type { PostDoc, PostMediaSnapshot } from './store/models';
 import type { CopiesStore } from './store/copies-store';
 import type { PostStore } from './store/post-store';
 import type { ReadCache } from './read-cache';
-import { postState, type PostView, type Views } from './views';
+import { postState, type Renderer } from './render';
 
-export const MAX_MEDIA_PER_POST = 10;
 /** Writes retried after a concurrent change (another replica) before giving up with 409. */
 export const MAX_WRITE_ATTEMPTS = 20;
 
@@ -41,7 +41,7 @@ export interface CreatePostInput {
 export interface PostsDeps {
   posts: PostStore;
   copies: CopiesStore;
-  views: Views;
+  renderer: Renderer;
   /** Redis in front of the reads; refreshed after every write. */
   reads: ReadCache;
   lock: KeyedLock;
@@ -68,8 +68,8 @@ export class PostsService {
     return documentKey(this.deps.posts.collectionName, postId);
   }
 
-  async create(author: UserPayload, input: CreatePostInput): Promise<PostView> {
-    const { copies, posts, views } = this.deps;
+  async create(author: UserPayload, input: CreatePostInput): Promise<Post> {
+    const { copies, posts, renderer } = this.deps;
     const authorCopy = await copies.findUser(author.id);
     if (authorCopy?.deleted) throw new ForbiddenError('This account has been deleted');
 
@@ -109,21 +109,21 @@ export class PostsService {
     });
     this.deps.notify();
     await this.deps.reads.refreshPost(post._id);
-    return views.post(post, author.id);
+    return renderer.post(post, author.id);
   }
 
-  async get(id: string, viewerId?: string): Promise<PostView> {
+  async get(id: string, viewerId?: string): Promise<Post> {
     const post = (await this.deps.reads.livePosts([id])).get(id);
     if (!post) throw new NotFoundError('Post not found');
-    return this.deps.views.post(post, viewerId);
+    return this.deps.renderer.post(post, viewerId);
   }
 
-  async listByAuthor(authorId: string, page: PageRequest<TimeIdCursor>, viewerId?: string): Promise<Page<PostView>> {
+  async listByAuthor(authorId: string, page: PageRequest<TimeIdCursor>, viewerId?: string): Promise<Page<Post>> {
     const rows =
       (await this.deps.reads.authorPosts(authorId, page.after, page.limit + 1)) ??
       (await this.deps.posts.listByAuthor(authorId, page.after, page.limit + 1));
     const pageRows = rows.slice(0, page.limit);
-    const rendered = new Map((await this.deps.views.posts(pageRows, viewerId)).map((v) => [v.id, v]));
+    const rendered = new Map((await this.deps.renderer.posts(pageRows, viewerId)).map((v) => [v.id, v]));
     return toPage(
       rows,
       page.limit,
@@ -132,8 +132,8 @@ export class PostsService {
     );
   }
 
-  async editCaption(id: string, userId: string, caption: string): Promise<PostView> {
-    const { posts, views, copies } = this.deps;
+  async editCaption(id: string, userId: string, caption: string): Promise<Post> {
+    const { posts, renderer, copies } = this.deps;
     const { hashtags, mentions } = await analyseText(copies, caption, 'caption');
     const updated = await this.deps.lock.run(this.lockKey(id), async () => {
       for (let attempt = 0; attempt < MAX_WRITE_ATTEMPTS; attempt += 1) {
@@ -141,7 +141,7 @@ export class PostsService {
         if (!post) throw new NotFoundError('Post not found');
         if (post.authorId !== userId) throw new ForbiddenError('Only the author may edit this post');
         const next: PostDoc = { ...post, caption, hashtags, mentions, updatedAt: new Date(), version: post.version + 1 };
-        const event = outboxEvent(Events.postUpdated, postState(next, await views.currentMedia(post)));
+        const event = outboxEvent(Events.postUpdated, postState(next, await renderer.currentMedia(post)));
         // Guarded by both versions: the event's counts must be the post's counts at this version.
         const done = await posts.update(
           id,
@@ -155,7 +155,7 @@ export class PostsService {
     });
     this.deps.notify();
     await this.deps.reads.refreshPost(id);
-    return views.post(updated, userId);
+    return renderer.post(updated, userId);
   }
 
   /** Soft delete: the post becomes a tombstone (reads answer 404) that keeps its outbox. */

@@ -40,7 +40,7 @@ import { EngagementStore } from './store/engagement-store';
 import { createModels, syncIndexes, type Models } from './store/models';
 import { connectPostCache, PostCache, type PostCacheRedis } from './store/post-cache';
 import { PostStore } from './store/post-store';
-import { Views } from './views';
+import { Renderer } from './render';
 
 /** The streams posts publishes to (POSTS) and consumes from (USERS, MEDIA), and the DLQ. */
 export const POSTS_STREAMS = ['POSTS', 'USERS', 'MEDIA', 'DLQ'] as const;
@@ -102,13 +102,13 @@ export async function startPostsService(config: Config, options: StartOptions = 
       beforeClear: (_collection, id) => reads.refreshPost(String(id)),
     });
     const notify = () => relay.notify();
-    const views = new Views(reads, copies);
-    const posts = new PostsService({ posts: postStore, copies, views, reads, lock, notify, log });
+    const renderer = new Renderer(reads, copies);
+    const posts = new PostsService({ posts: postStore, copies, renderer, reads, lock, notify, log });
     const engagement = new EngagementService({
       posts: postStore,
       engagement: engagementStore,
       copies,
-      views,
+      renderer,
       reads,
       lock,
       notify,
