@@ -3,3 +3,4 @@ export * from './servers';
 export * from './wait';
 export * from './versions';
 export * from './hostile-cursors';
+export * from './api-docs';
