@@ -1,5 +1,6 @@
 /** Builds auth's Express app from its dependencies; no I/O happens on import or here. */
 import { createHttpApp, type Logger, type PublicKeySet, type RateLimitStore, type ReadinessChecks, type SigningKey } from '@lumina/common';
+import { authContract } from '@lumina/contract';
 import type { Express } from 'express';
 import type { Pool } from 'mysql2/promise';
 import { Accounts } from './accounts';
@@ -79,6 +80,7 @@ export function buildApp(deps: AppDeps): Express {
     allowedOrigins: deps.allowedOrigins,
     trustProxyHops: deps.trustProxyHops,
     readiness: deps.readiness,
+    contract: authContract,
     routes: [
       {
         prefix: USERS_PREFIX,

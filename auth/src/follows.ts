@@ -9,7 +9,8 @@ import { recordEdgeChange } from './events/publishing';
 import { inTransaction, type Tx } from './store/db';
 import type { Direction, FollowsStore } from './store/follows-store';
 import type { UsersStore } from './store/users-store';
-import { publicUser, type PublicUserJson } from './users';
+import type { PublicUser } from '@lumina/contract';
+import { publicUser } from './users';
 
 export interface FollowGraphDeps {
   pool: Pool;
@@ -29,7 +30,7 @@ export class FollowGraph {
     return this.setFollowing(followerId, followeeId, false);
   }
 
-  async list(direction: Direction, userId: string, page: PageRequest<TimeIdCursor>): Promise<Page<PublicUserJson>> {
+  async list(direction: Direction, userId: string, page: PageRequest<TimeIdCursor>): Promise<Page<PublicUser>> {
     if (!(await this.deps.users.findById(userId))) throw new NotFoundError('User not found');
     const rows = await this.deps.follows.list(direction, userId, page.after, page.limit + 1);
     return toPage(

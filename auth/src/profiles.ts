@@ -6,7 +6,8 @@ import { inTransaction, type Tx } from './store/db';
 import type { FollowsStore } from './store/follows-store';
 import type { ReadyMediaStore } from './store/ready-media-store';
 import type { UsersStore } from './store/users-store';
-import { profile, type ProfileJson, type User } from './users';
+import type { Profile } from '@lumina/contract';
+import { profile, type User } from './users';
 
 export interface ProfileUpdate {
   displayName?: string;
@@ -28,7 +29,7 @@ export const AVATAR_NOT_USABLE = 'avatarMediaId must name a ready image you uplo
 export class Profiles {
   constructor(private readonly deps: ProfilesDeps) {}
 
-  async byUsername(username: string, viewerId: string | undefined): Promise<ProfileJson> {
+  async byUsername(username: string, viewerId: string | undefined): Promise<Profile> {
     const user = await this.deps.users.findByUsername(username);
     if (!user) throw new NotFoundError('User not found');
     if (!viewerId) return profile(user, undefined);

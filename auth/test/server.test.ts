@@ -6,7 +6,7 @@ import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError, Events, loadPublicKeys, verifyAccessToken } from '@lumina/common';
-import { collectEvents, eventually, freePort, TestContext } from '@lumina/common/testing';
+import { apiDocsProblems, collectEvents, eventually, freePort, TestContext } from '@lumina/common/testing';
 import request from 'supertest';
 import { loadConfig } from '../src/config';
 import { startAuthService, type RunningAuth } from '../src/server';
@@ -125,4 +125,8 @@ describe('configuration errors are one clear message', () => {
     const config = loadConfig({ ...env, JWT_PRIVATE_KEY_FILE: join(dir, 'absent.pem'), JWT_GENERATE_KEY_IF_MISSING: 'false' });
     await expect(startAuthService(config)).rejects.toThrow(/JWT_PRIVATE_KEY_FILE: .*absent\.pem does not exist/);
   });
+});
+
+test('serves its OpenAPI 3.1 document (valid, every mounted route in it) and Swagger UI, on its port and under /api/users', async () => {
+  expect(await apiDocsProblems(auth.running.server, '/api/users')).toEqual([]);
 });

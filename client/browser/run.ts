@@ -1,11 +1,12 @@
 /**
  * Browser tests against the running one-machine system:
- *   LUMINA_URL=http://127.0.0.1:PORT npx tsx client/browser/run.ts [--two-tabs]
+ *   LUMINA_URL=http://127.0.0.1:PORT npx tsx client/browser/run.ts [--two-tabs | --api-docs]
  * Screenshots go to test-artifacts/screenshots/ (or LUMINA_SCREENSHOTS). Without LUMINA_URL
  * there is nothing to test against, so it says so and exits 0.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { runApiDocs } from './api-docs';
 import { CHROMIUM } from './chromium';
 import { runFlow } from './flow';
 import { runTwoTabs } from './two-tabs';
@@ -30,6 +31,12 @@ async function main(): Promise<number> {
         await runTwoTabs({ baseUrl, webLocks });
       }
       console.log(`two-tab refresh passed in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+      return 0;
+    }
+    if (process.argv.includes('--api-docs')) {
+      mkdirSync(artifacts, { recursive: true });
+      await runApiDocs({ baseUrl, artifacts });
+      console.log(`api docs passed in ${((Date.now() - started) / 1000).toFixed(1)} s`);
       return 0;
     }
     await runFlow({ baseUrl, artifacts });

@@ -22,13 +22,15 @@ export * from './store/redis-rate-limit-store';
 // HTTP
 export * from './http/errors';
 export * from './http/error-handler';
-export * from './http/validate-request';
+export * from './http/parse-input';
 export * from './http/tokens';
 export * from './http/current-user';
 export * from './http/rate-limit';
 export * from './http/app';
 export * from './http/cache-control';
 export * from './http/same-origin';
+export * from './http/api-docs';
+export * from './http/response-check';
 // Service
 export * from './config';
 export * from './dependency-error';

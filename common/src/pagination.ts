@@ -3,16 +3,11 @@
  * A cursor is the sort key of the last item returned, so it stays correct while new items
  * arrive (they sort before it and never shift a later page).
  */
+import { DEFAULT_PAGE_SIZE, MAX_CURSOR_LENGTH, MAX_PAGE_SIZE, type Page } from '@lumina/contract';
 import { z } from 'zod';
 import { BadRequestError } from './http/errors';
 
-export const DEFAULT_PAGE_SIZE = 20;
-export const MAX_PAGE_SIZE = 100;
-
-export interface Page<T> {
-  items: T[];
-  nextCursor: string | null;
-}
+export { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, type Page };
 
 export function encodeCursor(position: unknown): string {
   return Buffer.from(JSON.stringify(position)).toString('base64url');
@@ -20,7 +15,7 @@ export function encodeCursor(position: unknown): string {
 
 /** Decodes a cursor made by encodeCursor; anything else is a 400, never a crash. */
 export function decodeCursor<S extends z.ZodType>(cursor: string, schema: S): z.infer<S> {
-  if (cursor.length > 512) throw new BadRequestError('Invalid cursor', 'cursor');
+  if (cursor.length > MAX_CURSOR_LENGTH) throw new BadRequestError('Invalid cursor', 'cursor');
   try {
     const parsed = schema.safeParse(JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')));
     if (parsed.success) return parsed.data;

@@ -2,7 +2,8 @@
  * The client's browser flow (client/browser/flow.ts) in real headless Chromium (Debian's
  * package, driven by playwright-core) against the one-machine system: sign up, upload with a
  * progress bar, post, a follower sees it and likes it, the author is notified. Screenshots of
- * the feed, a profile and the compose screen land in test-artifacts/screenshots/.
+ * the feed, a profile and the compose screen land in test-artifacts/screenshots/, and one of each
+ * service's Swagger UI (<prefix>/docs/ through NGINX) as docs-<service>.png.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -62,4 +63,14 @@ test('two tabs whose session expired reload at once: one refresh at a time, and 
   const run = await runBrowserFlow(e2e.url, ['--two-tabs']);
   if (run.code !== 0) throw new Error(`two-tab flow failed (exit ${run.code}):\n${run.output}`);
   expect(run.output).toContain('two-tab refresh passed');
+}, 200_000);
+
+test("every service's Swagger UI opens through the entry point and shows each of its operations — in Chromium", async () => {
+  if (!existsSync(chromium)) throw new Error(`no Chromium at ${chromium}: apt-get install -y chromium (or set CHROMIUM_PATH)`);
+  const run = await runBrowserFlow(e2e.url, ['--api-docs']);
+  if (run.code !== 0) throw new Error(`api docs flow failed (exit ${run.code}):\n${run.output}`);
+  expect(run.output).toContain('api docs passed');
+  for (const service of ['auth', 'posts', 'media', 'search', 'timeline']) {
+    expect(existsSync(join(root, 'test-artifacts', 'screenshots', `docs-${service}.png`))).toBe(true);
+  }
 }, 200_000);

@@ -1,5 +1,6 @@
 import type { Express } from 'express';
 import { createHttpApp, type Logger, type PublicKeySet, type RateLimitStore, type ReadinessChecks } from '@lumina/common';
+import { mediaContract } from '@lumina/contract';
 import type { MediaService } from './media';
 import { mediaRouter } from './routes/media';
 
@@ -25,6 +26,7 @@ export function buildApp(deps: AppDeps): Express {
     readiness: deps.readiness,
     cookieSecure: deps.cookieSecure,
     trustProxyHops: deps.trustProxyHops,
+    contract: mediaContract,
     routes: deps.media
       ? [{ prefix: '/api/media', router: mediaRouter({ media: deps.media, rateLimits: deps.rateLimits, tmpDir: deps.tmpDir }) }]
       : [],

@@ -16,6 +16,7 @@ import {
   type Publisher,
   type Variants,
 } from '@lumina/common';
+import { ALT_TEXT_MAX, type Media, type MediaLimits as PublicMediaLimits } from '@lumina/contract';
 import * as publishing from './events/publishing';
 import { ImageRejectedError, readImageHeader, VARIANT_NAMES, type VariantName } from './images/image-processor';
 import { IMAGE_TYPES } from './images/sniff';
@@ -37,7 +38,8 @@ export interface MediaLimits {
 /** A guess at when one of the owner's images is done: a job takes a second or two. */
 const PROCESSING_RETRY_AFTER_SECONDS = 5;
 
-export const MAX_ALT_LENGTH = 1000;
+/** Alt text's limit is the contract's (ALT_TEXT_MAX). */
+export const MAX_ALT_LENGTH = ALT_TEXT_MAX;
 
 /** Reads and conditional writes a deletion tries before giving up: each loss means the media moved on. */
 const DELETE_ATTEMPTS = 5;
@@ -45,20 +47,6 @@ const DELETE_ATTEMPTS = 5;
 /** A test seam: holds a deletion between its read and its conditional write. */
 export interface DeletionHooks {
   beforeDeleteWrite?: (mediaId: string) => Promise<void>;
-}
-
-/** What a client sees of a media: an allow-list, never the stored document. */
-export interface MediaView {
-  id: string;
-  ownerId: string;
-  status: 'processing' | 'ready' | 'failed';
-  error?: string;
-  width: number;
-  height: number;
-  blurhash: string | null;
-  alt: string;
-  variants: Variants | null;
-  createdAt: string;
 }
 
 export function variantUrl(mediaId: string, variant: VariantName): string {
@@ -72,10 +60,13 @@ export function publicVariants(mediaId: string, variants: StoredVariants): Varia
   };
 }
 
-/** For a live media: deleted ones are answered 404 before any view is built. */
-export function toMediaView(media: MediaRecord): MediaView {
+/**
+ * Renders what a client sees of a media (the contract's Media): an allow-list, never the stored
+ * document. For a live media: deleted ones are answered 404 before anything is rendered.
+ */
+export function renderMedia(media: MediaRecord): Media {
   if (media.status === 'deleted') throw new NotFoundError('Media not found');
-  const view: MediaView = {
+  const view: Media = {
     id: media._id,
     ownerId: media.ownerId,
     status: media.status,
@@ -124,7 +115,7 @@ export class MediaService {
     return this.deps.limits;
   }
 
-  describeLimits(): { maxBytes: number; maxPixels: number; types: string[] } {
+  describeLimits(): PublicMediaLimits {
     return { maxBytes: this.limits.maxBytes, maxPixels: this.limits.maxPixels, types: Object.values(IMAGE_TYPES) };
   }
 

@@ -5,7 +5,7 @@
  */
 import sharp from 'sharp';
 import { Events, MongoOutboxRelay, outboxEvent, streamNameFor, subjectFor, type EventBus } from '@lumina/common';
-import { TestContext, testLogger } from '@lumina/common/testing';
+import { apiDocsProblems, TestContext, testLogger } from '@lumina/common/testing';
 import { alice, bearer, bob, filesUnder, rawUpload, startTestMedia, type TestMedia } from './helpers';
 import * as images from './images';
 
@@ -381,4 +381,8 @@ describe('the processing job goes through the outbox', () => {
     expect(await queuedJobs()).toBe(before + 1);
     expect(await lastJob()).toEqual({ mediaId: id });
   });
+});
+
+test('serves its OpenAPI 3.1 document (valid, every mounted route in it) and Swagger UI, on its port and under /api/media', async () => {
+  expect(await apiDocsProblems(svc.running.server, '/api/media')).toEqual([]);
 });

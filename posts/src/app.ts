@@ -8,6 +8,7 @@ import {
   type RateLimitStore,
   type ReadinessChecks,
 } from '@lumina/common';
+import { postsContract } from '@lumina/contract';
 import type { Logger } from 'pino';
 import type { WriteLimits } from './config';
 import type { EngagementService } from './engagement';
@@ -44,6 +45,7 @@ export function buildApp(deps: AppDeps): Express {
     cookieSecure: deps.cookieSecure,
     allowedOrigins: deps.allowedOrigins,
     trustProxyHops: deps.trustProxyHops,
+    contract: postsContract,
     routes: [
       { prefix: ROUTE_PREFIX, router: likesRouter(deps.engagement, limit('likes', writeLimits.likes)) },
       { prefix: ROUTE_PREFIX, router: commentsRouter(deps.engagement, limit('comments', writeLimits.comments)) },

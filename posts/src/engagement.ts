@@ -26,6 +26,7 @@ import {
   documentKey,
   type KeyedLock,
 } from '@lumina/common';
+import type { Comment, LikeState } from '@lumina/contract';
 import type { Logger } from 'pino';
 import * as publishing from './events/publishing';
 import { analyseText } from './mentions';
@@ -36,7 +37,7 @@ import type { EngagementStore } from './store/engagement-store';
 import type { CommentDoc, PendingOp, PostDoc } from './store/models';
 import type { PostStore } from './store/post-store';
 import type { ReadCache } from './read-cache';
-import type { CommentView, Views } from './views';
+import type { Renderer } from './render';
 
 export interface EngagementHooks {
   /** Test hook: runs after the post update and before the like/comment write ("crash here"). */
@@ -47,7 +48,7 @@ export interface EngagementDeps {
   posts: PostStore;
   engagement: EngagementStore;
   copies: CopiesStore;
-  views: Views;
+  renderer: Renderer;
   reads: ReadCache;
   lock: KeyedLock;
   notify: () => void;
@@ -65,11 +66,6 @@ type Decision<R> =
       event: (ev: number) => Envelope;
       answer: R;
     };
-
-export interface LikeState {
-  liked: boolean;
-  likeCount: number;
-}
 
 export class EngagementService {
   constructor(private readonly deps: EngagementDeps) {}
@@ -95,7 +91,7 @@ export class EngagementService {
     });
   }
 
-  async addComment(postId: string, author: UserPayload, body: string): Promise<CommentView> {
+  async addComment(postId: string, author: UserPayload, body: string): Promise<Comment> {
     const authorCopy = await this.deps.copies.findUser(author.id);
     if (authorCopy?.deleted) throw new ForbiddenError('This account has been deleted');
     const { mentions } = await analyseText(this.deps.copies, body, 'body');
@@ -110,7 +106,7 @@ export class EngagementService {
         answer: doc,
       };
     });
-    return this.deps.views.comment(comment);
+    return this.deps.renderer.comment(comment);
   }
 
   /** The comment's author or the post's author may delete it. */
@@ -131,10 +127,10 @@ export class EngagementService {
     });
   }
 
-  async listComments(postId: string, page: PageRequest<TimeIdCursor>): Promise<Page<CommentView>> {
+  async listComments(postId: string, page: PageRequest<TimeIdCursor>): Promise<Page<Comment>> {
     if (!(await this.deps.reads.livePosts([postId])).has(postId)) throw new NotFoundError('Post not found');
     const rows = await this.deps.engagement.listComments(postId, page.after, page.limit + 1);
-    const rendered = new Map((await this.deps.views.comments(rows.slice(0, page.limit))).map((c) => [c.id, c]));
+    const rendered = new Map((await this.deps.renderer.comments(rows.slice(0, page.limit))).map((c) => [c.id, c]));
     return toPage(
       rows,
       page.limit,

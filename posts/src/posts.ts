@@ -18,6 +18,7 @@ import {
   documentKey,
   type KeyedLock,
 } from '@lumina/common';
+import type { Post } from '@lumina/contract';
 import type { Logger } from 'pino';
 import * as publishing from './events/publishing';
 import { analyseText } from './mentions';
@@ -26,9 +27,8 @@ import type { PostDoc, PostMediaSnapshot } from './store/models';
 import type { CopiesStore } from './store/copies-store';
 import type { PostStore } from './store/post-store';
 import type { MediaCard, ReadCache } from './read-cache';
-import type { PostView, Views } from './views';
+import type { Renderer } from './render';
 
-export const MAX_MEDIA_PER_POST = 10;
 /** Writes retried after a concurrent change (another replica) before giving up with 409. */
 export const MAX_WRITE_ATTEMPTS = 20;
 
@@ -40,7 +40,7 @@ export interface CreatePostInput {
 export interface PostsDeps {
   posts: PostStore;
   copies: CopiesStore;
-  views: Views;
+  renderer: Renderer;
   /** Redis in front of the reads; refreshed after every write. */
   reads: ReadCache;
   lock: KeyedLock;
@@ -67,8 +67,8 @@ export class PostsService {
     return documentKey(this.deps.posts.collectionName, postId);
   }
 
-  async create(author: UserPayload, input: CreatePostInput): Promise<PostView> {
-    const { copies, posts, views, reads } = this.deps;
+  async create(author: UserPayload, input: CreatePostInput): Promise<Post> {
+    const { copies, posts, renderer, reads } = this.deps;
     // The author's and the media's copies as Redis holds them (kept right after every copy write).
     const ids = input.media.map((m) => m.id);
     const [authors, cached] = await Promise.all([reads.users([author.id]), reads.media(ids)]);
@@ -114,21 +114,21 @@ export class PostsService {
     });
     this.deps.notify();
     await reads.refreshPost(post._id, post);
-    return views.post(post, author.id);
+    return renderer.post(post, author.id);
   }
 
-  async get(id: string, viewerId?: string): Promise<PostView> {
+  async get(id: string, viewerId?: string): Promise<Post> {
     const post = (await this.deps.reads.livePosts([id])).get(id);
     if (!post) throw new NotFoundError('Post not found');
-    return this.deps.views.post(post, viewerId);
+    return this.deps.renderer.post(post, viewerId);
   }
 
-  async listByAuthor(authorId: string, page: PageRequest<TimeIdCursor>, viewerId?: string): Promise<Page<PostView>> {
+  async listByAuthor(authorId: string, page: PageRequest<TimeIdCursor>, viewerId?: string): Promise<Page<Post>> {
     const rows =
       (await this.deps.reads.authorPosts(authorId, page.after, page.limit + 1)) ??
       (await this.deps.posts.listByAuthor(authorId, page.after, page.limit + 1));
     const pageRows = rows.slice(0, page.limit);
-    const rendered = new Map((await this.deps.views.posts(pageRows, viewerId)).map((v) => [v.id, v]));
+    const rendered = new Map((await this.deps.renderer.posts(pageRows, viewerId)).map((v) => [v.id, v]));
     return toPage(
       rows,
       page.limit,
@@ -137,8 +137,8 @@ export class PostsService {
     );
   }
 
-  async editCaption(id: string, userId: string, caption: string): Promise<PostView> {
-    const { posts, views, copies } = this.deps;
+  async editCaption(id: string, userId: string, caption: string): Promise<Post> {
+    const { posts, renderer, copies } = this.deps;
     const { hashtags, mentions } = await analyseText(copies, caption, 'caption');
     const updated = await this.deps.lock.run(this.lockKey(id), async () => {
       for (let attempt = 0; attempt < MAX_WRITE_ATTEMPTS; attempt += 1) {
@@ -146,7 +146,7 @@ export class PostsService {
         if (!post) throw new NotFoundError('Post not found');
         if (post.authorId !== userId) throw new ForbiddenError('Only the author may edit this post');
         const next: PostDoc = { ...post, caption, hashtags, mentions, updatedAt: new Date(), version: post.version + 1 };
-        const event = publishing.postUpdated(next, await views.currentMedia(post));
+        const event = publishing.postUpdated(next, await renderer.currentMedia(post));
         // Guarded by both versions: the event's counts must be the post's counts at this version.
         const done = await posts.update(
           id,
@@ -160,7 +160,7 @@ export class PostsService {
     });
     this.deps.notify();
     await this.deps.reads.refreshPost(id);
-    return views.post(updated, userId);
+    return renderer.post(updated, userId);
   }
 
   /** Soft delete: the post becomes a tombstone (reads answer 404) that keeps its outbox. */

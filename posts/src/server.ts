@@ -25,7 +25,7 @@ import { EngagementStore } from './store/engagement-store';
 import { createModels, syncIndexes } from './store/models';
 import { PostCache } from './store/post-cache';
 import { PostStore } from './store/post-store';
-import { Views } from './views';
+import { Renderer } from './render';
 
 export interface StartOptions {
   log?: Logger;
@@ -69,13 +69,13 @@ export async function startPostsService(config: Config, options: StartOptions = 
         beforeClear: (_collection, id) => reads.refreshPost(String(id)),
       });
       const notify = () => relay.notify();
-      const views = new Views(reads, copies);
-      const posts = new PostsService({ posts: postStore, copies, views, reads, lock, notify, log });
+      const renderer = new Renderer(reads, copies);
+      const posts = new PostsService({ posts: postStore, copies, renderer, reads, lock, notify, log });
       const engagement = new EngagementService({
         posts: postStore,
         engagement: engagementStore,
         copies,
-        views,
+        renderer,
         reads,
         lock,
         notify,

@@ -3,14 +3,15 @@
  * resolving a mention against the users copy happens in the domain.
  */
 
-export const MAX_HASHTAGS = 100;
-export const MAX_HASHTAG_LENGTH = 100;
-export const MAX_MENTIONS = 100;
+import { HASHTAG_MAX, MAX_HASHTAGS, MAX_MENTIONS, MAX_RESOLVED_MENTIONS } from '@lumina/contract';
+
+export { MAX_HASHTAGS, MAX_MENTIONS };
+export const MAX_HASHTAG_LENGTH = HASHTAG_MAX;
 /**
- * At most this many users become mentions of one post or comment (the first, in text order), so
- * one caption cannot notify a crowd; later names stay plain text.
+ * At most MAX_RESOLVED_MENTIONS users become mentions of one post or comment (the first, in text
+ * order), so one caption cannot notify a crowd; later names stay plain text.
  */
-export const MAX_RESOLVED_MENTIONS = 20;
+export { MAX_RESOLVED_MENTIONS };
 
 /**
  * `#` then Unicode letters, digits and `_` (plus combining marks, which many scripts need

@@ -1,6 +1,7 @@
 /** The started service as Kubernetes and the launcher see it: health, readiness, metrics, config errors. */
 import { ConfigError } from '@lumina/common';
 import { loadConfig } from '../src/config';
+import { apiDocsProblems } from '@lumina/common/testing';
 import { Harness } from './harness';
 
 const h = new Harness();
@@ -48,4 +49,8 @@ test('a missing REDIS_URL stops start-up with a message naming it; the key prefi
 test('a missing MONGO_URL stops start-up with a message naming it', () => {
   expect(() => loadConfig({ JWT_PUBLIC_KEYS: '{}' })).toThrow(ConfigError);
   expect(() => loadConfig({ JWT_PUBLIC_KEYS: '{}' })).toThrow(/MONGO_URL/);
+});
+
+test('serves its OpenAPI 3.1 document (valid, every mounted route in it) and Swagger UI, on its port and under /api/posts', async () => {
+  expect(await apiDocsProblems(h.svc.running.server, '/api/posts')).toEqual([]);
 });

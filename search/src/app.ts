@@ -1,5 +1,6 @@
 /** Builds the search service's Express app; no I/O on import or build. */
 import { createHttpApp, type Logger, type PublicKeySet, type ReadinessChecks } from '@lumina/common';
+import { searchContract } from '@lumina/contract';
 import type { Express } from 'express';
 import { searchRouter } from './routes/search';
 import type { SearchService } from './search';
@@ -20,7 +21,8 @@ export function buildApp(deps: AppDeps): Express {
     service: 'search',
     log: deps.log,
     publicKeys: deps.publicKeys,
-    routes: [{ prefix: '/api/search', router: searchRouter(deps.search) }],
+    contract: searchContract,
+    routes: [{ prefix: searchContract.prefix, router: searchRouter(deps.search) }],
     readiness: deps.readiness,
     cookieSecure: deps.cookieSecure,
     allowedOrigins: deps.allowedOrigins,

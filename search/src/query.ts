@@ -15,8 +15,9 @@
  * for posts; see SearchService.
  */
 import { BadRequestError } from '@lumina/common';
+import { MAX_QUERY_LENGTH } from '@lumina/contract';
 
-export const MAX_QUERY_LENGTH = 200;
+export { MAX_QUERY_LENGTH };
 /** Words beyond this many are ignored: a query is a few words, not a document. */
 export const MAX_WORDS = 10;
 /** InnoDB's innodb_ft_max_token_size default: longer words are never indexed. */

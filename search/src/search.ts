@@ -3,17 +3,8 @@
  * for one-letter queries), the cursors, and what a result looks like to clients (an allow-list of
  * fields, never a raw row).
  */
-import {
-  BadRequestError,
-  cursorId,
-  cursorTime,
-  toPage,
-  type Avatar,
-  type Page,
-  type PageRequest,
-  type PostMedia,
-  type TimeIdCursor,
-} from '@lumina/common';
+import { BadRequestError, cursorId, cursorTime, toPage, type Page, type PageRequest, type TimeIdCursor } from '@lumina/common';
+import { SEARCH_BEST_FEW, SUGGESTIONS, type Hashtag, type SearchPost, type SearchUser, type Suggestion } from '@lumina/contract';
 import { z } from 'zod';
 import { normalizeHashtag } from './indexing';
 import { likePrefix, searchTerms, suggestTerms } from './query';
@@ -38,42 +29,15 @@ export const hashtagCursor = z.object({
 });
 export type HashtagCursor = z.infer<typeof hashtagCursor>;
 
-/** How many of each kind the combined search and the suggestions answer. */
-export const BEST_FEW = 5;
-export const SUGGESTIONS = 8;
+/** How many of each kind the combined search and the suggestions answer (the contract's). */
+export const BEST_FEW = SEARCH_BEST_FEW;
+export { SUGGESTIONS };
 
-export interface UserResult {
-  id: string;
-  username: string;
-  displayName: string;
-  bio: string;
-  avatar: Avatar;
-}
-
-export interface PostResult {
-  id: string;
-  author: { id: string; username: string; displayName: string; avatar: Avatar };
-  caption: string;
-  hashtags: string[];
-  media: PostMedia[];
-  likeCount: number;
-  commentCount: number;
-  createdAt: string;
-  updatedAt: string | null;
-}
-
-export interface HashtagResult {
-  tag: string;
-  postCount: number;
-}
-
-export type Suggestion = ({ type: 'user' } & Omit<UserResult, 'bio'>) | ({ type: 'hashtag' } & HashtagResult);
-
-function renderUser(row: UserRow): UserResult {
+function renderUser(row: UserRow): SearchUser {
   return { id: row.id, username: row.username, displayName: row.displayName, bio: row.bio, avatar: row.avatar };
 }
 
-function renderPost(row: PostRow): PostResult {
+function renderPost(row: PostRow): SearchPost {
   return {
     id: row.id,
     author: { id: row.authorId, username: row.authorUsername, displayName: row.authorDisplayName, avatar: row.authorAvatar },
@@ -87,7 +51,7 @@ function renderPost(row: PostRow): PostResult {
   };
 }
 
-function renderHashtag(row: HashtagRow): HashtagResult {
+function renderHashtag(row: HashtagRow): Hashtag {
   return { tag: row.tag, postCount: row.postCount };
 }
 
@@ -108,7 +72,7 @@ export class SearchService {
     return searchTerms(text, await this.reader.minTokenSize());
   }
 
-  async users(text: string, page: PageRequest<RankedCursor>): Promise<Page<UserResult>> {
+  async users(text: string, page: PageRequest<RankedCursor>): Promise<Page<SearchUser>> {
     const terms = await this.terms(text);
     const exact = terms.text.replace(/^@/, '');
     const after = page.after ? { score: page.after.s, id: page.after.id } : undefined;
@@ -121,7 +85,7 @@ export class SearchService {
     return toPage(rows, page.limit, (r): RankedCursor => ({ s: r.score, id: r.id }), renderUser);
   }
 
-  async posts(text: string, page: PageRequest<RankedCursor>): Promise<Page<PostResult>> {
+  async posts(text: string, page: PageRequest<RankedCursor>): Promise<Page<SearchPost>> {
     const terms = await this.terms(text);
     // Whole seconds: the instant goes into the cursor and back into SQL unchanged.
     const asOf = new Date(page.after?.a ?? Math.floor(this.now().getTime() / 1000) * 1000);
@@ -135,7 +99,7 @@ export class SearchService {
     return toPage(rows, page.limit, (r): RankedCursor => ({ a: asOf.getTime(), s: r.score, id: r.id }), renderPost);
   }
 
-  async hashtags(text: string, page: PageRequest<HashtagCursor>): Promise<Page<HashtagResult>> {
+  async hashtags(text: string, page: PageRequest<HashtagCursor>): Promise<Page<Hashtag>> {
     const { words } = await this.terms(text);
     const after = page.after ? { exact: page.after.e, count: page.after.c, tag: page.after.t } : undefined;
     const rows = await this.reader.hashtagsMatching(words, words.map(likePrefix), after, page.limit + 1);
@@ -143,7 +107,7 @@ export class SearchService {
   }
 
   /** The best few of each kind, for a results page's first screen. */
-  async everything(text: string): Promise<{ users: UserResult[]; posts: PostResult[]; hashtags: HashtagResult[] }> {
+  async everything(text: string): Promise<{ users: SearchUser[]; posts: SearchPost[]; hashtags: Hashtag[] }> {
     const first = { limit: BEST_FEW, after: undefined };
     const [users, posts, hashtags] = await Promise.all([this.users(text, first), this.posts(text, first), this.hashtags(text, first)]);
     return { users: users.items, posts: posts.items, hashtags: hashtags.items };
@@ -170,7 +134,7 @@ export class SearchService {
     };
   }
 
-  async hashtagPosts(tag: string, page: PageRequest<TimeIdCursor>): Promise<Page<PostResult>> {
+  async hashtagPosts(tag: string, page: PageRequest<TimeIdCursor>): Promise<Page<SearchPost>> {
     const after = page.after ? { at: new Date(page.after.t), id: page.after.id } : undefined;
     const rows = await this.reader.postsWithHashtag(tag, after, page.limit + 1);
     return toPage(rows, page.limit, (r): TimeIdCursor => ({ t: r.createdAt.getTime(), id: r.id }), renderPost);

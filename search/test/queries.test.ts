@@ -2,7 +2,7 @@
  * What users type: validation, hostile input, accents, short words and stopwords, suggestions
  * and cursors. The index is filled once, through real events.
  */
-import { TestContext } from '@lumina/common/testing';
+import { apiDocsProblems, TestContext } from '@lumina/common/testing';
 import type { RowDataPacket } from 'mysql2/promise';
 import { Events, ids, postState, startSearch, tableRows, uid, userState, type SearchHarness } from './helpers';
 
@@ -275,4 +275,8 @@ describe('table statistics', () => {
 test('answers are not cached by default: private, no-store', async () => {
   const res = await h.get('/api/search?q=coffee').expect(200);
   expect(res.headers['cache-control']).toBe('private, no-store');
+});
+
+test('serves its OpenAPI 3.1 document (valid, every mounted route in it) and Swagger UI, on its port and under /api/search', async () => {
+  expect(await apiDocsProblems(h.service.running.server, '/api/search')).toEqual([]);
 });

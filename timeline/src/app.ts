@@ -8,10 +8,11 @@ import {
   type RateLimitStore,
   type ReadinessChecks,
 } from '@lumina/common';
+import { timelineContract } from '@lumina/contract';
 import type { Express } from 'express';
 import type { TimelineDomain } from './domain';
 import type { StreamHub } from './live/stream-hub';
-import { apiRouter } from './routes';
+import { apiRoutes } from './routes';
 
 export interface AppDeps {
   log: Logger;
@@ -29,7 +30,7 @@ export interface AppDeps {
   trustProxyHops?: number;
 }
 
-export const TIMELINE_PREFIX = '/api/timeline';
+export const TIMELINE_PREFIX = timelineContract.prefix;
 
 export function buildApp(deps: AppDeps): Express {
   const { domain } = deps;
@@ -41,21 +42,17 @@ export function buildApp(deps: AppDeps): Express {
     allowedOrigins: deps.allowedOrigins,
     trustProxyHops: deps.trustProxyHops,
     readiness: deps.readiness,
-    routes: [
-      {
-        prefix: TIMELINE_PREFIX,
-        router: apiRouter({
-          home: domain.home,
-          explore: domain.explore,
-          notifications: domain.notifications,
-          streams: deps.streams,
-          limitMarkRead: perUserRateLimit(deps.rateLimits, {
-            name: 'notifications-read',
-            max: deps.notificationsReadPerMinute,
-            windowMs: USER_RATE_LIMIT_WINDOW_MS,
-          }),
-        }),
-      },
-    ],
+    contract: timelineContract,
+    routes: apiRoutes({
+      home: domain.home,
+      explore: domain.explore,
+      notifications: domain.notifications,
+      streams: deps.streams,
+      limitMarkRead: perUserRateLimit(deps.rateLimits, {
+        name: 'notifications-read',
+        max: deps.notificationsReadPerMinute,
+        windowMs: USER_RATE_LIMIT_WINDOW_MS,
+      }),
+    }),
   });
 }

@@ -1,34 +1,14 @@
 /**
- * Builds what clients see, through an allow-list of fields: a post with its author {id,
- * username, displayName, avatar}, media, counts and whether the viewer likes it — from the cards
- * in Redis, filling any that are missing from MongoDB's copies (and keeping them for next time).
+ * Renders what clients see, through an allow-list of fields, in the shapes of @lumina/contract: a
+ * post with its author {id, username, displayName, avatar}, media, counts and whether the viewer
+ * likes it — from the cards in Redis, filling any that are missing from MongoDB's copies (and
+ * keeping them for next time).
  */
-import type { Avatar, PostMedia } from '@lumina/common';
+import type { Post, UserSummary } from '@lumina/contract';
 import type { AuthorDoc, PostDoc, Stores } from './store';
 import { cardPostOf, type Card } from './store/redis/cards-store';
 
-export interface AuthorView {
-  id: string;
-  username: string;
-  displayName: string;
-  avatar: Avatar;
-}
-
-export interface PostView {
-  id: string;
-  author: AuthorView;
-  caption: string;
-  hashtags: string[];
-  mentions: Array<{ id: string; username: string }>;
-  media: PostMedia[];
-  likeCount: number;
-  commentCount: number;
-  likedByViewer: boolean;
-  createdAt: string;
-  updatedAt?: string;
-}
-
-export function authorView(id: string, author: AuthorDoc | undefined): AuthorView {
+export function renderAuthor(id: string, author: AuthorDoc | undefined): UserSummary {
   // An author whose user.created has not arrived yet still renders, with what we know.
   return {
     id,
@@ -47,12 +27,12 @@ export class Renderer {
    * Renders the posts with these ids, leaving out those that cannot be shown (deleted, not
    * arrived yet, or by a deleted user). One round trip to Redis when every card is there.
    */
-  async posts(ids: string[], viewerId?: string): Promise<Map<string, PostView>> {
+  async posts(ids: string[], viewerId?: string): Promise<Map<string, Post>> {
     if (ids.length === 0) return new Map();
     const [cards, liked] = await Promise.all([this.stores.cards.get(ids), viewerId ? this.likedAmong(viewerId, ids) : new Set<string>()]);
     const missing = ids.filter((id) => !cards.has(id));
     if (missing.length > 0) for (const [id, card] of await this.fill(missing)) cards.set(id, card);
-    const views = new Map<string, PostView>();
+    const views = new Map<string, Post>();
     for (const id of ids) {
       const card = cards.get(id);
       if (!card || card.state !== 'live' || !card.author) continue;
@@ -96,7 +76,7 @@ export class Renderer {
     await Promise.all(
       shown.map(async (post) => {
         const author = authors.get(post.authorId);
-        const view = author?.deleted ? null : authorView(post.authorId, author);
+        const view = author?.deleted ? null : renderAuthor(post.authorId, author);
         await this.stores.cards.putPost(post);
         await this.stores.cards.putAuthor([post._id], view, author?.version ?? 0);
         if (post.state === 'stub' || !post.createdAt) return;

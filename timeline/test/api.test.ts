@@ -4,6 +4,7 @@
  */
 import { Events } from '@lumina/common';
 import { bearer, deliver, edge, post, startTimeline, user, type Harness } from './helpers';
+import { apiDocsProblems } from '@lumina/common/testing';
 import { hotScore } from '../src/domain/ranking';
 
 let h: Harness;
@@ -126,4 +127,8 @@ test('health and readiness', async () => {
   expect(metrics.text).toMatch(/timeline_fanout_entries_total [1-9]/);
   expect(metrics.text).toMatch(/timeline_feed_build_duration_seconds_count [1-9]/); // ex-a posted without a feed of its own (beforeAll)
   expect(metrics.text).toContain('timeline_open_streams');
+});
+
+test('serves its OpenAPI 3.1 document (valid, every mounted route in it) and Swagger UI, on its port and under /api/timeline', async () => {
+  expect(await apiDocsProblems(h.svc.running.server, '/api/timeline')).toEqual([]);
 });

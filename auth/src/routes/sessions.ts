@@ -1,11 +1,11 @@
 /** Sign-up, sign-in, refresh, sign-out and the current user. */
 import { byClientAddress, enforceRateLimit, NotAuthorizedError, parseWith, type RateLimitStore } from '@lumina/common';
 import { Router, type Request } from 'express';
-import { z } from 'zod';
+import { SignInBody, SignUpBody } from '@lumina/contract';
 import type { Accounts, Session } from '../accounts';
 import type { RateLimits } from '../config';
 import type { SignInThrottle } from '../sign-in-throttle';
-import { displayNameSchema, emailSchema, givenPasswordSchema, newPasswordSchema, normalizeEmail, ownUser, usernameSchema } from '../users';
+import { normalizeEmail, ownUser } from '../users';
 import { clearSessionCookies, refreshTokenFrom, setSessionCookies, type CookieSettings } from './cookies';
 
 export interface SessionRoutesDeps {
@@ -16,15 +16,6 @@ export interface SessionRoutesDeps {
   cookies: CookieSettings;
 }
 
-const signUpBody = z.object({
-  email: emailSchema,
-  username: usernameSchema,
-  password: newPasswordSchema,
-  displayName: displayNameSchema.optional(),
-});
-
-const signInBody = z.object({ email: emailSchema, password: givenPasswordSchema });
-
 /** The email a body names, for the per-account limit (only once the body is known to be valid). */
 const accountKey = (email: string) => (_req: Request) => normalizeEmail(email);
 
@@ -34,7 +25,7 @@ export function sessionRoutes(router: Router, deps: SessionRoutesDeps): void {
 
   router.post('/signup', async (req, res) => {
     await enforceRateLimit(rateLimits, { name: 'signup-address', windowMs, max: limits.signUpPerAddress, key: byClientAddress }, req);
-    const input = parseWith(signUpBody, req.body ?? {});
+    const input = parseWith(SignUpBody, req.body ?? {});
     await enforceRateLimit(
       rateLimits,
       { name: 'signup-account', windowMs, max: limits.signUpPerAccount, key: accountKey(input.email) },
@@ -46,7 +37,7 @@ export function sessionRoutes(router: Router, deps: SessionRoutesDeps): void {
   });
 
   router.post('/signin', async (req, res) => {
-    const input = parseWith(signInBody, req.body ?? {});
+    const input = parseWith(SignInBody, req.body ?? {});
     // Slowed per (account, address) and per address, never per account alone (sign-in-throttle.ts).
     const admission = await signInThrottle.admit(normalizeEmail(input.email), byClientAddress(req));
     let session: Session;

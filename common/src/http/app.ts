@@ -4,6 +4,7 @@
  * service's own routes; then 404 and the one error handler. Building it does no I/O.
  */
 import { randomUUID } from 'node:crypto';
+import { openApiDocument, type ServiceContract } from '@lumina/contract';
 import cookieSession from 'cookie-session';
 import express, { type Express, type Router } from 'express';
 import helmet from 'helmet';
@@ -11,12 +12,14 @@ import type { Logger } from 'pino';
 import { pinoHttp } from 'pino-http';
 import { lifecycle } from '../lifecycle';
 import { metrics } from '../metrics';
+import { serveApiDocs } from './api-docs';
 import { privateByDefault } from './cache-control';
 import { currentUser } from './current-user';
 import { errorHandler, notFoundHandler } from './error-handler';
 import { refuseCrossSiteWrites } from './same-origin';
 import type { PublicKeySet } from './tokens';
-import { requireJsonObjectBody } from './validate-request';
+import { requireJsonObjectBody } from './parse-input';
+import { checkResponses, responseChecksEnabled, routeKey } from './response-check';
 
 /** A readiness check throws when its dependency is not reachable. */
 export type ReadinessChecks = Record<string, () => Promise<void>>;
@@ -34,6 +37,42 @@ export interface HttpAppOptions {
   trustProxyHops?: number;
   /** The site's own origins, for refusing cross-site writes; empty: the request's own host. */
   allowedOrigins?: readonly string[];
+  /**
+   * The service's routes as @lumina/contract declares them: served as OpenAPI at /openapi.json and
+   * Swagger UI at /docs (also under the contract's prefix); every mounted route must be in it.
+   */
+  contract?: ServiceContract;
+  /** Check every JSON answer against the contract; default: LUMINA_CHECK_RESPONSES=1 (the test kit's). */
+  checkResponses?: boolean;
+}
+
+/** `GET /api/posts/:id`, one per method and path the routers mount, in mounting order. */
+export function mountedRoutes(routes: HttpAppOptions['routes']): string[] {
+  const keys: string[] = [];
+  for (const { prefix, router } of routes) {
+    for (const layer of router.stack) {
+      const route = layer.route as { path: unknown; methods: Record<string, boolean> } | undefined;
+      // A router nested with router.use() hides its path; mount it in `routes` with its own prefix instead.
+      if (!route) {
+        if ((layer.handle as { stack?: unknown }).stack)
+          throw new Error(`a nested router under ${prefix}: mount it in routes with its own prefix`);
+        continue;
+      }
+      if (typeof route.path !== 'string') throw new Error(`a route under ${prefix} has a path that is not a string`);
+      for (const [method, on] of Object.entries(route.methods))
+        if (on && method !== '_all') keys.push(routeKey(method, `${prefix}${route.path}`));
+    }
+  }
+  return keys;
+}
+
+const documents = new WeakMap<ServiceContract, ReturnType<typeof openApiDocument>>();
+
+/** Generated once per contract: tests build many apps. */
+function documentOf(contract: ServiceContract): ReturnType<typeof openApiDocument> {
+  let document = documents.get(contract);
+  if (!document) documents.set(contract, (document = openApiDocument(contract)));
+  return document;
 }
 
 /**
@@ -127,6 +166,16 @@ export function createHttpApp(options: HttpAppOptions): Express {
     }),
   );
   app.use(currentUser(options.publicKeys));
+
+  if (options.contract) {
+    const { contract } = options;
+    const declared = new Set(Object.values(contract.routes).map((r) => routeKey(r.method, r.path)));
+    const undeclared = mountedRoutes(options.routes).filter((key) => !declared.has(key));
+    if (undeclared.length > 0) throw new Error(`${options.service} mounts routes its contract does not declare: ${undeclared.join(', ')}`);
+    app.locals.mountedRoutes = mountedRoutes(options.routes);
+    serveApiDocs(app, documentOf(contract), contract.prefix);
+    if (options.checkResponses ?? responseChecksEnabled()) app.use(checkResponses(contract, options.log));
+  }
 
   for (const { prefix, router } of options.routes) app.use(prefix, router);
 

@@ -35,7 +35,7 @@ export class BadRequestError extends HttpError {
   }
 }
 
-/** 400 with one entry per invalid field, as express-validator or zod report them. */
+/** 400 with one entry per invalid field, as zod reports them. */
 export class RequestValidationError extends HttpError {
   readonly statusCode = 400;
   constructor(readonly fieldErrors: SerializedError[]) {

@@ -12,6 +12,8 @@ declare global {
 
 export default async function globalSetup(): Promise<void> {
   const { env } = process;
+  // Services under test check every JSON answer against @lumina/contract (common/src/http/response-check.ts).
+  env.LUMINA_CHECK_RESPONSES ??= '1';
   if (env.MYSQL_URL && env.NATS_URL && env.LUMINA_NATS_USERS && env.MONGO_URL && env.REDIS_URL && env.LUMINA_TEST_SIGNING_KEY) return;
   const servers = await ensureServers();
   globalThis.__luminaServers = servers;

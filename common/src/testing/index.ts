@@ -4,3 +4,4 @@ export * from './wait';
 export * from './drained';
 export * from './versions';
 export * from './hostile-cursors';
+export * from './api-docs';

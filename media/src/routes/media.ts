@@ -11,8 +11,9 @@ import {
   type RateLimitRule,
   type RateLimitStore,
 } from '@lumina/common';
+import { IDEMPOTENCY_KEY_PATTERN } from '@lumina/contract';
 import { closeAfterAnswer, receiveUpload } from '../intake';
-import { toMediaView, type MediaService } from '../media';
+import { renderMedia, type MediaService } from '../media';
 import { MEDIA_ID_PATTERN } from '../store/media-store';
 
 export interface MediaRouterDeps {
@@ -21,7 +22,6 @@ export interface MediaRouterDeps {
   tmpDir: string;
 }
 
-const IDEMPOTENCY_KEY = /^[A-Za-z0-9._:-]{1,128}$/;
 /** A published variant never changes: its bytes are fixed, and a new image is a new media. */
 export const VARIANT_CACHE_CONTROL = 'public, max-age=31536000, immutable';
 /**
@@ -40,7 +40,7 @@ function mediaIdOf(req: Request): string {
 function idempotencyKeyOf(req: Request): string | undefined {
   const key = req.get('idempotency-key');
   if (key === undefined) return undefined;
-  if (!IDEMPOTENCY_KEY.test(key)) throw new BadRequestError('Idempotency-Key is 1–128 of A-Z a-z 0-9 . _ : -', 'Idempotency-Key');
+  if (!IDEMPOTENCY_KEY_PATTERN.test(key)) throw new BadRequestError('Idempotency-Key is 1–128 of A-Z a-z 0-9 . _ : -', 'Idempotency-Key');
   return key;
 }
 
@@ -82,7 +82,7 @@ export function mediaRouter({ media, rateLimits, tmpDir }: MediaRouterDeps): Rou
       const earlier = uploadKey ? await media.answerForUploadKey(user.id, uploadKey) : null;
       if (earlier) {
         closeAfterAnswer(req, res);
-        res.status(earlier.status).json({ media: toMediaView(earlier.media) });
+        res.status(earlier.status).json({ media: renderMedia(earlier.media) });
         return;
       }
       // A retried request (above) costs nothing and is not counted; every other one is, and it
@@ -107,14 +107,14 @@ export function mediaRouter({ media, rateLimits, tmpDir }: MediaRouterDeps): Rou
     } finally {
       await upload.discard();
     }
-    res.status(outcome.status).json({ media: toMediaView(outcome.media) });
+    res.status(outcome.status).json({ media: renderMedia(outcome.media) });
   });
 
   router.get('/:id', async (req, res) => {
     // Its status changes, and who may see it too.
     res.set('Cache-Control', PRIVATE_CACHE_CONTROL);
     const found = await media.getVisible(mediaIdOf(req), req.currentUser?.id);
-    res.json({ media: toMediaView(found) });
+    res.json({ media: renderMedia(found) });
   });
 
   router.get('/:id/:variant', async (req, res) => {

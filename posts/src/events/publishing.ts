@@ -5,7 +5,7 @@
  */
 import { Events, outboxEvent, type EnvelopeOf } from '@lumina/common';
 import type { CommentDoc, PostDoc, PostMediaSnapshot } from '../store/models';
-import { postState } from '../views';
+import { postState } from '../render';
 
 /** post.created, with the correlation id the post's later events trace back to. */
 export function postCreated(post: PostDoc, media: PostMediaSnapshot[], correlationId: string): EnvelopeOf<typeof Events.postCreated> {

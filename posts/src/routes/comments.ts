@@ -1,11 +1,9 @@
 /** /api/posts/:id/comments: list (oldest first), create, delete. */
 import { Router, type RequestHandler } from 'express';
-import { z } from 'zod';
 import { parseWith, readPageRequest, requireAuth, signedInUser, timeIdCursor } from '@lumina/common';
+import { CreateCommentBody } from '@lumina/contract';
 import type { EngagementService } from '../engagement';
-import { commentBodySchema, idParam } from './inputs';
-
-const createBody = z.strictObject({ body: commentBodySchema });
+import { idParam } from './params';
 
 /** `limited`: the per-user limit on comment writes, after requireAuth. */
 export function commentsRouter(engagement: EngagementService, limited: RequestHandler): Router {
@@ -18,7 +16,7 @@ export function commentsRouter(engagement: EngagementService, limited: RequestHa
 
   router.post('/:id/comments', requireAuth, limited, async (req, res) => {
     const postId = idParam(req.params, 'id');
-    const { body } = parseWith(createBody, req.body ?? {});
+    const { body } = parseWith(CreateCommentBody, req.body ?? {});
     res.status(201).json({ comment: await engagement.addComment(postId, signedInUser(req), body) });
   });
 

@@ -2,7 +2,7 @@
 import { Router, type RequestHandler } from 'express';
 import { requireAuth, signedInUser } from '@lumina/common';
 import type { EngagementService } from '../engagement';
-import { idParam } from './inputs';
+import { idParam } from './params';
 
 /** `limited`: the per-user limit on likes, after requireAuth. */
 export function likesRouter(engagement: EngagementService, limited: RequestHandler): Router {

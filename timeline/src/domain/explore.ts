@@ -10,7 +10,8 @@
 import type { Page, PageRequest } from '@lumina/common';
 import { readRounds } from './paging';
 import type { ScorePosition } from '../positions';
-import type { PostView, Renderer } from '../render';
+import type { Post } from '@lumina/contract';
+import type { Renderer } from '../render';
 import type { Stores } from '../store';
 
 export class Explore {
@@ -20,7 +21,7 @@ export class Explore {
     private readonly windowDays: number,
   ) {}
 
-  async page(viewerId: string | undefined, request: PageRequest<ScorePosition>, now = new Date()): Promise<Page<PostView>> {
+  async page(viewerId: string | undefined, request: PageRequest<ScorePosition>, now = new Date()): Promise<Page<Post>> {
     const since = new Date(now.getTime() - this.windowDays * 24 * 3600_000);
     return readRounds(request, async (position, want) => {
       const posts = await this.stores.posts.ranked(since, position, want);

@@ -21,7 +21,8 @@ import { applyPostDeletion, applyPostEvent } from './post-copy';
 import { readRounds } from './paging';
 import { compareEntryDesc, compareSeqAsc, type TimePosition } from '../positions';
 import type { PulledAuthors } from './pulled-authors';
-import { authorView, type PostView, type Renderer } from '../render';
+import type { Post } from '@lumina/contract';
+import { renderAuthor, type Renderer } from '../render';
 import type { PostDoc, Stores } from '../store';
 import type { EdgeChange } from '../store/follows-store';
 import type { FeedEntry } from '../store/redis/feeds-store';
@@ -43,7 +44,7 @@ export interface LandingSink {
 /** One item the stream may send: what landed, when, and the post if it can be shown. */
 export interface Landed {
   seq: string;
-  post?: PostView;
+  post?: Post;
 }
 
 export class HomeTimeline {
@@ -92,7 +93,7 @@ export class HomeTimeline {
     const posts = (await this.builder.authoredPosts([authorId], this.settings.maxEntries)).get(authorId) ?? [];
     await this.stores.cards.putAuthor(
       posts.map((p) => p.postId),
-      author.deleted ? null : authorView(authorId, author),
+      author.deleted ? null : renderAuthor(authorId, author),
       version,
     );
   }
@@ -205,7 +206,7 @@ export class HomeTimeline {
   /** The author's current view on a post's card (a placeholder until user.created arrives). */
   private async authorOnCard(postId: string, authorId: string): Promise<void> {
     const author = (await this.stores.authors.byIds([authorId])).get(authorId);
-    await this.stores.cards.putAuthor([postId], author?.deleted ? null : authorView(authorId, author), author?.version ?? 0);
+    await this.stores.cards.putAuthor([postId], author?.deleted ? null : renderAuthor(authorId, author), author?.version ?? 0);
   }
 
   /** Writes the entry into these viewers' feeds (those that exist); answers how many got it. */
@@ -268,7 +269,7 @@ export class HomeTimeline {
    * feed there (renewing it) and its first entries in one round trip, the cards in a second.
    * `keeping`: the page will be kept (pageJson), so it registers with the posts it lists.
    */
-  async page(viewerId: string, request: PageRequest<TimePosition>, keeping = false): Promise<Page<PostView>> {
+  async page(viewerId: string, request: PageRequest<TimePosition>, keeping = false): Promise<Page<Post>> {
     const firstWant = request.limit + 1;
     const [present, firstStored, pulledAuthors] = await Promise.all([
       this.stores.feeds.touch(viewerId),

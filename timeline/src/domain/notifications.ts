@@ -3,26 +3,14 @@
  * for acting on your own post (or mentioning yourself). Each is unique per (recipient, type,
  * actor, post), so a like toggled ten times, or an event delivered twice, makes one.
  */
-import type { EventData, Events, Page, PageRequest } from '@lumina/common';
+import type { EventData, Events, PageRequest } from '@lumina/common';
+import type { Notification, NotificationPage } from '@lumina/contract';
 import type { Mention } from '../types';
-import { authorView, type AuthorView } from '../render';
+import { renderAuthor } from '../render';
 import { readRounds } from './paging';
 import type { TimePosition } from '../positions';
-import type { NotificationType, PostDoc, Stores } from '../store';
+import type { Stores } from '../store';
 import type { NewNotification } from '../store/notifications-store';
-
-export interface NotificationView {
-  id: string;
-  type: NotificationType;
-  actor: AuthorView;
-  post?: { id: string; caption: string; media: PostDoc['media'] } | null;
-  createdAt: string;
-  read: boolean;
-}
-
-export interface NotificationPage extends Page<NotificationView> {
-  unread: number;
-}
 
 /** Users notified of a mention by one post or comment, at most. */
 export const MAX_MENTION_NOTIFICATIONS = 20;
@@ -75,12 +63,12 @@ export class Notifications {
         return docs.map((d) => {
           const actor = actors.get(d.actorId);
           const post = d.postId ? posts.get(d.postId) : undefined;
-          const item: NotificationView | undefined = actor?.deleted
+          const item: Notification | undefined = actor?.deleted
             ? undefined
             : {
                 id: d._id,
                 type: d.type,
-                actor: authorView(d.actorId, actor),
+                actor: renderAuthor(d.actorId, actor),
                 ...(d.postId ? { post: post?.state === 'live' ? { id: post._id, caption: post.caption, media: post.media } : null } : {}),
                 createdAt: d.createdAt.toISOString(),
                 read: d.read,

@@ -1,12 +1,19 @@
-import { Router, type RequestHandler } from 'express';
+import type { Router, RequestHandler } from 'express';
+import { timelineContract } from '@lumina/contract';
 import type { Notifications } from '../domain/notifications';
 import { notificationsRouter } from './notifications';
 import { timelineRouter, type TimelineRouteDeps } from './timeline';
 
-/** Everything under /api/timeline. */
-export function apiRouter(deps: TimelineRouteDeps & { notifications: Notifications; limitMarkRead: RequestHandler }): Router {
-  const router = Router();
-  router.use('/notifications', notificationsRouter(deps.notifications, deps.limitMarkRead));
-  router.use('/', timelineRouter(deps));
-  return router;
+/**
+ * Everything under /api/timeline, each router at its own prefix (not nested with router.use(), so
+ * common's app can list every mounted route and hold it to the contract).
+ */
+export function apiRoutes(
+  deps: TimelineRouteDeps & { notifications: Notifications; limitMarkRead: RequestHandler },
+): Array<{ prefix: string; router: Router }> {
+  const prefix = timelineContract.prefix;
+  return [
+    { prefix: `${prefix}/notifications`, router: notificationsRouter(deps.notifications, deps.limitMarkRead) },
+    { prefix, router: timelineRouter(deps) },
+  ];
 }

@@ -1,5 +1,13 @@
 /** GET /api/timeline (home), /explore and /stream (Server-Sent Events). */
-import { BadRequestError, readPageRequest, requireAuth, ServiceUnavailableError, signedInUser, TooManyRequestsError } from '@lumina/common';
+import {
+  BadRequestError,
+  readPageRequest,
+  requireAuth,
+  sendJsonText,
+  ServiceUnavailableError,
+  signedInUser,
+  TooManyRequestsError,
+} from '@lumina/common';
 import { Router } from 'express';
 import type { Explore } from '../domain/explore';
 import type { HomeTimeline } from '../domain/home-timeline';
@@ -22,7 +30,7 @@ export function timelineRouter({ home, explore, streams }: TimelineRouteDeps): R
   router.get('/', requireAuth, async (req, res) => {
     const viewer = signedInUser(req);
     const request = readPageRequest(req.query, timePosition);
-    res.type('application/json').send(await home.pageJson(viewer.id, request));
+    sendJsonText(res, await home.pageJson(viewer.id, request));
   });
 
   router.get('/explore', async (req, res) => {

@@ -6,7 +6,7 @@
  * newer event cannot overwrite it. Cards expire after a while and are filled again when read.
  */
 import type { RedisClient } from '@lumina/common';
-import type { AuthorView } from '../../render';
+import type { UserSummary } from '@lumina/contract';
 import type { PostDoc } from '../models';
 import { keys } from './keys';
 import type { PagesStore } from './pages-store';
@@ -30,7 +30,7 @@ export interface Card {
   likeCount: number;
   commentCount: number;
   /** null: the author was deleted. */
-  author: AuthorView | null;
+  author: UserSummary | null;
 }
 
 /** The post's own fields from the copy (a tombstone keeps only its id and author). */
@@ -87,7 +87,7 @@ export class CardsStore {
   }
 
   /** Writes an author's view (null: deleted) into the cards of these posts, at the user's version. */
-  async putAuthor(postIds: string[], author: AuthorView | null, version: number): Promise<void> {
+  async putAuthor(postIds: string[], author: UserSummary | null, version: number): Promise<void> {
     const value = author ? JSON.stringify(author) : '';
     await Promise.all(postIds.map((postId) => this.put(postId, [['av', version, { author: value }]])));
   }
@@ -104,7 +104,7 @@ export class CardsStore {
         post: JSON.parse(post) as CardPost,
         likeCount: Number(likes),
         commentCount: Number(comments),
-        author: author === '' ? null : (JSON.parse(author) as AuthorView),
+        author: author === '' ? null : (JSON.parse(author) as UserSummary),
       });
     });
     return cards;

@@ -1,49 +1,20 @@
 /**
- * What clients see: posts and comments built from an allow-list of fields, with the author and
- * the media rendered from this service's copies (so a renamed user shows the new name on old
- * posts) and likedByViewer for a signed-in viewer.
+ * Renders what clients see: posts and comments in the shapes of @lumina/contract, built from an
+ * allow-list of fields, with the author and the media rendered from this service's copies (so a
+ * renamed user shows the new name on old posts) and likedByViewer for a signed-in viewer.
  */
-import type { Avatar, PostState } from '@lumina/common';
+import type { PostState } from '@lumina/common';
+import type { Comment, Post, UserSummary } from '@lumina/contract';
 import type { MediaCard, ReadCache, UserCard } from './read-cache';
 import type { CopiesStore } from './store/copies-store';
 import type { CommentDoc, Mention, PostDoc, PostMediaSnapshot } from './store/models';
 
-export interface AuthorView {
-  id: string;
-  username: string;
-  displayName: string;
-  avatar: Avatar;
-}
-
-export interface PostView {
-  id: string;
-  author: AuthorView;
-  caption: string;
-  hashtags: string[];
-  mentions: Mention[];
-  media: PostMediaSnapshot[];
-  likeCount: number;
-  commentCount: number;
-  likedByViewer: boolean;
-  createdAt: string;
-  updatedAt: string;
-}
-
-export interface CommentView {
-  id: string;
-  postId: string;
-  author: AuthorView;
-  body: string;
-  mentions: Mention[];
-  createdAt: string;
-}
-
 /** A user this service has no live copy of (deleted, or their events are still on the way). */
-function absentUser(id: string): AuthorView {
+function absentUser(id: string): UserSummary {
   return { id, username: '', displayName: 'Unknown user', avatar: null };
 }
 
-function authorView(id: string, users: Map<string, UserCard>): AuthorView {
+function authorView(id: string, users: Map<string, UserCard>): UserSummary {
   const user = users.get(id);
   if (!user || user.deleted || !user.username) return absentUser(id);
   return { id, username: user.username, displayName: user.displayName ?? '', avatar: user.avatar ?? null };
@@ -83,7 +54,7 @@ export function postState(post: PostDoc, media: PostMediaSnapshot[]): PostState 
   };
 }
 
-export class Views {
+export class Renderer {
   constructor(
     /** Users and media copies and the viewer's likes through Redis, for rendering. */
     private readonly cards: Pick<ReadCache, 'users' | 'media' | 'likedAmong'>,
@@ -91,7 +62,7 @@ export class Views {
     private readonly copies: CopiesStore,
   ) {}
 
-  async posts(posts: PostDoc[], viewerId?: string): Promise<PostView[]> {
+  async posts(posts: PostDoc[], viewerId?: string): Promise<Post[]> {
     const userIds = posts.flatMap((p) => [p.authorId, ...p.mentions.map((m) => m.id)]);
     const [users, media, liked] = await Promise.all([
       this.cards.users(userIds),
@@ -118,11 +89,11 @@ export class Views {
     }));
   }
 
-  async post(post: PostDoc, viewerId?: string): Promise<PostView> {
+  async post(post: PostDoc, viewerId?: string): Promise<Post> {
     return (await this.posts([post], viewerId))[0]!;
   }
 
-  async comments(comments: CommentDoc[]): Promise<CommentView[]> {
+  async comments(comments: CommentDoc[]): Promise<Comment[]> {
     const users = await this.cards.users(comments.flatMap((c) => [c.authorId, ...c.mentions.map((m) => m.id)]));
     return comments.map((c) => ({
       id: c._id,
@@ -134,7 +105,7 @@ export class Views {
     }));
   }
 
-  async comment(comment: CommentDoc): Promise<CommentView> {
+  async comment(comment: CommentDoc): Promise<Comment> {
     return (await this.comments([comment]))[0]!;
   }
 
