@@ -12,6 +12,8 @@ import { runChaos } from './run';
 const num = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
 
 async function main(): Promise<void> {
+  // The code that ran: taken before the run (a long run outlives later commits).
+  const commit = execSync('git rev-parse --short HEAD', { encoding: 'utf8' }).trim();
   const report = await runChaos({
     seed: num('CHAOS_SEED', 20261202),
     people: num('CHAOS_PEOPLE', 300),
@@ -24,7 +26,6 @@ async function main(): Promise<void> {
     keepLogs: process.env.CHAOS_KEEP_LOGS === '1',
     log: (line) => process.stdout.write(`${new Date().toISOString().slice(11, 19)} chaos: ${line}\n`),
   });
-  const commit = execSync('git rev-parse --short HEAD', { encoding: 'utf8' }).trim();
   const dir = join(__dirname, '..', 'results', process.env.CHAOS_RESULTS_NAME ?? new Date().toISOString().slice(0, 10));
   writeReport(dir, report, commit);
   const t = report.totals;
