@@ -26,6 +26,8 @@ export interface ChaosOptions {
   log?: (line: string) => void;
   /** Keep the services' logs (their folder is printed). */
   keepLogs?: boolean;
+  /** Ends the run early (Ctrl-C): load and faults stop, the system is stopped and cleaned up. */
+  signal?: AbortSignal;
 }
 
 export interface ChaosReport {
@@ -117,14 +119,17 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
         ),
       15_000,
     );
-    const load = workload.run(() => faultsDone && workload.events >= options.events);
+    const aborted = () => options.signal?.aborted === true;
+    options.signal?.addEventListener('abort', () => injector.stop());
+    const load = workload.run(() => aborted() || (faultsDone && workload.events >= options.events));
     // Faults start once there is something to break and events to republish.
-    while (workload.events < Math.min(200, options.events / 4)) await new Promise((r) => setTimeout(r, 200));
+    while (!aborted() && workload.events < Math.min(200, options.events / 4)) await new Promise((r) => setTimeout(r, 200));
     await injector.run();
     faultsDone = true;
     await load;
     clearInterval(progress);
     const loadMs = Date.now() - loadStarted;
+    if (aborted()) throw new Error('the chaos run was interrupted');
     log(`load done: ${workload.events} events in ${Math.round(loadMs / 1000)} s; draining`);
 
     const drained = await drain(chaos, stores, options.drainTimeoutMs, (busy) => log(`draining: ${busy.slice(0, 4).join('; ')}`));
@@ -134,7 +139,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     const eventStreams = ['USERS', 'POSTS', 'MEDIA'];
     const produced = eventStreams.reduce((n, s) => n + (figures.messages[s] ?? 0), 0) - injector.injectedMessages;
     return {
-      options: { ...options, log: undefined } as ChaosReport['options'],
+      options: { ...options, log: undefined, signal: undefined } as ChaosReport['options'],
       startedAt,
       loadMs,
       workload: {
