@@ -134,7 +134,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
 
     const drained = await drain(chaos, stores, options.drainTimeoutMs, (busy) => log(`draining: ${busy.slice(0, 4).join('; ')}`));
     log(drained.converged ? `converged in ${drained.ms} ms` : `did not converge: ${drained.busy.join('; ')}`);
-    const checks = await checkEverything(stores, workload);
+    const checks = await checkEverything(stores, workload, chaos);
     const figures = await streamFigures(chaos);
     const eventStreams = ['USERS', 'POSTS', 'MEDIA'];
     const produced = eventStreams.reduce((n, s) => n + (figures.messages[s] ?? 0), 0) - injector.injectedMessages;
