@@ -237,11 +237,16 @@ export class FaultInjector {
   private async duplicate(): Promise<string> {
     const stream = this.streamName(pick(EVENT_STREAMS, this.options.random));
     const { first, last } = await this.bounds(stream);
-    if (last < first) return `${stream} empty`;
+    if (last < first || first === 0) return `${stream} empty`;
     const count = 1 + Math.floor(this.options.random() * 3);
-    const seqs = Array.from({ length: count }, () => first + Math.floor(this.options.random() * (last - first + 1)));
-    for (const seq of seqs) await this.republish(stream, seq);
-    return `${stream} #${seqs.join(', #')}`;
+    const done: number[] = [];
+    // A sequence JetStream will not hand out (answered "bad request") is skipped for another one.
+    for (let tries = 0; done.length < count && tries < count * 5; tries++) {
+      const seq = first + Math.floor(this.options.random() * (last - first + 1));
+      if (await this.republish(stream, seq)) done.push(seq);
+    }
+    if (done.length === 0) throw new Error(`no event of ${stream} could be read`);
+    return `${stream} #${done.join(', #')}`;
   }
 
   /** Republishes a run of three to six past events, newest first (old ones out of order). */
@@ -265,12 +270,17 @@ export class FaultInjector {
     return { first: info.state.first_seq, last: info.state.last_seq };
   }
 
-  private async republish(stream: string, seq: number): Promise<void> {
-    const msg = await retry(() => this.chaos.admin.jsm.streams.getMessage(stream, { seq }));
-    if (!msg) return;
+  /** Answers whether the event at `seq` was republished (false: JetStream would not hand it out). */
+  private async republish(stream: string, seq: number): Promise<boolean> {
+    const msg = await this.chaos.admin.jsm.streams.getMessage(stream, { seq }).catch(async (err: Error) => {
+      if (/bad request|no message|not found/i.test(err.message)) return null;
+      return retry(() => this.chaos.admin.jsm.streams.getMessage(stream, { seq }));
+    });
+    if (!msg) return false;
     this.injectedMessages += 1;
     const msgID = `chaos-${stream}-${seq}-${this.injectedMessages}`;
     await retry(() => this.chaos.admin.js.publish(msg.subject, msg.data, { msgID }));
+    return true;
   }
 }
 
