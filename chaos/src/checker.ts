@@ -48,6 +48,8 @@ interface Sources {
    * arrived yet) without notifying anyone.
    */
   mentionedAtCreation: Map<string, string[]>;
+  /** The same for comments (a deleted comment's mentions still notified when it was made). */
+  commentMentions: Map<string, string[]>;
 }
 
 class Area implements AreaResult {
@@ -72,11 +74,18 @@ async function rows<T>(pool: Stores['mysql']['auth'], sql: string): Promise<T[]>
   return result as unknown as T[];
 }
 
-/** Every post.created the posts service published (read with an ordered consumer, to the end). */
-async function mentionsAtCreation(chaos: ChaosSystem): Promise<Map<string, string[]>> {
+/**
+ * Whom each post or comment mentioned as it was created, from its post.created / comment.created
+ * in JetStream (read with an ordered consumer, to the end): a deleted comment keeps no mentions in
+ * posts' database, and an edit may resolve a name its creation could not, without notifying.
+ */
+async function mentionsAtCreation(
+  chaos: ChaosSystem,
+  event: typeof Events.postCreated | typeof Events.commentCreated,
+): Promise<Map<string, string[]>> {
   const found = new Map<string, string[]>();
   const stream = streamNameFor(chaos.namespace, 'POSTS');
-  const subject = subjectFor(chaos.namespace, Events.postCreated);
+  const subject = subjectFor(chaos.namespace, event);
   const info = await chaos.admin.jsm.streams.info(stream, { subjects_filter: subject });
   if (!info.state.subjects?.[subject]) return found;
   const consumer = await chaos.admin.js.consumers.get(stream, { filter_subjects: [subject] });
@@ -112,8 +121,19 @@ async function loadSources(stores: Stores, chaos: ChaosSystem): Promise<Sources>
   const posts = new Map(postDocs.map((p) => [p._id, p]));
   const likes = (await stores.mongo.posts.collection('likes').find({}).toArray()) as unknown as Sources['likes'];
   const comments = (await stores.mongo.posts.collection('comments').find({}).toArray()) as unknown as Sources['comments'];
-  const mentionedAtCreation = await mentionsAtCreation(chaos);
-  return { users, following, edges, posts, livePosts: postDocs.filter((p) => !p.deletedAt), likes, comments, mentionedAtCreation };
+  const mentionedAtCreation = await mentionsAtCreation(chaos, Events.postCreated);
+  const commentMentions = await mentionsAtCreation(chaos, Events.commentCreated);
+  return {
+    users,
+    following,
+    edges,
+    posts,
+    livePosts: postDocs.filter((p) => !p.deletedAt),
+    likes,
+    comments,
+    mentionedAtCreation,
+    commentMentions,
+  };
 }
 
 export async function checkEverything(stores: Stores, workload: Workload, chaos: ChaosSystem): Promise<CheckResult> {
@@ -376,7 +396,9 @@ async function checkNotifications(src: Sources, stores: Stores): Promise<AreaRes
     const post = live.get(c.postId);
     if (!post) continue;
     add(post.authorId, 'comment', c.authorId, post._id);
-    for (const m of new Set((c.mentions ?? []).map((x) => x.id))) add(m, 'mention', c.authorId, post._id);
+    const atCreation = src.commentMentions.get(c._id);
+    if (!atCreation) area.note('lost', `comment.created of ${c._id} is not in JetStream`);
+    for (const m of new Set(atCreation ?? [])) add(m, 'mention', c.authorId, post._id);
   }
   for (const post of src.livePosts) {
     const atCreation = src.mentionedAtCreation.get(post._id);

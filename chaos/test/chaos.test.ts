@@ -25,7 +25,8 @@ test('a short chaos run loses, doubles and gets wrong nothing', async () => {
   expect({ converged: report.drain.converged, busy: report.drain.busy }).toEqual({ converged: true, busy: [] });
   expect({
     ...report.totals,
-    checked: report.totals.checked > 500,
+    // Something real was compared (a failure shows how much).
+    checked: report.totals.checked >= 300 || report.totals.checked,
     summary: report.totals.lost + report.totals.doubled + report.totals.wrong > 0 ? summary : '',
   }).toEqual({
     checked: true,
