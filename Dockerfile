@@ -31,6 +31,8 @@ COPY infra/ops/package.json infra/ops/
 COPY infra/local/package.json infra/local/
 COPY datasets/package.json datasets/
 COPY e2e/package.json e2e/
+COPY chaos/package.json chaos/
+COPY contract/package.json contract/
 COPY bench/package.json bench/
 
 # ---- Node images: a service or lumina-ops -----------------------------------------------------
@@ -39,20 +41,22 @@ COPY bench/package.json bench/
 FROM manifests AS deps
 ARG WORKSPACE
 RUN test -n "${WORKSPACE}" || (echo 'set --build-arg WORKSPACE=<auth|posts|media|search|timeline|infra/ops>' >&2 && exit 1)
-RUN --mount=type=cache,target=/root/.npm npm install --no-audit --no-fund --include-workspace-root -w common -w ${WORKSPACE}
+RUN --mount=type=cache,target=/root/.npm npm install --no-audit --no-fund --include-workspace-root -w contract -w common -w ${WORKSPACE}
 
 FROM deps AS build
 ARG WORKSPACE
+COPY contract/ contract/
 COPY common/ common/
 COPY ${WORKSPACE}/ ${WORKSPACE}/
-# <workspace>/tsconfig.json references common, so this builds common/dist first, then <workspace>/dist.
+# <workspace>/tsconfig.json references common, which references contract: this builds contract/dist
+# and common/dist first, then <workspace>/dist.
 RUN npx tsc -b ${WORKSPACE}
 
 # Production dependencies only; workspace folders get an (empty if unused) node_modules to copy.
 FROM manifests AS prod-deps
 ARG WORKSPACE
-RUN --mount=type=cache,target=/root/.npm npm install --no-audit --no-fund --omit=dev -w common -w ${WORKSPACE} \
-  && mkdir -p common/node_modules ${WORKSPACE}/node_modules
+RUN --mount=type=cache,target=/root/.npm npm install --no-audit --no-fund --omit=dev -w contract -w common -w ${WORKSPACE} \
+  && mkdir -p contract/node_modules common/node_modules ${WORKSPACE}/node_modules
 
 # Development: sources synced by Skaffold into /app/<workspace>/src, reloaded by tsx watch. common
 # is built once here (a change to it rebuilds the image). Runs as the image's non-root `node` user.
@@ -72,8 +76,11 @@ ENV NODE_ENV=production PORT=3000
 WORKDIR /app
 COPY --from=prod-deps /app/package.json ./
 COPY --from=prod-deps /app/node_modules node_modules
+COPY --from=prod-deps /app/contract/node_modules contract/node_modules
 COPY --from=prod-deps /app/common/node_modules common/node_modules
 COPY --from=prod-deps /app/${WORKSPACE}/node_modules ${WORKSPACE}/node_modules
+COPY --from=build /app/contract/package.json contract/
+COPY --from=build /app/contract/dist contract/dist
 COPY --from=build /app/common/package.json common/
 COPY --from=build /app/common/dist common/dist
 COPY --from=build /app/${WORKSPACE}/package.json ${WORKSPACE}/

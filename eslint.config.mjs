@@ -52,7 +52,17 @@ const noCrossWorkspaceImports = {
 };
 
 export default tseslint.config(
-  { ignores: ['**/dist/**', '**/node_modules/**', 'client/dist/**', 'coverage/**', 'test-artifacts/**', 'bench/results/**'] },
+  {
+    ignores: [
+      '**/dist/**',
+      '**/node_modules/**',
+      'client/dist/**',
+      'coverage/**',
+      'test-artifacts/**',
+      'bench/results/**',
+      'chaos/results/**',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

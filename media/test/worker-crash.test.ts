@@ -134,3 +134,22 @@ test('killed after its final write but before the ack: the redelivered job does 
   expect(await api.store.findById(id)).toMatchObject({ status: 'ready', version: 2 });
   await rescuer.stop();
 }, 45_000);
+
+test('a job whose workers are killed more often than a listener tries (6) is not dead-lettered: the media still ends ready', async () => {
+  // Found by the chaos run: the job went to the DLQ on its seventh delivery and the media stayed
+  // processing for ever.
+  const id = await upload(await images.noisyJpeg(400, 300));
+  for (let death = 1; death <= 6; death++) {
+    const { child, holding } = await startDoomedWorker('beforeCommit');
+    expect([death, await holding]).toEqual([death, id]);
+    await kill(child);
+  }
+  const rescuer = await startTestMedia(ctx, mongoUrl, {
+    MEDIA_ROLE: 'worker',
+    MEDIA_STORAGE_DIR: storageDir,
+    MEDIA_JOB_ACK_WAIT_MS: ACK_WAIT_MS,
+  });
+  await ready.waitFor((d) => d.id === id, 30_000);
+  expect(await api.store.findById(id)).toMatchObject({ status: 'ready', version: 2 });
+  await rescuer.stop();
+}, 300_000);

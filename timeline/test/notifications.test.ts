@@ -138,6 +138,18 @@ test('a deleted post takes its notifications with it', async () => {
   expect(items.map((n) => n.type).sort()).toEqual(['follow', 'follow', 'mention']);
 });
 
+test('a like, comment or mention handled after its post was deleted notifies nobody (found by the chaos run)', async () => {
+  // Late events about ann-post (deleted above): redelivered after a killed consumer's ack_wait,
+  // or republished out of order.
+  await deliver(h, Events.postLiked, like('dan', 50));
+  await deliver(h, Events.commentCreated, comment('c-late', 'dan', 51, [{ id: 'bob', username: 'u_bob' }]));
+  await deliver(h, Events.postCreated, post('ann-post', 'ann', { mentions: [{ id: 'cat', username: 'u_cat' }] }));
+  for (const viewer of ['ann', 'bob', 'cat']) {
+    const items = (await list(viewer, { limit: 100 })).items;
+    expect({ viewer, aboutDeletedPosts: items.filter((n) => n.post === null) }).toEqual({ viewer, aboutDeletedPosts: [] });
+  }
+});
+
 test('signed-in only; marking read without a session writes nothing', async () => {
   await h.http.get('/api/timeline/notifications').expect(401);
   await deliver(h, Events.userFollowed, edge('cat', 'bob', 1));

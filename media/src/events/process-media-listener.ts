@@ -7,6 +7,16 @@ import type { MediaProcessor } from '../processing';
  * mid-job never acks, and after the ack wait another one takes the job. Which media a job works
  * on is the processor's fair choice (processing.ts); the job is acked once its own media is done.
  */
+/**
+ * Deliveries before a job would be dead-lettered: so many that it never is. A job's message comes
+ * back only when its worker died or stopped mid-job (the processor catches every failure of the
+ * work itself, and retries or fails the media by the media's own attempts), and a job works on
+ * whichever media is next, so its delivery count says nothing about its own media. With the
+ * listeners' usual 6 tries, a job whose workers were killed six times went to the DLQ and its
+ * media could stay processing for ever, with no job left to take it up (found by the chaos run).
+ */
+export const JOB_MAX_DELIVER = 10_000;
+
 export class ProcessMediaListener extends Listener<typeof Events.mediaProcessRequested> {
   readonly event = Events.mediaProcessRequested;
 
@@ -15,7 +25,7 @@ export class ProcessMediaListener extends Listener<typeof Events.mediaProcessReq
     private readonly processor: MediaProcessor,
     options: Omit<ListenerOptions, 'service'> = {},
   ) {
-    super(bus, { service: 'media', ...options });
+    super(bus, { service: 'media', maxDeliver: JOB_MAX_DELIVER, ...options });
   }
 
   override async start(): Promise<void> {

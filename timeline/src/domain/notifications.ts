@@ -20,7 +20,15 @@ export class Notifications {
 
   private async notify(n: NewNotification): Promise<void> {
     if (n.recipientId === n.actorId) return;
-    await this.stores.notifications.record(n);
+    const created = await this.stores.notifications.record(n);
+    if (!created || !n.postId) return;
+    // An event about a post can be handled after the post's deletion (redelivered when a killed
+    // consumer's ack_wait ran out, or an old event republished): post.deleted has taken the post's
+    // notifications away already, so this one must go too. Looked at after the write: a deletion
+    // marks the copy deleted before it removes the notifications, so one landing between the
+    // write and the look is seen here, and one before the write removes it itself.
+    const post = (await this.stores.posts.byIds([n.postId])).get(n.postId);
+    if (post?.state === 'deleted') await this.stores.notifications.deleteAboutPost(n.postId);
   }
 
   private async mentioned(mentions: Mention[], actorId: string, postId: string, at: Date): Promise<void> {
