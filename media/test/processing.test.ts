@@ -186,7 +186,11 @@ describe('a sideways JPEG carrying GPS, ICC and XMP', () => {
 describe('the worker', () => {
   test('consumes the work queue through the one durable every worker replica shares', async () => {
     const info = await bus.jsm.consumers.info(streamNameFor(bus.ns, 'MEDIA_JOBS'), 'media--jobs-media-process');
-    expect(info.config.filter_subject).toBe(`${bus.ns.subjectPrefix}.jobs.media.process`);
+    // The jobs' subject, and media's own replay subject (lumina-ops dlq replay).
+    expect(info.config.filter_subjects).toEqual([
+      `${bus.ns.subjectPrefix}.jobs.media.process`,
+      `${bus.ns.subjectPrefix}.jobs.media.process.replay.media`,
+    ]);
   });
 
   test('a worker-only process answers health and readiness, serves no API, and works beside the other replica', async () => {

@@ -121,7 +121,8 @@ describe.each(['runtime', 'ops'])("the Dockerfile's %s target", (target) => {
     expect(s.size).toBeGreaterThanOrEqual(4);
     const text = readFileSync(join(REPO, 'Dockerfile'), 'utf8');
     expect(text).toMatch(/^ARG NODE_IMAGE=node:(22|24)-(alpine|bookworm-slim)$/m);
-    expect(text).toContain('npm install --no-audit --no-fund --omit=dev -w common -w ${WORKSPACE}');
+    expect(text).toContain('npm install --no-audit --no-fund --omit=dev -w contract -w common -w ${WORKSPACE}');
+    expect(text).toContain('COPY --from=build /app/contract/dist contract/dist');
     expect(text).toContain('npx tsc -b ${WORKSPACE}');
     // The final stage and the one it is built from (node-app), up to the base image.
     const chain: string[] = [];
