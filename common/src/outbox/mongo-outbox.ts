@@ -131,16 +131,17 @@ export class MongoOutboxRelay extends OutboxRelay {
     return published;
   }
 
-  /**
-   * Once per relay: raises the flag on documents whose events were written without it (by a
-   * release before the flag existed). The one scan of the collection this relay makes.
-   */
+  /** Documents with events still to publish (tests wait for 0; a scan, never on a hot path). */
   async pendingEvents(): Promise<number> {
     let pending = 0;
     for (const collection of this.collections) pending += await collection.countDocuments({ [`${OUTBOX_FIELD}.0`]: { $exists: true } });
     return pending;
   }
 
+  /**
+   * Once per relay: raises the flag on documents whose events were written without it (by a
+   * release before the flag existed). The one scan of the collection this relay makes.
+   */
   private async adoptUnflagged(collection: Collection<Document>): Promise<void> {
     const unflagged = await collection
       .find({ [`${OUTBOX_FIELD}.0`]: { $exists: true }, [OUTBOX_PENDING_FIELD]: { $ne: true } }, { projection: { _id: 1 } })
