@@ -16,20 +16,10 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import {
-  closeEventBus,
-  connectEventBus,
-  Events,
-  generateSigningKeyPair,
-  provisionStreams,
-  Publisher,
-  signAccessToken,
-  type EventBus,
-} from '@lumina/common';
-import { ensureServers, freePort, testLogger, uniqueTag } from '@lumina/common/testing';
-import { mongo } from 'mongoose';
-import { loadConfig, startTimelineService } from '@lumina/timeline/testing';
+import { Events, Publisher, signAccessToken } from '@lumina/common';
+import { ensureServers } from '@lumina/common/testing';
 import { startPageServer } from './baselines/express-page';
+import { startTimelineAlone } from './workloads/timeline-alone';
 
 const { values: args } = parseArgs({
   options: {
@@ -75,39 +65,16 @@ async function main(): Promise<void> {
   const POSTS = Number(args.posts);
   const servers = await ensureServers();
   if (servers.started.length > 0) process.stderr.write(`started: ${servers.started.join('; ')}\n`);
-  const tag = `home${uniqueTag()}`;
-  const ns = { subjectPrefix: tag, streamPrefix: `${tag.toUpperCase()}_` };
-  const database = `timeline_${tag}`;
-  const mongoUrl = new URL(servers.mongoUrl);
-  mongoUrl.pathname = `/${database}`;
-  const key = generateSigningKeyPair('bench');
-  const admin = servers.natsPasswords.admin;
-  const config = loadConfig({
-    NODE_ENV: 'production',
-    LOG_LEVEL: 'warn',
-    PORT: String(await freePort()),
-    MONGO_URL: mongoUrl.toString(),
-    REDIS_URL: servers.redisUrl,
-    REDIS_KEY_PREFIX: `${tag}:timeline:`,
-    NATS_URL: servers.natsUrl,
-    ...(admin ? { NATS_USER: 'admin', NATS_PASSWORD: admin } : {}),
-    EVENT_SUBJECT_PREFIX: ns.subjectPrefix,
-    EVENT_STREAM_PREFIX: ns.streamPrefix,
-    JWT_PUBLIC_KEYS: JSON.stringify({ [key.kid]: key.publicKeyPem }),
-    ...(args['page-ttl-ms'] !== undefined ? { TIMELINE_PAGE_TTL_MS: args['page-ttl-ms'] } : {}),
+  const { svc, bus, key, stop } = await startTimelineAlone({
+    name: 'home',
+    natsUrl: servers.natsUrl,
+    natsAdminPassword: servers.natsPasswords.admin,
+    mongoUrl: servers.mongoUrl,
+    redisUrl: servers.redisUrl,
+    env: args['page-ttl-ms'] !== undefined ? { TIMELINE_PAGE_TTL_MS: args['page-ttl-ms'] } : {},
   });
-  let bus: EventBus | undefined;
-  const svc = await startTimelineService(config, { log: testLogger });
   const page = await startPageServer('{}');
   try {
-    bus = await connectEventBus({
-      servers: servers.natsUrl,
-      name: 'home-bench',
-      ns,
-      log: testLogger,
-      ...(admin ? { user: 'admin', pass: admin } : {}),
-    });
-    await provisionStreams(bus, ['USERS', 'POSTS', 'DLQ'], { replicas: 1 });
     const authors = Array.from({ length: AUTHORS }, (_, i) => `home-author-${i}`);
     const viewers = Array.from({ length: VIEWERS }, (_, i) => `home-viewer-${i}`);
     const userCreated = new Publisher(bus, Events.userCreated);
@@ -177,17 +144,7 @@ async function main(): Promise<void> {
     );
   } finally {
     await page.stop();
-    await svc.running.shutdown('bench done');
-    if (bus) {
-      for (const stream of ['USERS', 'POSTS', 'DLQ']) await bus.jsm.streams.delete(`${ns.streamPrefix}${stream}`).catch(() => undefined);
-      await closeEventBus(bus);
-    }
-    const client = await mongo.MongoClient.connect(servers.mongoUrl);
-    await client
-      .db(database)
-      .dropDatabase()
-      .catch(() => undefined);
-    await client.close();
+    await stop();
     await servers.stop();
   }
 }

@@ -9,21 +9,11 @@
  * pages over HTTP. Set against the same figures measured through the whole system, it tells how
  * much of a cost is the timeline and its database and how much is everything else.
  */
-import {
-  closeEventBus,
-  connectEventBus,
-  Events,
-  generateSigningKeyPair,
-  provisionStreams,
-  Publisher,
-  signAccessToken,
-  type EventBus,
-} from '@lumina/common';
-import { freePort, testLogger, uniqueTag } from '@lumina/common/testing';
-import { mongo } from 'mongoose';
-import { loadConfig, seedActiveFollows, startTimelineService } from '@lumina/timeline/testing';
+import { Events, Publisher, signAccessToken } from '@lumina/common';
+import { seedActiveFollows } from '@lumina/timeline/testing';
 import { summarize, type LatencySummary } from '../util/stats';
 import { ProgressBar } from '@lumina/datasets';
+import { startTimelineAlone } from './timeline-alone';
 
 export interface FanoutComponentOptions {
   natsUrl: string;
@@ -58,39 +48,15 @@ export async function runFanoutComponent(options: FanoutComponentOptions): Promi
   const { followers: FOLLOWERS, posts: POSTS } = options;
   const READS = Math.min(options.reads, FOLLOWERS);
   const batch = options.batch ?? 1000;
-  const tag = `fanout${uniqueTag()}`;
-  const ns = { subjectPrefix: tag, streamPrefix: `${tag.toUpperCase()}_` };
-  const database = `timeline_${tag}`;
-  const mongoUrl = new URL(options.mongoUrl);
-  mongoUrl.pathname = `/${database}`;
-  const key = generateSigningKeyPair('bench');
-
-  const config = loadConfig({
-    NODE_ENV: 'production',
-    LOG_LEVEL: 'warn',
-    PORT: String(await freePort()),
-    MONGO_URL: mongoUrl.toString(),
-    REDIS_URL: options.redisUrl,
-    REDIS_KEY_PREFIX: `${tag}:timeline:`,
-    NATS_URL: options.natsUrl,
-    ...(options.natsAdminPassword ? { NATS_USER: 'admin', NATS_PASSWORD: options.natsAdminPassword } : {}),
-    EVENT_SUBJECT_PREFIX: ns.subjectPrefix,
-    EVENT_STREAM_PREFIX: ns.streamPrefix,
-    JWT_PUBLIC_KEYS: JSON.stringify({ [key.kid]: key.publicKeyPem }),
-    FANOUT_BATCH_SIZE: String(batch),
-    TIMELINE_FANOUT_THRESHOLD: String(Math.max(FOLLOWERS, 10_000)),
+  const { svc, bus, key, ns, stop } = await startTimelineAlone({
+    name: 'fanout',
+    natsUrl: options.natsUrl,
+    natsAdminPassword: options.natsAdminPassword,
+    mongoUrl: options.mongoUrl,
+    redisUrl: options.redisUrl,
+    env: { FANOUT_BATCH_SIZE: String(batch), TIMELINE_FANOUT_THRESHOLD: String(Math.max(FOLLOWERS, 10_000)) },
   });
-  let bus: EventBus | undefined;
-  const svc = await startTimelineService(config, { log: testLogger });
   try {
-    bus = await connectEventBus({
-      servers: options.natsUrl,
-      name: 'fanout-bench',
-      ns,
-      log: testLogger,
-      ...(options.natsAdminPassword ? { user: 'admin', pass: options.natsAdminPassword } : {}),
-    });
-    await provisionStreams(bus, ['USERS', 'POSTS', 'DLQ'], { replicas: 1 });
     const { stores } = svc.domain;
     const author = 'bench-author';
     const followers = Array.from({ length: FOLLOWERS }, (_, i) => `bench-f${i}`);
@@ -221,16 +187,6 @@ export async function runFanoutComponent(options: FanoutComponentOptions): Promi
       firstPageReadMs: summarize(readTimes),
     };
   } finally {
-    await svc.running.shutdown('bench done');
-    if (bus) {
-      for (const stream of ['USERS', 'POSTS', 'DLQ']) await bus.jsm.streams.delete(`${ns.streamPrefix}${stream}`).catch(() => undefined);
-      await closeEventBus(bus);
-    }
-    const client = await mongo.MongoClient.connect(options.mongoUrl);
-    await client
-      .db(database)
-      .dropDatabase()
-      .catch(() => undefined);
-    await client.close();
+    await stop();
   }
 }
