@@ -27,6 +27,14 @@ module.exports = {
   ...preset,
   displayName: 'ops',
   globalSetup: path.join(__dirname, 'test', 'support', 'cluster', 'global-setup.ts'),
+  // The cluster's globalSetup starts the preset's servers first: where they are (test-kit.ts says why).
+  globals: {
+    luminaTestKit: {
+      globalSetup: preset.globalSetup,
+      globalTeardown: preset.globalTeardown,
+      servers: path.join(path.dirname(preset.globalSetup), 'servers.ts'),
+    },
+  },
   globalTeardown: path.join(__dirname, 'test', 'support', 'cluster', 'global-teardown.ts'),
   transformIgnorePatterns: [`/node_modules/(?!(${esmOnly.join('|')})/)`],
   moduleNameMapper: {

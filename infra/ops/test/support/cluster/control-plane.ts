@@ -16,8 +16,6 @@ import { request as httpsRequest, Agent } from 'node:https';
 import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-// eslint-disable-next-line lumina/no-cross-workspace-imports -- Jest loads a globalSetup (and what it imports) by Node's own resolution, without moduleNameMapper, and @lumina/common's exports point at its build
-import { binDir, freePort } from '../../../../../common/src/testing/servers';
 
 /** The API's JSON, read by path (the callers check what they read). */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -113,8 +111,18 @@ export async function waitFor(what: string, check: () => Promise<boolean>, timeo
   }
 }
 
+/**
+ * What the control plane takes from the test kit's servers module (common/src/testing/servers.ts),
+ * handed in by the globalSetup: see global-setup.ts for why it cannot import @lumina/common/testing.
+ */
+export interface ControlPlaneTools {
+  /** Where scripts/install-tools.sh puts the binaries it builds. */
+  binDir: () => string;
+  freePort: () => Promise<number>;
+}
+
 /** The binaries, or an error that says how to build them. */
-export function findBinaries(): ClusterInfo['bin'] {
+export function findBinaries(binDir: () => string): ClusterInfo['bin'] {
   const bin = Object.fromEntries(BINARIES.map((b) => [b, join(binDir(), b)])) as ClusterInfo['bin'];
   const missing = BINARIES.filter((b) => !existsSync(bin[b]));
   if (missing.length > 0) {
@@ -328,8 +336,8 @@ const nodeManifest = (name: string) => ({
   spec: {},
 });
 
-export async function startControlPlane(): Promise<RunningControlPlane> {
-  const bin = findBinaries();
+export async function startControlPlane({ binDir, freePort }: ControlPlaneTools): Promise<RunningControlPlane> {
+  const bin = findBinaries(binDir);
   const dir = mkdtempSync(join(tmpdir(), 'lumina-k8s-'));
   const daemons: Daemon[] = [];
   let stopProvisioner = () => undefined as void;

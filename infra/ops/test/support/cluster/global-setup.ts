@@ -6,20 +6,21 @@
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-// eslint-disable-next-line lumina/no-cross-workspace-imports -- Jest loads a globalSetup (and what it imports) by Node's own resolution, without moduleNameMapper, and @lumina/common's exports point at its build
-import startServers from '../../../../../common/src/testing/global-setup';
-import { startControlPlane, type RunningControlPlane } from './control-plane';
+import { startControlPlane, type ControlPlaneTools, type RunningControlPlane } from './control-plane';
+import { testKit, type JestProjectConfig } from './test-kit';
 
 declare global {
   var __luminaCluster: RunningControlPlane | undefined;
 }
 
-export default async function globalSetup(): Promise<void> {
+export default async function globalSetup(_globalConfig: unknown, project: JestProjectConfig): Promise<void> {
+  const kit = testKit(project);
+  const { default: startServers } = (await import(kit.globalSetup)) as { default: () => Promise<void> };
   await startServers();
   if (process.env.LUMINA_TEST_CLUSTER || process.env.LUMINA_TEST_CLUSTER_ERROR) return;
   const started = Date.now();
   try {
-    const cluster = await startControlPlane();
+    const cluster = await startControlPlane((await import(kit.servers)) as ControlPlaneTools);
     globalThis.__luminaCluster = cluster;
     const file = join(cluster.info.dir, 'cluster.json');
     writeFileSync(file, JSON.stringify(cluster.info), { mode: 0o600 });

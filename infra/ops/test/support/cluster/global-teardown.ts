@@ -1,8 +1,8 @@
-// eslint-disable-next-line lumina/no-cross-workspace-imports -- Jest loads a globalSetup (and what it imports) by Node's own resolution, without moduleNameMapper, and @lumina/common's exports point at its build
-import stopServers from '../../../../../common/src/testing/global-teardown';
+import { testKit, type JestProjectConfig } from './test-kit';
 
-export default async function globalTeardown(): Promise<void> {
+export default async function globalTeardown(_globalConfig: unknown, project: JestProjectConfig): Promise<void> {
   await globalThis.__luminaCluster?.stop();
   globalThis.__luminaCluster = undefined;
+  const { default: stopServers } = (await import(testKit(project).globalTeardown)) as { default: () => Promise<void> };
   await stopServers();
 }
