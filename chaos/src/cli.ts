@@ -33,8 +33,10 @@ async function main(): Promise<void> {
   const dir = join(__dirname, '..', 'results', process.env.CHAOS_RESULTS_NAME ?? new Date().toISOString().slice(0, 10));
   writeReport(dir, report, commit);
   const t = report.totals;
+  const short = Object.entries(report.faults.byKind).filter(([, n]) => n < report.options.faultsPerKind);
   process.stdout.write(`chaos: lost ${t.lost}, doubled ${t.doubled}, wrong ${t.wrong} over ${t.checked} items; report in ${dir}\n`);
-  process.exit(t.lost + t.doubled + t.wrong === 0 && report.drain.converged ? 0 : 1);
+  if (short.length > 0) process.stdout.write(`chaos: fewer faults than planned: ${short.map(([k, n]) => `${k} ${n}`).join(', ')}\n`);
+  process.exit(t.lost + t.doubled + t.wrong === 0 && report.drain.converged && short.length === 0 ? 0 : 1);
 }
 
 main().catch((err) => {

@@ -5,7 +5,6 @@
  * reordering by republishing past events straight into JetStream under new message ids (so
  * JetStream's duplicate window cannot drop them and only the consumers' version checks can).
  */
-import { pick } from '@lumina/datasets';
 import type { ChaosSystem } from './system';
 
 export const FAULT_KINDS = [
@@ -21,8 +20,20 @@ export const FAULT_KINDS = [
 ] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
 
+/**
+ * How a fault went. Only `at-moment` counts as one of its kind: a kill at its moment, a NATS
+ * restart, events actually republished. A kill that found no moment still killed (and restarted)
+ * the service; an injection with too few events to republish did nothing; either way the fault
+ * goes back on the schedule, as does one that failed (up to MAX_ATTEMPTS tries in all).
+ */
+export type FaultOutcome = 'at-moment' | 'no-moment' | 'not-possible' | 'failed';
+
+/** Tries of one scheduled fault, its first included, before the injector gives up on it. */
+const MAX_ATTEMPTS = 5;
+
 export interface FaultRecord {
   kind: FaultKind;
+  outcome: FaultOutcome;
   /** Milliseconds since the injector started. */
   atMs: number;
   /** What the moment was: "after a follow was acknowledged", "3 messages unacknowledged", … */
@@ -52,20 +63,18 @@ export class FaultInjector {
   private readonly armed = new Map<string, (what: string) => void>();
   private readonly busy = new Set<string>();
   private started = 0;
-  private readonly schedule: FaultKind[];
+  private readonly schedule: Array<{ kind: FaultKind; attempt: number }>;
   private stopped = false;
 
   constructor(
     private readonly chaos: ChaosSystem,
     private readonly options: InjectorOptions,
   ) {
-    const all = FAULT_KINDS.flatMap((kind) => Array.from({ length: options.perKind }, () => kind));
-    // Fisher–Yates with the run's seed: the same schedule for the same seed.
-    for (let i = all.length - 1; i > 0; i--) {
-      const j = Math.floor(options.random() * (i + 1));
-      [all[i], all[j]] = [all[j]!, all[i]!];
-    }
-    this.schedule = all;
+    const all = shuffled(
+      FAULT_KINDS.flatMap((kind) => Array.from({ length: options.perKind }, () => kind)),
+      options.random,
+    );
+    this.schedule = all.map((kind) => ({ kind, attempt: 1 }));
   }
 
   /** How many faults the schedule holds in all. */
@@ -87,9 +96,11 @@ export class FaultInjector {
     await Promise.all(
       Array.from({ length: this.options.lanes }, async () => {
         while (!this.stopped) {
-          const kind = await this.next();
-          if (!kind) return;
-          await this.inject(kind);
+          const fault = await this.next();
+          if (!fault) return;
+          const outcome = await this.inject(fault.kind);
+          // Tried again later, when the moment (or enough events) may have come.
+          if (outcome !== 'at-moment' && fault.attempt < MAX_ATTEMPTS) this.schedule.push({ kind: fault.kind, attempt: fault.attempt + 1 });
           await sleep(this.options.random() * this.options.maxGapMs);
         }
       }),
@@ -100,21 +111,23 @@ export class FaultInjector {
     this.stopped = true;
   }
 
-  countsByKind(): Record<string, number> {
+  /** Faults carried out at their moment, by kind: the figure the report holds to `perKind`. */
+  countsByKind(outcome: FaultOutcome = 'at-moment'): Record<string, number> {
     const counts: Record<string, number> = Object.fromEntries(FAULT_KINDS.map((k) => [k, 0]));
-    for (const r of this.records) if (!r.error) counts[r.kind] = (counts[r.kind] ?? 0) + 1;
+    for (const r of this.records) if (r.outcome === outcome) counts[r.kind] = (counts[r.kind] ?? 0) + 1;
     return counts;
   }
 
   /** The next fault whose target is free; waits while every remaining one's target is busy. */
-  private async next(): Promise<FaultKind | undefined> {
-    while (this.schedule.length > 0 && !this.stopped) {
-      const at = this.schedule.findIndex((kind) => this.canStart(kind));
+  private async next(): Promise<{ kind: FaultKind; attempt: number } | undefined> {
+    // A lane still injecting may put its fault back on the schedule: wait for it too.
+    while ((this.schedule.length > 0 || this.busy.size > 0) && !this.stopped) {
+      const at = this.schedule.findIndex(({ kind }) => this.canStart(kind));
       if (at >= 0) {
-        const kind = this.schedule.splice(at, 1)[0]!;
+        const fault = this.schedule.splice(at, 1)[0]!;
         // Taken at once, in the same turn, so no other lane picks the same target.
-        this.busy.add(targetOf(kind));
-        return kind;
+        this.busy.add(targetOf(fault.kind));
+        return fault;
       }
       await sleep(100);
     }
@@ -128,21 +141,23 @@ export class FaultInjector {
     return !this.busy.has(target);
   }
 
-  private async inject(kind: FaultKind): Promise<void> {
+  private async inject(kind: FaultKind): Promise<FaultOutcome> {
     const target = targetOf(kind);
     const atMs = Date.now() - this.started;
     const began = Date.now();
     try {
-      const moment = await this.carryOut(kind);
-      this.records.push({ kind, atMs, moment, ms: Date.now() - began });
+      const { outcome, moment } = await this.carryOut(kind);
+      this.records.push({ kind, outcome, atMs, moment, ms: Date.now() - began });
+      return outcome;
     } catch (err) {
-      this.records.push({ kind, atMs, moment: '', ms: Date.now() - began, error: (err as Error).message });
+      this.records.push({ kind, outcome: 'failed', atMs, moment: '', ms: Date.now() - began, error: (err as Error).message });
+      return 'failed';
     } finally {
       this.busy.delete(target);
     }
   }
 
-  private async carryOut(kind: FaultKind): Promise<string> {
+  private async carryOut(kind: FaultKind): Promise<{ outcome: FaultOutcome; moment: string }> {
     switch (kind) {
       case 'kill-auth-after-commit':
         return this.killAfterCommit('auth');
@@ -159,7 +174,7 @@ export class FaultInjector {
       case 'restart-nats': {
         const downtime = Math.floor(this.options.random() * 1500);
         await this.chaos.nats.restart(downtime);
-        return `down ${downtime} ms`;
+        return { outcome: 'at-moment', moment: `down ${downtime} ms` };
       }
       case 'duplicate-events':
         return this.duplicate();
@@ -169,41 +184,44 @@ export class FaultInjector {
   }
 
   /** SIGKILL as soon as the service acknowledges a write (or after 15 s without one). */
-  private async killAfterCommit(service: string): Promise<string> {
+  private async killAfterCommit(service: string): Promise<{ outcome: FaultOutcome; moment: string }> {
     const proc = this.process(service);
-    const moment = await new Promise<string>((resolve) => {
+    const found = await new Promise<{ outcome: FaultOutcome; moment: string }>((resolve) => {
       const timer = setTimeout(() => {
         this.armed.delete(service);
-        resolve('no write acknowledged within 15 s');
+        resolve({ outcome: 'no-moment', moment: 'no write acknowledged within 15 s' });
       }, 15_000);
       this.armed.set(service, (what) => {
         clearTimeout(timer);
         // In the same turn as the answer: the event may still sit in the outbox.
         proc.child?.kill('SIGKILL');
-        resolve(what);
+        resolve({ outcome: 'at-moment', moment: what });
       });
     });
     await this.restart(service);
-    return moment;
+    return found;
   }
 
   /** SIGKILL while one of the service's consumers has messages taken and not acknowledged. */
-  private async killMidHandle(service: string, streamFilter: (stream: string) => boolean = () => true): Promise<string> {
-    const consumers = await this.consumersOf(service, streamFilter);
+  private async killMidHandle(
+    service: string,
+    streamFilter: (stream: string) => boolean = () => true,
+  ): Promise<{ outcome: FaultOutcome; moment: string }> {
+    const consumers = await retry(() => this.consumersOf(service, streamFilter));
     const deadline = Date.now() + 15_000;
-    let moment = 'no message in hand within 15 s';
+    let found: { outcome: FaultOutcome; moment: string } = { outcome: 'no-moment', moment: 'no message in hand within 15 s' };
     while (Date.now() < deadline) {
       const infos = await Promise.all(consumers.map((c) => this.chaos.admin.jsm.consumers.info(c.stream, c.name).catch(() => undefined)));
       const holding = infos.filter((i) => i && i.num_ack_pending > 0);
       if (holding.length > 0) {
         this.process(service).child?.kill('SIGKILL');
-        moment = `${holding.map((i) => `${i!.name} holding ${i!.num_ack_pending}`).join(', ')}`;
+        found = { outcome: 'at-moment', moment: holding.map((i) => `${i!.name} holding ${i!.num_ack_pending}`).join(', ') };
         break;
       }
       await sleep(20);
     }
     await this.restart(service);
-    return moment;
+    return found;
   }
 
   private async consumersOf(service: string, streamFilter: (stream: string) => boolean): Promise<Array<{ stream: string; name: string }>> {
@@ -233,11 +251,24 @@ export class FaultInjector {
     return proc;
   }
 
+  /**
+   * An event stream (in a seeded random order) holding at least `least` events, with its bounds;
+   * none yet early in a run, before anyone posted.
+   */
+  private async streamWith(least: number): Promise<{ stream: string; first: number; last: number } | undefined> {
+    for (const name of shuffled(EVENT_STREAMS, this.options.random)) {
+      const stream = this.streamName(name);
+      const { first, last } = await this.bounds(stream);
+      if (first > 0 && last - first + 1 >= least) return { stream, first, last };
+    }
+    return undefined;
+  }
+
   /** Republishes one to three past events, each under a new message id. */
-  private async duplicate(): Promise<string> {
-    const stream = this.streamName(pick(EVENT_STREAMS, this.options.random));
-    const { first, last } = await this.bounds(stream);
-    if (last < first || first === 0) return `${stream} empty`;
+  private async duplicate(): Promise<{ outcome: FaultOutcome; moment: string }> {
+    const found = await this.streamWith(1);
+    if (!found) return { outcome: 'not-possible', moment: 'no event stream holds an event yet' };
+    const { stream, first, last } = found;
     const count = 1 + Math.floor(this.options.random() * 3);
     const done: number[] = [];
     // A sequence JetStream will not hand out (answered "bad request") is skipped for another one.
@@ -246,19 +277,20 @@ export class FaultInjector {
       if (await this.republish(stream, seq)) done.push(seq);
     }
     if (done.length === 0) throw new Error(`no event of ${stream} could be read`);
-    return `${stream} #${done.join(', #')}`;
+    return { outcome: 'at-moment', moment: `${stream} #${done.join(', #')}` };
   }
 
   /** Republishes a run of three to six past events, newest first (old ones out of order). */
-  private async reorder(): Promise<string> {
-    const stream = this.streamName(pick(EVENT_STREAMS, this.options.random));
-    const { first, last } = await this.bounds(stream);
-    const length = Math.min(3 + Math.floor(this.options.random() * 4), last - first + 1);
-    if (length < 2) return `${stream} too short`;
+  private async reorder(): Promise<{ outcome: FaultOutcome; moment: string }> {
+    const wanted = 3 + Math.floor(this.options.random() * 4);
+    const found = await this.streamWith(wanted);
+    if (!found) return { outcome: 'not-possible', moment: `no event stream holds ${wanted} events yet` };
+    const { stream, first, last } = found;
+    const length = wanted;
     const start = first + Math.floor(this.options.random() * (last - first + 2 - length));
     const seqs = Array.from({ length }, (_, i) => start + length - 1 - i);
     for (const seq of seqs) await this.republish(stream, seq);
-    return `${stream} #${seqs.join(', #')}`;
+    return { outcome: 'at-moment', moment: `${stream} #${seqs.join(', #')}` };
   }
 
   private streamName(stream: string): string {
@@ -282,6 +314,16 @@ export class FaultInjector {
     await retry(() => this.chaos.admin.js.publish(msg.subject, msg.data, { msgID }));
     return true;
   }
+}
+
+/** Fisher–Yates with the run's seed: the same order for the same seed. */
+function shuffled<T>(items: readonly T[], random: () => number): T[] {
+  const all = [...items];
+  for (let i = all.length - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    [all[i], all[j]] = [all[j]!, all[i]!];
+  }
+  return all;
 }
 
 function targetOf(kind: FaultKind): string {

@@ -36,14 +36,15 @@ export function reportMarkdown(r: ChaosReport, commit: string): string {
     '',
     '## Faults injected',
     '',
-    '| kind | injected |',
-    '| --- | ---: |',
-    ...Object.entries(r.faults.byKind).map(([k, n]) => `| ${k} | ${n} |`),
+    'A fault counts when it was carried out at its moment. The other tries went back on the schedule: a kill',
+    'that found no moment within 15 s (no write acknowledged, no message in hand) still killed and restarted the',
+    'service; a duplicate or reordering with too few events yet republished nothing.',
     '',
-    `${r.faults.failed} faults failed to be carried out.` +
-      ` Kills that found no moment (no write acknowledged / no message in hand within 15 s, then killed anyway): ${
-        r.faults.records.filter((f) => /^no /.test(f.moment)).length
-      }.`,
+    '| kind | injected at its moment | also killed without a moment | too few events yet |',
+    '| --- | ---: | ---: | ---: |',
+    ...Object.entries(r.faults.byKind).map(([k, n]) => `| ${k} | ${n} | ${r.faults.noMoment[k] ?? 0} | ${r.faults.notPossible[k] ?? 0} |`),
+    '',
+    `${r.faults.failed} tries failed (${[...new Set(r.faults.records.filter((f) => f.error).map((f) => f.error))].join('; ') || 'none'}).`,
     '',
     '## Checks',
     '',
