@@ -174,7 +174,7 @@ export interface ApiClientOptions {
   /** Sees every answer before it is read, and may answer another (keep cookies; refresh on a 401, then resend). */
   onResponse?: (response: Response, exchange: Exchange) => Response | Promise<Response>;
   /** The error a non-2xx answer becomes; an ApiCallError by default. */
-  toError?: (status: number, body: unknown, route: ApiRoute) => Error;
+  toError?: (status: number, body: unknown, route: ApiRoute, url: string) => Error;
   /**
    * Parse every successful answer with its route's schema, and refuse a status the route does
    * not declare: a contract check from outside (the end-to-end tests through NGINX).
@@ -246,7 +246,7 @@ export function createApiClient(options: ApiClientOptions = {}): ApiClient {
     if (!response.ok) {
       const text = await response.text().catch(() => '');
       const body = text ? readJson(text) : undefined;
-      return { ok: false, status: response.status, body, error: toError(response.status, body, route), response };
+      return { ok: false, status: response.status, body, error: toError(response.status, body, route, url), response };
     }
     // An answer that is not JSON (image bytes, an event stream) is left unread for the caller.
     if (spec && !spec.body && spec.contentType) return { ok: true, status: response.status, body: undefined, response };
