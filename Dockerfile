@@ -105,7 +105,9 @@ CMD ["status"]
 FROM ${CLIENT_NODE_IMAGE} AS client-build
 WORKDIR /app
 COPY --from=manifests /app ./
-RUN --mount=type=cache,target=/root/.npm npm install --no-audit --no-fund --include-workspace-root -w client
+RUN --mount=type=cache,target=/root/.npm npm install --no-audit --no-fund --include-workspace-root -w contract -w client
+# The client calls the API through @lumina/contract's typed client, bundled from its sources.
+COPY contract/ contract/
 COPY client/ client/
 RUN npm run build -w client
 

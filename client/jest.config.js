@@ -18,7 +18,11 @@ module.exports = {
       },
     ],
   },
-  moduleNameMapper: { '\\.css$': '<rootDir>/test/support/style-stub.js' },
+  moduleNameMapper: {
+    '\\.css$': '<rootDir>/test/support/style-stub.js',
+    // The typed API client from @lumina/contract's sources, as vite.config.ts bundles it.
+    '^@lumina/contract/client$': '<rootDir>/../contract/src/client.ts',
+  },
   setupFilesAfterEnv: ['<rootDir>/test/support/setup.ts'],
   testMatch: ['<rootDir>/test/**/*.test.ts?(x)'],
   testTimeout: 15_000,

@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vite';
 import react from '@vitejs/plugin-react';
 import tailwindcss from '@tailwindcss/vite';
@@ -9,6 +10,11 @@ const api = process.env.LUMINA_API ?? 'http://127.0.0.1:8080';
 
 export default defineConfig({
   plugins: [react(), tailwindcss()],
+  // The typed API client and its route tables, bundled from @lumina/contract's sources. The app
+  // imports only this entry at run time (the package's index also carries the OpenAPI generator).
+  resolve: {
+    alias: { '@lumina/contract/client': fileURLToPath(new URL('../contract/src/client.ts', import.meta.url)) },
+  },
   build: {
     outDir: 'dist',
     emptyOutDir: true,
@@ -22,6 +28,8 @@ export default defineConfig({
           groups: [
             { name: 'react', test: /node_modules[\\/](react|react-dom|scheduler)[\\/]/ },
             { name: 'router', test: /node_modules[\\/](react-router|cookie|set-cookie-parser)[\\/]/ },
+            // zod, under the API contract's schemas (the typed client's route tables carry them).
+            { name: 'zod', test: /node_modules[\\/]zod[\\/]/ },
           ],
         },
       },

@@ -7,6 +7,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { mongo } from 'mongoose';
+import { timelineRoutes } from '@lumina/contract';
 import {
   addSyntheticFollowers,
   type ApiClient,
@@ -478,7 +479,7 @@ async function measureReads(run: Run, pools: WorkloadPools, fresh: () => Promise
   const reads = plan.saturation.read;
   const watchingTimelineDb = timelineDbWatcher(run);
   const viewers = pools.viewers;
-  const pageBody = JSON.stringify((await viewers[0]!.call('GET', '/api/timeline?limit=20')).body);
+  const pageBody = JSON.stringify(await viewers[0]!.ok(timelineRoutes.home, { query: { limit: '20' } }));
   report.notes.push(
     `The bare Express baseline answers a real home-timeline page of ${Buffer.byteLength(pageBody).toLocaleString('en')} bytes.`,
   );

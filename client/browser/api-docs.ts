@@ -5,16 +5,11 @@
  * of each lands in the artifacts as docs-<service>.png.
  */
 import { join } from 'node:path';
+import { contracts } from '@lumina/contract';
 import { launch } from './chromium';
 
-/** The API prefixes of infra/routes.json, by service. */
-const SERVICES: Record<string, string> = {
-  auth: '/api/users',
-  posts: '/api/posts',
-  media: '/api/media',
-  search: '/api/search',
-  timeline: '/api/timeline',
-};
+/** Each service's API prefix (its contract's, which infra/routes.json routes), by service. */
+const SERVICES: Record<string, string> = Object.fromEntries(Object.entries(contracts).map(([service, c]) => [service, c.prefix]));
 
 export async function runApiDocs(options: { baseUrl: string; artifacts: string; log?: (line: string) => void }): Promise<void> {
   const log = options.log ?? console.log;

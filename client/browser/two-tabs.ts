@@ -7,6 +7,7 @@
  * back to a BroadcastChannel.
  */
 import assert from 'node:assert/strict';
+import { authRoutes, pathFor, type RouteAnswer } from '@lumina/contract';
 import type { Page, Route } from 'playwright-core';
 import { launch } from './chromium';
 
@@ -36,7 +37,7 @@ export async function runTwoTabs({ baseUrl, webLocks, log = console.log }: TwoTa
     const run = `${Date.now().toString(36)}${webLocks ? 'l' : 'b'}`;
     const username = `tabs_${run}`.slice(0, 30);
     // The context's own request client: its cookies are the tabs' cookies. Same origin, like the client.
-    const signup = await context.request.post('/api/users/signup', {
+    const signup = await context.request.post(pathFor(authRoutes.signUp), {
       data: { email: `${username}@example.test`, username, password: 'correct-horse-battery-7' },
       headers: { Origin: new URL(baseUrl).origin },
     });
@@ -56,7 +57,8 @@ export async function runTwoTabs({ baseUrl, webLocks, log = console.log }: TwoTa
     // refreshes that were not serialised would certainly present the same token.
     const presented: string[] = [];
     const origins: Array<string | undefined> = [];
-    await context.route('**/api/users/refresh', async (route: Route) => {
+    const refreshes = `**${pathFor(authRoutes.refresh)}`;
+    await context.route(refreshes, async (route: Route) => {
       const headers = await route.request().allHeaders();
       presented.push(/(?:^|;\s*)refresh=([^;]+)/.exec(headers.cookie ?? '')?.[1] ?? '');
       origins.push(headers.origin);
@@ -72,10 +74,10 @@ export async function runTwoTabs({ baseUrl, webLocks, log = console.log }: TwoTa
     assert.equal(new Set(presented).size, presented.length, 'no refresh token was presented twice');
 
     // Still signed in afterwards, and the refresh family is alive: a reload and a refresh both work.
-    await context.unroute('**/api/users/refresh');
-    const me = await context.request.get('/api/users/currentuser');
-    assert.equal(((await me.json()) as { currentUser: { username: string } | null }).currentUser?.username, username);
-    const again = await context.request.post('/api/users/refresh', { headers: { Origin: new URL(baseUrl).origin } });
+    await context.unroute(refreshes);
+    const me = await context.request.get(pathFor(authRoutes.currentUser));
+    assert.equal(((await me.json()) as RouteAnswer<typeof authRoutes.currentUser>).currentUser?.username, username);
+    const again = await context.request.post(pathFor(authRoutes.refresh), { headers: { Origin: new URL(baseUrl).origin } });
     assert.equal(again.status(), 200, 'the refresh family survived');
     await tabB.reload();
     await homeShown(tabB);

@@ -1,4 +1,5 @@
 import { screen, waitFor } from '@testing-library/react';
+import { authRoutes, postsRoutes } from '@lumina/contract/client';
 import { api as call } from '../src/api/http';
 import { alice } from './support/fixtures';
 import { FakeApi, installNetwork } from './support/network';
@@ -20,7 +21,7 @@ describe('quiet refresh', () => {
       return { body: { user: alice } };
     });
 
-    const answers = await Promise.all(['a', 'b', 'c'].map((id) => call<{ post: { id: string } }>(`/api/posts/${id}`)));
+    const answers = await Promise.all(['a', 'b', 'c'].map((id) => call(postsRoutes.getPost, { params: { id } })));
 
     expect(answers.map((a) => a.post.id)).toEqual(['a', 'b', 'c']);
     // One refresh: the refresh token rotates, and presenting a used one would revoke the family.
@@ -34,7 +35,7 @@ describe('quiet refresh', () => {
     // The other tab's refresh left a valid session in the shared cookies.
     api.on('GET', '/api/users/currentuser', { body: { currentUser: alice } });
 
-    await expect(call('/api/posts/x')).resolves.toEqual({ post: { id: 'x' } });
+    await expect(call(postsRoutes.getPost, { params: { id: 'x' } })).resolves.toEqual({ post: { id: 'x' } });
     expect(api.callsTo('POST', '/api/users/refresh')).toHaveLength(0);
   });
 
@@ -63,7 +64,9 @@ describe('quiet refresh', () => {
 
   it('does not retry a sign-in that got 401', async () => {
     api.on('POST', '/api/users/signin', { status: 401, body: { errors: [{ message: 'Invalid email or password' }] } });
-    await expect(call('/api/users/signin', { method: 'POST', body: {} })).rejects.toThrow('Invalid email or password');
+    await expect(call(authRoutes.signIn, { body: { email: 'alice@example.com', password: 'wrong' } })).rejects.toThrow(
+      'Invalid email or password',
+    );
     await waitFor(() => expect(api.callsTo('POST', '/api/users/refresh')).toHaveLength(0));
   });
 });

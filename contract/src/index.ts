@@ -13,6 +13,7 @@ export * from './media';
 export * from './search';
 export * from './timeline';
 export * from './openapi';
+export * from './client';
 
 import { authContract } from './auth';
 import { mediaContract } from './media';

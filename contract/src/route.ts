@@ -49,11 +49,12 @@ export interface ServiceContract {
   routes: Record<string, ApiRoute>;
 }
 
-export function json(description: string, body: z.ZodType): ResponseSpec {
+/** A JSON answer; its schema's type is kept, so the typed client (client.ts) knows what the route answers. */
+export function json<T extends z.ZodType>(description: string, body: T): ResponseSpec & { body: T } {
   return { description, body };
 }
 
-export function noContent(description: string): ResponseSpec {
+export function noContent(description: string): ResponseSpec & { body?: undefined } {
   return { description };
 }
 

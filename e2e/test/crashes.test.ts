@@ -4,7 +4,8 @@
  * consumers (timeline, search) while the events they need are published. Once each is back,
  * nothing is lost.
  */
-import { AFTER_A_CRASH_MS, expectations as expect_, Person, eventually, startE2eSystem, type E2eSystem } from './support';
+import { authRoutes, postsRoutes } from '@lumina/contract';
+import { AFTER_A_CRASH_MS, expectations as expect_, expectStatus, Person, eventually, startE2eSystem, type E2eSystem } from './support';
 
 let e2e: E2eSystem;
 beforeAll(async () => {
@@ -17,7 +18,7 @@ test('nothing is lost when services are killed mid-way and restarted', async () 
   const bob = new Person(e2e.url, 'bob_crash');
   await ann.signUp();
   await bob.signUp();
-  expect((await bob.call('PUT', `/api/users/${ann.id}/follow`)).status).toBe(204);
+  expect((await bob.send(authRoutes.follow, { params: { id: ann.id } })).status).toBe(204);
   const mediaId = await ann.uploadPhoto(2);
 
   // The consumers are down while the post is written and published.
@@ -27,25 +28,24 @@ test('nothing is lost when services are killed mid-way and restarted', async () 
   await search.stop('SIGKILL');
   await Promise.all([timeline.waitUntilSilent(), search.waitUntilSilent()]);
 
-  const created = await ann.call<{ post: { id: string } }>('POST', '/api/posts', {
-    caption: 'Lighthouse in the fog #coastline for @bob_crash',
-    media: [{ id: mediaId, alt: 'A lighthouse' }],
+  const created = await ann.send(postsRoutes.createPost, {
+    body: { caption: 'Lighthouse in the fog #coastline for @bob_crash', media: [{ id: mediaId, alt: 'A lighthouse' }] },
   });
-  expect(created.status).toBe(201);
+  expectStatus(created, 201);
   const postId = created.body.post.id;
   // The producer dies right after its write: the event may not have left the outbox yet.
   await e2e.system.crashAndRestart('posts');
 
-  expect((await bob.call('PUT', `/api/posts/${postId}/like`)).status).toBe(200);
-  expect((await bob.call('POST', `/api/posts/${postId}/comments`, { body: 'Moody!' })).status).toBe(201);
+  expect((await bob.send(postsRoutes.like, { params: { id: postId } })).status).toBe(200);
+  expect((await bob.send(postsRoutes.addComment, { params: { id: postId }, body: { body: 'Moody!' } })).status).toBe(201);
 
   timeline.start();
   search.start();
   await Promise.all([timeline.waitUntilReady(), search.waitUntilReady()]);
 
   await expect_.inHomeTimeline(bob, postId);
-  await expect_.searchFinds(bob, '/api/search/posts?q=lighthouse', postId);
-  await expect_.searchFinds(bob, '/api/search/hashtags/coastline/posts', postId);
+  await expect_.searchFinds(bob, { q: 'lighthouse' }, postId);
+  await expect_.searchFinds(bob, { tag: 'coastline' }, postId);
   await expect_.notified(bob, 'mention', postId);
   await eventually(async () => {
     const item = await expect_.inHomeTimeline(bob, postId);
@@ -53,10 +53,10 @@ test('nothing is lost when services are killed mid-way and restarted', async () 
   });
 
   // And the deletion, with the timeline killed just as it happens.
-  expect((await ann.call('DELETE', `/api/posts/${postId}`)).status).toBe(204);
+  expect((await ann.send(postsRoutes.deletePost, { params: { id: postId } })).status).toBe(204);
   await e2e.system.crashAndRestart('timeline');
   // The post.deleted the killed timeline may have taken comes back after ack_wait.
   await expect_.goneFromHomeTimeline(bob, postId, AFTER_A_CRASH_MS);
-  await expect_.searchMisses(bob, '/api/search/posts?q=lighthouse', postId);
+  await expect_.searchMisses(bob, { q: 'lighthouse' }, postId);
   // (testTimeout is global in a multi-project run, so the longer limit is set here.)
 }, 150_000);

@@ -10,6 +10,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
+import { authRoutes, mediaRoutes, postsRoutes, searchRoutes, timelineRoutes } from '@lumina/contract';
 import {
   jobMatchers,
   matcherMatches,
@@ -19,7 +20,7 @@ import {
   type DashboardQuery,
   type Exposition,
 } from './dashboard-queries';
-import { eventually, Person, startE2eSystem, type E2eSystem } from './support';
+import { eventually, expectStatus, Person, startE2eSystem, type E2eSystem } from './support';
 
 const REPO = join(__dirname, '..', '..');
 const GRAFANA_DIR = join(REPO, 'infra', 'grafana');
@@ -152,35 +153,35 @@ async function driveTraffic(url: string): Promise<void> {
   const bob = new Person(url, 'bob_dash');
   await ann.signUp();
   await bob.signUp();
-  expect((await bob.call('POST', '/api/users/signin', { email: 'bob_dash@example.com', password: 'not the password' })).status).toBe(401);
-  expect((await bob.call('PUT', `/api/users/${ann.id}/follow`)).status).toBe(204);
-  expect((await bob.call('GET', `/api/users/${ann.username}`)).status).toBe(200);
+  expect((await bob.send(authRoutes.signIn, { body: { email: 'bob_dash@example.com', password: 'not the password' } })).status).toBe(401);
+  expect((await bob.send(authRoutes.follow, { params: { id: ann.id } })).status).toBe(204);
+  expect((await bob.send(authRoutes.profile, { params: { username: ann.username } })).status).toBe(200);
 
   const mediaId = await ann.uploadPhoto(7);
-  expect((await ann.call('GET', '/api/media/000000000000000000000000')).status).toBeGreaterThanOrEqual(400);
-  const created = await ann.call<{ post: { id: string } }>('POST', '/api/posts', {
-    caption: 'Dashboards at dawn #metrics',
-    media: [{ id: mediaId, alt: 'A generated photo' }],
+  expect((await ann.send(mediaRoutes.getMedia, { params: { id: '000000000000000000000000' } })).status).toBeGreaterThanOrEqual(400);
+  const created = await ann.send(postsRoutes.createPost, {
+    body: { caption: 'Dashboards at dawn #metrics', media: [{ id: mediaId, alt: 'A generated photo' }] },
   });
-  expect(created.status).toBe(201);
+  expectStatus(created, 201);
   const postId = created.body.post.id;
-  for (let i = 0; i < 2; i++) expect((await bob.call('GET', `/api/posts/${postId}`)).status).toBe(200);
-  expect((await bob.call('GET', `/api/posts?authorId=${ann.id}`)).status).toBe(200);
-  expect((await bob.call('GET', '/api/posts/000000000000000000000000')).status).toBe(404);
-  expect((await bob.call('PUT', `/api/posts/${postId}/like`)).status).toBe(200);
-  expect((await bob.call('POST', `/api/posts/${postId}/comments`, { body: 'Nice graphs' })).status).toBe(201);
+  for (let i = 0; i < 2; i++) expect((await bob.send(postsRoutes.getPost, { params: { id: postId } })).status).toBe(200);
+  expect((await bob.send(postsRoutes.postsByAuthor, { query: { authorId: ann.id } })).status).toBe(200);
+  expect((await bob.send(postsRoutes.getPost, { params: { id: '000000000000000000000000' } })).status).toBe(404);
+  expect((await bob.send(postsRoutes.like, { params: { id: postId } })).status).toBe(200);
+  expect((await bob.send(postsRoutes.addComment, { params: { id: postId }, body: { body: 'Nice graphs' } })).status).toBe(201);
 
   await eventually(async () => {
-    const home = await bob.call<{ items: Array<{ id: string }> }>('GET', '/api/timeline');
-    if (!home.body.items?.some((i) => i.id === postId)) throw new Error('the post is not in the follower’s home yet');
+    const home = await bob.send(timelineRoutes.home);
+    if (!home.ok || !home.body.items.some((i) => i.id === postId)) throw new Error('the post is not in the follower’s home yet');
   }, 60_000);
   // Read again, unchanged: the first page kept in Redis answers (timeline_first_pages_total{result="kept"}).
-  for (let i = 0; i < 2; i++) expect((await bob.call('GET', '/api/timeline')).status).toBe(200);
-  expect((await new Person(url, 'nobody').call('GET', '/api/timeline')).status).toBe(401);
+  for (let i = 0; i < 2; i++) expect((await bob.send(timelineRoutes.home)).status).toBe(200);
+  expect((await new Person(url, 'nobody').send(timelineRoutes.home)).status).toBe(401);
   await eventually(async () => {
-    const found = await bob.call<{ items: Array<{ id: string }> }>('GET', '/api/search/posts?q=dawn');
-    if (!found.body.items?.some((i) => i.id === postId)) throw new Error('search has not indexed the post yet');
+    const found = await bob.send(searchRoutes.posts, { query: { q: 'dawn' } });
+    if (!found.ok || !found.body.items.some((i) => i.id === postId)) throw new Error('search has not indexed the post yet');
   }, 60_000);
-  expect((await bob.call('GET', '/api/search/users?q=ann')).status).toBe(200);
-  expect((await bob.call('GET', '/api/search/users')).status).toBeGreaterThanOrEqual(400);
+  expect((await bob.send(searchRoutes.users, { query: { q: 'ann' } })).status).toBe(200);
+  // A refusal of search's: a query without its required `q` (the typed client would not send one).
+  expect((await bob.send(searchRoutes.users, { query: {} as { q: string } })).status).toBeGreaterThanOrEqual(400);
 }

@@ -10,7 +10,8 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { closeEventBus, connectEventBus, sendToDeadLetter, streamNameFor, type EventBus } from '@lumina/common';
 import { testLogger } from '@lumina/common/testing';
-import { expectations as expect_, eventually, Person, startE2eSystem, type E2eSystem } from './support';
+import { authRoutes, postsRoutes, searchRoutes, timelineRoutes } from '@lumina/contract';
+import { expectations as expect_, eventually, expectStatus, Person, startE2eSystem, type E2eSystem } from './support';
 
 let e2e: E2eSystem;
 let admin: EventBus;
@@ -71,8 +72,8 @@ const caughtUp = async (consumer: string) => {
 const OTHERS = ['posts--user-updated', 'media--user-updated', 'search--user-updated'];
 
 async function authorNameInHome(person: Person, postId: string): Promise<string> {
-  const res = await person.call<{ items: Array<{ id: string; author: { displayName: string } }> }>('GET', '/api/timeline');
-  return res.body.items?.find((i) => i.id === postId)?.author.displayName ?? '';
+  const res = await person.send(timelineRoutes.home);
+  return (res.ok && res.body.items.find((i) => i.id === postId)?.author.displayName) || '';
 }
 
 test('a letter replayed with lumina-ops reaches the consumer that failed it and no other', async () => {
@@ -80,13 +81,10 @@ test('a letter replayed with lumina-ops reaches the consumer that failed it and 
   const bob = new Person(e2e.url, 'bob_dlq');
   await ann.signUp();
   await bob.signUp();
-  expect((await bob.call('PUT', `/api/users/${ann.id}/follow`)).status).toBe(204);
+  expect((await bob.send(authRoutes.follow, { params: { id: ann.id } })).status).toBe(204);
   const mediaId = await ann.uploadPhoto(3);
-  const created = await ann.call<{ post: { id: string } }>('POST', '/api/posts', {
-    caption: 'Harbour at dawn',
-    media: [{ id: mediaId, alt: 'Boats' }],
-  });
-  expect(created.status).toBe(201);
+  const created = await ann.send(postsRoutes.createPost, { body: { caption: 'Harbour at dawn', media: [{ id: mediaId, alt: 'Boats' }] } });
+  expectStatus(created, 201);
   const postId = created.body.post.id;
   await expect_.inHomeTimeline(bob, postId);
   expect(await authorNameInHome(bob, postId)).toBe('Ann_dlq');
@@ -95,7 +93,7 @@ test('a letter replayed with lumina-ops reaches the consumer that failed it and 
   // is done here to the real message on its real consumer: copied to the DLQ, then terminated.
   const timeline = e2e.system.processes.get('timeline')!;
   await timeline.stop();
-  expect((await ann.call('PATCH', '/api/users/me', { displayName: 'Ann Renamed' })).status).toBe(200);
+  expect((await ann.send(authRoutes.updateProfile, { body: { displayName: 'Ann Renamed' } })).status).toBe(200);
   const consumer = await admin.js.consumers.get(USERS(), 'timeline--user-updated');
   const msg = await eventually(async () => {
     const m = await consumer.next({ expires: 2000 });
@@ -109,8 +107,8 @@ test('a letter replayed with lumina-ops reaches the consumer that failed it and 
 
   // The others applied the rename; timeline, caught up, still shows the old name.
   await eventually(async () => {
-    const res = await bob.call<{ items: Array<{ id: string; displayName: string }> }>('GET', '/api/search/users?q=ann_dlq');
-    if (res.body.items?.find((u) => u.id === ann.id)?.displayName !== 'Ann Renamed')
+    const res = await bob.send(searchRoutes.users, { query: { q: 'ann_dlq' } });
+    if (!res.ok || res.body.items.find((u) => u.id === ann.id)?.displayName !== 'Ann Renamed')
       throw new Error(`search has ${JSON.stringify(res.body).slice(0, 200)}`);
   });
   await eventually(() => caughtUp('timeline--user-updated'));
@@ -130,7 +128,7 @@ test('a letter replayed with lumina-ops reaches the consumer that failed it and 
   await eventually(async () => expect(await authorNameInHome(bob, postId)).toBe('Ann Renamed'), 30_000);
 
   // One more rename reaches everyone: each other consumer took one message since, not two.
-  expect((await ann.call('PATCH', '/api/users/me', { displayName: 'Ann Again' })).status).toBe(200);
+  expect((await ann.send(authRoutes.updateProfile, { body: { displayName: 'Ann Again' } })).status).toBe(200);
   await eventually(async () => expect(await authorNameInHome(bob, postId)).toBe('Ann Again'), 30_000);
   for (const c of OTHERS) await eventually(() => caughtUp(c));
   expect(await Promise.all(OTHERS.map(delivered))).toEqual(othersBefore.map((n) => n + 1));

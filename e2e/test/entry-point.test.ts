@@ -5,6 +5,8 @@
  */
 import { connect } from 'node:net';
 import { networkInterfaces } from 'node:os';
+import { authRoutes } from '@lumina/contract';
+import { ApiClient } from '@lumina/datasets';
 import { startE2eSystem, type E2eSystem } from './support';
 
 /** Sign-ins per address per window, tight for this test (the one-machine default is far larger). */
@@ -40,9 +42,9 @@ function accepts(host: string, port: number): Promise<boolean> {
 
 test('NGINX answers at the entry point', async () => {
   expect(e2e.system.entryPoint).toBe('nginx');
-  const res = await fetch(`${e2e.url}/api/users/currentuser`);
+  const res = await new ApiClient(e2e.url).send(authRoutes.currentUser);
   expect(res.status).toBe(200);
-  expect(res.headers.get('server')).toBe('nginx');
+  expect(res.response.headers.get('server')).toBe('nginx');
 });
 
 (external ? test : test.skip)(
@@ -62,12 +64,12 @@ test('NGINX answers at the entry point', async () => {
 
 test('a forged X-Forwarded-For through the entry point does not reset the per-address sign-in limit', async () => {
   const signIn = (n: number, forwardedFor?: string) =>
-    fetch(`${e2e.url}/api/users/signin`, {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/json', ...(forwardedFor ? { 'X-Forwarded-For': forwardedFor } : {}) },
+    new ApiClient(e2e.url).send(
+      authRoutes.signIn,
       // A different unknown account each time, so only the per-address limit can be reached.
-      body: JSON.stringify({ email: `nobody-${n}@example.com`, password: 'not the password' }),
-    });
+      { body: { email: `nobody-${n}@example.com`, password: 'not the password' } },
+      { headers: forwardedFor ? { 'X-Forwarded-For': forwardedFor } : {} },
+    );
   const statuses: number[] = [];
   for (let n = 0; n < SIGNIN_MAX_PER_ADDRESS; n += 1) statuses.push((await signIn(n)).status);
   expect(statuses.every((s) => s === 401 || s === 400)).toBe(true);

@@ -2,9 +2,10 @@
  * `npm run seed` against the one-machine system: a small slice of Reed98 (16 people) loads
  * through the entry point, shows up in a friend's home timeline, and a second run adds nothing.
  */
+import { timelineRoutes } from '@lumina/contract';
 import { ApiClient, firstNodes, readReed98, reedAccount } from '@lumina/datasets';
 import { seed } from '@lumina/local/seed';
-import { eventually, startE2eSystem, type E2eSystem } from './support';
+import { eventually, expectStatus, startE2eSystem, type E2eSystem } from './support';
 
 const PEOPLE = 16;
 let e2e: E2eSystem;
@@ -25,11 +26,12 @@ test('seeds people, follows both ways, posts with photos; a friend sees them; a 
   const [author, friend] = graph.friendships.map(([a, b]) => (a % 3 === 0 ? [a, b] : [b, a])).find(([a]) => a! % 3 === 0)!;
   const authorSpec = reedAccount(author!);
   const friendSpec = reedAccount(friend!);
-  const reader = new ApiClient(e2e.url);
+  const reader = new ApiClient(e2e.url, { checkAnswers: true });
   await reader.signIn(friendSpec);
   await eventually(async () => {
-    const { body } = await reader.expect<{ items: Array<{ author: { username: string }; media: unknown[] }> }>(200, 'GET', '/api/timeline');
-    const theirs = body.items.filter((p) => p.author.username === authorSpec.username);
+    const home = await reader.send(timelineRoutes.home);
+    expectStatus(home, 200);
+    const theirs = home.body.items.filter((p) => p.author.username === authorSpec.username);
     if (theirs.length !== 3) throw new Error(`${theirs.length} of ${authorSpec.username}'s 3 posts at home`);
     expect(theirs.every((p) => p.media.length === 1)).toBe(true);
   });

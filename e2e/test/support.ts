@@ -1,7 +1,7 @@
 /**
- * End-to-end support: the one-machine system started for a test file, and a small API client
- * that talks to it through the entry point only (NGINX, as `npm start` runs it), keeping
- * cookies as a browser would.
+ * End-to-end support: the one-machine system started for a test file, and a person calling its
+ * API through the entry point only (NGINX, as `npm start` runs it) with the contract's typed
+ * client, keeping cookies as a browser would.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -10,7 +10,18 @@ import mysql from 'mysql2/promise';
 import { mongo } from 'mongoose';
 import sharp from 'sharp';
 import { uniqueTag } from '@lumina/common/testing';
-import { ApiClient, type ApiResponse } from '@lumina/datasets';
+import {
+  authRoutes,
+  mediaRoutes,
+  pathFor,
+  searchRoutes,
+  timelineRoutes,
+  type ApiRoute,
+  type CallArgs,
+  type NotificationType,
+  type Post,
+} from '@lumina/contract';
+import { ApiClient, type TimedResult } from '@lumina/datasets';
 import { type LocalSystem, startLocalSystem } from '@lumina/local';
 
 export interface E2eSystem {
@@ -80,7 +91,7 @@ export async function startE2eSystem(
   };
 }
 
-/** One person using Lumina through the entry point: the benchmark's API client (a cookie jar, JSON calls) with a name. */
+/** One person using Lumina through the entry point: the benchmark's API client (a cookie jar, typed calls) with a name. */
 export class Person {
   private readonly client: ApiClient;
   id = '';
@@ -89,22 +100,26 @@ export class Person {
     baseUrl: string,
     readonly username: string,
   ) {
-    this.client = new ApiClient(baseUrl);
+    // No quiet refresh on a 401, so a story sees every answer as it came; and every successful
+    // answer is checked against its route's schema, from outside, through NGINX.
+    this.client = new ApiClient(baseUrl, { refreshOnExpiry: false, checkAnswers: true });
   }
 
-  /** One call as this person; no quiet refresh on a 401, so a story sees every answer as it came. */
-  call<T = Record<string, unknown>>(method: string, path: string, body?: unknown | FormData): Promise<ApiResponse<T>> {
-    return this.client.call<T>(method, path, body, false);
+  /** One call of a route of the contract as this person: its typed outcome, whatever the status. */
+  send<R extends ApiRoute>(route: R, ...args: CallArgs<R>): Promise<TimedResult<R>> {
+    return this.client.send(route, ...args);
   }
 
   async signUp(): Promise<void> {
-    const res = await this.call<{ user: { id: string } }>('POST', '/api/users/signup', {
-      email: `${this.username}@example.com`,
-      username: this.username,
-      password: 'a long enough password',
-      displayName: this.username.replace(/^./, (c) => c.toUpperCase()),
+    const res = await this.send(authRoutes.signUp, {
+      body: {
+        email: `${this.username}@example.com`,
+        username: this.username,
+        password: 'a long enough password',
+        displayName: this.username.replace(/^./, (c) => c.toUpperCase()),
+      },
     });
-    if (res.status !== 201) throw new Error(`sign-up of ${this.username} answered ${res.status}: ${JSON.stringify(res.body)}`);
+    if (!res.ok) throw new Error(`sign-up of ${this.username} answered ${res.status}: ${JSON.stringify(res.body)}`);
     this.id = res.body.user.id;
   }
 
@@ -116,15 +131,27 @@ export class Person {
     const form = new FormData();
     form.append('alt', 'A generated photo');
     form.append('file', new Blob([new Uint8Array(jpeg)], { type: 'image/jpeg' }), `photo-${seed}.jpg`);
-    const res = await this.call<{ media: { id: string } }>('POST', '/api/media', form);
-    if (res.status !== 202 && res.status !== 200) throw new Error(`upload answered ${res.status}: ${JSON.stringify(res.body)}`);
+    const res = await this.send(mediaRoutes.upload, { form });
+    if (!res.ok) throw new Error(`upload answered ${res.status}: ${JSON.stringify(res.body)}`);
     const id = res.body.media.id;
     await eventually(async () => {
-      const media = await this.call<{ media: { status: string } }>('GET', `/api/media/${id}`);
-      if (media.body.media?.status !== 'ready') throw new Error(`media is ${media.body.media?.status}`);
+      const media = await this.send(mediaRoutes.getMedia, { params: { id } });
+      const status = media.ok ? media.body.media.status : `answered ${media.status}`;
+      if (status !== 'ready') throw new Error(`media is ${status}`);
     }, 30_000);
     return id;
   }
+}
+
+/**
+ * Asserts an answer's status, as `expect(res.status).toBe(status)` does, and narrows the answer
+ * to that status: its body is then the route's typed body for it.
+ */
+export function expectStatus<T extends { status: number }, S extends T['status']>(
+  res: T,
+  status: S,
+): asserts res is Extract<T, { status: S }> {
+  expect(res.status).toBe(status);
 }
 
 export async function eventually<T>(assertion: () => Promise<T>, timeoutMs = 15_000): Promise<T> {
@@ -141,12 +168,17 @@ export async function eventually<T>(assertion: () => Promise<T>, timeoutMs = 15_
   throw last instanceof Error ? last : new Error(String(last));
 }
 
-interface Item {
-  id: string;
-  likeCount?: number;
-  commentCount?: number;
-  caption?: string;
+/** A search for posts: by words (search's posts route), or a hashtag's page. */
+export type PostSearch = { q: string } | { tag: string };
+
+function searchPosts(person: Person, search: PostSearch) {
+  return 'q' in search
+    ? person.send(searchRoutes.posts, { query: { q: search.q } })
+    : person.send(searchRoutes.hashtagPosts, { params: { tag: search.tag } });
 }
+
+const described = (search: PostSearch) =>
+  'q' in search ? pathFor(searchRoutes.posts, { query: search }) : pathFor(searchRoutes.hashtagPosts, { params: search });
 
 /**
  * How long an event may take once a consumer is back after a crash: JetStream redelivers a
@@ -157,41 +189,37 @@ export const AFTER_A_CRASH_MS = 45_000;
 
 /** Every check the story makes, shared by the plain run and the run with crashes. */
 export const expectations = {
-  async inHomeTimeline(person: Person, postId: string): Promise<Item> {
+  async inHomeTimeline(person: Person, postId: string): Promise<Post> {
     return eventually(async () => {
-      const res = await person.call<{ items: Item[] }>('GET', '/api/timeline');
-      const found = res.body.items?.find((i) => i.id === postId);
+      const res = await person.send(timelineRoutes.home);
+      const found = res.ok ? res.body.items.find((i) => i.id === postId) : undefined;
       if (!found) throw new Error(`post ${postId} not yet in ${person.username}'s home (${res.status})`);
       return found;
     });
   },
   async goneFromHomeTimeline(person: Person, postId: string, timeoutMs?: number): Promise<void> {
     await eventually(async () => {
-      const res = await person.call<{ items: Item[] }>('GET', '/api/timeline');
-      if (res.status !== 200 || res.body.items.some((i) => i.id === postId))
-        throw new Error(`still in ${person.username}'s home (${res.status})`);
+      const res = await person.send(timelineRoutes.home);
+      if (!res.ok || res.body.items.some((i) => i.id === postId)) throw new Error(`still in ${person.username}'s home (${res.status})`);
     }, timeoutMs);
   },
-  async searchFinds(person: Person, path: string, postId: string): Promise<void> {
+  async searchFinds(person: Person, search: PostSearch, postId: string): Promise<void> {
     await eventually(async () => {
-      const res = await person.call<{ items: Item[] }>('GET', path);
-      if (!res.body.items?.some((i) => i.id === postId))
-        throw new Error(`${path} does not find ${postId} (${res.status}: ${JSON.stringify(res.body).slice(0, 200)})`);
+      const res = await searchPosts(person, search);
+      if (!res.ok || !res.body.items.some((i) => i.id === postId))
+        throw new Error(`${described(search)} does not find ${postId} (${res.status}: ${JSON.stringify(res.body).slice(0, 200)})`);
     });
   },
-  async searchMisses(person: Person, path: string, postId: string): Promise<void> {
+  async searchMisses(person: Person, search: PostSearch, postId: string): Promise<void> {
     await eventually(async () => {
-      const res = await person.call<{ items: Item[] }>('GET', path);
-      if (res.status !== 200 || res.body.items.some((i) => i.id === postId)) throw new Error(`${path} still finds ${postId}`);
+      const res = await searchPosts(person, search);
+      if (!res.ok || res.body.items.some((i) => i.id === postId)) throw new Error(`${described(search)} still finds ${postId}`);
     });
   },
-  async notified(person: Person, type: string, postId: string): Promise<void> {
+  async notified(person: Person, type: NotificationType, postId: string): Promise<void> {
     await eventually(async () => {
-      const res = await person.call<{ items: Array<{ type: string; post?: { id: string } }>; unread: number }>(
-        'GET',
-        '/api/timeline/notifications',
-      );
-      if (!res.body.items?.some((n) => n.type === type && n.post?.id === postId)) throw new Error(`no ${type} notification yet`);
+      const res = await person.send(timelineRoutes.notifications);
+      if (!res.ok || !res.body.items.some((n) => n.type === type && n.post?.id === postId)) throw new Error(`no ${type} notification yet`);
       if (!(res.body.unread > 0)) throw new Error('unread count is 0');
     });
   },

@@ -8,7 +8,9 @@
  *
  * SEED_PEOPLE=n loads only the first n people (and the friendships among them).
  */
+import { authRoutes, postsRoutes } from '@lumina/contract';
 import {
+  ApiClient,
   firstNodes,
   formatSeconds,
   loadFollows,
@@ -33,8 +35,7 @@ const COMMENTS = ['Love this!', 'Beautiful light.', 'Where is this?', 'Great sho
 
 async function reachable(url: string): Promise<boolean> {
   try {
-    const res = await fetch(`${url}/api/users/currentuser`);
-    return res.status === 200;
+    return (await new ApiClient(url).send(authRoutes.currentUser)).status === 200;
   } catch {
     return false;
   }
@@ -52,11 +53,11 @@ async function engage(
     const friends = friendsOf.get(post.authorId) ?? people;
     const likers = new Set<LoadedPerson>();
     for (let i = 0; i < Math.min(3, friends.length); i += 1) likers.add(pick(friends, random));
-    for (const liker of likers) actions.push(() => liker.client.expect(200, 'PUT', `/api/posts/${post.id}/like`).then(() => undefined));
+    for (const liker of likers) actions.push(() => liker.client.ok(postsRoutes.like, { params: { id: post.id } }).then(() => undefined));
     if (random() < 0.25 && friends.length > 0) {
       const commenter = pick(friends, random);
       const body = pick(COMMENTS, random);
-      actions.push(() => commenter.client.expect(201, 'POST', `/api/posts/${post.id}/comments`, { body }).then(() => undefined));
+      actions.push(() => commenter.client.ok(postsRoutes.addComment, { params: { id: post.id }, body: { body } }).then(() => undefined));
     }
   }
   const bar = new ProgressBar('likes and comments', actions.length);

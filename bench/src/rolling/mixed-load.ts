@@ -6,6 +6,16 @@
  * expects (or gets no answer) is a failure.
  */
 import sharp from 'sharp';
+import {
+  authRoutes,
+  mediaRoutes,
+  postsRoutes,
+  searchRoutes,
+  timelineRoutes,
+  type ApiRoute,
+  type CallArgs,
+  type RouteAnswer,
+} from '@lumina/contract';
 import { ApiClient, generateCaption, pick, seededRandom, sleep } from '@lumina/datasets';
 
 export interface Actor {
@@ -57,12 +67,28 @@ export async function preparePeople(baseUrl: string, count: number, tag: string)
 
 interface Action {
   kind: string;
-  method: string;
-  path: string;
-  body?: unknown;
   expect: number[];
-  /** What to keep from the answer (a new post's id). */
-  after?: (body: Record<string, unknown>) => void;
+  /** Sends it as `client`; what the answer leaves behind (a new post's id) is kept by the action. */
+  send(client: ApiClient): Promise<{ status: number; body: unknown; ms: number }>;
+}
+
+/** A call of a route of the contract, typed by it; `after` sees the body of an expected answer. */
+function action<R extends ApiRoute>(
+  kind: string,
+  expect: number[],
+  route: R,
+  args: CallArgs<R>,
+  after?: (body: RouteAnswer<R>) => void,
+): Action {
+  return {
+    kind,
+    expect,
+    async send(client) {
+      const res = await client.send(route, ...args);
+      if (res.ok && expect.includes(res.status)) after?.(res.body as RouteAnswer<R>);
+      return res;
+    },
+  };
 }
 
 /** One request of the mix, by weight: reads most, then writes, a sign-in now and then. */
@@ -70,37 +96,24 @@ function nextAction(actor: Actor, everyone: Actor[], random: () => number, n: nu
   const other = pick(everyone, random);
   const postId = pick(other.postIds, random);
   const roll = random();
-  if (roll < 0.3) return { kind: 'home timeline', method: 'GET', path: '/api/timeline?limit=20', expect: [200] };
-  if (roll < 0.5) return { kind: 'post page', method: 'GET', path: `/api/posts/${postId}`, expect: [200] };
-  if (roll < 0.58) return { kind: 'search', method: 'GET', path: '/api/search/posts?q=photo', expect: [200] };
-  if (roll < 0.64) return { kind: 'media read', method: 'GET', path: `/api/media/${actor.mediaId}`, expect: [200] };
+  if (roll < 0.3) return action('home timeline', [200], timelineRoutes.home, [{ query: { limit: '20' } }]);
+  if (roll < 0.5) return action('post page', [200], postsRoutes.getPost, [{ params: { id: postId } }]);
+  if (roll < 0.58) return action('search', [200], searchRoutes.posts, [{ query: { q: 'photo' } }]);
+  if (roll < 0.64) return action('media read', [200], mediaRoutes.getMedia, [{ params: { id: actor.mediaId } }]);
   if (roll < 0.74) {
     const liked = random() < 0.5;
-    return { kind: liked ? 'like' : 'unlike', method: liked ? 'PUT' : 'DELETE', path: `/api/posts/${postId}/like`, expect: [200] };
+    return liked
+      ? action('like', [200], postsRoutes.like, [{ params: { id: postId } }])
+      : action('unlike', [200], postsRoutes.unlike, [{ params: { id: postId } }]);
   }
   if (roll < 0.84) {
-    return { kind: 'comment', method: 'POST', path: `/api/posts/${postId}/comments`, body: { body: `Comment ${n}` }, expect: [201] };
+    return action('comment', [201], postsRoutes.addComment, [{ params: { id: postId }, body: { body: `Comment ${n}` } }]);
   }
   if (roll < 0.94) {
-    return {
-      kind: 'new post',
-      method: 'POST',
-      path: '/api/posts',
-      body: { caption: `${generateCaption(10_000 + n)} (restart ${n})`, media: [{ id: actor.mediaId, alt: 'A generated photo' }] },
-      expect: [201],
-      after: (body) => {
-        const id = (body.post as { id?: string } | undefined)?.id;
-        if (id) actor.postIds.push(id);
-      },
-    };
+    const body = { caption: `${generateCaption(10_000 + n)} (restart ${n})`, media: [{ id: actor.mediaId, alt: 'A generated photo' }] };
+    return action('new post', [201], postsRoutes.createPost, [{ body }], (answer) => actor.postIds.push(answer.post.id));
   }
-  return {
-    kind: 'sign-in',
-    method: 'POST',
-    path: '/api/users/signin',
-    body: { email: actor.email, password: actor.password },
-    expect: [200],
-  };
+  return action('sign-in', [200], authRoutes.signIn, [{ body: { email: actor.email, password: actor.password } }]);
 }
 
 export interface MixedLoad {
@@ -125,7 +138,7 @@ export function startMixedLoad(actors: Actor[], options: { workers: number; paus
       const action = nextAction(actor, actors, random, n);
       const at = Date.now();
       try {
-        const res = await actor.client.call<Record<string, unknown>>(action.method, action.path, action.body);
+        const res = await action.send(actor.client);
         const ok = action.expect.includes(res.status);
         samples.push({
           at,
@@ -135,7 +148,6 @@ export function startMixedLoad(actors: Actor[], options: { workers: number; paus
           ok,
           ...(ok ? {} : { detail: JSON.stringify(res.body).slice(0, 200) }),
         });
-        if (ok) action.after?.(res.body);
       } catch (err) {
         const cause = (err as Error & { cause?: { code?: string; message?: string } }).cause;
         const detail = `${(err as Error).message}${cause ? `: ${cause.code ?? cause.message}` : ''}`;

@@ -16,7 +16,8 @@
 import type { EventBus, RedisClient } from '@lumina/common';
 import { keys } from '@lumina/timeline/testing';
 import type { mongo } from 'mongoose';
-import { type ApiClient, generateCaption, type PageJson, type PostJson, ProgressBar, sleep } from '@lumina/datasets';
+import { searchRoutes, timelineRoutes } from '@lumina/contract';
+import { type ApiClient, generateCaption, ProgressBar, sleep } from '@lumina/datasets';
 import { summarize, type LatencySummary } from '../util/stats';
 
 export interface PropagationCase {
@@ -156,14 +157,14 @@ export async function measurePropagation(
     const seen = Promise.all(
       c.viewers.map((viewer) =>
         until(deadline, 50, async () => {
-          const res = await viewer.call<PageJson<PostJson>>('GET', '/api/timeline?limit=5');
-          return res.status === 200 && res.body.items.some((p) => p.id === post.id);
+          const res = await viewer.send(timelineRoutes.home, { query: { limit: '5' } });
+          return res.ok && res.body.items.some((p) => p.id === post.id);
         }),
       ),
     );
     const found = until(deadline, 100, async () => {
-      const res = await c.author.call<PageJson<PostJson>>('GET', `/api/search/posts?q=${word}`);
-      return res.status === 200 && res.body.items.some((p) => p.id === post.id);
+      const res = await c.author.send(searchRoutes.posts, { query: { q: word } });
+      return res.ok && res.body.items.some((p) => p.id === post.id);
     });
     const [, seenAt, foundAt] = await Promise.all([fanout, seen, found]);
 

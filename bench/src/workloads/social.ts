@@ -2,8 +2,10 @@
  * The workloads, after DeathStarBench's social network, on Lumina's API: read a home timeline
  * page, read a user's posts, compose a post, and their 60/30/10 mix; post search and
  * autocomplete suggestions. Each picks its user, author or query at random (seeded) from pools
- * the loaders filled, and sends the person's access token as a Bearer header.
+ * the loaders filled, and sends the person's access token as a Bearer header. Each path is its
+ * route's, from the contract's route tables (autocannon sends it, not the typed client).
  */
+import { pathFor, postsRoutes, searchRoutes, timelineRoutes, type RouteInput } from '@lumina/contract';
 import { type ApiClient, CAPTION_WORDS, generateCaption, pick, seededRandom } from '@lumina/datasets';
 import type { HttpWorkload, RequestSpec } from './load-runner';
 
@@ -36,7 +38,11 @@ export function homeRead(pools: Pick<WorkloadPools, 'baseUrl' | 'viewers'>, name
     name,
     baseUrl: pools.baseUrl,
     ok: [200],
-    next: () => ({ method: 'GET', path: '/api/timeline?limit=20', headers: bearer(pick(pools.viewers, random)) }),
+    next: () => ({
+      method: 'GET',
+      path: pathFor(timelineRoutes.home, { query: { limit: '20' } }),
+      headers: bearer(pick(pools.viewers, random)),
+    }),
   };
 }
 
@@ -48,7 +54,7 @@ export function userPostsRead(pools: WorkloadPools, seed = 2): HttpWorkload {
     ok: [200],
     next: () => ({
       method: 'GET',
-      path: `/api/posts?authorId=${encodeURIComponent(pick(pools.authors, random))}&limit=20`,
+      path: pathFor(postsRoutes.postsByAuthor, { query: { authorId: pick(pools.authors, random), limit: '20' } }),
       headers: bearer(pick(pools.viewers, random)),
     }),
   };
@@ -65,11 +71,15 @@ export function composePost(pools: WorkloadPools, seed = 3): HttpWorkload {
       const composer = pick(pools.composers, random);
       n += 1;
       const caption = `${generateCaption(100_000 + seed * 100_000 + n)} (bench ${n})`;
+      const body: RouteInput<typeof postsRoutes.createPost>['body'] = {
+        caption,
+        media: [{ id: composer.mediaId, alt: 'A generated photo' }],
+      };
       return {
         method: 'POST',
-        path: '/api/posts',
+        path: pathFor(postsRoutes.createPost),
         headers: { ...bearer(composer.client), 'content-type': 'application/json' },
-        body: JSON.stringify({ caption, media: [{ id: composer.mediaId, alt: 'A generated photo' }] }),
+        body: JSON.stringify(body),
       };
     },
   };
@@ -100,7 +110,7 @@ export function searchPosts(pools: WorkloadPools, seed = 5): HttpWorkload {
     ok: [200],
     next: () => ({
       method: 'GET',
-      path: `/api/search/posts?q=${encodeURIComponent(pick(pools.searchWords, random))}&limit=20`,
+      path: pathFor(searchRoutes.posts, { query: { q: pick(pools.searchWords, random), limit: '20' } }),
       headers: bearer(pick(pools.viewers, random)),
     }),
   };
@@ -114,7 +124,7 @@ export function suggest(pools: WorkloadPools, seed = 6): HttpWorkload {
     ok: [200],
     next: () => ({
       method: 'GET',
-      path: `/api/search/suggest?q=${encodeURIComponent(pick(pools.suggestPrefixes, random))}`,
+      path: pathFor(searchRoutes.suggest, { query: { q: pick(pools.suggestPrefixes, random) } }),
       headers: bearer(pick(pools.viewers, random)),
     }),
   };

@@ -1,17 +1,28 @@
 /**
- * The one door to the API: same-origin JSON calls that carry the `session` cookie, turn every
- * failure into an ApiError built from the {"errors":[{message, field?}]} shape, and refresh a
- * stale session quietly (POST /api/users/refresh, then the call once more) on a 401.
+ * The one door to the API: every call goes through @lumina/contract's typed client with a route
+ * of the contract's route tables (its path, its input and answer types), same-origin with the
+ * `session` cookie; every failure becomes an ApiError built from the {"errors":[{message, field?}]}
+ * shape, and a stale session is refreshed quietly (the refresh route, then the call once more) on
+ * a 401.
  */
+import {
+  ApiCallError,
+  authRoutes,
+  createApiClient,
+  errorEntries,
+  pathFor,
+  type ApiClientOptions,
+  type ApiRoute,
+  type CallArgs,
+  type RouteAnswer,
+} from '@lumina/contract/client';
 import { withTabLock } from '../lib/tab-lock';
 import type { FieldError } from './types';
 
-export class ApiError extends Error {
-  constructor(
-    readonly status: number,
-    readonly errors: FieldError[],
-  ) {
-    super(errors[0]?.message ?? messageForStatus(status));
+/** A failed call: its status and the Error shape's entries (with words for the status when the body had none). */
+export class ApiError extends ApiCallError {
+  constructor(status: number, errors: FieldError[]) {
+    super(status, errors.length > 0 ? errors : [{ message: messageForStatus(status) }]);
     this.name = 'ApiError';
   }
 
@@ -56,13 +67,7 @@ export function messageForStatus(status: number): string {
 
 /** Reads the errors shape out of a body; anything else becomes one message for the status. */
 export function errorFromBody(status: number, body: unknown): ApiError {
-  if (body && typeof body === 'object' && Array.isArray((body as { errors?: unknown }).errors)) {
-    const errors = (body as { errors: unknown[] }).errors
-      .filter((e): e is FieldError => !!e && typeof e === 'object' && typeof (e as FieldError).message === 'string')
-      .map((e) => (typeof e.field === 'string' ? { message: e.message, field: e.field } : { message: e.message }));
-    if (errors.length > 0) return new ApiError(status, errors);
-  }
-  return new ApiError(status, [{ message: messageForStatus(status) }]);
+  return new ApiError(status, errorEntries(body) ?? []);
 }
 
 function parseJson(text: string): unknown {
@@ -76,10 +81,10 @@ function parseJson(text: string): unknown {
 // ---- quiet refresh -------------------------------------------------------------------------
 
 /** Calls that must never trigger a refresh: they are how a session starts, renews or ends. */
-const SESSION_PATHS = ['/api/users/signin', '/api/users/signup', '/api/users/refresh', '/api/users/signout'];
+const SESSION_ROUTES: readonly ApiRoute[] = [authRoutes.signIn, authRoutes.signUp, authRoutes.refresh, authRoutes.signOut];
 
-export function mayRefreshFor(path: string): boolean {
-  return !SESSION_PATHS.some((p) => path.startsWith(p));
+export function mayRefreshFor(route: ApiRoute): boolean {
+  return !SESSION_ROUTES.includes(route);
 }
 
 let refreshing: Promise<boolean> | null = null;
@@ -110,7 +115,8 @@ export function refreshSession(): Promise<boolean> {
 
 async function refreshUnlessRenewed(): Promise<boolean> {
   if (await signedInNow()) return true;
-  return fetch('/api/users/refresh', { method: 'POST', credentials: 'same-origin', headers: { accept: 'application/json' } })
+  return bare
+    .send(authRoutes.refresh)
     .then((res) => res.ok)
     .catch(() => false);
 }
@@ -118,10 +124,7 @@ async function refreshUnlessRenewed(): Promise<boolean> {
 /** Whether the cookies hold a valid access token right now (another tab may have renewed them). */
 async function signedInNow(): Promise<boolean> {
   try {
-    const res = await fetch('/api/users/currentuser', { credentials: 'same-origin', headers: { accept: 'application/json' } });
-    if (!res.ok) return false;
-    const body = (await res.json()) as { currentUser?: unknown };
-    return !!body.currentUser;
+    return !!(await bare.call(authRoutes.currentUser)).currentUser;
   } catch {
     return false;
   }
@@ -129,49 +132,39 @@ async function signedInNow(): Promise<boolean> {
 
 // ---- JSON calls ----------------------------------------------------------------------------
 
-export interface RequestOptions {
-  method?: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
-  body?: unknown;
-  signal?: AbortSignal;
-}
+const sameOrigin: ApiClientOptions = {
+  // Looked up at each call: the component tests put their fake in its place.
+  fetch: (url, init) => fetch(url, init),
+  init: { credentials: 'same-origin' },
+  toError: errorFromBody,
+};
 
-export async function api<T>(path: string, options: RequestOptions = {}): Promise<T> {
-  const { method = 'GET', body, signal } = options;
-  const send = (): Promise<Response> =>
-    fetch(path, {
-      method,
-      credentials: 'same-origin',
-      headers: body === undefined ? { accept: 'application/json' } : { accept: 'application/json', 'content-type': 'application/json' },
-      body: body === undefined ? undefined : JSON.stringify(body),
-      signal,
-    });
+/** Without the quiet refresh: the calls that check or renew the session themselves. */
+const bare = createApiClient(sameOrigin);
 
-  let res: Response;
+const client = createApiClient({
+  ...sameOrigin,
+  onResponse: async (res, { route, resend }) => {
+    if (res.status !== 401 || !mayRefreshFor(route)) return res;
+    const answer = (await refreshSession()) ? await resend() : res;
+    if (answer.status === 401) sessionLost();
+    return answer;
+  },
+});
+
+const isAbort = (err: unknown) => err instanceof DOMException && err.name === 'AbortError';
+
+/**
+ * Calls a route of the contract: `api(postsRoutes.getPost, { params: { id } }, { signal })`.
+ * Answers the route's typed body; throws ApiError (status 0 when Lumina could not be reached).
+ */
+export async function api<R extends ApiRoute>(route: R, ...args: CallArgs<R>): Promise<RouteAnswer<R>> {
   try {
-    res = await send();
-    if (res.status === 401 && mayRefreshFor(path)) {
-      if (await refreshSession()) res = await send();
-      if (res.status === 401) sessionLost();
-    }
+    return await client.call(route, ...args);
   } catch (err) {
-    if (err instanceof DOMException && err.name === 'AbortError') throw err;
+    if (err instanceof ApiError || isAbort(err)) throw err;
     throw new ApiError(0, [{ message: messageForStatus(0) }]);
   }
-
-  const text = res.status === 204 ? '' : await res.text();
-  const data = text ? parseJson(text) : undefined;
-  if (!res.ok) throw errorFromBody(res.status, data);
-  return data as T;
-}
-
-/** `?a=1&b=2` from the defined entries, or '' when there are none. */
-export function query(params: Record<string, string | number | null | undefined>): string {
-  const search = new URLSearchParams();
-  for (const [key, value] of Object.entries(params)) {
-    if (value !== undefined && value !== null && value !== '') search.set(key, String(value));
-  }
-  const s = search.toString();
-  return s ? `?${s}` : '';
 }
 
 // ---- uploads with progress -----------------------------------------------------------------
@@ -183,12 +176,19 @@ export interface UploadOptions {
 }
 
 /**
- * A multipart POST through XMLHttpRequest, the one browser API that reports upload progress.
- * Answers the parsed JSON body; throws ApiError like `api` does (with the same quiet refresh).
+ * A multipart POST of a route (media's upload) through XMLHttpRequest, the one browser API that
+ * reports upload progress. Answers the route's typed body; throws ApiError like `api` does (with
+ * the same quiet refresh).
  */
-export async function upload<T>(path: string, fileField: string, file: Blob, options: UploadOptions = {}): Promise<T> {
+export async function upload<R extends ApiRoute>(
+  route: R,
+  fileField: string,
+  file: Blob,
+  options: UploadOptions = {},
+): Promise<RouteAnswer<R>> {
+  const path = pathFor(route);
   let result = await uploadOnce(path, fileField, file, options);
-  if (result.status === 401 && mayRefreshFor(path)) {
+  if (result.status === 401 && mayRefreshFor(route)) {
     if (await refreshSession()) {
       options.onProgress?.(0);
       result = await uploadOnce(path, fileField, file, options);
@@ -197,7 +197,7 @@ export async function upload<T>(path: string, fileField: string, file: Blob, opt
   }
   const data = result.text ? parseJson(result.text) : undefined;
   if (result.status < 200 || result.status >= 300) throw errorFromBody(result.status, data);
-  return data as T;
+  return data as RouteAnswer<R>;
 }
 
 function uploadOnce(

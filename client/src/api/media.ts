@@ -1,4 +1,5 @@
-/** media — /api/media: uploads (with progress), processing status and the upload limits. */
+/** media — its route table: uploads (with progress), processing status and the upload limits. */
+import { mediaRoutes } from '@lumina/contract/client';
 import { api, upload } from './http';
 import type { Media, MediaLimits } from './types';
 
@@ -7,20 +8,20 @@ let limits: Promise<MediaLimits> | null = null;
 export const mediaApi = {
   /** The limits change only with a deploy; one fetch per page load is enough. */
   limits: (): Promise<MediaLimits> => {
-    limits ??= api<MediaLimits>('/api/media/limits').catch((err: unknown) => {
+    limits ??= api(mediaRoutes.limits).catch((err: unknown) => {
       limits = null;
       throw err;
     });
     return limits;
   },
   upload: (file: Blob, options: { alt?: string; onProgress?: (fraction: number) => void; signal?: AbortSignal } = {}) =>
-    upload<{ media: Media }>('/api/media', 'file', file, {
+    upload(mediaRoutes.upload, 'file', file, {
       fields: options.alt ? { alt: options.alt } : {},
       onProgress: options.onProgress,
       signal: options.signal,
     }).then((r) => r.media),
-  get: (id: string, signal?: AbortSignal) => api<{ media: Media }>(`/api/media/${encodeURIComponent(id)}`, { signal }).then((r) => r.media),
-  remove: (id: string) => api<void>(`/api/media/${encodeURIComponent(id)}`, { method: 'DELETE' }),
+  get: (id: string, signal?: AbortSignal) => api(mediaRoutes.getMedia, { params: { id } }, { signal }).then((r) => r.media),
+  remove: (id: string) => api(mediaRoutes.deleteMedia, { params: { id } }),
 };
 
 /** Forget the cached limits (tests start each case afresh). */
@@ -42,7 +43,7 @@ const sleep = (ms: number, signal?: AbortSignal) =>
   });
 
 /**
- * Polls GET /api/media/:id until the variants are made or the processing failed. Starts quick
+ * Polls the media (mediaRoutes.getMedia) until the variants are made or the processing failed. Starts quick
  * (most images are done within a second) and backs off to one poll every two seconds.
  */
 export async function waitUntilProcessed(

@@ -1,32 +1,19 @@
-/** posts — /api/posts: posts, likes and comments. */
-import { api, query } from './http';
-import type { Comment, Page, Post, UserSummary } from './types';
+/** posts — its route table: posts, likes and comments. */
+import { postsRoutes, type RouteInput } from '@lumina/contract/client';
+import { api } from './http';
 
-/** A comment whose author the service did not expand still renders (as its id). */
-function withAuthor(raw: Comment & { authorId?: string }): Comment {
-  if (raw.author) return raw;
-  const author: UserSummary = { id: raw.authorId ?? '', username: raw.authorId ?? 'unknown', displayName: '', avatar: null };
-  return { ...raw, author };
-}
+type NewPostMedia = NonNullable<RouteInput<typeof postsRoutes.createPost>['body']>['media'];
 
 export const postsApi = {
-  create: (caption: string, media: Array<{ id: string; alt?: string }>) =>
-    api<{ post: Post }>('/api/posts', { method: 'POST', body: { caption, media } }).then((r) => r.post),
-  get: (id: string, signal?: AbortSignal) => api<{ post: Post }>(`/api/posts/${encodeURIComponent(id)}`, { signal }).then((r) => r.post),
-  remove: (id: string) => api<void>(`/api/posts/${encodeURIComponent(id)}`, { method: 'DELETE' }),
+  create: (caption: string, media: NewPostMedia) => api(postsRoutes.createPost, { body: { caption, media } }).then((r) => r.post),
+  get: (id: string, signal?: AbortSignal) => api(postsRoutes.getPost, { params: { id } }, { signal }).then((r) => r.post),
+  remove: (id: string) => api(postsRoutes.deletePost, { params: { id } }),
   byAuthor: (authorId: string, cursor?: string | null, signal?: AbortSignal) =>
-    api<Page<Post>>(`/api/posts${query({ authorId, cursor })}`, { signal }),
-  like: (id: string) => api<{ liked: boolean; likeCount: number }>(`/api/posts/${encodeURIComponent(id)}/like`, { method: 'PUT' }),
-  unlike: (id: string) => api<{ liked: boolean; likeCount: number }>(`/api/posts/${encodeURIComponent(id)}/like`, { method: 'DELETE' }),
+    api(postsRoutes.postsByAuthor, { query: { authorId, cursor: cursor ?? undefined } }, { signal }),
+  like: (id: string) => api(postsRoutes.like, { params: { id } }),
+  unlike: (id: string) => api(postsRoutes.unlike, { params: { id } }),
   comments: (id: string, cursor?: string | null, signal?: AbortSignal) =>
-    api<Page<Comment>>(`/api/posts/${encodeURIComponent(id)}/comments${query({ cursor })}`, { signal }).then((page) => ({
-      ...page,
-      items: page.items.map(withAuthor),
-    })),
-  addComment: (id: string, body: string) =>
-    api<{ comment: Comment }>(`/api/posts/${encodeURIComponent(id)}/comments`, { method: 'POST', body: { body } }).then((r) =>
-      withAuthor(r.comment),
-    ),
-  removeComment: (id: string, commentId: string) =>
-    api<void>(`/api/posts/${encodeURIComponent(id)}/comments/${encodeURIComponent(commentId)}`, { method: 'DELETE' }),
+    api(postsRoutes.listComments, { params: { id }, query: { cursor: cursor ?? undefined } }, { signal }),
+  addComment: (id: string, body: string) => api(postsRoutes.addComment, { params: { id }, body: { body } }).then((r) => r.comment),
+  removeComment: (id: string, commentId: string) => api(postsRoutes.deleteComment, { params: { id, commentId } }),
 };

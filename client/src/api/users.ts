@@ -1,29 +1,22 @@
-/** auth — /api/users: sessions, profiles and the follow graph. */
-import { api, query } from './http';
-import type { Page, User } from './types';
+/** auth — its route table: sessions, profiles and the follow graph. */
+import { authRoutes, type RouteInput } from '@lumina/contract/client';
+import { api } from './http';
 
-export interface SignUpInput {
-  email: string;
-  username: string;
-  password: string;
-  displayName?: string;
-}
+export type SignUpInput = NonNullable<RouteInput<typeof authRoutes.signUp>['body']>;
+type ProfileChanges = NonNullable<RouteInput<typeof authRoutes.updateProfile>['body']>;
 
 export const usersApi = {
-  signUp: (input: SignUpInput) => api<{ user: User }>('/api/users/signup', { method: 'POST', body: input }).then((r) => r.user),
-  signIn: (email: string, password: string) =>
-    api<{ user: User }>('/api/users/signin', { method: 'POST', body: { email, password } }).then((r) => r.user),
-  signOut: () => api<void>('/api/users/signout', { method: 'POST' }),
-  refresh: () => api<{ user: User }>('/api/users/refresh', { method: 'POST' }).then((r) => r.user),
-  currentUser: () => api<{ currentUser: User | null }>('/api/users/currentuser').then((r) => r.currentUser),
-  profile: (username: string, signal?: AbortSignal) =>
-    api<{ user: User }>(`/api/users/${encodeURIComponent(username)}`, { signal }).then((r) => r.user),
-  updateMe: (changes: { displayName?: string; bio?: string; avatarMediaId?: string | null }) =>
-    api<{ user: User }>('/api/users/me', { method: 'PATCH', body: changes }).then((r) => r.user),
-  follow: (userId: string) => api<void>(`/api/users/${encodeURIComponent(userId)}/follow`, { method: 'PUT' }),
-  unfollow: (userId: string) => api<void>(`/api/users/${encodeURIComponent(userId)}/follow`, { method: 'DELETE' }),
+  signUp: (input: SignUpInput) => api(authRoutes.signUp, { body: input }).then((r) => r.user),
+  signIn: (email: string, password: string) => api(authRoutes.signIn, { body: { email, password } }).then((r) => r.user),
+  signOut: () => api(authRoutes.signOut),
+  refresh: () => api(authRoutes.refresh).then((r) => r.user),
+  currentUser: () => api(authRoutes.currentUser).then((r) => r.currentUser),
+  profile: (username: string, signal?: AbortSignal) => api(authRoutes.profile, { params: { username } }, { signal }).then((r) => r.user),
+  updateMe: (changes: ProfileChanges) => api(authRoutes.updateProfile, { body: changes }).then((r) => r.user),
+  follow: (userId: string) => api(authRoutes.follow, { params: { id: userId } }),
+  unfollow: (userId: string) => api(authRoutes.unfollow, { params: { id: userId } }),
   followers: (userId: string, cursor?: string | null, signal?: AbortSignal) =>
-    api<Page<User>>(`/api/users/${encodeURIComponent(userId)}/followers${query({ cursor })}`, { signal }),
+    api(authRoutes.followers, { params: { id: userId }, query: { cursor: cursor ?? undefined } }, { signal }),
   following: (userId: string, cursor?: string | null, signal?: AbortSignal) =>
-    api<Page<User>>(`/api/users/${encodeURIComponent(userId)}/following${query({ cursor })}`, { signal }),
+    api(authRoutes.following, { params: { id: userId }, query: { cursor: cursor ?? undefined } }, { signal }),
 };

@@ -1,11 +1,11 @@
 import { Link } from 'react-router';
-import type { Post } from '../api/types';
+import type { Post, SearchPost } from '../api/types';
 import { displayNameOf } from '../lib/format';
 import { BlurhashImage } from './BlurhashImage';
 import { altFor } from './PostCard';
 
 /** Square thumbnails of posts, three to a row, each a link to the post. */
-export function PostGrid({ posts, label }: { posts: Post[]; label: string }) {
+export function PostGrid({ posts, label }: { posts: Array<Post | SearchPost>; label: string }) {
   return (
     <ul className="grid grid-cols-3 gap-0.5 sm:gap-1.5" aria-label={label}>
       {posts.map((post) => {

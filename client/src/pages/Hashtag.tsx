@@ -1,6 +1,6 @@
 import { useParams } from 'react-router';
 import { searchApi } from '../api/search';
-import type { Post } from '../api/types';
+import type { SearchPost } from '../api/types';
 import { PageTitle } from '../components/Layout';
 import { PostGrid } from '../components/PostGrid';
 import { EmptyState, LoadMore } from '../components/status';
@@ -10,7 +10,7 @@ import { usePagedList } from '../lib/usePagedList';
 export default function Hashtag() {
   const { tag = '' } = useParams();
   const clean = tag.replace(/^#/, '').toLowerCase();
-  const list = usePagedList<Post>((cursor, signal) => searchApi.hashtagPosts(clean, cursor, signal), clean);
+  const list = usePagedList<SearchPost>((cursor, signal) => searchApi.hashtagPosts(clean, cursor, signal), clean);
   return (
     <div>
       <PageTitle title={`#${clean}`}>#{clean}</PageTitle>
