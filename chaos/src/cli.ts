@@ -2,7 +2,7 @@
  * `npm run chaos`: the full chaos run (≥ 10,000 events, every fault kind 20 times or more), its
  * report in chaos/results/<date>/ (report.md and report.json). Exit code 1 when anything was
  * lost, doubled or wrong, or the system did not converge. Settings: CHAOS_SEED, CHAOS_EVENTS,
- * CHAOS_PEOPLE, CHAOS_FAULTS_PER_KIND, CHAOS_CONCURRENCY, CHAOS_LANES.
+ * CHAOS_PEOPLE, CHAOS_FAULTS_PER_KIND, CHAOS_CONCURRENCY, CHAOS_LANES, CHAOS_REST_MS.
  */
 import { execSync } from 'node:child_process';
 import { join } from 'node:path';
@@ -26,6 +26,7 @@ async function main(): Promise<void> {
     faultsPerKind: num('CHAOS_FAULTS_PER_KIND', 20),
     lanes: num('CHAOS_LANES', 4),
     maxGapMs: 1_500,
+    restMs: num('CHAOS_REST_MS', 15_000),
     drainTimeoutMs: 15 * 60_000,
     keepLogs: process.env.CHAOS_KEEP_LOGS === '1',
     log: (line) => process.stdout.write(`${new Date().toISOString().slice(11, 19)} chaos: ${line}\n`),

@@ -54,6 +54,12 @@ export interface InjectorOptions {
   lanes: number;
   /** Pause between two faults of a lane, at most (a random share of it). */
   maxGapMs: number;
+  /**
+   * How long a killed service is left alone once it is back, so that it serves traffic between
+   * its faults: without it, on a busy machine where a restart takes 20–30 s, the posts service
+   * (two kill kinds) was down for most of a run and few posts were made to check.
+   */
+  restMs?: number;
 }
 
 export class FaultInjector {
@@ -62,6 +68,8 @@ export class FaultInjector {
   injectedMessages = 0;
   private readonly armed = new Map<string, (what: string) => void>();
   private readonly busy = new Set<string>();
+  /** When each service killed last may be killed again (see `restMs`). */
+  private readonly restingUntil = new Map<string, number>();
   private started = 0;
   private readonly schedule: Array<{ kind: FaultKind; attempt: number }>;
   private stopped = false;
@@ -138,7 +146,7 @@ export class FaultInjector {
     if (this.busy.has('nats')) return false;
     if (kind === 'restart-nats') return this.busy.size === 0;
     const target = targetOf(kind);
-    return !this.busy.has(target);
+    return !this.busy.has(target) && Date.now() >= (this.restingUntil.get(target) ?? 0);
   }
 
   private async inject(kind: FaultKind): Promise<FaultOutcome> {
@@ -154,6 +162,7 @@ export class FaultInjector {
       return 'failed';
     } finally {
       this.busy.delete(target);
+      if (kind.startsWith('kill-')) this.restingUntil.set(target, Date.now() + (this.options.restMs ?? 0));
     }
   }
 

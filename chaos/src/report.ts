@@ -9,7 +9,8 @@ export function reportMarkdown(r: ChaosReport, commit: string): string {
     `# Chaos run, ${r.startedAt.slice(0, 10)}`,
     '',
     `Commit ${commit}, seed ${r.options.seed}: ${r.options.people} simulated people, ${r.options.concurrency} requests in flight, ` +
-      `${r.options.faultsPerKind} faults of each kind (${r.options.lanes} at once on different targets).`,
+      `${r.options.faultsPerKind} faults of each kind (${r.options.lanes} at once on different targets` +
+      (r.options.restMs ? `; a killed service left alone for ${r.options.restMs / 1000} s once back).` : ').'),
     '',
     `**lost ${t.lost}, doubled ${t.doubled}, wrong ${t.wrong}** over ${t.checked} items checked; ` +
       `${r.drain.converged ? `converged ${(r.drain.ms / 1000).toFixed(1)} s after the load stopped` : `did NOT converge within ${r.drain.ms / 1000} s: ${r.drain.busy.join('; ')}`}.`,

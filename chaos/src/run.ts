@@ -22,6 +22,8 @@ export interface ChaosOptions {
   /** Faults at once on different targets. */
   lanes: number;
   maxGapMs: number;
+  /** How long a killed service is left alone once it is back (the injector's `restMs`). */
+  restMs?: number;
   drainTimeoutMs: number;
   log?: (line: string) => void;
   /** Keep the services' logs (their folder is printed). */
@@ -120,6 +122,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       perKind: options.faultsPerKind,
       lanes: options.lanes,
       maxGapMs: options.maxGapMs,
+      restMs: options.restMs,
     });
     let faultsDone = false;
     const loadStarted = Date.now();

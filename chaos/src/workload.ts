@@ -186,7 +186,8 @@ export class Workload {
         );
       }
       case 'upload':
-        return this.upload(person);
+        // Three photos still unused are enough: the person posts one instead.
+        return person.unusedMedia.length >= 3 ? this.post(person) : this.upload(person);
       case 'post':
         return this.post(person);
       case 'like': {
@@ -333,9 +334,18 @@ export class Workload {
     return `${words}${tag}${mention}`;
   }
 
+  /**
+   * Nothing to comment on yet (early in a run, or while media is down): start a photo unless one
+   * is already on its way, else follow someone. Uploading on every such turn, as this once did,
+   * buried the media workers under thousands of uploads nobody posted, and few posts were made.
+   */
+  private async beforeAnyPost(person: SimulatedPerson): Promise<void> {
+    return person.unusedMedia.length === 0 ? this.upload(person) : this.follow(person);
+  }
+
   private async comment(person: SimulatedPerson): Promise<void> {
     const post = this.somePost();
-    if (!post) return this.upload(person);
+    if (!post) return this.beforeAnyPost(person);
     const others = this.signedUp().filter((p) => p !== person);
     const mention = others.length > 0 && this.random() < 0.2 ? ` @${pick(others, this.random).username}` : '';
     const body = { body: `${pick(WORDS, this.random)}!${mention}` };
