@@ -1,10 +1,10 @@
 /**
  * The search field with autocomplete (the ARIA combobox pattern): suggestions from
- * GET /api/search/suggest as one types, arrow keys to move, Enter to open one, Escape to close.
+ * GET /api/v1/search/suggest as one types, arrow keys to move, Enter to open one, Escape to close.
  */
 import { useEffect, useId, useRef, useState, type FormEvent, type KeyboardEvent } from 'react';
 import { useNavigate } from 'react-router';
-import { searchApi } from '../api/search';
+import { searchApi } from '../api/v1/search';
 import type { Suggestion } from '../api/types';
 import { displayNameOf } from '../lib/format';
 import { Avatar } from './Avatar';

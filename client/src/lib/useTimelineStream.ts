@@ -1,11 +1,11 @@
 /**
- * Listens to GET /api/timeline/stream (Server-Sent Events) and calls `onPost` for every `post`
+ * Listens to GET /api/v1/timeline/stream (Server-Sent Events) and calls `onPost` for every `post`
  * event. The browser reconnects a dropped stream by itself; a refused one (401 once the access
  * token expired) is closed for good, so then the session is refreshed and the stream reopened.
  */
 import { useEffect, useRef } from 'react';
 import { refreshSession } from '../api/http';
-import { TIMELINE_STREAM_URL } from '../api/timeline';
+import { TIMELINE_STREAM_URL } from '../api/v1/timeline';
 import type { Post } from '../api/types';
 
 export function parsePostEvent(data: string): Post | null {
