@@ -4,7 +4,7 @@
  */
 import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from 'react';
 import { useLocation } from 'react-router';
-import { timelineApi } from './api/v1/timeline';
+import { timelineApi } from './api/timeline';
 
 interface UnreadState {
   unread: number;

@@ -4,7 +4,7 @@
  */
 import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from 'react';
 import { onSessionLost, refreshSession } from './api/http';
-import { usersApi } from './api/v1/users';
+import { usersApi } from './api/users';
 import type { User } from './api/types';
 
 export interface SessionState {

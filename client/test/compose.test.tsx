@@ -1,6 +1,6 @@
 import { screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
-import { resetMediaLimitsCache } from '../src/api/v1/media';
+import { resetMediaLimitsCache } from '../src/api/media';
 import { alice, jpegFile, makePost, pngFile } from './support/fixtures';
 import { FakeApi, FakeXhr, installNetwork } from './support/network';
 import { renderApp } from './support/render';

@@ -1,7 +1,7 @@
 /** One post as the feeds show it: author, photos (blurhash while loading), like, caption. */
 import { useEffect, useRef, useState } from 'react';
 import { Link } from 'react-router';
-import { postsApi } from '../api/v1/posts';
+import { postsApi } from '../api/posts';
 import type { Post, PostMedia } from '../api/types';
 import { count, displayNameOf, fullDate, plural, timeAgo } from '../lib/format';
 import { Avatar } from './Avatar';

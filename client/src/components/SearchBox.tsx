@@ -4,7 +4,7 @@
  */
 import { useEffect, useId, useRef, useState, type FormEvent, type KeyboardEvent } from 'react';
 import { useNavigate } from 'react-router';
-import { searchApi } from '../api/v1/search';
+import { searchApi } from '../api/search';
 import type { Suggestion } from '../api/types';
 import { displayNameOf } from '../lib/format';
 import { Avatar } from './Avatar';

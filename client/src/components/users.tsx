@@ -1,7 +1,7 @@
 /** A follow / unfollow toggle and a user row for lists (followers, search results). */
 import { useEffect, useState } from 'react';
 import { Link } from 'react-router';
-import { usersApi } from '../api/v1/users';
+import { usersApi } from '../api/users';
 import type { User, UserSummary } from '../api/types';
 import { displayNameOf } from '../lib/format';
 import { Avatar } from './Avatar';

@@ -3,7 +3,7 @@
  * until the media service has made its variants (or has given up on it).
  */
 import { ApiError } from '../api/http';
-import { mediaApi, waitUntilProcessed } from '../api/v1/media';
+import { mediaApi, waitUntilProcessed } from '../api/media';
 import type { Media } from '../api/types';
 import { checkImageFile } from './image-file';
 

@@ -5,7 +5,7 @@
  */
 import { useEffect, useRef } from 'react';
 import { refreshSession } from '../api/http';
-import { TIMELINE_STREAM_URL } from '../api/v1/timeline';
+import { TIMELINE_STREAM_URL } from '../api/timeline';
 import type { Post } from '../api/types';
 
 export function parsePostEvent(data: string): Post | null {

@@ -6,8 +6,8 @@
 import { useEffect, useId, useRef, useState, type DragEvent, type FormEvent } from 'react';
 import { useNavigate } from 'react-router';
 import { ApiError } from '../api/http';
-import { mediaApi } from '../api/v1/media';
-import { postsApi } from '../api/v1/posts';
+import { mediaApi } from '../api/media';
+import { postsApi } from '../api/posts';
 import type { MediaLimits } from '../api/types';
 import { ErrorSummary, TextArea, TextField, buttonClass } from '../components/forms';
 import { CloseIcon, ImageIcon } from '../components/icons';

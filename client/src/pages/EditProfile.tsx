@@ -2,7 +2,7 @@
 import { useEffect, useId, useRef, useState, type FormEvent } from 'react';
 import { useNavigate } from 'react-router';
 import { ApiError } from '../api/http';
-import { usersApi } from '../api/v1/users';
+import { usersApi } from '../api/users';
 import type { User } from '../api/types';
 import { Avatar } from '../components/Avatar';
 import { ErrorSummary, TextArea, TextField, buttonClass } from '../components/forms';

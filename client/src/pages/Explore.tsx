@@ -1,4 +1,4 @@
-import { timelineApi } from '../api/v1/timeline';
+import { timelineApi } from '../api/timeline';
 import type { Post } from '../api/types';
 import { PageTitle } from '../components/Layout';
 import { PostFeed } from '../components/PostFeed';

@@ -1,5 +1,5 @@
 import { Link, useParams } from 'react-router';
-import { usersApi } from '../api/v1/users';
+import { usersApi } from '../api/users';
 import type { User } from '../api/types';
 import { PageTitle } from '../components/Layout';
 import { EmptyState, ErrorState, LoadMore, Spinner } from '../components/status';

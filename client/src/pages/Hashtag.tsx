@@ -1,5 +1,5 @@
 import { useParams } from 'react-router';
-import { searchApi } from '../api/v1/search';
+import { searchApi } from '../api/search';
 import type { SearchPost } from '../api/types';
 import { PageTitle } from '../components/Layout';
 import { PostGrid } from '../components/PostGrid';

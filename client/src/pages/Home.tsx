@@ -5,7 +5,7 @@
  */
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { Link, useLocation, useNavigate } from 'react-router';
-import { timelineApi } from '../api/v1/timeline';
+import { timelineApi } from '../api/timeline';
 import type { Post } from '../api/types';
 import { buttonClass } from '../components/forms';
 import { ArrowUpIcon } from '../components/icons';

@@ -1,7 +1,7 @@
 /** Notifications, newest first; opening the screen marks them read and clears the badge. */
 import { useEffect, useRef } from 'react';
 import { Link } from 'react-router';
-import { timelineApi } from '../api/v1/timeline';
+import { timelineApi } from '../api/timeline';
 import type { Notification } from '../api/types';
 import { Avatar } from '../components/Avatar';
 import { PageTitle } from '../components/Layout';

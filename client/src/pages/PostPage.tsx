@@ -2,7 +2,7 @@
 import { useState, type FormEvent } from 'react';
 import { Link, useNavigate, useParams } from 'react-router';
 import { ApiError } from '../api/http';
-import { postsApi } from '../api/v1/posts';
+import { postsApi } from '../api/posts';
 import type { Comment, Post } from '../api/types';
 import { Avatar } from '../components/Avatar';
 import { ErrorSummary, TextArea, buttonClass } from '../components/forms';

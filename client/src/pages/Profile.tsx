@@ -1,8 +1,8 @@
 /** A person's page: who they are, how many follow them and whom they follow, their posts. */
 import { useState } from 'react';
 import { Link, useNavigate, useParams } from 'react-router';
-import { postsApi } from '../api/v1/posts';
-import { usersApi } from '../api/v1/users';
+import { postsApi } from '../api/posts';
+import { usersApi } from '../api/users';
 import type { Post, User } from '../api/types';
 import { Avatar } from '../components/Avatar';
 import { buttonClass } from '../components/forms';

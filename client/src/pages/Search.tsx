@@ -1,5 +1,5 @@
 import { Link, useSearchParams } from 'react-router';
-import { searchApi } from '../api/v1/search';
+import { searchApi } from '../api/search';
 import { PageTitle } from '../components/Layout';
 import { PostGrid } from '../components/PostGrid';
 import { SearchBox } from '../components/SearchBox';

@@ -1,7 +1,7 @@
 import { useRef, useState, type FormEvent } from 'react';
 import { Link, useLocation } from 'react-router';
 import { ApiError } from '../api/http';
-import { usersApi } from '../api/v1/users';
+import { usersApi } from '../api/users';
 import { ErrorSummary, TextField, buttonClass } from '../components/forms';
 import { useSession } from '../session';
 import {
