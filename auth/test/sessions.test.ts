@@ -48,7 +48,7 @@ describe('POST /api/v1/users/signin', () => {
     expect(res.status).toBe(200);
     expect(res.body.user).toMatchObject({ id: user.id, username: user.username, email: user.email });
     expect(setCookieLine(res, 'session')).toMatch(/httponly/i);
-    expect(setCookieLine(res, 'refresh')).toMatch(/path=\/api\/users/i);
+    expect(setCookieLine(res, 'refresh')).toMatch(/path=\/api\/v1\/users/i);
   });
 
   test('a wrong password and an unknown email get the very same 401 answer', async () => {
@@ -201,7 +201,7 @@ describe('POST /api/v1/users/signout', () => {
     expect(res.status).toBe(204);
     const cleared = cookiesOf(res);
     expect(cleared.refresh).toBe('');
-    expect(setCookieLine(res, 'refresh')).toMatch(/path=\/api\/users/i);
+    expect(setCookieLine(res, 'refresh')).toMatch(/path=\/api\/v1\/users/i);
     expect(setCookieLine(res, 'session')).toMatch(/expires=Thu, 01 Jan 1970/i);
     expect(await familyOf(user.refreshToken)).toMatchObject({ revoked_reason: 'signout' });
     expect((await refreshWith(user.refreshToken)).status).toBe(401);
@@ -257,7 +257,7 @@ describe('behind TLS (COOKIE_SECURE)', () => {
     expect(res.status).toBe(201);
     expect(setCookieLine(res, '__Host-session')).toMatch(/; path=\/;.*; secure/i);
     expect(setCookieLine(res, '__Host-session')).not.toMatch(/domain=/i);
-    expect(setCookieLine(res, '__Secure-refresh')).toMatch(/; path=\/api\/users;.*; secure/i);
+    expect(setCookieLine(res, '__Secure-refresh')).toMatch(/; path=\/api\/v1\/users;.*; secure/i);
     expect(setCookieLine(res, 'session')).toBeUndefined();
     expect(setCookieLine(res, 'refresh')).toBeUndefined();
 

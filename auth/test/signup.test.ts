@@ -39,7 +39,7 @@ describe('POST /api/v1/users/signup', () => {
     expect(session).toMatch(/samesite=lax/i);
     const refresh = setCookieLine(res, 'refresh')!;
     expect(refresh).toMatch(/^refresh=[A-Za-z0-9_-]{43};/);
-    expect(refresh).toMatch(/; path=\/api\/users/i);
+    expect(refresh).toMatch(/; path=\/api\/v1\/users/i);
     expect(refresh).toMatch(/httponly/i);
     expect(refresh).toMatch(/samesite=lax/i);
     expect(refresh).not.toMatch(/secure/i);

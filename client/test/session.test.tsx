@@ -14,7 +14,7 @@ beforeEach(() => {
 describe('quiet refresh', () => {
   it('renews an expired access token once for many calls that got 401 together, then retries each', async () => {
     let fresh = false;
-    api.on('GET', /^\/api\/posts\/\w+$/, (c) => (fresh ? { body: { post: { id: c.path.split('/').pop() } } } : { status: 401 }));
+    api.on('GET', /^\/api\/v1\/posts\/\w+$/, (c) => (fresh ? { body: { post: { id: c.path.split('/').pop() } } } : { status: 401 }));
     api.on('POST', '/api/v1/users/refresh', async () => {
       await new Promise((r) => setTimeout(r, 20));
       fresh = true;
@@ -26,7 +26,7 @@ describe('quiet refresh', () => {
     expect(answers.map((a) => a.post.id)).toEqual(['a', 'b', 'c']);
     // One refresh: the refresh token rotates, and presenting a used one would revoke the family.
     expect(api.callsTo('POST', '/api/v1/users/refresh')).toHaveLength(1);
-    expect(api.callsTo('GET', /^\/api\/posts\//)).toHaveLength(6);
+    expect(api.callsTo('GET', /^\/api\/v1\/posts\//)).toHaveLength(6);
   });
 
   it('does not refresh again when another tab renewed the shared cookies meanwhile', async () => {

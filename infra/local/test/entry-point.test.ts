@@ -198,7 +198,12 @@ describe.each<EntryPointKind>(['nginx', 'node'])('the %s entry point', (kind) =>
 
   test('routes the deprecated unversioned prefix to the same service as /api/v1, the path unchanged', async () => {
     const url = await start();
-    for (const path of ['/api/v1/users/currentuser', '/api/users/currentuser', '/api/v1/timeline/notifications?limit=2', '/api/timeline/notifications?limit=2']) {
+    for (const path of [
+      '/api/v1/users/currentuser',
+      '/api/users/currentuser',
+      '/api/v1/timeline/notifications?limit=2',
+      '/api/timeline/notifications?limit=2',
+    ]) {
       const res = await fetch(`${url}${path}`);
       expect({ path, status: res.status, upstream: res.headers.get('x-upstream'), body: await res.json() }).toEqual({
         path,
@@ -257,7 +262,9 @@ describe.each<EntryPointKind>(['nginx', 'node'])('the %s entry point', (kind) =>
     await Promise.all(
       Array.from({ length: 10 }, async (_, lane) => {
         for (let i = 0; statuses.length < 3_000 && !statuses.includes(429); i += 1) {
-          const res = await fetch(`${url}/api/v1/search/users?q=a`, { headers: { 'X-Forwarded-For': `198.51.100.${(lane * 25 + i) % 250}` } });
+          const res = await fetch(`${url}/api/v1/search/users?q=a`, {
+            headers: { 'X-Forwarded-For': `198.51.100.${(lane * 25 + i) % 250}` },
+          });
           const body = await res.text();
           if (res.status === 429) refusal = body;
           statuses.push(res.status);

@@ -5,14 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { routeTables } from '@lumina/contract';
-import {
-  COLLECTION_FILE,
-  ENVIRONMENT_FILE,
-  ONE_MACHINE_URL,
-  POSTMAN_SCHEMA,
-  postmanFiles,
-  type PostmanCollection,
-} from '../postman';
+import { COLLECTION_FILE, ENVIRONMENT_FILE, ONE_MACHINE_URL, POSTMAN_SCHEMA, postmanFiles, type PostmanCollection } from '../postman';
 
 const files = postmanFiles();
 

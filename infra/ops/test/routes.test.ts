@@ -38,7 +38,9 @@ test('DESIGN.md and infra/routes.json route the same prefixes to the same servic
   // DESIGN.md's routes are unversioned: they are the table's deprecated aliases (and `/`)…
   expect(sorted(table.filter((r) => r.aliasOf || r.prefix === '/'))).toEqual(sorted(design));
   // …and each API one is the alias of its /api/v1 prefix, to the same service; nothing else is routed.
-  const versioned = design.filter((r) => r.prefix !== '/').map((r) => ({ prefix: r.prefix.replace(/^\/api\//, '/api/v1/'), service: r.service }));
+  const versioned = design
+    .filter((r) => r.prefix !== '/')
+    .map((r) => ({ prefix: r.prefix.replace(/^\/api\//, '/api/v1/'), service: r.service }));
   expect(sorted(table.filter((r) => !r.aliasOf && r.prefix !== '/'))).toEqual(sorted(versioned));
   for (const alias of table.filter((r) => r.aliasOf)) expect(alias.aliasOf).toBe(alias.prefix.replace(/^\/api\//, '/api/v1/'));
 });
