@@ -228,9 +228,9 @@ describe('POST /api/v1/users/signup', () => {
     expect((await send('"text"')).status).toBe(400);
     expect((await send('{"email":')).status).toBe(400);
     expect((await request(h.app).post('/api/v1/users/signup')).status).toBe(400);
-    expect((await request(h.app).post('/api/v1/users/signup').type('form').send('email=a@b.com&username=abc&password=12345678')).status).toBe(
-      400,
-    );
+    expect(
+      (await request(h.app).post('/api/v1/users/signup').type('form').send('email=a@b.com&username=abc&password=12345678')).status,
+    ).toBe(400);
   });
 
   test('the same sign-up racing itself: one 201, one 409, one account and one user.created', async () => {

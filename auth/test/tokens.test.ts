@@ -106,5 +106,7 @@ test('a genuine token for an account that does not exist cannot change anything'
   const res = await request(h.app).patch('/api/v1/users/me').set('Authorization', `Bearer ${ghost}`).send({ bio: 'boo' });
   expect(res.status).toBe(401);
   expect((await request(h.app).put(`/api/v1/users/${bob.id}/follow`).set('Authorization', `Bearer ${ghost}`)).status).toBe(401);
-  expect((await request(h.app).get('/api/v1/users/currentuser').set('Authorization', `Bearer ${ghost}`)).body).toEqual({ currentUser: null });
+  expect((await request(h.app).get('/api/v1/users/currentuser').set('Authorization', `Bearer ${ghost}`)).body).toEqual({
+    currentUser: null,
+  });
 });

@@ -111,7 +111,12 @@ it('edits the profile and shows the API field errors', async () => {
     saved = { ...saved, ...(c.body as object) };
     return { body: { user: saved } };
   });
-  api.on('PATCH', '/api/v1/users/me', { status: 400, body: { errors: [{ message: 'Bio must be at most 160 characters', field: 'bio' }] } }, 1);
+  api.on(
+    'PATCH',
+    '/api/v1/users/me',
+    { status: 400, body: { errors: [{ message: 'Bio must be at most 160 characters', field: 'bio' }] } },
+    1,
+  );
   let saved = { ...alice, followerCount: 0, followingCount: 0 };
   api.on('GET', '/api/v1/users/alice', () => ({ body: { user: saved } }));
   api.on('GET', '/api/v1/posts', { body: { items: [], nextCursor: null } });

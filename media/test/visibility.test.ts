@@ -41,7 +41,11 @@ async function answers(id: string) {
       const req = svc.http.get(path);
       return auth ? req.set('Authorization', auth) : req;
     };
-    const [record, thumb, feed] = await Promise.all([get(`/api/v1/media/${id}`), get(`/api/v1/media/${id}/thumb`), get(`/api/v1/media/${id}/feed`)]);
+    const [record, thumb, feed] = await Promise.all([
+      get(`/api/v1/media/${id}`),
+      get(`/api/v1/media/${id}/thumb`),
+      get(`/api/v1/media/${id}/feed`),
+    ]);
     return {
       record: record.status,
       thumb: thumb.status,

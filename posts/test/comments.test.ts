@@ -16,7 +16,10 @@ afterAll(() => h.stop());
 
 test('a comment is created with its mentions and counted on the post', async () => {
   const post = await h.post(author);
-  const res = await h.http.post(`/api/v1/posts/${post.id}/comments`).set(auth(commenter)).send({ body: '  Lovely, @owner! cc @ghost_user  ' });
+  const res = await h.http
+    .post(`/api/v1/posts/${post.id}/comments`)
+    .set(auth(commenter))
+    .send({ body: '  Lovely, @owner! cc @ghost_user  ' });
   expect(res.status).toBe(201);
   expect(res.body.comment).toEqual({
     id: expect.any(String),

@@ -57,7 +57,9 @@ test('likes and unlikes mixed at once leave the count equal to the likes that re
   // Half of them unlike, the other half like again, all at once.
   await Promise.all(
     group.map((fan, i) =>
-      i % 2 === 0 ? h.http.delete(`/api/v1/posts/${post.id}/like`).set(auth(fan)) : h.http.put(`/api/v1/posts/${post.id}/like`).set(auth(fan)),
+      i % 2 === 0
+        ? h.http.delete(`/api/v1/posts/${post.id}/like`).set(auth(fan))
+        : h.http.put(`/api/v1/posts/${post.id}/like`).set(auth(fan)),
     ),
   );
   expect(await likeCount(post.id)).toBe(10);

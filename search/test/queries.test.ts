@@ -76,9 +76,9 @@ describe('query validation', () => {
     }
     expect((await h.get('/api/v1/search/hashtags/a%20b/posts')).status).toBe(400);
     expect((await h.get(`/api/v1/search/hashtags/${'t'.repeat(101)}/posts`)).status).toBe(400);
-    expect((await h.get(`/api/v1/search/hashtags/x/posts?cursor=${Buffer.from('{"t":"now","id":"x"}').toString('base64url')}`)).status).toBe(
-      400,
-    );
+    expect(
+      (await h.get(`/api/v1/search/hashtags/x/posts?cursor=${Buffer.from('{"t":"now","id":"x"}').toString('base64url')}`)).status,
+    ).toBe(400);
   });
 });
 

@@ -57,7 +57,9 @@ describe('explore', () => {
   });
 
   test('pages with an offset-free cursor: the walk equals one big page', async () => {
-    const all = (await h.http.get('/api/v1/timeline/explore').query({ limit: 100 }).expect(200)).body.items.map((p: { id: string }) => p.id);
+    const all = (await h.http.get('/api/v1/timeline/explore').query({ limit: 100 }).expect(200)).body.items.map(
+      (p: { id: string }) => p.id,
+    );
     const walked: string[] = [];
     let cursor: string | null = null;
     do {
@@ -107,7 +109,8 @@ describe('input at the edge', () => {
     await deliver(h, Events.userFollowed, edge('pager', 'ex-a', 1));
     const first = (await h.http.get('/api/v1/timeline').query({ limit: 3 }).set(bearer('pager')).expect(200)).body;
     expect(first.items).toHaveLength(3);
-    const second = (await h.http.get('/api/v1/timeline').query({ limit: 3, cursor: first.nextCursor }).set(bearer('pager')).expect(200)).body;
+    const second = (await h.http.get('/api/v1/timeline').query({ limit: 3, cursor: first.nextCursor }).set(bearer('pager')).expect(200))
+      .body;
     expect(second.items).toHaveLength(3);
     expect(new Date(second.items[0].createdAt).getTime()).toBeLessThanOrEqual(new Date(first.items[2].createdAt).getTime());
   });

@@ -170,7 +170,8 @@ describe('a post on more kept pages than the drop limit', () => {
     await popular.ctx.drained();
     await deliver(popular, Events.userFollowed, edge(viewer, a, 1));
     await deliver(popular, Events.postCreated, post('fp-5', a));
-    const read = async () => (await popular.http.get('/api/v1/timeline').query({ limit: 20 }).set(bearer(viewer)).expect(200)).body.items[0];
+    const read = async () =>
+      (await popular.http.get('/api/v1/timeline').query({ limit: 20 }).set(bearer(viewer)).expect(200)).body.items[0];
     const keptFrom = Date.now();
     expect(await read()).toMatchObject({ id: 'fp-5', likeCount: 0 });
 
