@@ -16,7 +16,13 @@ const sorted = (routes: Array<{ prefix: string; service: string }>) =>
 
 /** The `## Routes` table of DESIGN.md: | `/api/users` | auth | … (unversioned) */
 function designRoutes(): Array<{ prefix: string; service: string }> {
-  const candidates = [join(REPO, '..', 'shared', 'DESIGN.md'), join(REPO, 'shared', 'DESIGN.md'), join(REPO, 'DESIGN.md')];
+  // shared/ beside the repository, or beside the worktrees folder of a worktree (as infra/local's test looks).
+  const candidates = [
+    join(REPO, '..', 'shared', 'DESIGN.md'),
+    join(REPO, '..', '..', 'shared', 'DESIGN.md'),
+    join(REPO, 'shared', 'DESIGN.md'),
+    join(REPO, 'DESIGN.md'),
+  ];
   const file = candidates.find((f) => existsSync(f));
   if (!file) throw new Error(`DESIGN.md not found (looked in ${candidates.join(', ')})`);
   const text = readFileSync(file, 'utf8');
