@@ -39,7 +39,8 @@ export interface AppDeps {
   rules?: AuthRules;
 }
 
-export const USERS_PREFIX = '/api/users';
+/** Where auth's routes are mounted: the contract's prefix, `/api/v1/users` (and its deprecated alias `/api/users`). */
+export const USERS_PREFIX = authContract.prefix;
 
 /** The rules of auth over its stores: what the routes call, and the listeners too (profiles). */
 export interface AuthRules {

@@ -12,9 +12,9 @@ afterAll(() => h.close());
 const valid = { t: Date.now(), id: '0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b' };
 const cursors = hostileCursors(valid, { t: 'time', id: 'id' });
 
-test.each(['followers', 'following'])('GET /api/users/:id/%s: every hostile cursor is a 400 on cursor', async (list) => {
+test.each(['followers', 'following'])('GET /api/v1/users/:id/%s: every hostile cursor is a 400 on cursor', async (list) => {
   const user = await signUp(h.app);
-  const path = `/api/users/${user.id}/${list}`;
+  const path = `/api/v1/users/${user.id}/${list}`;
   await request(h.app)
     .get(path)
     .query({ cursor: encodeTestCursor(valid) })

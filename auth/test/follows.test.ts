@@ -11,9 +11,9 @@ beforeAll(async () => {
 afterAll(() => h.close());
 
 const api = () => request(h.app);
-const follow = (who: SignedUp, whom: { id: string }) => api().put(`/api/users/${whom.id}/follow`).set('Authorization', bearer(who));
-const unfollow = (who: SignedUp, whom: { id: string }) => api().delete(`/api/users/${whom.id}/follow`).set('Authorization', bearer(who));
-const profileOf = async (user: SignedUp) => (await api().get(`/api/users/${user.username}`)).body.user;
+const follow = (who: SignedUp, whom: { id: string }) => api().put(`/api/v1/users/${whom.id}/follow`).set('Authorization', bearer(who));
+const unfollow = (who: SignedUp, whom: { id: string }) => api().delete(`/api/v1/users/${whom.id}/follow`).set('Authorization', bearer(who));
+const profileOf = async (user: SignedUp) => (await api().get(`/api/v1/users/${user.username}`)).body.user;
 
 /** Every follow and unfollow event of one pair, by edge version. */
 async function edgeEvents(follower: SignedUp, followee: SignedUp) {
@@ -33,7 +33,7 @@ async function edgeRow(follower: SignedUp, followee: SignedUp) {
   return rows[0];
 }
 
-describe('PUT and DELETE /api/users/:id/follow', () => {
+describe('PUT and DELETE /api/v1/users/:id/follow', () => {
   test('follow, follow again, unfollow, unfollow again, follow: one event per change, edge versions 1, 2, 3', async () => {
     const [a, b] = [await signUp(h.app), await signUp(h.app)];
     await follow(a, b).expect(204);
@@ -81,12 +81,12 @@ describe('PUT and DELETE /api/users/:id/follow', () => {
       expect([bad, res.status]).toEqual([bad, 400]);
       expect(res.body.errors[0].field).toBe('id');
     }
-    expect((await api().put(`/api/users/${a.id}/follow`)).status).toBe(401);
+    expect((await api().put(`/api/v1/users/${a.id}/follow`)).status).toBe(401);
     expect(await h.snapshot()).toEqual(before);
   });
 });
 
-describe('GET /api/users/:id/followers and /following', () => {
+describe('GET /api/v1/users/:id/followers and /following', () => {
   test('pages newest follow first with a cursor, with no repeats and no gaps', async () => {
     const star = await signUp(h.app);
     const fans: SignedUp[] = [];
@@ -101,7 +101,7 @@ describe('GET /api/users/:id/followers and /following', () => {
     const sizes: number[] = [];
     do {
       const res: request.Response = await api()
-        .get(`/api/users/${star.id}/followers`)
+        .get(`/api/v1/users/${star.id}/followers`)
         .query(cursor ? { limit: '3', cursor } : { limit: '3' });
       expect(res.status).toBe(200);
       sizes.push(res.body.items.length);
@@ -120,12 +120,12 @@ describe('GET /api/users/:id/followers and /following', () => {
       await follow(fans[i]!, star).expect(204);
       await sleep(2);
     }
-    const first = await api().get(`/api/users/${star.id}/followers?limit=2`);
+    const first = await api().get(`/api/v1/users/${star.id}/followers?limit=2`);
     expect(first.body.items.map((u: { id: string }) => u.id)).toEqual([fans[4]!.id, fans[3]!.id]);
     // meanwhile: a new follower (sorts before the cursor) and one of the first page leaves
     await follow(await signUp(h.app), star).expect(204);
     await unfollow(fans[4]!, star).expect(204);
-    const rest = await api().get(`/api/users/${star.id}/followers`).query({ limit: '10', cursor: first.body.nextCursor });
+    const rest = await api().get(`/api/v1/users/${star.id}/followers`).query({ limit: '10', cursor: first.body.nextCursor });
     expect(rest.body.items.map((u: { id: string }) => u.id)).toEqual([fans[2]!.id, fans[1]!.id, fans[0]!.id]);
     expect(rest.body.nextCursor).toBeNull();
   });
@@ -135,14 +135,14 @@ describe('GET /api/users/:id/followers and /following', () => {
     await follow(a, b).expect(204);
     await sleep(2);
     await follow(a, c).expect(204);
-    const following = await api().get(`/api/users/${a.id}/following`);
+    const following = await api().get(`/api/v1/users/${a.id}/following`);
     expect(following.body.items.map((u: { id: string }) => u.id)).toEqual([c.id, b.id]);
     expect(Object.keys(following.body.items[0]).sort()).toEqual(['avatar', 'bio', 'createdAt', 'displayName', 'id', 'username']);
     expect(following.body.nextCursor).toBeNull();
     await unfollow(a, c).expect(204);
-    expect((await api().get(`/api/users/${a.id}/following`)).body.items.map((u: { id: string }) => u.id)).toEqual([b.id]);
-    expect((await api().get(`/api/users/${b.id}/followers`)).body.items.map((u: { id: string }) => u.id)).toEqual([a.id]);
-    expect((await api().get(`/api/users/${c.id}/followers`)).body).toEqual({ items: [], nextCursor: null });
+    expect((await api().get(`/api/v1/users/${a.id}/following`)).body.items.map((u: { id: string }) => u.id)).toEqual([b.id]);
+    expect((await api().get(`/api/v1/users/${b.id}/followers`)).body.items.map((u: { id: string }) => u.id)).toEqual([a.id]);
+    expect((await api().get(`/api/v1/users/${c.id}/followers`)).body).toEqual({ items: [], nextCursor: null });
   });
 
   test('bad limits and cursors are 400; an unknown user 404; a malformed id 400', async () => {
@@ -157,14 +157,14 @@ describe('GET /api/users/:id/followers and /following', () => {
       'cursor=a&cursor=b',
       'limit=1&limit=2',
     ]) {
-      const res = await api().get(`/api/users/${a.id}/followers?${query}`);
+      const res = await api().get(`/api/v1/users/${a.id}/followers?${query}`);
       expect([query, res.status]).toEqual([query, 400]);
     }
-    expect((await api().get(`/api/users/${a.id}/following?limit=100`)).status).toBe(200);
+    expect((await api().get(`/api/v1/users/${a.id}/following?limit=100`)).status).toBe(200);
     // The simple query parser makes no objects: `cursor[$gt]` is just an unknown parameter.
-    expect((await api().get(`/api/users/${a.id}/following?cursor[$gt]=`)).status).toBe(200);
-    expect((await api().get(`/api/users/${newId()}/followers`)).status).toBe(404);
-    expect((await api().get('/api/users/nope/following')).status).toBe(400);
+    expect((await api().get(`/api/v1/users/${a.id}/following?cursor[$gt]=`)).status).toBe(200);
+    expect((await api().get(`/api/v1/users/${newId()}/followers`)).status).toBe(404);
+    expect((await api().get('/api/v1/users/nope/following')).status).toBe(400);
   });
 });
 

@@ -161,7 +161,7 @@ export interface SignedUp {
   username: string;
   email: string;
   password: string;
-  /** The Cookie header value with both cookies, as a browser would send it to /api/users. */
+  /** The Cookie header value with both cookies, as a browser would send it to /api/v1/users. */
   cookies: string;
   accessToken: string;
   refreshToken: string;
@@ -200,7 +200,7 @@ export async function signUp(
 ): Promise<SignedUp> {
   const tag = unique();
   const body = { username: `u_${tag}`, email: `${tag}@example.com`, password: 'correct horse battery', ...overrides };
-  const res = await request(app).post('/api/users/signup').set('X-Forwarded-For', '198.51.100.1').send(body);
+  const res = await request(app).post('/api/v1/users/signup').set('X-Forwarded-For', '198.51.100.1').send(body);
   if (res.status !== 201) throw new Error(`sign-up failed: ${res.status} ${JSON.stringify(res.body)}`);
   return { id: res.body.user.id, username: res.body.user.username, email: body.email, password: body.password, ...sessionFrom(res) };
 }

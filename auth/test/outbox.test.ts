@@ -20,9 +20,9 @@ const outbox = () => count(h.pool, 'SELECT COUNT(*) FROM outbox_events');
 async function writeOneOfEach() {
   const a = await signUp(h.app); // user.created
   const b = await signUp(h.app); // user.created
-  await request(h.app).patch('/api/users/me').set('Authorization', bearer(a)).send({ bio: 'hello' }).expect(200); // user.updated
-  await request(h.app).put(`/api/users/${b.id}/follow`).set('Authorization', bearer(a)).expect(204); // user.followed
-  await request(h.app).delete(`/api/users/${b.id}/follow`).set('Authorization', bearer(a)).expect(204); // user.unfollowed
+  await request(h.app).patch('/api/v1/users/me').set('Authorization', bearer(a)).send({ bio: 'hello' }).expect(200); // user.updated
+  await request(h.app).put(`/api/v1/users/${b.id}/follow`).set('Authorization', bearer(a)).expect(204); // user.followed
+  await request(h.app).delete(`/api/v1/users/${b.id}/follow`).set('Authorization', bearer(a)).expect(204); // user.unfollowed
   return { a, b };
 }
 
@@ -75,7 +75,7 @@ test('a write that fails (a duplicate sign-up) leaves no event behind', async ()
   const a = await signUp(h.app);
   const before = await outbox();
   const res = await request(h.app)
-    .post('/api/users/signup')
+    .post('/api/v1/users/signup')
     .send({ username: a.username, email: `x${a.email}`, password: 'another password' });
   expect(res.status).toBe(409);
   expect(await outbox()).toBe(before);

@@ -38,7 +38,7 @@ afterAll(async () => {
 const api = () => request(h.app);
 const patchMe = (user: SignedUp, body: unknown) =>
   api()
-    .patch('/api/users/me')
+    .patch('/api/v1/users/me')
     .set('Authorization', bearer(user))
     .send(body as object);
 const updatedEventsOf = async (id: string) => (await eventsIn(h.bus, Events.userUpdated)).filter((e) => e.data.id === id);
@@ -52,8 +52,8 @@ function mediaReady(ownerId: string, over: Partial<EventData<typeof Events.media
     height: 900,
     blurhash: 'LEHV6nWB2yk8pyo0adR*.7kCMdnj',
     variants: {
-      thumb: { url: `/api/media/${id}/thumb`, width: 320, height: 320 },
-      feed: { url: `/api/media/${id}/feed`, width: 1080, height: 810 },
+      thumb: { url: `/api/v1/media/${id}/thumb`, width: 320, height: 320 },
+      feed: { url: `/api/v1/media/${id}/feed`, width: 1080, height: 810 },
     },
     version: 1,
     ...over,
@@ -68,10 +68,10 @@ async function readyMediaOf(owner: SignedUp, over: Partial<EventData<typeof Even
   return data;
 }
 
-describe('GET /api/users/:username', () => {
+describe('GET /api/v1/users/:username', () => {
   test('anonymous: public fields and counts, no email, no isFollowing', async () => {
     const user = await signUp(h.app);
-    const res = await api().get(`/api/users/${user.username}`);
+    const res = await api().get(`/api/v1/users/${user.username}`);
     expect(res.status).toBe(200);
     expect(res.body.user).toEqual({
       id: user.id,
@@ -87,32 +87,32 @@ describe('GET /api/users/:username', () => {
 
   test('a signed-in viewer sees isFollowing; the user themself also sees their email', async () => {
     const [owner, viewer] = [await signUp(h.app), await signUp(h.app)];
-    const before = await api().get(`/api/users/${owner.username}`).set('Authorization', bearer(viewer));
+    const before = await api().get(`/api/v1/users/${owner.username}`).set('Authorization', bearer(viewer));
     expect(before.body.user.isFollowing).toBe(false);
     expect(before.body.user.email).toBeUndefined();
-    await api().put(`/api/users/${owner.id}/follow`).set('Authorization', bearer(viewer)).expect(204);
-    const after = await api().get(`/api/users/${owner.username}`).set('Authorization', bearer(viewer));
+    await api().put(`/api/v1/users/${owner.id}/follow`).set('Authorization', bearer(viewer)).expect(204);
+    const after = await api().get(`/api/v1/users/${owner.username}`).set('Authorization', bearer(viewer));
     expect(after.body.user).toMatchObject({ isFollowing: true, followerCount: 1, followingCount: 0 });
-    const self = await api().get(`/api/users/${owner.username}`).set('Authorization', bearer(owner));
+    const self = await api().get(`/api/v1/users/${owner.username}`).set('Authorization', bearer(owner));
     expect(self.body.user).toMatchObject({ email: owner.email, isFollowing: false, followerCount: 1 });
   });
 
   test('the name is looked up case-insensitively', async () => {
     const user = await signUp(h.app);
-    expect((await api().get(`/api/users/${user.username.toUpperCase()}`)).body.user.id).toBe(user.id);
+    expect((await api().get(`/api/v1/users/${user.username.toUpperCase()}`)).body.user.id).toBe(user.id);
   });
 
   test('unknown: 404; not a possible username (SQL, spaces, Unicode): 400', async () => {
-    expect((await api().get('/api/users/nobody_here_at_all')).status).toBe(404);
+    expect((await api().get('/api/v1/users/nobody_here_at_all')).status).toBe(404);
     for (const bad of ["x' OR '1'='1", 'has space', 'аlice', 'a'.repeat(31)]) {
-      const res = await api().get(`/api/users/${encodeURIComponent(bad)}`);
+      const res = await api().get(`/api/v1/users/${encodeURIComponent(bad)}`);
       expect([bad, res.status]).toEqual([bad, 400]);
       expect(res.body.errors[0].field).toBe('username');
     }
   });
 });
 
-describe('PATCH /api/users/me', () => {
+describe('PATCH /api/v1/users/me', () => {
   test('changes displayName and bio, bumps the version and records exactly one user.updated', async () => {
     const user = await signUp(h.app);
     const res = await patchMe(user, { displayName: '  Grace Hopper ', bio: 'Line one\r\nline two' });
@@ -184,7 +184,7 @@ describe('PATCH /api/users/me', () => {
       expect(res.body.errors.length).toBeGreaterThan(0);
     }
     expect(await h.snapshot()).toEqual(before);
-    expect((await api().get(`/api/users/${user.username}`)).body.user.bio).toBe('');
+    expect((await api().get(`/api/v1/users/${user.username}`)).body.user.bio).toBe('');
   });
 
   test('SQL in a bio is stored as text', async () => {
@@ -195,14 +195,14 @@ describe('PATCH /api/users/me', () => {
   });
 
   test('not signed in: 401', async () => {
-    expect((await api().patch('/api/users/me').send({ bio: 'x' })).status).toBe(401);
+    expect((await api().patch('/api/v1/users/me').send({ bio: 'x' })).status).toBe(401);
   });
 
   test('answers are never cached, and a profile with isFollowing varies on the session', async () => {
     const user = await signUp(h.app);
     const viewer = await signUp(h.app);
     expect((await patchMe(user, { bio: 'cache me not' })).headers['cache-control']).toBe('private, no-store');
-    const profile = await api().get(`/api/users/${user.username}`).set('Cookie', viewer.cookies).expect(200);
+    const profile = await api().get(`/api/v1/users/${user.username}`).set('Cookie', viewer.cookies).expect(200);
     expect(profile.body.user.isFollowing).toBe(false);
     expect(profile.headers['cache-control']).toBe('private, no-store');
     expect(profile.headers.vary).toMatch(/Cookie.*Authorization|Authorization.*Cookie/);
@@ -215,9 +215,9 @@ describe('avatars', () => {
     const image = await readyMediaOf(user);
     const res = await patchMe(user, { avatarMediaId: image.id });
     expect(res.status).toBe(200);
-    const avatar = { mediaId: image.id, url: `/api/media/${image.id}/thumb`, blurhash: image.blurhash };
+    const avatar = { mediaId: image.id, url: `/api/v1/media/${image.id}/thumb`, blurhash: image.blurhash };
     expect(res.body.user.avatar).toEqual(avatar);
-    expect((await api().get(`/api/users/${user.username}`)).body.user.avatar).toEqual(avatar);
+    expect((await api().get(`/api/v1/users/${user.username}`)).body.user.avatar).toEqual(avatar);
     await eventually(async () => expect((await updatedEventsOf(user.id)).map((e) => e.data.avatar)).toEqual([avatar]));
   });
 
@@ -251,7 +251,7 @@ describe('media.deleted', () => {
     const image = await readyMediaOf(user);
     await patchMe(user, { avatarMediaId: image.id }).expect(200);
     await mediaDeleted.publish({ id: image.id, ownerId: user.id, version: 2 });
-    await eventually(async () => expect((await api().get(`/api/users/${user.username}`)).body.user.avatar).toBeNull());
+    await eventually(async () => expect((await api().get(`/api/v1/users/${user.username}`)).body.user.avatar).toBeNull());
     await eventually(async () =>
       expect((await updatedEventsOf(user.id)).map((e) => [e.data.version, e.data.avatar])).toEqual([
         [2, expect.anything()],

@@ -27,9 +27,9 @@ let addresses = 0;
 /** A documentation-range address of the test's own, so tests do not share counters. */
 const newAddress = () => `198.18.${Math.floor(++addresses / 250)}.${addresses % 250}`;
 const signinFrom = (target: Express, address: string, email: string, password = 'wrong password') =>
-  request(target).post('/api/users/signin').set('X-Forwarded-For', address).send({ email, password });
+  request(target).post('/api/v1/users/signin').set('X-Forwarded-For', address).send({ email, password });
 const signupFrom = (target: Express, address: string, body: object) =>
-  request(target).post('/api/users/signup').set('X-Forwarded-For', address).send(body);
+  request(target).post('/api/v1/users/signup').set('X-Forwarded-For', address).send(body);
 const newSignup = () => {
   const tag = unique();
   return { username: `r_${tag}`, email: `${tag}@example.com`, password: 'correct horse battery' };
@@ -144,7 +144,7 @@ describe('sign-up', () => {
 
 describe('writes per signed-in user', () => {
   const follow = (target: Express, who: { cookies: string }, id: string, method: 'put' | 'delete' = 'put') =>
-    request(target)[method](`/api/users/${id}/follow`).set('Cookie', who.cookies);
+    request(target)[method](`/api/v1/users/${id}/follow`).set('Cookie', who.cookies);
 
   test('follow and unfollow share a limit of 4 a minute: the 5th is 429 with Retry-After and writes nothing', async () => {
     const [fan, a, b] = [await signUp(h.app), await signUp(h.app), await signUp(h.app)];
@@ -166,11 +166,11 @@ describe('writes per signed-in user', () => {
 
   test('PATCH /me: the 3rd edit in a minute is 429 and changes nothing', async () => {
     const user = await signUp(h.app);
-    const patch = (bio: string) => request(app).patch('/api/users/me').set('Cookie', user.cookies).send({ bio });
+    const patch = (bio: string) => request(app).patch('/api/v1/users/me').set('Cookie', user.cookies).send({ bio });
     expect((await patch('one')).status).toBe(200);
     expect((await patch('two')).status).toBe(200);
     expect((await patch('three')).status).toBe(429);
-    expect((await request(app).get(`/api/users/${user.username}`)).body.user.bio).toBe('two');
+    expect((await request(app).get(`/api/v1/users/${user.username}`)).body.user.bio).toBe('two');
   });
 });
 

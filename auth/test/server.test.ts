@@ -79,7 +79,7 @@ test('sign-up over HTTP: user.created reaches NATS promptly, and other services 
   const created = await collectEvents(await ctx.eventBus('auth-test'), Events.userCreated);
   try {
     const res = await request(base)
-      .post('/api/users/signup')
+      .post('/api/v1/users/signup')
       .send({ email: 'srv@example.com', username: 'server_user', password: 'correct horse battery' });
     expect(res.status).toBe(201);
     const event = await created.waitFor((d) => d.id === res.body.user.id, 3000);
@@ -88,7 +88,7 @@ test('sign-up over HTTP: user.created reaches NATS promptly, and other services 
     const { accessToken, cookies } = sessionFrom(res);
     const keysOfAnotherService = loadPublicKeys({ dir: join(dir, 'public') });
     expect(verifyAccessToken(accessToken, keysOfAnotherService)).toEqual({ id: res.body.user.id, username: 'server_user' });
-    const me = await request(base).get('/api/users/currentuser').set('Cookie', cookies);
+    const me = await request(base).get('/api/v1/users/currentuser').set('Cookie', cookies);
     expect(me.body.currentUser.username).toBe('server_user');
   } finally {
     await created.stop();
@@ -127,6 +127,6 @@ describe('configuration errors are one clear message', () => {
   });
 });
 
-test('serves its OpenAPI 3.1 document (valid, every mounted route in it) and Swagger UI, on its port and under /api/users', async () => {
-  expect(await apiDocsProblems(auth.running.server, '/api/users')).toEqual([]);
+test('serves its OpenAPI 3.1 document (valid, every mounted route in it) and Swagger UI, on its port and under /api/v1/users', async () => {
+  expect(await apiDocsProblems(auth.running.server, '/api/v1/users')).toEqual([]);
 });

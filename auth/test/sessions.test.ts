@@ -29,10 +29,10 @@ afterAll(() => h.close());
 const api = () => request(h.app);
 const signin = (body: unknown) =>
   api()
-    .post('/api/users/signin')
+    .post('/api/v1/users/signin')
     .set('X-Forwarded-For', '192.0.2.10')
     .send(body as object);
-const refreshWith = (token: string) => api().post('/api/users/refresh').set('Cookie', `refresh=${token}`);
+const refreshWith = (token: string) => api().post('/api/v1/users/refresh').set('Cookie', `refresh=${token}`);
 const familyOf = async (token: string) => {
   const [rows] = (await h.pool.query(
     'SELECT f.id, f.revoked_at, f.revoked_reason FROM refresh_tokens t JOIN refresh_families f ON f.id = t.family_id WHERE t.token_hash = ?',
@@ -41,14 +41,14 @@ const familyOf = async (token: string) => {
   return rows[0]!;
 };
 
-describe('POST /api/users/signin', () => {
+describe('POST /api/v1/users/signin', () => {
   test('right credentials: 200 with the own user, both cookies; email in any case and with spaces around', async () => {
     const user = await signUp(h.app);
     const res = await signin({ email: `  ${user.email.toUpperCase()} `, password: user.password });
     expect(res.status).toBe(200);
     expect(res.body.user).toMatchObject({ id: user.id, username: user.username, email: user.email });
     expect(setCookieLine(res, 'session')).toMatch(/httponly/i);
-    expect(setCookieLine(res, 'refresh')).toMatch(/path=\/api\/users/i);
+    expect(setCookieLine(res, 'refresh')).toMatch(/path=\/api\/v1\/users/i);
   });
 
   test('a wrong password and an unknown email get the very same 401 answer', async () => {
@@ -106,10 +106,10 @@ describe('the access token', () => {
   });
 });
 
-describe('GET /api/users/currentuser', () => {
+describe('GET /api/v1/users/currentuser', () => {
   test('is personal: private, no-store, varying on Cookie and Authorization', async () => {
     const user = await signUp(h.app);
-    const res = await api().get('/api/users/currentuser').set('Cookie', user.cookies).expect(200);
+    const res = await api().get('/api/v1/users/currentuser').set('Cookie', user.cookies).expect(200);
     expect(res.body.currentUser.id).toBe(user.id);
     expect(res.headers['cache-control']).toBe('private, no-store');
     expect(res.headers.vary).toMatch(/Cookie.*Authorization|Authorization.*Cookie/);
@@ -117,25 +117,25 @@ describe('GET /api/users/currentuser', () => {
 
   test('from the session cookie: the own user with email', async () => {
     const user = await signUp(h.app);
-    const res = await api().get('/api/users/currentuser').set('Cookie', user.cookies);
+    const res = await api().get('/api/v1/users/currentuser').set('Cookie', user.cookies);
     expect(res.status).toBe(200);
     expect(res.body.currentUser).toMatchObject({ id: user.id, email: user.email });
   });
 
   test('from a Bearer header', async () => {
     const user = await signUp(h.app);
-    const res = await api().get('/api/users/currentuser').set('Authorization', bearer(user));
+    const res = await api().get('/api/v1/users/currentuser').set('Authorization', bearer(user));
     expect(res.body.currentUser.id).toBe(user.id);
   });
 
   test('without a token: null', async () => {
-    const res = await api().get('/api/users/currentuser');
+    const res = await api().get('/api/v1/users/currentuser');
     expect(res.status).toBe(200);
     expect(res.body).toEqual({ currentUser: null });
   });
 });
 
-describe('POST /api/users/refresh', () => {
+describe('POST /api/v1/users/refresh', () => {
   test('rotates: a new access token and a new refresh token, the old one spent', async () => {
     const user = await signUp(h.app);
     const res = await refreshWith(user.refreshToken);
@@ -187,28 +187,28 @@ describe('POST /api/users/refresh', () => {
   });
 
   test('no cookie, a malformed cookie, an unknown token, or SQL in the cookie: 401', async () => {
-    expect((await api().post('/api/users/refresh')).status).toBe(401);
-    expect((await api().post('/api/users/refresh').set('Cookie', 'refresh=short')).status).toBe(401);
+    expect((await api().post('/api/v1/users/refresh')).status).toBe(401);
+    expect((await api().post('/api/v1/users/refresh').set('Cookie', 'refresh=short')).status).toBe(401);
     expect((await refreshWith('A'.repeat(43))).status).toBe(401);
-    expect((await api().post('/api/users/refresh').set('Cookie', "refresh=' OR 1=1 --")).status).toBe(401);
+    expect((await api().post('/api/v1/users/refresh').set('Cookie', "refresh=' OR 1=1 --")).status).toBe(401);
   });
 });
 
-describe('POST /api/users/signout', () => {
+describe('POST /api/v1/users/signout', () => {
   test('204, clears both cookies and revokes the refresh family', async () => {
     const user = await signUp(h.app);
-    const res = await api().post('/api/users/signout').set('Cookie', user.cookies);
+    const res = await api().post('/api/v1/users/signout').set('Cookie', user.cookies);
     expect(res.status).toBe(204);
     const cleared = cookiesOf(res);
     expect(cleared.refresh).toBe('');
-    expect(setCookieLine(res, 'refresh')).toMatch(/path=\/api\/users/i);
+    expect(setCookieLine(res, 'refresh')).toMatch(/path=\/api\/v1\/users/i);
     expect(setCookieLine(res, 'session')).toMatch(/expires=Thu, 01 Jan 1970/i);
     expect(await familyOf(user.refreshToken)).toMatchObject({ revoked_reason: 'signout' });
     expect((await refreshWith(user.refreshToken)).status).toBe(401);
   });
 
   test('without cookies it is still 204', async () => {
-    expect((await api().post('/api/users/signout')).status).toBe(204);
+    expect((await api().post('/api/v1/users/signout')).status).toBe(204);
   });
 });
 
@@ -216,7 +216,7 @@ describe('cross-site requests', () => {
   test('a body-less sign-out from another site is 403 and revokes nothing; from our own origin it works', async () => {
     const user = await signUp(h.app);
     const forged = await api()
-      .post('/api/users/signout')
+      .post('/api/v1/users/signout')
       .set('Host', 'lumina.test')
       .set('Origin', 'https://evil.example')
       .set('Cookie', user.cookies);
@@ -225,7 +225,7 @@ describe('cross-site requests', () => {
     expect((await familyOf(user.refreshToken)).revoked_at).toBeNull();
 
     await api()
-      .post('/api/users/signout')
+      .post('/api/v1/users/signout')
       .set('Host', 'lumina.test')
       .set('Origin', 'http://lumina.test')
       .set('Cookie', user.cookies)
@@ -237,7 +237,7 @@ describe('cross-site requests', () => {
     const user = await signUp(h.app);
     const before = h.hasher.calls;
     await api()
-      .post('/api/users/signin')
+      .post('/api/v1/users/signin')
       .set('Host', 'lumina.test')
       .set('Referer', 'https://evil.example/login')
       .send({ email: user.email, password: user.password })
@@ -247,29 +247,29 @@ describe('cross-site requests', () => {
 });
 
 describe('behind TLS (COOKIE_SECURE)', () => {
-  test('both cookies are Secure and prefixed: __Host-session (Path=/) and __Secure-refresh (Path=/api/users)', async () => {
+  test('both cookies are Secure and prefixed: __Host-session (Path=/) and __Secure-refresh (Path=/api/v1/users)', async () => {
     const secureApp = h.buildAnother({ cookieSecure: true });
     const tag = unique();
     const res = await request(secureApp)
-      .post('/api/users/signup')
+      .post('/api/v1/users/signup')
       .set('X-Forwarded-Proto', 'https') // the ingress terminated TLS
       .send({ username: `s_${tag}`, email: `${tag}@example.com`, password: 'correct horse battery' });
     expect(res.status).toBe(201);
     expect(setCookieLine(res, '__Host-session')).toMatch(/; path=\/;.*; secure/i);
     expect(setCookieLine(res, '__Host-session')).not.toMatch(/domain=/i);
-    expect(setCookieLine(res, '__Secure-refresh')).toMatch(/; path=\/api\/users;.*; secure/i);
+    expect(setCookieLine(res, '__Secure-refresh')).toMatch(/; path=\/api\/v1\/users;.*; secure/i);
     expect(setCookieLine(res, 'session')).toBeUndefined();
     expect(setCookieLine(res, 'refresh')).toBeUndefined();
 
     // And both are read back under those names: refresh rotates, currentuser knows the user.
     const c = cookiesOf(res);
     const refreshed = await request(secureApp)
-      .post('/api/users/refresh')
+      .post('/api/v1/users/refresh')
       .set('X-Forwarded-Proto', 'https')
       .set('Cookie', `__Secure-refresh=${c['__Secure-refresh']}`)
       .expect(200);
     const me = await request(secureApp)
-      .get('/api/users/currentuser')
+      .get('/api/v1/users/currentuser')
       .set('X-Forwarded-Proto', 'https')
       .set('Cookie', `__Host-session=${cookiesOf(refreshed)['__Host-session']}`)
       .expect(200);

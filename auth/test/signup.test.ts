@@ -13,7 +13,7 @@ afterAll(() => h.close());
 
 const signup = (body: unknown) =>
   request(h.app)
-    .post('/api/users/signup')
+    .post('/api/v1/users/signup')
     .set('X-Forwarded-For', '203.0.113.7')
     .send(body as object);
 const validBody = () => {
@@ -23,7 +23,7 @@ const validBody = () => {
 const userCount = () => count(h.pool, 'SELECT COUNT(*) FROM users');
 const outboxAndUsers = () => h.snapshot();
 
-describe('POST /api/users/signup', () => {
+describe('POST /api/v1/users/signup', () => {
   test('creates the account: 201 with the allow-listed user, both cookies, an argon2id hash and one user.created', async () => {
     const body = { ...validBody(), displayName: 'Ada Lovelace' };
     const res = await signup(body);
@@ -39,7 +39,7 @@ describe('POST /api/users/signup', () => {
     expect(session).toMatch(/samesite=lax/i);
     const refresh = setCookieLine(res, 'refresh')!;
     expect(refresh).toMatch(/^refresh=[A-Za-z0-9_-]{43};/);
-    expect(refresh).toMatch(/; path=\/api\/users/i);
+    expect(refresh).toMatch(/; path=\/api\/v1\/users/i);
     expect(refresh).toMatch(/httponly/i);
     expect(refresh).toMatch(/samesite=lax/i);
     expect(refresh).not.toMatch(/secure/i);
@@ -217,20 +217,20 @@ describe('POST /api/users/signup', () => {
     const res = await signup({ ...validBody(), email, displayName });
     expect(res.status).toBe(201);
     expect(res.body.user).toMatchObject({ email, displayName });
-    const me = await request(h.app).get('/api/users/currentuser').set('Cookie', setCookieLine(res, 'session')!.split(';')[0]!);
+    const me = await request(h.app).get('/api/v1/users/currentuser').set('Cookie', setCookieLine(res, 'session')!.split(';')[0]!);
     expect(me.body.currentUser).toMatchObject({ email, displayName });
     expect(await userCount()).toBeGreaterThan(1);
   });
 
   test('bodies that are not JSON objects are 400', async () => {
-    const send = (raw: string) => request(h.app).post('/api/users/signup').set('Content-Type', 'application/json').send(raw);
+    const send = (raw: string) => request(h.app).post('/api/v1/users/signup').set('Content-Type', 'application/json').send(raw);
     expect((await send('[1,2]')).status).toBe(400);
     expect((await send('"text"')).status).toBe(400);
     expect((await send('{"email":')).status).toBe(400);
-    expect((await request(h.app).post('/api/users/signup')).status).toBe(400);
-    expect((await request(h.app).post('/api/users/signup').type('form').send('email=a@b.com&username=abc&password=12345678')).status).toBe(
-      400,
-    );
+    expect((await request(h.app).post('/api/v1/users/signup')).status).toBe(400);
+    expect(
+      (await request(h.app).post('/api/v1/users/signup').type('form').send('email=a@b.com&username=abc&password=12345678')).status,
+    ).toBe(400);
   });
 
   test('the same sign-up racing itself: one 201, one 409, one account and one user.created', async () => {

@@ -19,7 +19,7 @@ const fastest = (xs: number[]) => Math.min(...xs);
 
 async function timeSignIn(email: string, password: string): Promise<number> {
   const started = process.hrtime.bigint();
-  const res = await request(h.app).post('/api/users/signin').set('X-Forwarded-For', '192.0.2.99').send({ email, password });
+  const res = await request(h.app).post('/api/v1/users/signin').set('X-Forwarded-For', '192.0.2.99').send({ email, password });
   expect(res.status).toBe(401);
   return Number(process.hrtime.bigint() - started) / 1e6;
 }

@@ -82,19 +82,19 @@ const carriers: Array<[string, Carrier]> = [
 
 describe.each(carriers)('a forged token in the %s', (_carrier, carry) => {
   test('the control: a genuine token passes', async () => {
-    const res = await carry(request(h.app).patch('/api/users/me'), alice.accessToken).send({ bio: 'genuine' });
+    const res = await carry(request(h.app).patch('/api/v1/users/me'), alice.accessToken).send({ bio: 'genuine' });
     expect(res.status).toBe(200);
   });
 
   test('every forgery is 401 on PATCH /me, PUT and DELETE /:id/follow, and /currentuser answers null', async () => {
     const before = await h.snapshot();
     for (const [label, token] of attacks()) {
-      const patch = await carry(request(h.app).patch('/api/users/me'), token).send({ bio: `pwned by ${label}` });
+      const patch = await carry(request(h.app).patch('/api/v1/users/me'), token).send({ bio: `pwned by ${label}` });
       expect([label, patch.status]).toEqual([label, 401]);
       expect(patch.body).toEqual({ errors: [{ message: 'Not signed in' }] });
-      expect([label, (await carry(request(h.app).put(`/api/users/${bob.id}/follow`), token)).status]).toEqual([label, 401]);
-      expect([label, (await carry(request(h.app).delete(`/api/users/${bob.id}/follow`), token)).status]).toEqual([label, 401]);
-      const me = await carry(request(h.app).get('/api/users/currentuser'), token);
+      expect([label, (await carry(request(h.app).put(`/api/v1/users/${bob.id}/follow`), token)).status]).toEqual([label, 401]);
+      expect([label, (await carry(request(h.app).delete(`/api/v1/users/${bob.id}/follow`), token)).status]).toEqual([label, 401]);
+      const me = await carry(request(h.app).get('/api/v1/users/currentuser'), token);
       expect([label, me.body]).toEqual([label, { currentUser: null }]);
     }
     expect(await h.snapshot()).toEqual(before);
@@ -103,8 +103,10 @@ describe.each(carriers)('a forged token in the %s', (_carrier, carry) => {
 
 test('a genuine token for an account that does not exist cannot change anything', async () => {
   const ghost = forge({ alg: 'ES256', kid: realKey().kid }, claims({ sub: newId(), username: 'ghost' }), es256(realKey().privateKeyPem));
-  const res = await request(h.app).patch('/api/users/me').set('Authorization', `Bearer ${ghost}`).send({ bio: 'boo' });
+  const res = await request(h.app).patch('/api/v1/users/me').set('Authorization', `Bearer ${ghost}`).send({ bio: 'boo' });
   expect(res.status).toBe(401);
-  expect((await request(h.app).put(`/api/users/${bob.id}/follow`).set('Authorization', `Bearer ${ghost}`)).status).toBe(401);
-  expect((await request(h.app).get('/api/users/currentuser').set('Authorization', `Bearer ${ghost}`)).body).toEqual({ currentUser: null });
+  expect((await request(h.app).put(`/api/v1/users/${bob.id}/follow`).set('Authorization', `Bearer ${ghost}`)).status).toBe(401);
+  expect((await request(h.app).get('/api/v1/users/currentuser').set('Authorization', `Bearer ${ghost}`)).body).toEqual({
+    currentUser: null,
+  });
 });

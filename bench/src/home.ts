@@ -102,8 +102,8 @@ async function main(): Promise<void> {
             height: 1080,
             blurhash: 'LEHV6nWB2yk8pyo0adR*.7kCMdnj',
             variants: {
-              thumb: { url: `/api/media/m${i}/thumb`, width: 320, height: 320 },
-              feed: { url: `/api/media/m${i}/feed`, width: 1080, height: 1080 },
+              thumb: { url: `/api/v1/media/m${i}/thumb`, width: 320, height: 320 },
+              feed: { url: `/api/v1/media/m${i}/feed`, width: 1080, height: 1080 },
             },
           },
         ],
@@ -114,7 +114,7 @@ async function main(): Promise<void> {
       });
     }
     const tokens = viewers.map((id) => signAccessToken(key, { id, username: id.replace(/-/g, '_') }));
-    const url = `http://127.0.0.1:${svc.running.port}/api/timeline?limit=20`;
+    const url = `http://127.0.0.1:${svc.running.port}/api/v1/timeline?limit=20`;
     // Every viewer's feed holds every post once the events are handled.
     const want = Math.min(POSTS, 20);
     for (const [i, token] of tokens.entries()) {

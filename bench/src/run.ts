@@ -288,7 +288,7 @@ async function loadReed98(run: Run): Promise<LoadedGraph> {
     count: people.length,
     ms: accounts.signUpMs,
     rate: accounts.signUpsPerSecond,
-    how: 'POST /api/users/signup, 4 at a time (argon2id)',
+    how: 'POST /api/v1/users/signup, 4 at a time (argon2id)',
   });
 
   const allFollows = followsOf(graph);
@@ -301,7 +301,7 @@ async function loadReed98(run: Run): Promise<LoadedGraph> {
     count: apiFollows.follows,
     ms: apiFollows.followMs,
     rate: apiFollows.followsPerSecond,
-    how: 'PUT /api/users/:id/follow, 16 at a time',
+    how: 'PUT /api/v1/users/:id/follow, 16 at a time',
   });
   const direct: Edge[] = graph.friendships.slice(Math.ceil(viaApi / 2)).flatMap(([a, b]) => [
     { followerId: people[a]!.client.id, followeeId: people[b]!.client.id },
@@ -353,7 +353,7 @@ async function loadCelebrities(run: Run, people: LoadedPerson[]): Promise<Loaded
     count: fanFollows.follows,
     ms: fanFollows.ms,
     rate: (fanFollows.follows / fanFollows.ms) * 1000,
-    how: 'PUT /api/users/:id/follow',
+    how: 'PUT /api/v1/users/:id/follow',
   });
   const celebrities: Celebrity[] = [];
   for (const [i, c] of plan.celebrities.entries()) {
@@ -418,7 +418,7 @@ async function loadAuthorsPosts(run: Run, graph: SocialGraph, people: LoadedPers
     count: posts.posts.length,
     ms: posts.ms,
     rate: (posts.posts.length / posts.ms) * 1000,
-    how: `${posts.uploads} uploads (${plan.loadPhotoSize}² JPEG) to ready, then POST /api/posts, 4 authors at a time`,
+    how: `${posts.uploads} uploads (${plan.loadPhotoSize}² JPEG) to ready, then POST /api/v1/posts, 4 authors at a time`,
   });
   const [celebPhoto] = await generatePhotoPool(1, plan.loadPhotoSize, 'celebrity photo');
   const celebrityMedia = new Map<string, string>();

@@ -220,7 +220,7 @@ async function checkHomeTimelines(src: Sources, workload: Workload): Promise<Are
     let cursor: string | null = null;
     let pages = 0;
     do {
-      const path = `/api/timeline?limit=100${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`;
+      const path = `/api/v1/timeline?limit=100${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`;
       const res = await workload.request(person, 'GET', path);
       if (res.status !== 200) {
         area.note('lost', `${person.username}'s home answered ${res.status}`);

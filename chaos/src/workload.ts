@@ -181,7 +181,7 @@ export class Workload {
         const mine = [...this.follows].filter((f) => f.startsWith(`${person.index}>`));
         if (mine.length === 0) return this.follow(person);
         const other = this.people[Number(pick(mine, this.random).split('>')[1])]!;
-        return this.write(person, 'unfollow', 'DELETE', `/api/users/${other.id}/follow`, undefined, [204], () =>
+        return this.write(person, 'unfollow', 'DELETE', `/api/v1/users/${other.id}/follow`, undefined, [204], () =>
           this.follows.delete(`${person.index}>${other.index}`),
         );
       }
@@ -193,7 +193,7 @@ export class Workload {
       case 'like': {
         const post = this.somePost();
         if (!post || this.likes.has(`${post.id}|${person.index}`)) return this.comment(person);
-        return this.write(person, 'like', 'PUT', `/api/posts/${post.id}/like`, undefined, [200], () =>
+        return this.write(person, 'like', 'PUT', `/api/v1/posts/${post.id}/like`, undefined, [200], () =>
           this.likes.add(`${post.id}|${person.index}`),
         );
       }
@@ -201,7 +201,7 @@ export class Workload {
         const mine = [...this.likes].filter((l) => l.endsWith(`|${person.index}`));
         if (mine.length === 0) return this.act(person, 'like');
         const postId = pick(mine, this.random).split('|')[0]!;
-        return this.write(person, 'unlike', 'DELETE', `/api/posts/${postId}/like`, undefined, [200], () =>
+        return this.write(person, 'unlike', 'DELETE', `/api/v1/posts/${postId}/like`, undefined, [200], () =>
           this.likes.delete(`${postId}|${person.index}`),
         );
       }
@@ -212,7 +212,7 @@ export class Workload {
         if (mine.length === 0) return this.comment(person);
         const comment = pick(mine, this.random);
         this.acknowledged.deletedComments.add(comment.id);
-        return this.write(person, 'uncomment', 'DELETE', `/api/posts/${comment.postId}/comments/${comment.id}`, undefined, [204], () =>
+        return this.write(person, 'uncomment', 'DELETE', `/api/v1/posts/${comment.postId}/comments/${comment.id}`, undefined, [204], () =>
           removeFrom(this.liveComments, comment),
         );
       }
@@ -222,7 +222,7 @@ export class Workload {
         const post = pick(mine, this.random);
         // Hashtags and mentions stay as they were: only the words change.
         const caption = `${post.caption.replace(/ · edit \d+$/, '')} · edit ${Math.floor(this.random() * 1000)}`;
-        return this.write(person, 'edit', 'PATCH', `/api/posts/${post.id}`, { caption }, [200], () => (post.caption = caption));
+        return this.write(person, 'edit', 'PATCH', `/api/v1/posts/${post.id}`, { caption }, [200], () => (post.caption = caption));
       }
       case 'delete': {
         const mine = this.livePosts.filter((p) => p.author === person.index);
@@ -231,7 +231,7 @@ export class Workload {
         // Taken out of play before the answer, so nobody likes or edits a post being deleted.
         removeFrom(this.livePosts, post);
         this.acknowledged.deletedPosts.add(post.id);
-        return this.write(person, 'delete', 'DELETE', `/api/posts/${post.id}`, undefined, [204]);
+        return this.write(person, 'delete', 'DELETE', `/api/v1/posts/${post.id}`, undefined, [204]);
       }
       case 'signup':
         return this.signUp(person);
@@ -249,7 +249,7 @@ export class Workload {
     const others = this.signedUp().filter((p) => p !== person && !this.follows.has(`${person.index}>${p.index}`));
     if (others.length === 0) return;
     const other = pick(others, this.random);
-    await this.write(person, 'follow', 'PUT', `/api/users/${other.id}/follow`, undefined, [204], () =>
+    await this.write(person, 'follow', 'PUT', `/api/v1/users/${other.id}/follow`, undefined, [204], () =>
       this.follows.add(`${person.index}>${other.index}`),
     );
   }
@@ -258,7 +258,7 @@ export class Workload {
     this.pendingSignups.add(person);
     try {
       const body = { email: person.email, username: person.username, password: PASSWORD, displayName: `Person ${person.index}` };
-      const res = await this.request(person, 'POST', '/api/users/signup', body);
+      const res = await this.request(person, 'POST', '/api/v1/users/signup', body);
       if (res.status === 201) {
         this.acknowledge(person, 'signup', res.body as { user: { id: string } });
         return;
@@ -283,7 +283,7 @@ export class Workload {
   }
 
   private async signIn(person: SimulatedPerson): Promise<boolean> {
-    const res = await this.request(person, 'POST', '/api/users/signin', { email: person.email, password: PASSWORD });
+    const res = await this.request(person, 'POST', '/api/v1/users/signin', { email: person.email, password: PASSWORD });
     if (res.status !== 200) return false;
     const user = (res.body as { user: { id: string } }).user;
     person.id = user.id;
@@ -302,7 +302,7 @@ export class Workload {
     const form = new FormData();
     form.append('alt', `photo ${seed}`);
     form.append('file', new Blob([new Uint8Array(jpeg)], { type: 'image/jpeg' }), `photo-${seed}.jpg`);
-    await this.write(person, 'upload', 'POST', '/api/media', form, [202], (body) =>
+    await this.write(person, 'upload', 'POST', '/api/v1/media', form, [202], (body) =>
       person.unusedMedia.push((body as { media: { id: string } }).media.id),
     );
   }
@@ -312,14 +312,14 @@ export class Workload {
     // job comes back after ack_wait) while the person does something else; one that failed is dropped.
     if (person.unusedMedia.length === 0) return this.upload(person);
     const mediaId = person.unusedMedia.shift()!;
-    const res = await this.request(person, 'GET', `/api/media/${mediaId}`);
+    const res = await this.request(person, 'GET', `/api/v1/media/${mediaId}`);
     const status = (res.body as { media?: { status: string } }).media?.status;
     if (status !== 'ready') {
       if (status !== 'failed' && res.status !== 404) person.unusedMedia.push(mediaId);
       return this.comment(person);
     }
     const caption = this.caption(person);
-    await this.write(person, 'post', 'POST', '/api/posts', { caption, media: [{ id: mediaId, alt: 'a photo' }] }, [201], (body) => {
+    await this.write(person, 'post', 'POST', '/api/v1/posts', { caption, media: [{ id: mediaId, alt: 'a photo' }] }, [201], (body) => {
       const id = (body as { post: { id: string } }).post.id;
       this.livePosts.push({ id, author: person.index, caption });
       this.acknowledged.posts.add(id);
@@ -349,7 +349,7 @@ export class Workload {
     const others = this.signedUp().filter((p) => p !== person);
     const mention = others.length > 0 && this.random() < 0.2 ? ` @${pick(others, this.random).username}` : '';
     const body = { body: `${pick(WORDS, this.random)}!${mention}` };
-    await this.write(person, 'comment', 'POST', `/api/posts/${post.id}/comments`, body, [201], (answer) => {
+    await this.write(person, 'comment', 'POST', `/api/v1/posts/${post.id}/comments`, body, [201], (answer) => {
       const id = (answer as { comment: { id: string } }).comment.id;
       this.liveComments.push({ id, postId: post.id, author: person.index });
       this.acknowledged.comments.add(id);
@@ -386,7 +386,7 @@ export class Workload {
       // anyone would, instead of hammering a restarting machine.
       if (res.status >= 502) await new Promise((r) => setTimeout(r, 300));
       // A refresh cut off by a crash leaves a used refresh token (its family is revoked on reuse).
-      if (res.status === 401 && person.signedUp && !path.startsWith('/api/users/sign')) {
+      if (res.status === 401 && person.signedUp && !path.startsWith('/api/v1/users/sign')) {
         if (await this.signIn(person)) res = await person.client.call(method, path, body);
       }
       return res;

@@ -7,8 +7,8 @@ import { renderApp } from './support/render';
 let api: FakeApi;
 beforeEach(() => {
   api = installNetwork();
-  api.on('GET', '/api/timeline', { body: { items: [], nextCursor: null } });
-  api.on('GET', '/api/timeline/notifications', { body: { items: [], nextCursor: null, unread: 0 } });
+  api.on('GET', '/api/v1/timeline', { body: { items: [], nextCursor: null } });
+  api.on('GET', '/api/v1/timeline/notifications', { body: { items: [], nextCursor: null, unread: 0 } });
 });
 
 describe('sign up', () => {
@@ -22,7 +22,7 @@ describe('sign up', () => {
     expect(screen.getByLabelText('Email')).toHaveAttribute('aria-invalid', 'true');
     expect(screen.getByLabelText('Username')).toHaveAccessibleDescription(/Choose a username\./);
     expect(screen.getByLabelText('Password')).toHaveAccessibleDescription(/Choose a password\./);
-    expect(api.callsTo('POST', '/api/users/signup')).toHaveLength(0);
+    expect(api.callsTo('POST', '/api/v1/users/signup')).toHaveLength(0);
     await waitFor(() => expect(screen.getByLabelText('Email')).toHaveFocus());
   });
 
@@ -38,7 +38,7 @@ describe('sign up', () => {
     expect(screen.getByLabelText('Username')).toHaveAccessibleDescription(/Use only letters, digits, dots and underscores\./);
     expect(screen.getByLabelText('Password')).toHaveAccessibleDescription(/Use at least 8 characters\./);
     expect(screen.getByLabelText('Email')).not.toHaveAttribute('aria-invalid');
-    expect(api.calls.filter((c) => c.path.startsWith('/api/users/signup'))).toHaveLength(0);
+    expect(api.calls.filter((c) => c.path.startsWith('/api/v1/users/signup'))).toHaveLength(0);
 
     // Fixing a field clears its message as one types.
     await user.clear(screen.getByLabelText('Username'));
@@ -47,7 +47,7 @@ describe('sign up', () => {
   });
 
   it("shows the API's field errors under their fields and the others in an alert", async () => {
-    api.on('POST', '/api/users/signup', {
+    api.on('POST', '/api/v1/users/signup', {
       status: 409,
       body: { errors: [{ message: 'That username is taken', field: 'username' }, { message: 'Try a different one' }] },
     });
@@ -63,13 +63,13 @@ describe('sign up', () => {
     expect(screen.getByLabelText('Username')).toHaveAttribute('aria-invalid', 'true');
     expect(screen.getByRole('alert')).toHaveTextContent('Try a different one');
     // Sent once, the username lower-cased as the service stores it, no empty displayName.
-    expect(api.callsTo('POST', '/api/users/signup').map((c) => c.body)).toEqual([
+    expect(api.callsTo('POST', '/api/v1/users/signup').map((c) => c.body)).toEqual([
       { email: 'alice@example.com', username: 'alice', password: 'correct horse battery' },
     ]);
   });
 
   it('signs the new user in and opens the feed', async () => {
-    api.on('POST', '/api/users/signup', { status: 201, body: { user: alice } });
+    api.on('POST', '/api/v1/users/signup', { status: 201, body: { user: alice } });
     const user = userEvent.setup();
     renderApp('/signup', null);
 
@@ -81,13 +81,13 @@ describe('sign up', () => {
 
     expect(await screen.findByRole('heading', { name: 'Home' })).toBeInTheDocument();
     expect(screen.getByTestId('location')).toHaveTextContent(/^\/$/);
-    expect(api.callsTo('POST', '/api/users/signup')[0]?.body).toMatchObject({ displayName: 'Alice Liddell' });
+    expect(api.callsTo('POST', '/api/v1/users/signup')[0]?.body).toMatchObject({ displayName: 'Alice Liddell' });
   });
 });
 
 describe('sign in', () => {
   it('shows the one message the API gives for a wrong email or password', async () => {
-    api.on('POST', '/api/users/signin', { status: 401, body: { errors: [{ message: 'Invalid email or password' }] } });
+    api.on('POST', '/api/v1/users/signin', { status: 401, body: { errors: [{ message: 'Invalid email or password' }] } });
     const user = userEvent.setup();
     renderApp('/signin', null);
 
@@ -97,11 +97,11 @@ describe('sign in', () => {
 
     expect(await screen.findByRole('alert')).toHaveTextContent('Invalid email or password');
     // A failed sign-in is not a stale session: no refresh is attempted.
-    expect(api.callsTo('POST', '/api/users/refresh')).toHaveLength(0);
+    expect(api.callsTo('POST', '/api/v1/users/refresh')).toHaveLength(0);
   });
 
   it('explains a rate limit even when the answer has no JSON body', async () => {
-    api.on('POST', '/api/users/signin', { status: 429 });
+    api.on('POST', '/api/v1/users/signin', { status: 429 });
     const user = userEvent.setup();
     renderApp('/signin', null);
 
@@ -119,12 +119,12 @@ describe('sign in', () => {
     await user.click(screen.getByRole('button', { name: 'Sign in' }));
     expect(screen.getByLabelText('Email')).toHaveAccessibleDescription(/valid email address/);
     expect(screen.getByLabelText('Password')).toHaveAccessibleDescription('Enter your password.');
-    expect(api.callsTo('POST', '/api/users/signin')).toHaveLength(0);
+    expect(api.callsTo('POST', '/api/v1/users/signin')).toHaveLength(0);
   });
 
   it('goes back to the page that asked for a sign-in', async () => {
-    api.on('POST', '/api/users/signin', { body: { user: alice } });
-    api.on('GET', '/api/search', { body: { users: [], posts: [], hashtags: [] } });
+    api.on('POST', '/api/v1/users/signin', { body: { user: alice } });
+    api.on('GET', '/api/v1/search', { body: { users: [], posts: [], hashtags: [] } });
     const user = userEvent.setup();
     renderApp('/search?q=cats', null);
 

@@ -15,9 +15,9 @@ let api: FakeApi;
 beforeEach(() => {
   resetMediaLimitsCache();
   api = installNetwork();
-  api.on('GET', '/api/media/limits', { body: LIMITS });
-  api.on('GET', '/api/timeline', { body: { items: [], nextCursor: null } });
-  api.on('GET', '/api/timeline/notifications', { body: { items: [], nextCursor: null, unread: 0 } });
+  api.on('GET', '/api/v1/media/limits', { body: LIMITS });
+  api.on('GET', '/api/v1/timeline', { body: { items: [], nextCursor: null } });
+  api.on('GET', '/api/v1/timeline/notifications', { body: { items: [], nextCursor: null, unread: 0 } });
 });
 
 const rows = () => screen.getAllByTestId('compose-photo');
@@ -36,12 +36,12 @@ async function openCompose() {
 
 it('uploads each photo with its own progress bar, waits for processing, then posts with alt text and caption', async () => {
   let polls = 0;
-  api.on('GET', '/api/media/m-1', () => ({
+  api.on('GET', '/api/v1/media/m-1', () => ({
     body: { media: { id: 'm-1', ownerId: alice.id, status: ++polls < 2 ? 'processing' : 'ready' } },
   }));
-  api.on('GET', '/api/media/m-2', { body: { media: { id: 'm-2', ownerId: alice.id, status: 'ready' } } });
+  api.on('GET', '/api/v1/media/m-2', { body: { media: { id: 'm-2', ownerId: alice.id, status: 'ready' } } });
   const created = makePost({ id: 'new-post', author: alice, caption: 'Kites over the hill #sky' });
-  api.on('POST', '/api/posts', { status: 201, body: { post: created } });
+  api.on('POST', '/api/v1/posts', { status: 201, body: { post: created } });
   const { user, input } = await openCompose();
 
   await user.upload(input, [pngFile('kite.png', 4096), jpegFile('hill.jpg', 2048)]);
@@ -49,7 +49,7 @@ it('uploads each photo with its own progress bar, waits for processing, then pos
   const kite = await xhrFor('kite.png');
   const hill = await xhrFor('hill.jpg');
   expect(kite.method).toBe('POST');
-  expect(kite.url).toBe('/api/media');
+  expect(kite.url).toBe('/api/v1/media');
   kite.progress(1024, 4096);
   hill.progress(1536, 2048);
   await waitFor(() => expect(within(rowFor('kite.png')).getByRole('progressbar')).toHaveAttribute('aria-valuenow', '25'));
@@ -72,7 +72,7 @@ it('uploads each photo with its own progress bar, waits for processing, then pos
   await user.click(screen.getByRole('button', { name: 'Post' }));
 
   await waitFor(() => expect(screen.getByTestId('location')).toHaveTextContent(/^\/$/));
-  expect(api.callsTo('POST', '/api/posts').map((c) => c.body)).toEqual([
+  expect(api.callsTo('POST', '/api/v1/posts').map((c) => c.body)).toEqual([
     { caption: 'Kites over the hill #sky', media: [{ id: 'm-1', alt: 'A red kite against a grey sky' }, { id: 'm-2' }] },
   ]);
   // The new post is at the top of the feed at once, before fan-out reaches the timeline.
@@ -80,7 +80,7 @@ it('uploads each photo with its own progress bar, waits for processing, then pos
 });
 
 it('rejects a file that is not an image and one over the size limit before uploading them', async () => {
-  api.on('GET', '/api/media/limits', { body: { ...LIMITS, maxBytes: 8192 } });
+  api.on('GET', '/api/v1/media/limits', { body: { ...LIMITS, maxBytes: 8192 } });
   const { user, input } = await openCompose();
   const notes = new File(['just some text, not an image at all'], 'notes.png', { type: 'image/png' });
 
@@ -103,7 +103,7 @@ it("shows the media service's own errors (413, 415, 422) under the file they bel
   (await xhrFor('big.png')).respond(413, { errors: [{ message: 'The file is larger than 20 MB' }] });
   (await xhrFor('odd.png')).respond(415, { errors: [{ message: 'Only JPEG, PNG, WebP, AVIF and GIF images', field: 'file' }] });
   (await xhrFor('broken.png')).respond(422, { errors: [{ message: 'The image could not be decoded' }] });
-  api.on('GET', '/api/media/m-good', { body: { media: { id: 'm-good', ownerId: alice.id, status: 'ready' } } });
+  api.on('GET', '/api/v1/media/m-good', { body: { media: { id: 'm-good', ownerId: alice.id, status: 'ready' } } });
   (await xhrFor('good.png')).respond(202, { media: { id: 'm-good', ownerId: alice.id, status: 'processing' } });
 
   expect(await within(rowFor('big.png')).findByRole('alert')).toHaveTextContent('The file is larger than 20 MB');
@@ -118,12 +118,12 @@ it("shows the media service's own errors (413, 415, 422) under the file they bel
   expect(await within(rowFor('proxy.png')).findByRole('alert')).toHaveTextContent('That file is too large.');
 
   await user.click(screen.getByRole('button', { name: 'Post' }));
-  await waitFor(() => expect(api.callsTo('POST', '/api/posts')).toHaveLength(1));
-  expect(api.callsTo('POST', '/api/posts')[0]!.body).toEqual({ caption: '', media: [{ id: 'm-good' }] });
+  await waitFor(() => expect(api.callsTo('POST', '/api/v1/posts')).toHaveLength(1));
+  expect(api.callsTo('POST', '/api/v1/posts')[0]!.body).toEqual({ caption: '', media: [{ id: 'm-good' }] });
 });
 
 it('reports a photo whose processing failed, and lets it be removed', async () => {
-  api.on('GET', '/api/media/m-bad', {
+  api.on('GET', '/api/v1/media/m-bad', {
     body: { media: { id: 'm-bad', ownerId: alice.id, status: 'failed', error: 'The image has more than 40 megapixels' } },
   });
   const { user, input } = await openCompose();
@@ -141,8 +141,8 @@ it('reports a photo whose processing failed, and lets it be removed', async () =
 });
 
 it('keeps a caption error from the API next to the caption', async () => {
-  api.on('GET', '/api/media/m-1', { body: { media: { id: 'm-1', ownerId: alice.id, status: 'ready' } } });
-  api.on('POST', '/api/posts', { status: 400, body: { errors: [{ message: 'Caption is too long', field: 'caption' }] } });
+  api.on('GET', '/api/v1/media/m-1', { body: { media: { id: 'm-1', ownerId: alice.id, status: 'ready' } } });
+  api.on('POST', '/api/v1/posts', { status: 400, body: { errors: [{ message: 'Caption is too long', field: 'caption' }] } });
   const { user, input } = await openCompose();
   await user.upload(input, [pngFile('a.png')]);
   (await xhrFor('a.png')).respond(202, { media: { id: 'm-1', ownerId: alice.id, status: 'processing' } });
@@ -157,13 +157,13 @@ it('keeps a caption error from the API next to the caption', async () => {
 });
 
 it('retries an upload once after a quiet session refresh when the access token has expired', async () => {
-  api.on('POST', '/api/users/refresh', { body: { user: alice } });
+  api.on('POST', '/api/v1/users/refresh', { body: { user: alice } });
   const { user, input } = await openCompose();
   await user.upload(input, [pngFile('late.png')]);
 
   (await xhrFor('late.png')).respond(401, { errors: [{ message: 'Not signed in' }] });
   await waitFor(() => expect(FakeXhr.instances.filter((x) => x.file?.name === 'late.png')).toHaveLength(2));
 
-  expect(api.callsTo('POST', '/api/users/refresh')).toHaveLength(1);
+  expect(api.callsTo('POST', '/api/v1/users/refresh')).toHaveLength(1);
   expect(within(rowFor('late.png')).queryByRole('alert')).toBeNull();
 });

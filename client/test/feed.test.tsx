@@ -14,12 +14,12 @@ beforeEach(() => {
   api = installNetwork();
   first = [makePost({ caption: 'Sunrise over the bay' }), makePost({ caption: 'Coffee and rain', likeCount: 3 })];
   second = [makePost({ caption: 'The old lighthouse' })];
-  api.on('GET', '/api/timeline', (call) =>
+  api.on('GET', '/api/v1/timeline', (call) =>
     call.query.get('cursor') === 'page-2'
       ? { body: { items: second, nextCursor: null } }
       : { body: { items: first, nextCursor: 'page-2' } },
   );
-  api.on('GET', '/api/timeline/notifications', { body: { items: [], nextCursor: null, unread: 0 } });
+  api.on('GET', '/api/v1/timeline/notifications', { body: { items: [], nextCursor: null, unread: 0 } });
 });
 
 const captions = () => screen.getAllByTestId('post-card').map((card) => card.querySelector('p.whitespace-pre-line')?.textContent ?? '');
@@ -29,11 +29,11 @@ it("renders the timeline's posts with their authors, alt text and like counts", 
 
   expect(await screen.findByText('Sunrise over the bay')).toBeInTheDocument();
   expect(captions()).toEqual(['bobSunrise over the bay', 'bobCoffee and rain']);
-  expect(screen.getByRole('img', { name: `Alt text of ${first[0]!.id}` })).toHaveAttribute('src', `/api/media/m-${first[0]!.id}/feed`);
+  expect(screen.getByRole('img', { name: `Alt text of ${first[0]!.id}` })).toHaveAttribute('src', `/api/v1/media/m-${first[0]!.id}/feed`);
   const card = screen.getAllByTestId('post-card')[1]!;
   expect(within(card).getByRole('heading', { name: 'Bob' })).toBeInTheDocument();
   expect(within(card).getByTestId('like-count')).toHaveTextContent('3 likes');
-  expect(api.callsTo('GET', '/api/timeline')[0]!.query.get('cursor')).toBeNull();
+  expect(api.callsTo('GET', '/api/v1/timeline')[0]!.query.get('cursor')).toBeNull();
 });
 
 it('shows a decoded blurhash while an image loads, and drops it once the image is in', async () => {
@@ -65,15 +65,15 @@ it('loads the next cursor page when the end of the list scrolls into reach, and 
 
   expect(await screen.findByText('The old lighthouse')).toBeInTheDocument();
   expect(captions()).toEqual(['bobSunrise over the bay', 'bobCoffee and rain', 'bobThe old lighthouse']);
-  expect(api.callsTo('GET', '/api/timeline').map((c) => c.query.get('cursor'))).toEqual([null, 'page-2']);
+  expect(api.callsTo('GET', '/api/v1/timeline').map((c) => c.query.get('cursor'))).toEqual([null, 'page-2']);
   expect(screen.getByText("You're all caught up.")).toBeInTheDocument();
 
   FakeIntersectionObserver.scrollIntoReach();
-  expect(api.callsTo('GET', '/api/timeline')).toHaveLength(2);
+  expect(api.callsTo('GET', '/api/v1/timeline')).toHaveLength(2);
 });
 
 it('offers a "Load more" button for keyboards, and a retry when a page fails', async () => {
-  api.on('GET', '/api/timeline', { status: 503, body: { errors: [{ message: 'Timeline is unavailable' }] } }, 1);
+  api.on('GET', '/api/v1/timeline', { status: 503, body: { errors: [{ message: 'Timeline is unavailable' }] } }, 1);
   const user = userEvent.setup();
   renderApp('/', alice);
 
@@ -90,7 +90,7 @@ it('holds posts from the timeline stream behind a "new posts" banner until asked
   renderApp('/', alice);
   await screen.findByText('Coffee and rain');
   const stream = FakeEventSource.instances[0]!;
-  expect(stream.url).toBe('/api/timeline/stream');
+  expect(stream.url).toBe('/api/v1/timeline/stream');
   stream.emit('open');
 
   const fresh = makePost({ caption: 'Just landed in Lisbon', author: bob });
@@ -122,7 +122,7 @@ it("puts the viewer's own new post straight at the top, without a banner", async
 });
 
 it('refreshes the session and reopens the stream when the server closes it', async () => {
-  api.on('POST', '/api/users/refresh', { body: { user: alice } });
+  api.on('POST', '/api/v1/users/refresh', { body: { user: alice } });
   renderApp('/', alice);
   await screen.findByText('Coffee and rain');
   const stream = FakeEventSource.instances[0]!;
@@ -131,13 +131,13 @@ it('refreshes the session and reopens the stream when the server closes it', asy
   stream.emit('error');
 
   await waitFor(() => expect(FakeEventSource.instances).toHaveLength(2), { timeout: 3000 });
-  expect(api.callsTo('POST', '/api/users/refresh')).toHaveLength(1);
+  expect(api.callsTo('POST', '/api/v1/users/refresh')).toHaveLength(1);
   FakeEventSource.instances[1]!.emit('post', { post: makePost({ caption: 'After the reconnect' }) });
   expect(await screen.findByRole('button', { name: '1 new post' })).toBeInTheDocument();
 });
 
 it('likes a post at once and settles on the count the server answers', async () => {
-  api.on('PUT', `/api/posts/${first[1]!.id}/like`, { body: { liked: true, likeCount: 7 } });
+  api.on('PUT', `/api/v1/posts/${first[1]!.id}/like`, { body: { liked: true, likeCount: 7 } });
   const user = userEvent.setup();
   renderApp('/', alice);
   const card = (await screen.findByText('Coffee and rain')).closest('article')!;

@@ -8,14 +8,14 @@ import { renderApp } from './support/render';
 let api: FakeApi;
 beforeEach(() => {
   api = installNetwork();
-  api.on('GET', '/api/timeline/notifications', { body: { items: [], nextCursor: null, unread: 0 } });
+  api.on('GET', '/api/v1/timeline/notifications', { body: { items: [], nextCursor: null, unread: 0 } });
 });
 
 describe('quiet refresh', () => {
   it('renews an expired access token once for many calls that got 401 together, then retries each', async () => {
     let fresh = false;
-    api.on('GET', /^\/api\/posts\/\w+$/, (c) => (fresh ? { body: { post: { id: c.path.split('/').pop() } } } : { status: 401 }));
-    api.on('POST', '/api/users/refresh', async () => {
+    api.on('GET', /^\/api\/v1\/posts\/\w+$/, (c) => (fresh ? { body: { post: { id: c.path.split('/').pop() } } } : { status: 401 }));
+    api.on('POST', '/api/v1/users/refresh', async () => {
       await new Promise((r) => setTimeout(r, 20));
       fresh = true;
       return { body: { user: alice } };
@@ -25,37 +25,37 @@ describe('quiet refresh', () => {
 
     expect(answers.map((a) => a.post.id)).toEqual(['a', 'b', 'c']);
     // One refresh: the refresh token rotates, and presenting a used one would revoke the family.
-    expect(api.callsTo('POST', '/api/users/refresh')).toHaveLength(1);
-    expect(api.callsTo('GET', /^\/api\/posts\//)).toHaveLength(6);
+    expect(api.callsTo('POST', '/api/v1/users/refresh')).toHaveLength(1);
+    expect(api.callsTo('GET', /^\/api\/v1\/posts\//)).toHaveLength(6);
   });
 
   it('does not refresh again when another tab renewed the shared cookies meanwhile', async () => {
     let calls = 0;
-    api.on('GET', '/api/posts/x', () => (++calls === 1 ? { status: 401 } : { body: { post: { id: 'x' } } }));
+    api.on('GET', '/api/v1/posts/x', () => (++calls === 1 ? { status: 401 } : { body: { post: { id: 'x' } } }));
     // The other tab's refresh left a valid session in the shared cookies.
-    api.on('GET', '/api/users/currentuser', { body: { currentUser: alice } });
+    api.on('GET', '/api/v1/users/currentuser', { body: { currentUser: alice } });
 
     await expect(call(postsRoutes.getPost, { params: { id: 'x' } })).resolves.toEqual({ post: { id: 'x' } });
-    expect(api.callsTo('POST', '/api/users/refresh')).toHaveLength(0);
+    expect(api.callsTo('POST', '/api/v1/users/refresh')).toHaveLength(0);
   });
 
   it('sends the person to sign in when the refresh is refused too', async () => {
-    api.on('GET', '/api/timeline', { status: 401, body: { errors: [{ message: 'Not signed in' }] } });
-    api.on('POST', '/api/users/refresh', { status: 401, body: { errors: [{ message: 'Refresh token reused' }] } });
+    api.on('GET', '/api/v1/timeline', { status: 401, body: { errors: [{ message: 'Not signed in' }] } });
+    api.on('POST', '/api/v1/users/refresh', { status: 401, body: { errors: [{ message: 'Refresh token reused' }] } });
     renderApp('/', alice);
 
     expect(await screen.findByRole('heading', { name: 'Sign in' })).toBeInTheDocument();
-    expect(api.callsTo('POST', '/api/users/refresh').length).toBeGreaterThanOrEqual(1);
+    expect(api.callsTo('POST', '/api/v1/users/refresh').length).toBeGreaterThanOrEqual(1);
   });
 
   it('starts a session from the refresh cookie when the access token is gone on load', async () => {
     let refreshed = false;
-    api.on('GET', '/api/users/currentuser', () => ({ body: { currentUser: refreshed ? alice : null } }));
-    api.on('POST', '/api/users/refresh', () => {
+    api.on('GET', '/api/v1/users/currentuser', () => ({ body: { currentUser: refreshed ? alice : null } }));
+    api.on('POST', '/api/v1/users/refresh', () => {
       refreshed = true;
       return { body: { user: alice } };
     });
-    api.on('GET', '/api/timeline', { body: { items: [], nextCursor: null } });
+    api.on('GET', '/api/v1/timeline', { body: { items: [], nextCursor: null } });
     renderApp('/', undefined as never);
 
     expect(await screen.findByRole('heading', { name: 'Home' })).toBeInTheDocument();
@@ -63,10 +63,10 @@ describe('quiet refresh', () => {
   });
 
   it('does not retry a sign-in that got 401', async () => {
-    api.on('POST', '/api/users/signin', { status: 401, body: { errors: [{ message: 'Invalid email or password' }] } });
+    api.on('POST', '/api/v1/users/signin', { status: 401, body: { errors: [{ message: 'Invalid email or password' }] } });
     await expect(call(authRoutes.signIn, { body: { email: 'alice@example.com', password: 'wrong' } })).rejects.toThrow(
       'Invalid email or password',
     );
-    await waitFor(() => expect(api.callsTo('POST', '/api/users/refresh')).toHaveLength(0));
+    await waitFor(() => expect(api.callsTo('POST', '/api/v1/users/refresh')).toHaveLength(0));
   });
 });

@@ -7,7 +7,7 @@ import { renderApp } from './support/render';
 let api: FakeApi;
 beforeEach(() => {
   api = installNetwork();
-  api.on('GET', '/api/timeline/notifications', { body: { items: [], nextCursor: null, unread: 0 } });
+  api.on('GET', '/api/v1/timeline/notifications', { body: { items: [], nextCursor: null, unread: 0 } });
 });
 
 it('shows the unread count on the notifications link and clears it once they are seen', async () => {
@@ -17,12 +17,12 @@ it('shows the unread count on the notifications link and clears it once they are
     { id: 'n2', type: 'follow', actor: bob, createdAt: new Date().toISOString(), read: true },
   ];
   let unread = 1;
-  api.on('GET', '/api/timeline/notifications', () => ({ body: { items, nextCursor: null, unread } }));
-  api.on('POST', '/api/timeline/notifications/read', () => {
+  api.on('GET', '/api/v1/timeline/notifications', () => ({ body: { items, nextCursor: null, unread } }));
+  api.on('POST', '/api/v1/timeline/notifications/read', () => {
     unread = 0;
     return { status: 204 };
   });
-  api.on('GET', '/api/timeline', { body: { items: [], nextCursor: null } });
+  api.on('GET', '/api/v1/timeline', { body: { items: [], nextCursor: null } });
   const user = userEvent.setup();
   renderApp('/', alice);
 
@@ -35,20 +35,20 @@ it('shows the unread count on the notifications link and clears it once they are
   expect(rows[0]).toHaveTextContent('Bob liked your post');
   expect(within(rows[0]!).getByRole('link', { name: 'liked your post' })).toHaveAttribute('href', `/p/${post.id}`);
   expect(rows[1]).toHaveTextContent('Bob started following you');
-  await waitFor(() => expect(api.callsTo('POST', '/api/timeline/notifications/read')).toHaveLength(1));
+  await waitFor(() => expect(api.callsTo('POST', '/api/v1/timeline/notifications/read')).toHaveLength(1));
   await waitFor(() => expect(screen.getByRole('link', { name: 'Notifications' })).toBeInTheDocument());
   expect(screen.queryByTestId('unread-badge')).toBeNull();
 });
 
 it('shows a profile with its counts and posts, and follows and unfollows', async () => {
-  api.on('GET', '/api/users/bob', {
+  api.on('GET', '/api/v1/users/bob', {
     body: { user: { ...bob, bio: 'Photos of lighthouses', followerCount: 4, followingCount: 2, isFollowing: false } },
   });
-  api.on('GET', '/api/posts', {
+  api.on('GET', '/api/v1/posts', {
     body: { items: [makePost({ caption: 'Lighthouse one' }), makePost({ caption: 'Lighthouse two' })], nextCursor: null },
   });
-  api.on('PUT', '/api/users/u-bob/follow', { status: 204 });
-  api.on('DELETE', '/api/users/u-bob/follow', { status: 204 });
+  api.on('PUT', '/api/v1/users/u-bob/follow', { status: 204 });
+  api.on('DELETE', '/api/v1/users/u-bob/follow', { status: 204 });
   const user = userEvent.setup();
   renderApp('/u/bob', alice);
 
@@ -57,7 +57,7 @@ it('shows a profile with its counts and posts, and follows and unfollows', async
   expect(screen.getByTestId('follower-count')).toHaveTextContent('4 followers');
   expect(screen.getByTestId('following-count')).toHaveTextContent('2 following');
   await waitFor(() => expect(within(screen.getByRole('list', { name: 'Posts by Bob' })).getAllByRole('link')).toHaveLength(2));
-  expect(api.callsTo('GET', '/api/posts')[0]!.query.get('authorId')).toBe('u-bob');
+  expect(api.callsTo('GET', '/api/v1/posts')[0]!.query.get('authorId')).toBe('u-bob');
 
   await user.click(screen.getByRole('button', { name: 'Follow bob' }));
   await waitFor(() => expect(screen.getByTestId('follower-count')).toHaveTextContent('5 followers'));
@@ -65,12 +65,12 @@ it('shows a profile with its counts and posts, and follows and unfollows', async
 
   await user.click(screen.getByRole('button', { name: 'Unfollow bob' }));
   await waitFor(() => expect(screen.getByTestId('follower-count')).toHaveTextContent('4 followers'));
-  expect(api.callsTo('PUT', '/api/users/u-bob/follow')).toHaveLength(1);
-  expect(api.callsTo('DELETE', '/api/users/u-bob/follow')).toHaveLength(1);
+  expect(api.callsTo('PUT', '/api/v1/users/u-bob/follow')).toHaveLength(1);
+  expect(api.callsTo('DELETE', '/api/v1/users/u-bob/follow')).toHaveLength(1);
 });
 
 it('suggests people and hashtags as one types, and opens one with the keyboard', async () => {
-  api.on('GET', '/api/search/suggest', (c) => ({
+  api.on('GET', '/api/v1/search/suggest', (c) => ({
     body: {
       items:
         c.query.get('q') === 'li'
@@ -81,7 +81,7 @@ it('suggests people and hashtags as one types, and opens one with the keyboard',
           : [],
     },
   }));
-  api.on('GET', '/api/search/hashtags/lighthouse/posts', {
+  api.on('GET', '/api/v1/search/hashtags/lighthouse/posts', {
     body: { items: [makePost({ caption: 'By the sea #lighthouse' })], nextCursor: null },
   });
   const user = userEvent.setup();
@@ -107,14 +107,19 @@ it('suggests people and hashtags as one types, and opens one with the keyboard',
 });
 
 it('edits the profile and shows the API field errors', async () => {
-  api.on('PATCH', '/api/users/me', (c) => {
+  api.on('PATCH', '/api/v1/users/me', (c) => {
     saved = { ...saved, ...(c.body as object) };
     return { body: { user: saved } };
   });
-  api.on('PATCH', '/api/users/me', { status: 400, body: { errors: [{ message: 'Bio must be at most 160 characters', field: 'bio' }] } }, 1);
+  api.on(
+    'PATCH',
+    '/api/v1/users/me',
+    { status: 400, body: { errors: [{ message: 'Bio must be at most 160 characters', field: 'bio' }] } },
+    1,
+  );
   let saved = { ...alice, followerCount: 0, followingCount: 0 };
-  api.on('GET', '/api/users/alice', () => ({ body: { user: saved } }));
-  api.on('GET', '/api/posts', { body: { items: [], nextCursor: null } });
+  api.on('GET', '/api/v1/users/alice', () => ({ body: { user: saved } }));
+  api.on('GET', '/api/v1/posts', { body: { items: [], nextCursor: null } });
   const user = userEvent.setup();
   // The session's copy of the user has no bio; the form starts from the stored profile.
   renderApp('/settings/profile', { ...alice, bio: undefined });
@@ -130,26 +135,26 @@ it('edits the profile and shows the API field errors', async () => {
   await user.click(screen.getByRole('button', { name: 'Save' }));
   await waitFor(() => expect(screen.getByTestId('location')).toHaveTextContent('/u/alice'));
   // Only the changed field is sent.
-  expect(api.callsTo('PATCH', '/api/users/me')[1]!.body).toEqual({ displayName: 'Alice L.' });
+  expect(api.callsTo('PATCH', '/api/v1/users/me')[1]!.body).toEqual({ displayName: 'Alice L.' });
   expect(await screen.findByRole('heading', { name: 'Alice L.' })).toBeInTheDocument();
 });
 
 it('shows a post with its comments, adds one and deletes it', async () => {
   const post = makePost({ id: 'p-talk', author: bob, caption: 'Which lighthouse is this? #quiz', commentCount: 1 });
-  api.on('GET', '/api/posts/p-talk', { body: { post } });
-  api.on('GET', '/api/posts/p-talk/comments', {
+  api.on('GET', '/api/v1/posts/p-talk', { body: { post } });
+  api.on('GET', '/api/v1/posts/p-talk/comments', {
     body: {
       items: [{ id: 'c1', postId: 'p-talk', author: bob, body: 'Hint: it is in @alice town', createdAt: new Date().toISOString() }],
       nextCursor: null,
     },
   });
-  api.on('POST', '/api/posts/p-talk/comments', (c) => ({
+  api.on('POST', '/api/v1/posts/p-talk/comments', (c) => ({
     status: 201,
     body: {
       comment: { id: 'c2', postId: 'p-talk', author: alice, body: (c.body as { body: string }).body, createdAt: new Date().toISOString() },
     },
   }));
-  api.on('DELETE', '/api/posts/p-talk/comments/c2', { status: 204 });
+  api.on('DELETE', '/api/v1/posts/p-talk/comments/c2', { status: 204 });
   const user = userEvent.setup();
   renderApp('/p/p-talk', alice);
 
@@ -161,12 +166,12 @@ it('shows a post with its comments, adds one and deletes it', async () => {
   expect(screen.queryByRole('button', { name: /Delete comment by bob/ })).toBeNull();
 
   await user.click(screen.getByRole('button', { name: 'Post comment' }));
-  expect(api.callsTo('POST', '/api/posts/p-talk/comments')).toHaveLength(0);
+  expect(api.callsTo('POST', '/api/v1/posts/p-talk/comments')).toHaveLength(0);
   await user.type(screen.getByLabelText('Add a comment'), '  Hook Head!  ');
   await user.click(screen.getByRole('button', { name: 'Post comment' }));
 
   expect(await screen.findByText('Hook Head!')).toBeInTheDocument();
-  expect(api.callsTo('POST', '/api/posts/p-talk/comments')[0]!.body).toEqual({ body: 'Hook Head!' });
+  expect(api.callsTo('POST', '/api/v1/posts/p-talk/comments')[0]!.body).toEqual({ body: 'Hook Head!' });
   expect(screen.getByRole('heading', { name: /Comments/ })).toHaveTextContent('Comments (2)');
   expect(screen.getByLabelText('Add a comment')).toHaveValue('');
 

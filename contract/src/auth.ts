@@ -1,14 +1,15 @@
-/** auth, `/api/users`: accounts, sessions, profiles and the follow graph. */
+/** auth, `/api/v1/users`: accounts, sessions, profiles and the follow graph. */
 import { z } from 'zod';
 import { idSchema, PageQuery } from './common-inputs';
 import { BIO_MAX, DISPLAY_NAME_MAX, EMAIL_MAX, MAX_ID_LENGTH, PASSWORD_MAX, PASSWORD_MIN, USERNAME_MAX, USERNAME_MIN } from './limits';
 import { defineRoutes, json, noContent, type ServiceContract } from './route';
+import { servicePrefix } from './version';
 import { OwnUser, pageOf, Profile, PublicUser } from './shapes';
 
 // ---- field rules ----------------------------------------------------------------------------
 
 /**
- * Paths under /api/users that a profile named like them would shadow (`docs` and `openapi.json`
+ * Paths under /api/v1/users that a profile named like them would shadow (`docs` and `openapi.json`
  * are the API documentation's).
  */
 export const RESERVED_USERNAMES = new Set([
@@ -116,10 +117,13 @@ const usersPage = pageOf(PublicUser).meta({ id: 'UserPage' });
 
 // ---- routes ---------------------------------------------------------------------------------
 
+/** Every path of this table is under it: `/api/v1/users`. */
+export const USERS_PREFIX = servicePrefix('users');
+
 export const authRoutes = defineRoutes({
   signUp: {
     method: 'post',
-    path: '/api/users/signup',
+    path: `${USERS_PREFIX}/signup`,
     summary: 'Create an account and sign in',
     description: 'Sets the session and refresh cookies. Limited per address and per account.',
     request: { body: SignUpBody },
@@ -128,7 +132,7 @@ export const authRoutes = defineRoutes({
   },
   signIn: {
     method: 'post',
-    path: '/api/users/signin',
+    path: `${USERS_PREFIX}/signin`,
     summary: 'Sign in',
     description: 'One message for an unknown email and a wrong password; slowed per (account, address) and per address.',
     request: { body: SignInBody },
@@ -137,7 +141,7 @@ export const authRoutes = defineRoutes({
   },
   refresh: {
     method: 'post',
-    path: '/api/users/refresh',
+    path: `${USERS_PREFIX}/refresh`,
     summary: 'New session cookies for the refresh cookie',
     description: 'The refresh token is rotated; presenting a used one revokes its whole family.',
     responses: { 200: json('The signed-in user', userAnswer) },
@@ -145,20 +149,20 @@ export const authRoutes = defineRoutes({
   },
   signOut: {
     method: 'post',
-    path: '/api/users/signout',
+    path: `${USERS_PREFIX}/signout`,
     summary: 'Sign out: clear the cookies and revoke the refresh family',
     responses: { 204: noContent('Signed out') },
   },
   currentUser: {
     method: 'get',
-    path: '/api/users/currentuser',
+    path: `${USERS_PREFIX}/currentuser`,
     summary: 'Who is signed in',
     auth: 'optional',
     responses: { 200: json('The user, or null', z.strictObject({ currentUser: OwnUser.nullable() })) },
   },
   follow: {
     method: 'put',
-    path: '/api/users/:id/follow',
+    path: `${USERS_PREFIX}/:id/follow`,
     summary: 'Follow a user (idempotent)',
     auth: 'required',
     request: { params: UserIdParams },
@@ -167,7 +171,7 @@ export const authRoutes = defineRoutes({
   },
   unfollow: {
     method: 'delete',
-    path: '/api/users/:id/follow',
+    path: `${USERS_PREFIX}/:id/follow`,
     summary: 'Unfollow a user (idempotent)',
     auth: 'required',
     request: { params: UserIdParams },
@@ -176,7 +180,7 @@ export const authRoutes = defineRoutes({
   },
   followers: {
     method: 'get',
-    path: '/api/users/:id/followers',
+    path: `${USERS_PREFIX}/:id/followers`,
     summary: "A user's followers, newest first",
     request: { params: UserIdParams, query: PageQuery },
     responses: { 200: json('A page of users', usersPage) },
@@ -184,7 +188,7 @@ export const authRoutes = defineRoutes({
   },
   following: {
     method: 'get',
-    path: '/api/users/:id/following',
+    path: `${USERS_PREFIX}/:id/following`,
     summary: 'Whom a user follows, newest first',
     request: { params: UserIdParams, query: PageQuery },
     responses: { 200: json('A page of users', usersPage) },
@@ -192,7 +196,7 @@ export const authRoutes = defineRoutes({
   },
   updateProfile: {
     method: 'patch',
-    path: '/api/users/me',
+    path: `${USERS_PREFIX}/me`,
     summary: 'Change your display name, bio or avatar',
     auth: 'required',
     request: { body: ProfileUpdateBody },
@@ -201,7 +205,7 @@ export const authRoutes = defineRoutes({
   },
   profile: {
     method: 'get',
-    path: '/api/users/:username',
+    path: `${USERS_PREFIX}/:username`,
     summary: 'A public profile',
     description: 'With the counts; `isFollowing` for a signed-in viewer; the email only to its owner.',
     auth: 'optional',
@@ -215,6 +219,6 @@ export const authContract: ServiceContract = {
   service: 'auth',
   title: 'Lumina users (auth)',
   description: 'Accounts, sessions, profiles and the follow graph.',
-  prefix: '/api/users',
+  prefix: USERS_PREFIX,
   routes: authRoutes,
 };

@@ -109,7 +109,7 @@ export class ApiCallError extends Error {
   constructor(
     readonly status: number,
     readonly errors: ErrorEntry[],
-    /** The call (`POST /api/posts`) and the body as it came, for messages and logs. */
+    /** The call (`POST /api/v1/posts`) and the body as it came, for messages and logs. */
     readonly detail: { call?: string; body?: unknown } = {},
   ) {
     super(errors[0]?.message ?? `${detail.call ?? 'the call'} answered ${status}`);

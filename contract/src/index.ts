@@ -6,6 +6,7 @@
 export * from './limits';
 export * from './shapes';
 export * from './route';
+export * from './version';
 export * from './common-inputs';
 export * from './auth';
 export * from './posts';

@@ -41,7 +41,7 @@ export const HASHTAG_MAX = 100;
 
 // ---- media ----------------------------------------------------------------------------------
 
-/** Defaults; a deployment may set others (MEDIA_MAX_BYTES, MEDIA_MAX_PIXELS), told by GET /api/media/limits. */
+/** Defaults; a deployment may set others (MEDIA_MAX_BYTES, MEDIA_MAX_PIXELS), told by GET /api/v1/media/limits. */
 export const DEFAULT_MAX_UPLOAD_BYTES = 20 * 1024 * 1024;
 export const DEFAULT_MAX_UPLOAD_PIXELS = 40_000_000;
 export const IDEMPOTENCY_KEY_PATTERN = /^[A-Za-z0-9._:-]{1,128}$/;

@@ -1,7 +1,8 @@
-/** media, `/api/media`: uploads and their image variants. */
+/** media, `/api/v1/media`: uploads and their image variants. */
 import { z } from 'zod';
 import { ALT_TEXT_MAX, IDEMPOTENCY_KEY_PATTERN } from './limits';
 import { defineRoutes, json, noContent, type ServiceContract } from './route';
+import { servicePrefix } from './version';
 import { Media, MediaLimits } from './shapes';
 
 /** Media ids that cannot be ours name nothing: 404, not 400. */
@@ -22,18 +23,21 @@ export const UploadHeaders = z.object({
 
 const mediaAnswer = z.strictObject({ media: Media });
 
+/** Every path of this table is under it: `/api/v1/media`. */
+export const MEDIA_PREFIX = servicePrefix('media');
+
 export const mediaRoutes = defineRoutes({
   limits: {
     method: 'get',
-    path: '/api/media/limits',
+    path: `${MEDIA_PREFIX}/limits`,
     summary: 'What an upload may be',
     responses: { 200: json('The limits', MediaLimits) },
   },
   upload: {
     method: 'post',
-    path: '/api/media',
+    path: MEDIA_PREFIX,
     summary: 'Upload an image',
-    description: 'Processed in the background: poll GET /api/media/{id} until `status` is ready. Limited per user.',
+    description: 'Processed in the background: poll GET /api/v1/media/{id} until `status` is ready. Limited per user.',
     auth: 'required',
     request: { multipart: UploadFields, headers: UploadHeaders },
     responses: {
@@ -44,7 +48,7 @@ export const mediaRoutes = defineRoutes({
   },
   getMedia: {
     method: 'get',
-    path: '/api/media/:id',
+    path: `${MEDIA_PREFIX}/:id`,
     summary: 'One media',
     description: 'Media that no post uses is its owner’s alone (404 to anyone else).',
     auth: 'optional',
@@ -54,7 +58,7 @@ export const mediaRoutes = defineRoutes({
   },
   variant: {
     method: 'get',
-    path: '/api/media/:id/:variant',
+    path: `${MEDIA_PREFIX}/:id/:variant`,
     summary: 'The image bytes of a variant (WebP)',
     description: 'Strong ETag; cached forever once a post uses it; 404 until ready.',
     auth: 'optional',
@@ -67,7 +71,7 @@ export const mediaRoutes = defineRoutes({
   },
   deleteMedia: {
     method: 'delete',
-    path: '/api/media/:id',
+    path: `${MEDIA_PREFIX}/:id`,
     summary: 'Delete an upload no post uses (owner only)',
     auth: 'required',
     request: { params: MediaParams },
@@ -80,6 +84,6 @@ export const mediaContract: ServiceContract = {
   service: 'media',
   title: 'Lumina media',
   description: 'Uploads, image variants and blobs.',
-  prefix: '/api/media',
+  prefix: MEDIA_PREFIX,
   routes: mediaRoutes,
 };

@@ -18,7 +18,7 @@ const ERROR_DESCRIPTIONS: Record<number, string> = {
   503: 'Unavailable: try again later',
 };
 
-/** `/api/posts/:id` → `/api/posts/{id}`. */
+/** `/api/v1/posts/:id` → `/api/v1/posts/{id}`. */
 export function openApiPath(expressPath: string): string {
   return expressPath.replace(/:([A-Za-z0-9_]+)/g, '{$1}');
 }

@@ -1,8 +1,9 @@
-/** posts, `/api/posts`: posts, likes and comments. */
+/** posts, `/api/v1/posts`: posts, likes and comments. */
 import { z } from 'zod';
 import { idSchema, noNul, PageQuery } from './common-inputs';
 import { ALT_TEXT_MAX, CAPTION_MAX, COMMENT_MAX, MAX_MEDIA_PER_POST } from './limits';
 import { defineRoutes, json, noContent, type ServiceContract } from './route';
+import { servicePrefix } from './version';
 import { Comment, LikeState, pageOf, Post, PostPage } from './shapes';
 
 const thousands = (n: number) => n.toLocaleString('en-US');
@@ -55,10 +56,13 @@ export const PostsByAuthorQuery = PageQuery.extend({ authorId: idSchema });
 const postAnswer = z.strictObject({ post: Post });
 const limited = [400, 401, 404, 429];
 
+/** Every path of this table is under it: `/api/v1/posts`. */
+export const POSTS_PREFIX = servicePrefix('posts');
+
 export const postsRoutes = defineRoutes({
   createPost: {
     method: 'post',
-    path: '/api/posts',
+    path: POSTS_PREFIX,
     summary: 'Publish a post',
     auth: 'required',
     request: { body: CreatePostBody },
@@ -67,7 +71,7 @@ export const postsRoutes = defineRoutes({
   },
   postsByAuthor: {
     method: 'get',
-    path: '/api/posts',
+    path: POSTS_PREFIX,
     summary: "An author's posts, newest first",
     auth: 'optional',
     request: { query: PostsByAuthorQuery },
@@ -76,7 +80,7 @@ export const postsRoutes = defineRoutes({
   },
   getPost: {
     method: 'get',
-    path: '/api/posts/:id',
+    path: `${POSTS_PREFIX}/:id`,
     summary: 'One post',
     auth: 'optional',
     request: { params: PostParams },
@@ -85,7 +89,7 @@ export const postsRoutes = defineRoutes({
   },
   editPost: {
     method: 'patch',
-    path: '/api/posts/:id',
+    path: `${POSTS_PREFIX}/:id`,
     summary: "Change a post's caption (author only)",
     auth: 'required',
     request: { params: PostParams, body: EditPostBody },
@@ -94,7 +98,7 @@ export const postsRoutes = defineRoutes({
   },
   deletePost: {
     method: 'delete',
-    path: '/api/posts/:id',
+    path: `${POSTS_PREFIX}/:id`,
     summary: 'Delete a post (author only)',
     auth: 'required',
     request: { params: PostParams },
@@ -103,7 +107,7 @@ export const postsRoutes = defineRoutes({
   },
   like: {
     method: 'put',
-    path: '/api/posts/:id/like',
+    path: `${POSTS_PREFIX}/:id/like`,
     summary: 'Like a post (idempotent)',
     auth: 'required',
     request: { params: PostParams },
@@ -112,7 +116,7 @@ export const postsRoutes = defineRoutes({
   },
   unlike: {
     method: 'delete',
-    path: '/api/posts/:id/like',
+    path: `${POSTS_PREFIX}/:id/like`,
     summary: 'Unlike a post (idempotent)',
     auth: 'required',
     request: { params: PostParams },
@@ -121,7 +125,7 @@ export const postsRoutes = defineRoutes({
   },
   listComments: {
     method: 'get',
-    path: '/api/posts/:id/comments',
+    path: `${POSTS_PREFIX}/:id/comments`,
     summary: "A post's comments, oldest first",
     request: { params: PostParams, query: PageQuery },
     responses: { 200: json('A page of comments', pageOf(Comment).meta({ id: 'CommentPage' })) },
@@ -129,7 +133,7 @@ export const postsRoutes = defineRoutes({
   },
   addComment: {
     method: 'post',
-    path: '/api/posts/:id/comments',
+    path: `${POSTS_PREFIX}/:id/comments`,
     summary: 'Comment on a post',
     auth: 'required',
     request: { params: PostParams, body: CreateCommentBody },
@@ -138,7 +142,7 @@ export const postsRoutes = defineRoutes({
   },
   deleteComment: {
     method: 'delete',
-    path: '/api/posts/:id/comments/:commentId',
+    path: `${POSTS_PREFIX}/:id/comments/:commentId`,
     summary: "Delete a comment (the comment's or the post's author)",
     auth: 'required',
     request: { params: CommentParams },
@@ -151,6 +155,6 @@ export const postsContract: ServiceContract = {
   service: 'posts',
   title: 'Lumina posts',
   description: 'Posts, likes and comments.',
-  prefix: '/api/posts',
+  prefix: POSTS_PREFIX,
   routes: postsRoutes,
 };

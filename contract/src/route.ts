@@ -18,7 +18,7 @@ export interface ResponseSpec {
 
 export interface ApiRoute {
   method: HttpMethod;
-  /** The full path the service mounts, as Express spells it: `/api/posts/:id`. */
+  /** The full path the service mounts, as Express spells it: `/api/v1/posts/:id` (built from API_PREFIX, version.ts). */
   path: string;
   summary: string;
   description?: string;
@@ -44,7 +44,7 @@ export interface ServiceContract {
   service: string;
   title: string;
   description: string;
-  /** Where the entry point sends this service's requests: `/api/posts`. */
+  /** Where the entry point sends this service's requests: `/api/v1/posts` (the deprecated alias `/api/v1/posts` is derived from it). */
   prefix: string;
   routes: Record<string, ApiRoute>;
 }

@@ -1,8 +1,9 @@
-/** search, `/api/search`: users, posts and hashtags, and autocomplete. */
+/** search, `/api/v1/search`: users, posts and hashtags, and autocomplete. */
 import { z } from 'zod';
 import { PageQuery } from './common-inputs';
 import { MAX_QUERY_LENGTH } from './limits';
 import { defineRoutes, json, type ServiceContract } from './route';
+import { servicePrefix } from './version';
 import { Hashtag, pageOf, SearchPost, SearchUser, Suggestion } from './shapes';
 
 /** search's own readQueryText checks it (trimmed, NFC, counted in code points). */
@@ -20,10 +21,13 @@ export const Everything = z
 
 const postsPage = pageOf(SearchPost).meta({ id: 'SearchPostPage' });
 
+/** Every path of this table is under it: `/api/v1/search`. */
+export const SEARCH_PREFIX = servicePrefix('search');
+
 export const searchRoutes = defineRoutes({
   everything: {
     method: 'get',
-    path: '/api/search',
+    path: SEARCH_PREFIX,
     summary: 'The best few users, posts and hashtags',
     request: { query: SearchQuery },
     responses: { 200: json('The best few of each kind', Everything) },
@@ -31,7 +35,7 @@ export const searchRoutes = defineRoutes({
   },
   users: {
     method: 'get',
-    path: '/api/search/users',
+    path: `${SEARCH_PREFIX}/users`,
     summary: 'Users by username and display name',
     request: { query: SearchPageQuery },
     responses: { 200: json('A page of users, best first', pageOf(SearchUser).meta({ id: 'SearchUserPage' })) },
@@ -39,7 +43,7 @@ export const searchRoutes = defineRoutes({
   },
   posts: {
     method: 'get',
-    path: '/api/search/posts',
+    path: `${SEARCH_PREFIX}/posts`,
     summary: 'Posts by caption and alt text',
     request: { query: SearchPageQuery },
     responses: { 200: json('A page of posts, best first', postsPage) },
@@ -47,7 +51,7 @@ export const searchRoutes = defineRoutes({
   },
   hashtags: {
     method: 'get',
-    path: '/api/search/hashtags',
+    path: `${SEARCH_PREFIX}/hashtags`,
     summary: 'Hashtags',
     request: { query: SearchPageQuery },
     responses: { 200: json('A page of hashtags: exact match first, then by post count', pageOf(Hashtag).meta({ id: 'HashtagPage' })) },
@@ -55,7 +59,7 @@ export const searchRoutes = defineRoutes({
   },
   suggest: {
     method: 'get',
-    path: '/api/search/suggest',
+    path: `${SEARCH_PREFIX}/suggest`,
     summary: 'Autocomplete: users and hashtags that start with what was typed',
     request: { query: SearchQuery },
     responses: { 200: json('The suggestions', z.strictObject({ items: z.array(Suggestion) }).meta({ id: 'Suggestions' })) },
@@ -63,7 +67,7 @@ export const searchRoutes = defineRoutes({
   },
   hashtagPosts: {
     method: 'get',
-    path: '/api/search/hashtags/:tag/posts',
+    path: `${SEARCH_PREFIX}/hashtags/:tag/posts`,
     summary: 'Posts with a hashtag, newest first',
     request: { params: HashtagParams, query: PageQuery },
     responses: { 200: json('A page of posts', postsPage) },
@@ -75,6 +79,6 @@ export const searchContract: ServiceContract = {
   service: 'search',
   title: 'Lumina search',
   description: 'Full-text search of users, posts and hashtags (case- and accent-insensitive).',
-  prefix: '/api/search',
+  prefix: SEARCH_PREFIX,
   routes: searchRoutes,
 };

@@ -1,17 +1,21 @@
-/** timeline, `/api/timeline`: home feeds, explore, live updates and notifications. */
+/** timeline, `/api/v1/timeline`: home feeds, explore, live updates and notifications. */
 import { z } from 'zod';
 import { PageQuery } from './common-inputs';
 import { defineRoutes, json, noContent, type ServiceContract } from './route';
+import { servicePrefix } from './version';
 import { NotificationPage, PostPage } from './shapes';
 
 export const StreamHeaders = z.object({
   'last-event-id': z.string().optional().meta({ description: 'Resume after this event (EventSource sends it on reconnecting)' }),
 });
 
+/** Every path of this table is under it: `/api/v1/timeline`. */
+export const TIMELINE_PREFIX = servicePrefix('timeline');
+
 export const timelineRoutes = defineRoutes({
   home: {
     method: 'get',
-    path: '/api/timeline',
+    path: TIMELINE_PREFIX,
     summary: 'Your home timeline, newest first',
     description: 'Your own posts and those of whom you follow.',
     auth: 'required',
@@ -21,7 +25,7 @@ export const timelineRoutes = defineRoutes({
   },
   explore: {
     method: 'get',
-    path: '/api/timeline/explore',
+    path: `${TIMELINE_PREFIX}/explore`,
     summary: 'Posts ranked by recent engagement',
     auth: 'optional',
     request: { query: PageQuery },
@@ -30,7 +34,7 @@ export const timelineRoutes = defineRoutes({
   },
   stream: {
     method: 'get',
-    path: '/api/timeline/stream',
+    path: `${TIMELINE_PREFIX}/stream`,
     summary: 'Live updates of your home timeline (Server-Sent Events)',
     description: 'An event `post` with `{post}` whenever one lands in your home timeline.',
     auth: 'required',
@@ -40,7 +44,7 @@ export const timelineRoutes = defineRoutes({
   },
   notifications: {
     method: 'get',
-    path: '/api/timeline/notifications',
+    path: `${TIMELINE_PREFIX}/notifications`,
     summary: 'Your notifications, newest first, and how many are unread',
     auth: 'required',
     request: { query: PageQuery },
@@ -49,7 +53,7 @@ export const timelineRoutes = defineRoutes({
   },
   markNotificationsRead: {
     method: 'post',
-    path: '/api/timeline/notifications/read',
+    path: `${TIMELINE_PREFIX}/notifications/read`,
     summary: 'Mark every notification read',
     auth: 'required',
     responses: { 204: noContent('Marked') },
@@ -61,6 +65,6 @@ export const timelineContract: ServiceContract = {
   service: 'timeline',
   title: 'Lumina timeline',
   description: 'Home timelines (fan-out on write), explore, live updates and notifications.',
-  prefix: '/api/timeline',
+  prefix: TIMELINE_PREFIX,
   routes: timelineRoutes,
 };

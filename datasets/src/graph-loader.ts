@@ -1,6 +1,6 @@
 /**
  * Loads a social graph through the public API, as its people would: each signs up (or signs in,
- * when a previous run made the account), then every follow is a PUT /api/users/:id/follow by
+ * when a previous run made the account), then every follow is a PUT /api/v1/users/:id/follow by
  * the follower. Bounded in concurrency and in time; progress on stderr.
  */
 import { ApiClient, ApiError } from './api';

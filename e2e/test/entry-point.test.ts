@@ -5,7 +5,7 @@
  */
 import { connect } from 'node:net';
 import { networkInterfaces } from 'node:os';
-import { authRoutes } from '@lumina/contract';
+import { authRoutes, LEGACY_DEPRECATED_AT } from '@lumina/contract';
 import { ApiClient } from '@lumina/datasets';
 import { startE2eSystem, type E2eSystem } from './support';
 
@@ -61,6 +61,50 @@ test('NGINX answers at the entry point', async () => {
     expect(metrics.status).toBe(200); // /metrics is there, on loopback only
   },
 );
+
+test('through NGINX, the deprecated /api/<service> paths answer as /api/v1 does, marked Deprecation and successor-version', async () => {
+  const tag = Date.now().toString(36);
+  const ann = new ApiClient(e2e.url);
+  await ann.signUpOrIn({
+    email: `alias-${tag}@example.com`,
+    username: `alias_${tag}`,
+    password: 'correct horse battery',
+    displayName: 'Alias',
+  });
+  const headers = { Authorization: `Bearer ${ann.accessToken}` };
+  const paths = [
+    '/users/currentuser',
+    `/users/alias_${tag}`,
+    `/posts?authorId=${ann.id}&limit=5`,
+    '/media/limits',
+    '/search/users?q=zq9nobodyzq9',
+    '/timeline?limit=5',
+    '/timeline/notifications?limit=5',
+  ];
+  for (const path of paths) {
+    const v1 = await fetch(`${e2e.url}/api/v1${path}`, { headers });
+    const alias = await fetch(`${e2e.url}/api${path}`, { headers });
+    expect(v1.status).toBe(200);
+    expect({ path, status: alias.status, body: await alias.json() }).toEqual({ path, status: v1.status, body: await v1.json() });
+    expect({ path, deprecation: v1.headers.get('deprecation'), link: v1.headers.get('link') }).toEqual({
+      path,
+      deprecation: null,
+      link: null,
+    });
+    expect({ path, deprecation: alias.headers.get('deprecation'), link: alias.headers.get('link') }).toEqual({
+      path,
+      deprecation: `@${LEGACY_DEPRECATED_AT}`,
+      link: `</api/v1${path}>; rel="successor-version"`,
+    });
+  }
+  // The documents are served under both; they list the v1 paths only.
+  for (const prefix of ['/api/v1/posts', '/api/posts']) {
+    const document = (await (await fetch(`${e2e.url}${prefix}/openapi.json`)).json()) as { paths: Record<string, unknown> };
+    const listed = Object.keys(document.paths);
+    expect({ prefix, unversioned: listed.filter((p) => !p.startsWith('/api/v1/')) }).toEqual({ prefix, unversioned: [] });
+    expect(listed).toContain('/api/v1/posts/{id}');
+  }
+});
 
 test('a forged X-Forwarded-For through the entry point does not reset the per-address sign-in limit', async () => {
   const signIn = (n: number, forwardedFor?: string) =>

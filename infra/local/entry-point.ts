@@ -12,6 +12,14 @@ import { ReplicaSet, type ReplicaTargets } from './upstreams';
 
 export type EntryPointKind = 'nginx' | 'node';
 
+/** The port `npm start` puts the entry point on, unless LUMINA_PORT names another. */
+export const DEFAULT_PORT = 8080;
+
+/** The entry point's URL on a port (loopback only), as `npm start` prints it. */
+export function entryPointUrl(port: number): string {
+  return `http://127.0.0.1:${port}`;
+}
+
 export interface EntryPointOptions {
   /** `auto`: NGINX if installed, else the Node gateway (and `onFallback` says how to install NGINX). */
   kind: EntryPointKind | 'auto';
@@ -48,7 +56,7 @@ async function startNodeGateway(options: EntryPointOptions): Promise<EntryPoint>
   const port = typeof address === 'object' && address ? address.port : options.port;
   return {
     kind: 'node',
-    url: `http://127.0.0.1:${port}`,
+    url: entryPointUrl(port),
     async setReplicaUp(service, replica, up) {
       replicas.setUp(service, replica, up);
     },

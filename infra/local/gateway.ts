@@ -64,7 +64,7 @@ class PerAddressRate {
 }
 
 /**
- * The request target as a path and query: an absolute-form target (`GET http://elsewhere:9999/api/users`)
+ * The request target as a path and query: an absolute-form target (`GET http://elsewhere:9999/api/v1/users`)
  * keeps only those, so routing and the upstream never depend on a host the client names.
  */
 function pathOf(requestTarget: string): { pathname: string; search: string } | undefined {

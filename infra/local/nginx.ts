@@ -69,18 +69,20 @@ const MIME_TYPES = `
 
 /**
  * The whole nginx.conf. Prefix paths are matched as Kubernetes `pathType: Prefix` does: the
- * prefix itself (`= /api/users`) and everything below it (`/api/users/`), never `/api/usersx`.
+ * prefix itself (`= /api/v1/users`) and everything below it (`/api/v1/users/`), never `/api/usersx`.
  */
 export function nginxConfig(options: NginxConfigOptions): string {
   const { limits, prefix } = options;
   const { perSecond, burst } = limits.ratePerAddress;
   const apiRoutes = options.routes.filter((r) => r.service !== 'client');
-  const upstreams = apiRoutes
+  // One upstream per service, however many prefixes (`/api/v1/users` and its alias `/api/users`) go to it.
+  const services = [...new Map(apiRoutes.map((r) => [r.service, r])).values()];
+  const upstreams = services
     .map((r) => {
       const urls = replicaUrls(options.targets, r.service);
       if (urls.length === 0) throw new Error(`no address for ${r.service}`);
       // The upstream is an address of ours, never one taken from the request: an absolute-form
-      // request target (`GET http://elsewhere/api/users`) still goes only here.
+      // request target (`GET http://elsewhere/api/v1/users`) still goes only here.
       const servers = urls.map(
         (url, i) => `    server ${new URL(url).host}${options.replicas?.isUp(r.service, i) === false ? ' down' : ''};`,
       );
@@ -88,6 +90,7 @@ export function nginxConfig(options: NginxConfigOptions): string {
       return `  upstream ${r.service} {\n${servers.join('\n')}\n    keepalive 16;\n  }`;
     })
     .join('\n');
+  // The v1 prefixes and their deprecated aliases alike: the service answers both (and marks the alias).
   const locations = apiRoutes
     .flatMap((r) => [
       `    location = ${r.prefix} { proxy_pass http://${r.service}; }`,

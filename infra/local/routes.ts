@@ -12,6 +12,11 @@ export type ServiceName = 'auth' | 'posts' | 'media' | 'search' | 'timeline' | '
 export interface Route {
   prefix: string;
   service: ServiceName;
+  /**
+   * A deprecated unversioned prefix (`/api/users`, DESIGN.md's) routed for one release beside
+   * the canonical one: the v1 prefix it stands for (`/api/v1/users`).
+   */
+  aliasOf?: string;
 }
 
 export interface RatePerAddress {
@@ -25,7 +30,7 @@ export interface EntryPointLimits {
   maxBodySize: string;
   ratePerAddress: RatePerAddress;
   rejectStatus: number;
-  /** Off, for the timeline's Server-Sent Events (`/api/timeline/stream`). */
+  /** Off, for the timeline's Server-Sent Events (`/api/v1/timeline/stream`). */
   proxyBuffering: boolean;
   /** Long, for the same stream: an idle SSE connection must not be cut. */
   proxyReadTimeoutSeconds: number;
@@ -98,7 +103,7 @@ export function ingressAnnotations(limits: EntryPointLimits): Record<string, str
 
 /**
  * The route an ingress would pick: the longest prefix that matches on a path-segment boundary
- * (`/api/users` serves `/api/users` and `/api/users/x`, never `/api/usersx`), as Kubernetes
+ * (`/api/v1/users` serves `/api/v1/users` and `/api/v1/users/x`, never `/api/usersx`), as Kubernetes
  * `pathType: Prefix` does.
  */
 export function routeFor(routes: Route[], pathname: string): Route | undefined {

@@ -5,13 +5,14 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { MissingServerError } from '@lumina/common/testing';
+import { DEFAULT_PORT } from './entry-point';
 import { REPO_ROOT, defaultDataDir, startLocalSystem } from './system';
 
 const started = Date.now();
 const step = (message: string) => process.stdout.write(`  \u2022 ${message} (${((Date.now() - started) / 1000).toFixed(1)} s)\n`);
 
 async function main(): Promise<void> {
-  const port = Number(process.env.LUMINA_PORT ?? 8080);
+  const port = Number(process.env.LUMINA_PORT ?? DEFAULT_PORT);
   const dataDir = defaultDataDir();
   process.stdout.write(`Starting Lumina (data in ${dataDir})\n`);
 

@@ -8,7 +8,7 @@ export interface AppDeps {
   log: Logger;
   publicKeys: PublicKeySet;
   readiness: ReadinessChecks;
-  /** Absent in a worker-only process: it answers health and metrics, and no /api/media routes. */
+  /** Absent in a worker-only process: it answers health and metrics, and no /api/v1/media routes. */
   media?: MediaService;
   /** Counts uploads per user; shared by every replica. */
   rateLimits: RateLimitStore;
@@ -28,7 +28,7 @@ export function buildApp(deps: AppDeps): Express {
     trustProxyHops: deps.trustProxyHops,
     contract: mediaContract,
     routes: deps.media
-      ? [{ prefix: '/api/media', router: mediaRouter({ media: deps.media, rateLimits: deps.rateLimits, tmpDir: deps.tmpDir }) }]
+      ? [{ prefix: mediaContract.prefix, router: mediaRouter({ media: deps.media, rateLimits: deps.rateLimits, tmpDir: deps.tmpDir }) }]
       : [],
   });
 }

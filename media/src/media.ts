@@ -16,7 +16,7 @@ import {
   type Publisher,
   type Variants,
 } from '@lumina/common';
-import { ALT_TEXT_MAX, type Media, type MediaLimits as PublicMediaLimits } from '@lumina/contract';
+import { ALT_TEXT_MAX, mediaRoutes, pathFor, type Media, type MediaLimits as PublicMediaLimits } from '@lumina/contract';
 import * as publishing from './events/publishing';
 import { ImageRejectedError, readImageHeader, VARIANT_NAMES, type VariantName } from './images/image-processor';
 import { IMAGE_TYPES } from './images/sniff';
@@ -49,8 +49,9 @@ export interface DeletionHooks {
   beforeDeleteWrite?: (mediaId: string) => Promise<void>;
 }
 
+/** Where a variant's bytes are read: its v1 route's path (`/api/v1/media/:id/:variant`). */
 export function variantUrl(mediaId: string, variant: VariantName): string {
-  return `/api/media/${mediaId}/${variant}`;
+  return pathFor(mediaRoutes.variant, { params: { id: mediaId, variant } });
 }
 
 export function publicVariants(mediaId: string, variants: StoredVariants): Variants {

@@ -64,7 +64,7 @@ afterAll(async () => {
 test('a deletion that loses the race to the job retries on its own: 204, never 409, and nothing is left', async () => {
   const job = (jobGate = new Gate());
   const res = await svc.http
-    .post('/api/media')
+    .post('/api/v1/media')
     .set('Authorization', bearer(alice))
     .attach('file', await images.png(123, 45), 'a.png');
   expect(res.status).toBe(202);
@@ -74,7 +74,7 @@ test('a deletion that loses the race to the job retries on its own: 204, never 4
   await job.reached; // the job has decoded and stored its variants; its write waits
   const removal = (deleteGate = new Gate());
   const deletion = svc.http
-    .delete(`/api/media/${id}`)
+    .delete(`/api/v1/media/${id}`)
     .set('Authorization', bearer(alice))
     .then((r) => r);
   await removal.reached; // the deletion has read the media at version 1; its write waits

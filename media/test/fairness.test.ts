@@ -21,7 +21,7 @@ test('owner A queues 15, then owner B uploads one: B’s is ready second, long b
   const storageDir = tempDir(ctx, 'shared-store');
   const api = await startTestMedia(ctx, mongoUrl, { MEDIA_ROLE: 'api', MEDIA_STORAGE_DIR: storageDir });
   const upload = async (user: typeof alice, file: Buffer) => {
-    const res = await api.http.post('/api/media').set('Authorization', bearer(user)).attach('file', file, 'a.jpg');
+    const res = await api.http.post('/api/v1/media').set('Authorization', bearer(user)).attach('file', file, 'a.jpg');
     expect(res.status).toBe(202);
     return res.body.media.id as string;
   };

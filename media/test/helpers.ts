@@ -97,7 +97,7 @@ export function rawUpload(port: number, auth: string, size: number, options: { c
   return new Promise((resolve, reject) => {
     let bytesSent = 0;
     let answered = false;
-    const req = httpRequest({ host: '127.0.0.1', port, method: 'POST', path: '/api/media', headers });
+    const req = httpRequest({ host: '127.0.0.1', port, method: 'POST', path: '/api/v1/media', headers });
     req.on('response', (res) => {
       answered = true;
       let body = '';
@@ -139,8 +139,8 @@ export function postShowing(postId: string, authorId: string, mediaIds: string[]
       height: 10,
       blurhash: 'LEHV6nWB2yk8pyo0adR*.7kCMdnj',
       variants: {
-        thumb: { url: `/api/media/${m}/thumb`, width: 10, height: 10 },
-        feed: { url: `/api/media/${m}/feed`, width: 10, height: 10 },
+        thumb: { url: `/api/v1/media/${m}/thumb`, width: 10, height: 10 },
+        feed: { url: `/api/v1/media/${m}/feed`, width: 10, height: 10 },
       },
     })),
     likeCount: 0,

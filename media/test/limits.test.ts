@@ -14,7 +14,9 @@ afterAll(() => ctx.cleanup());
 let size = 10;
 const upload = (svc: TestMedia, user = alice) => {
   size += 1;
-  return images.png(size, 20).then((file) => svc.http.post('/api/media').set('Authorization', bearer(user)).attach('file', file, 'a.png'));
+  return images
+    .png(size, 20)
+    .then((file) => svc.http.post('/api/v1/media').set('Authorization', bearer(user)).attach('file', file, 'a.png'));
 };
 
 /** The windows are minutes of the clock: start well inside one, so the test's uploads share it. */

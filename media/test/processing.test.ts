@@ -33,12 +33,12 @@ afterAll(async () => {
 const drained = (...more: TestMedia[]) => ctx.drained({ outboxes: [svc, ...more].map((m) => m.relay), collectors: [ready, failed] });
 
 async function uploadAndWait(file: Buffer, user = alice) {
-  const res = await svc.http.post('/api/media').set('Authorization', bearer(user)).attach('file', file, 'photo.jpg');
+  const res = await svc.http.post('/api/v1/media').set('Authorization', bearer(user)).attach('file', file, 'photo.jpg');
   expect(res.status).toBe(202);
   const id: string = res.body.media.id;
   const media = await eventually(
     async () => {
-      const got = await svc.http.get(`/api/media/${id}`).set('Authorization', bearer(user));
+      const got = await svc.http.get(`/api/v1/media/${id}`).set('Authorization', bearer(user));
       expect(['ready', 'failed']).toContain(got.body.media.status);
       return got.body.media;
     },
@@ -83,15 +83,15 @@ describe('a sideways JPEG carrying GPS, ICC and XMP', () => {
       width: 400,
       height: 600,
       variants: {
-        thumb: { url: `/api/media/${id}/thumb`, width: 320, height: 320 },
-        feed: { url: `/api/media/${id}/feed`, width: 400, height: 600 },
+        thumb: { url: `/api/v1/media/${id}/thumb`, width: 320, height: 320 },
+        feed: { url: `/api/v1/media/${id}/feed`, width: 400, height: 600 },
       },
     });
     expect(isBlurhashValid(media.blurhash as string).result).toBe(true);
   });
 
   test('the served feed image is upright: red on top, blue below', async () => {
-    const res = await svc.http.get(`/api/media/${id}/feed`).buffer(true);
+    const res = await svc.http.get(`/api/v1/media/${id}/feed`).buffer(true);
     expect(res.status).toBe(200);
     const top = await pixel(res.body, 200, 100);
     const bottom = await pixel(res.body, 200, 500);
@@ -102,7 +102,7 @@ describe('a sideways JPEG carrying GPS, ICC and XMP', () => {
   });
 
   test.each(['thumb', 'feed'])('the %s variant is WebP with no metadata at all: no EXIF (no GPS), ICC, XMP or IPTC', async (variant) => {
-    const res = await svc.http.get(`/api/media/${id}/${variant}`).buffer(true);
+    const res = await svc.http.get(`/api/v1/media/${id}/${variant}`).buffer(true);
     const meta = await sharp(res.body).metadata();
     expect(meta.format).toBe('webp');
     expect(meta.exif).toBeUndefined();
@@ -132,7 +132,7 @@ describe('a sideways JPEG carrying GPS, ICC and XMP', () => {
 
   test('variants are served with a strong ETag, immutable caching, the right type and nosniff', async () => {
     for (const variant of ['thumb', 'feed']) {
-      const res = await svc.http.get(`/api/media/${id}/${variant}`).buffer(true);
+      const res = await svc.http.get(`/api/v1/media/${id}/${variant}`).buffer(true);
       expect(res.status).toBe(200);
       expect(res.headers['etag']).toBe(`"${createHash('sha256').update(res.body).digest('hex')}"`);
       expect(res.headers['cache-control']).toBe('public, max-age=31536000, immutable');
@@ -143,32 +143,32 @@ describe('a sideways JPEG carrying GPS, ICC and XMP', () => {
   });
 
   test('If-None-Match answers 304 with no body (exact, weak form, in a list, *); another tag gets the bytes', async () => {
-    const first = await svc.http.get(`/api/media/${id}/thumb`);
+    const first = await svc.http.get(`/api/v1/media/${id}/thumb`);
     const etag = first.headers['etag']!;
     for (const header of [etag, `W/${etag}`, `"other", ${etag}`, '*']) {
-      const res = await svc.http.get(`/api/media/${id}/thumb`).set('If-None-Match', header);
+      const res = await svc.http.get(`/api/v1/media/${id}/thumb`).set('If-None-Match', header);
       expect(res.status).toBe(304);
       expect(res.headers['etag']).toBe(etag);
       expect(res.headers['cache-control']).toBe('public, max-age=31536000, immutable');
       expect(res.text ?? '').toBe('');
     }
-    const other = await svc.http.get(`/api/media/${id}/thumb`).set('If-None-Match', '"not-it"');
+    const other = await svc.http.get(`/api/v1/media/${id}/thumb`).set('If-None-Match', '"not-it"');
     expect(other.status).toBe(200);
   });
 
   test('HEAD answers the headers only; the original is never served', async () => {
-    const head = await svc.http.head(`/api/media/${id}/feed`);
+    const head = await svc.http.head(`/api/v1/media/${id}/feed`);
     expect(head.status).toBe(200);
     expect(head.headers['content-type']).toBe('image/webp');
-    expect((await svc.http.get(`/api/media/${id}/original`)).status).toBe(404);
+    expect((await svc.http.get(`/api/v1/media/${id}/original`)).status).toBe(404);
     expect(filesUnder(svc.storageDir)).toEqual(
       expect.arrayContaining([`originals/${id}`, `variants/${id}/thumb.webp`, `variants/${id}/feed.webp`]),
     );
   });
 
   test('a media a post shows is public: anyone sees it and its variants', async () => {
-    expect((await svc.http.get(`/api/media/${id}`)).body.media.status).toBe('ready');
-    expect((await svc.http.get(`/api/media/${id}/thumb`).set('Authorization', bearer(bob))).status).toBe(200);
+    expect((await svc.http.get(`/api/v1/media/${id}`)).body.media.status).toBe('ready');
+    expect((await svc.http.get(`/api/v1/media/${id}/thumb`).set('Authorization', bearer(bob))).status).toBe(200);
   });
 
   test('a job redelivered after the media is ready does nothing', async () => {
@@ -198,7 +198,7 @@ describe('the worker', () => {
     expect((await worker.http.get('/healthz')).status).toBe(200);
     const readiness = await worker.http.get('/readyz');
     expect(readiness.body).toEqual({ status: 'ready', checks: { mongodb: 'ok', nats: 'ok', storage: 'ok' } });
-    expect((await worker.http.get('/api/media/limits')).status).toBe(404);
+    expect((await worker.http.get('/api/v1/media/limits')).status).toBe(404);
     // Two replicas now pull from the one durable; uploads still end ready, each exactly once.
     const ids = await Promise.all(
       [images.png(301, 200), images.png(302, 200), images.png(303, 200)].map(async (p) => (await uploadAndWait(await p, bob)).id),
@@ -217,9 +217,9 @@ describe('other images', () => {
     expect(media.error).toMatch(/^The image could not be decoded: .*premature end of JPEG/i);
     const event = await failed.waitFor((d) => d.id === id);
     expect(event.data).toEqual({ id, ownerId: alice.id, reason: media.error, version: 2 });
-    expect((await svc.http.get(`/api/media/${id}/feed`)).status).toBe(404);
+    expect((await svc.http.get(`/api/v1/media/${id}/feed`)).status).toBe(404);
     // Failed media are shown to their owner only.
-    expect((await svc.http.get(`/api/media/${id}`).set('Authorization', bearer(bob))).status).toBe(404);
+    expect((await svc.http.get(`/api/v1/media/${id}`).set('Authorization', bearer(bob))).status).toBe(404);
     expect(ready.received.filter((e) => e.data.id === id)).toHaveLength(0);
   });
 
@@ -230,7 +230,7 @@ describe('other images', () => {
   ])('%s is processed into WebP variants', async (_name, make) => {
     const { id, media } = await uploadAndWait(await make(900, 600), bob);
     expect(media).toMatchObject({ status: 'ready', width: 900, height: 600, variants: { feed: { width: 900, height: 600 } } });
-    const feed = await svc.http.get(`/api/media/${id}/feed`).set('Authorization', bearer(bob)).buffer(true);
+    const feed = await svc.http.get(`/api/v1/media/${id}/feed`).set('Authorization', bearer(bob)).buffer(true);
     expect((await sharp(feed.body).metadata()).format).toBe('webp');
   });
 
@@ -245,7 +245,7 @@ describe('other images', () => {
     expect((await sharp(animated).metadata()).pages).toBe(2);
     const { id, media } = await uploadAndWait(animated, bob);
     expect(media).toMatchObject({ status: 'ready', width: 64, height: 64 });
-    const feed = await svc.http.get(`/api/media/${id}/feed`).set('Authorization', bearer(bob)).buffer(true);
+    const feed = await svc.http.get(`/api/v1/media/${id}/feed`).set('Authorization', bearer(bob)).buffer(true);
     const meta = await sharp(feed.body).metadata();
     expect(meta.pages ?? 1).toBe(1);
     expect((await pixel(feed.body, 32, 32)).r).toBeGreaterThan(150);
@@ -266,7 +266,7 @@ describe('other images', () => {
       height: 1000,
       variants: { feed: { width: 1080, height: 360 }, thumb: { width: 320, height: 320 } },
     });
-    const thumb = await svc.http.get(`/api/media/${id}/thumb`).set('Authorization', bearer(bob)).buffer(true);
+    const thumb = await svc.http.get(`/api/v1/media/${id}/thumb`).set('Authorization', bearer(bob)).buffer(true);
     for (const [x, y] of [
       [5, 5],
       [314, 314],

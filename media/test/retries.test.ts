@@ -22,7 +22,7 @@ beforeAll(async () => {
 
 async function upload(user: typeof alice, width: number): Promise<string> {
   const res = await api.http
-    .post('/api/media')
+    .post('/api/v1/media')
     .set('Authorization', bearer(user))
     .attach('file', await images.png(width, 30), 'a.png');
   expect(res.status).toBe(202);
@@ -56,7 +56,7 @@ test('an unreadable original is retried while other media go ahead, ends ready o
   repair();
   await eventually(async () => expect((await api.store.findById(flaky))?.status).toBe('ready'), { timeoutMs: 20_000 });
   await eventually(async () => expect((await api.store.findById(broken))?.status).toBe('failed'), { timeoutMs: 20_000 });
-  const failed = await api.http.get(`/api/media/${broken}`).set('Authorization', bearer(alice));
+  const failed = await api.http.get(`/api/v1/media/${broken}`).set('Authorization', bearer(alice));
   expect(failed.body.media).toMatchObject({
     status: 'failed',
     error: expect.stringMatching(/^The image could not be processed: .*EISDIR/),

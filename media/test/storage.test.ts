@@ -116,14 +116,14 @@ describeS3(`S3 (versitygw)${haveVersitygw ? '' : ' — skipped: versitygw is not
     });
     await ctx.eventBus();
     const res = await svc.http
-      .post('/api/media')
+      .post('/api/v1/media')
       .set('Authorization', bearer(alice))
       .attach('file', await images.sidewaysJpegWithGps(), 'a.jpg');
     expect(res.status).toBe(202);
     const id: string = res.body.media.id;
     await eventually(async () => expect((await svc.store.findById(id))?.status).toBe('ready'), { timeoutMs: 15_000 });
 
-    const feed = await svc.http.get(`/api/media/${id}/feed`).set('Authorization', bearer(alice)).buffer(true);
+    const feed = await svc.http.get(`/api/v1/media/${id}/feed`).set('Authorization', bearer(alice)).buffer(true);
     expect(feed.status).toBe(200);
     expect(feed.headers['content-type']).toBe('image/webp');
     expect(feed.body.length).toBe(Number(feed.headers['content-length']));
@@ -137,7 +137,7 @@ describeS3(`S3 (versitygw)${haveVersitygw ? '' : ' — skipped: versitygw is not
     ]);
     expect(filesUnder(localDir)).toEqual([]);
 
-    expect((await svc.http.delete(`/api/media/${id}`).set('Authorization', bearer(alice))).status).toBe(204);
+    expect((await svc.http.delete(`/api/v1/media/${id}`).set('Authorization', bearer(alice))).status).toBe(204);
     const after = await (svc.storage as S3Storage).client.send(new ListObjectsV2Command({ Bucket: 'media' }));
     expect(after.Contents ?? []).toEqual([]);
   });

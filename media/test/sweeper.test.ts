@@ -28,7 +28,7 @@ let size = 50;
 async function readyMedia(service: TestMedia): Promise<string> {
   size += 1;
   const res = await service.http
-    .post('/api/media')
+    .post('/api/v1/media')
     .set('Authorization', bearer(alice))
     .attach('file', await images.png(size, 40), 'a.png');
   expect(res.status).toBe(202);
@@ -38,7 +38,7 @@ async function readyMedia(service: TestMedia): Promise<string> {
 }
 
 function postUsing(id: string, mediaId: string): EventData<typeof Events.postCreated> {
-  const variant = { url: `/api/media/${mediaId}/thumb`, width: 10, height: 10 };
+  const variant = { url: `/api/v1/media/${mediaId}/thumb`, width: 10, height: 10 };
   return {
     id,
     authorId: alice.id,
@@ -63,7 +63,7 @@ test('past the age limit, unattached media go; media in a post or an avatar stay
     username: 'alice',
     displayName: 'Alice',
     bio: '',
-    avatar: { mediaId: avatar, url: `/api/media/${avatar}/thumb`, blurhash: '' },
+    avatar: { mediaId: avatar, url: `/api/v1/media/${avatar}/thumb`, blurhash: '' },
     version: 1,
   });
   await eventually(async () => expect((await svc.store.findById(inPost))?.usedByPosts).toEqual(['post-1']));

@@ -20,7 +20,7 @@ beforeAll(async () => {
 afterAll(() => ctx.cleanup());
 
 const upload = (file: Buffer, filename: string, contentType: string, user = alice) =>
-  svc.http.post('/api/media').set('Authorization', bearer(user)).attach('file', file, { filename, contentType });
+  svc.http.post('/api/v1/media').set('Authorization', bearer(user)).attach('file', file, { filename, contentType });
 
 /** Nothing in MongoDB for this owner, no blob stored, no temporary file left. */
 async function expectNothingWritten(ownerId: string) {
@@ -51,7 +51,7 @@ describe('what is accepted', () => {
 
   test('the answer is an allow-list: nothing of the stored document leaks', async () => {
     const res = await svc.http
-      .post('/api/media')
+      .post('/api/v1/media')
       .set('Authorization', bearer(alice))
       .field('alt', '  A red square  ')
       .attach('file', await images.png(64, 64), { filename: 'a.png', contentType: 'image/png' });
@@ -77,7 +77,7 @@ describe('what is accepted', () => {
   });
 
   test('GET /limits tells clients what is accepted', async () => {
-    const res = await svc.http.get('/api/media/limits');
+    const res = await svc.http.get('/api/v1/media/limits');
     expect(res.status).toBe(200);
     expect(res.body).toEqual({
       maxBytes: 20 * 1024 * 1024,
@@ -141,14 +141,14 @@ describe('what is refused, with nothing written', () => {
   });
 
   test('not signed in → 401', async () => {
-    const res = await svc.http.post('/api/media').attach('file', await images.png(), 'a.png');
+    const res = await svc.http.post('/api/v1/media').attach('file', await images.png(), 'a.png');
     expect(res.status).toBe(401);
     expect(await svc.store.model.countDocuments()).toBeGreaterThan(0); // other tests' uploads, none of this one
     expect(filesUnder(svc.tmpDir)).toEqual([]);
   });
 
   test('no file part → 400 on the field', async () => {
-    const res = await svc.http.post('/api/media').set('Authorization', bearer(carol)).field('alt', 'x');
+    const res = await svc.http.post('/api/v1/media').set('Authorization', bearer(carol)).field('alt', 'x');
     expect(res.status).toBe(400);
     expect(res.body.errors).toEqual([{ message: 'Attach the image in a field named "file"', field: 'file' }]);
     await expectNothingWritten(carol.id);
@@ -156,7 +156,7 @@ describe('what is refused, with nothing written', () => {
 
   test('a JSON body instead of multipart → 415', async () => {
     const res = await svc.http
-      .post('/api/media')
+      .post('/api/v1/media')
       .set('Authorization', bearer(carol))
       .send({ file: { $gt: '' } });
     expect(res.status).toBe(415);
@@ -165,7 +165,7 @@ describe('what is refused, with nothing written', () => {
 
   test('two files → 400', async () => {
     const res = await svc.http
-      .post('/api/media')
+      .post('/api/v1/media')
       .set('Authorization', bearer(carol))
       .attach('file', await images.png(), 'a.png')
       .attach('file', await images.png(30, 30), 'b.png');
@@ -175,7 +175,7 @@ describe('what is refused, with nothing written', () => {
 
   test('alt text over 1000 characters → 400 on the field', async () => {
     const res = await svc.http
-      .post('/api/media')
+      .post('/api/v1/media')
       .set('Authorization', bearer(carol))
       .field('alt', 'x'.repeat(1001))
       .attach('file', await images.png(), 'a.png');
@@ -295,24 +295,24 @@ describe('reading a media', () => {
   test('the owner sees it while processing; others do not', async () => {
     const res = await upload(await images.png(77, 77), 'a.png', 'image/png');
     const id = res.body.media.id;
-    const mine = await svc.http.get(`/api/media/${id}`).set('Authorization', bearer(alice));
+    const mine = await svc.http.get(`/api/v1/media/${id}`).set('Authorization', bearer(alice));
     expect(mine.status).toBe(200);
     expect(mine.body.media).toEqual(res.body.media);
-    expect((await svc.http.get(`/api/media/${id}`).set('Authorization', bearer(bob))).status).toBe(404);
-    expect((await svc.http.get(`/api/media/${id}`)).status).toBe(404);
+    expect((await svc.http.get(`/api/v1/media/${id}`).set('Authorization', bearer(bob))).status).toBe(404);
+    expect((await svc.http.get(`/api/v1/media/${id}`)).status).toBe(404);
   });
 
   test('a variant is 404 until the media is ready, and an original is never served', async () => {
     const res = await upload(await images.png(78, 77), 'a.png', 'image/png');
     const id = res.body.media.id;
     for (const path of ['thumb', 'feed', 'original', '../originals']) {
-      expect((await svc.http.get(`/api/media/${id}/${path}`)).status).toBe(404);
+      expect((await svc.http.get(`/api/v1/media/${id}/${path}`)).status).toBe(404);
     }
   });
 
   test('ids that cannot be ours are 404, never 500', async () => {
     for (const id of ['nope', '%24gt', '0'.repeat(25), 'ffffffffffffffffffffffff', 'f'.repeat(32), 'F'.repeat(32), 'f'.repeat(33)]) {
-      const res = await svc.http.get(`/api/media/${id}`);
+      const res = await svc.http.get(`/api/v1/media/${id}`);
       expect(res.status).toBe(404);
       expect(res.body.errors).toHaveLength(1);
     }
@@ -383,6 +383,6 @@ describe('the processing job goes through the outbox', () => {
   });
 });
 
-test('serves its OpenAPI 3.1 document (valid, every mounted route in it) and Swagger UI, on its port and under /api/media', async () => {
-  expect(await apiDocsProblems(svc.running.server, '/api/media')).toEqual([]);
+test('serves its OpenAPI 3.1 document (valid, every mounted route in it) and Swagger UI, on its port and under /api/v1/media', async () => {
+  expect(await apiDocsProblems(svc.running.server, '/api/v1/media')).toEqual([]);
 });

@@ -35,7 +35,7 @@ let size = 100;
 async function readyMedia(user = alice): Promise<string> {
   size += 1;
   const res = await svc.http
-    .post('/api/media')
+    .post('/api/v1/media')
     .set('Authorization', bearer(user))
     .attach('file', await images.png(size, 90), 'a.png');
   expect(res.status).toBe(202);
@@ -47,7 +47,7 @@ async function readyMedia(user = alice): Promise<string> {
 const post = (id: string, mediaIds: string[], version = 1) => postShowing(id, alice.id, mediaIds, version);
 
 const usedBy = async (id: string) => (await svc.store.findById(id))?.usedByPosts ?? [];
-const del = (id: string, user = alice) => svc.http.delete(`/api/media/${id}`).set('Authorization', bearer(user));
+const del = (id: string, user = alice) => svc.http.delete(`/api/v1/media/${id}`).set('Authorization', bearer(user));
 
 test('a media a post shows cannot be deleted; once the post is gone it can, and media.deleted follows', async () => {
   const id = await readyMedia();
@@ -64,8 +64,8 @@ test('a media a post shows cannot be deleted; once the post is gone it can, and 
   expect((await del(id)).status).toBe(204);
   const event = await deleted.waitFor((d) => d.id === id);
   expect(event.data).toEqual({ id, ownerId: alice.id, version: 3 });
-  expect((await svc.http.get(`/api/media/${id}`).set('Authorization', bearer(alice))).status).toBe(404);
-  expect((await svc.http.get(`/api/media/${id}/feed`)).status).toBe(404);
+  expect((await svc.http.get(`/api/v1/media/${id}`).set('Authorization', bearer(alice))).status).toBe(404);
+  expect((await svc.http.get(`/api/v1/media/${id}/feed`)).status).toBe(404);
   expect(filesUnder(svc.storageDir).filter((f) => f.includes(id))).toEqual([]);
   expect(await svc.store.findById(id)).toMatchObject({ status: 'deleted', blobsPending: false });
   expect((await del(id)).status).toBe(404);
@@ -74,15 +74,15 @@ test('a media a post shows cannot be deleted; once the post is gone it can, and 
 test('only the owner deletes; a stranger is refused and nothing changes', async () => {
   const id = await readyMedia();
   expect((await del(id, bob)).status).toBe(403);
-  expect((await svc.http.delete(`/api/media/${id}`)).status).toBe(401);
+  expect((await svc.http.delete(`/api/v1/media/${id}`)).status).toBe(401);
   expect(await svc.store.findById(id)).toMatchObject({ status: 'ready', version: 2 });
 });
 
 test('after deletion the same bytes may be uploaded again as a new media', async () => {
   const file = await images.png(333, 90);
-  const first = await svc.http.post('/api/media').set('Authorization', bearer(alice)).attach('file', file, 'a.png');
+  const first = await svc.http.post('/api/v1/media').set('Authorization', bearer(alice)).attach('file', file, 'a.png');
   expect((await del(first.body.media.id)).status).toBe(204);
-  const again = await svc.http.post('/api/media').set('Authorization', bearer(alice)).attach('file', file, 'a.png');
+  const again = await svc.http.post('/api/v1/media').set('Authorization', bearer(alice)).attach('file', file, 'a.png');
   expect(again.status).toBe(202);
   expect(again.body.media.id).not.toBe(first.body.media.id);
 });
@@ -116,7 +116,7 @@ test('a post.deleted that arrives before its post.created leaves the media free'
 
 test('an avatar cannot be deleted while it is one (user.updated), and can once it is replaced', async () => {
   const id = await readyMedia(bob);
-  const avatar = { mediaId: id, url: `/api/media/${id}/thumb`, blurhash: 'LEHV6nWB2yk8pyo0adR*.7kCMdnj' };
+  const avatar = { mediaId: id, url: `/api/v1/media/${id}/thumb`, blurhash: 'LEHV6nWB2yk8pyo0adR*.7kCMdnj' };
   await userUpdated.publish({ id: bob.id, username: 'bob', displayName: 'Bob', bio: '', avatar, version: 2 });
   await ctx.drained();
   const refused = await del(id, bob);

@@ -25,7 +25,7 @@ let size = 40;
 async function readyMedia(user = alice): Promise<string> {
   size += 1;
   const res = await svc.http
-    .post('/api/media')
+    .post('/api/v1/media')
     .set('Authorization', bearer(user))
     .attach('file', await images.png(size, 50), 'a.png');
   expect(res.status).toBe(202);
@@ -41,7 +41,11 @@ async function answers(id: string) {
       const req = svc.http.get(path);
       return auth ? req.set('Authorization', auth) : req;
     };
-    const [record, thumb, feed] = await Promise.all([get(`/api/media/${id}`), get(`/api/media/${id}/thumb`), get(`/api/media/${id}/feed`)]);
+    const [record, thumb, feed] = await Promise.all([
+      get(`/api/v1/media/${id}`),
+      get(`/api/v1/media/${id}/thumb`),
+      get(`/api/v1/media/${id}/feed`),
+    ]);
     return {
       record: record.status,
       thumb: thumb.status,
@@ -75,7 +79,7 @@ test('an unposted media is its owner’s alone, record and variants: 404 to othe
 test('once a post shows it, anyone gets it with immutable caching; once the post is deleted, only its owner again', async () => {
   const id = await readyMedia();
   await new Publisher(bus, Events.postCreated).publish(postShowing('post-v1', alice.id, [id]));
-  await eventually(async () => expect((await svc.http.get(`/api/media/${id}/feed`).set('Authorization', bearer(bob))).status).toBe(200));
+  await eventually(async () => expect((await svc.http.get(`/api/v1/media/${id}/feed`).set('Authorization', bearer(bob))).status).toBe(200));
 
   const posted = await answers(id);
   for (const reader of [posted.owner, posted.stranger, posted.anonymous]) {
@@ -84,7 +88,7 @@ test('once a post shows it, anyone gets it with immutable caching; once the post
   }
 
   await new Publisher(bus, Events.postDeleted).publish({ id: 'post-v1', authorId: alice.id, version: 2 });
-  await eventually(async () => expect((await svc.http.get(`/api/media/${id}/feed`).set('Authorization', bearer(bob))).status).toBe(404));
+  await eventually(async () => expect((await svc.http.get(`/api/v1/media/${id}/feed`).set('Authorization', bearer(bob))).status).toBe(404));
   const released = await answers(id);
   expect(released.owner).toMatchObject({ record: 200, thumb: 200, feed: 200, cache: [PRIVATE, PRIVATE] });
   expect(released.stranger).toMatchObject({ record: 404, thumb: 404, feed: 404 });
@@ -93,12 +97,12 @@ test('once a post shows it, anyone gets it with immutable caching; once the post
 
 test('an avatar is shown to everyone (profiles show it), and private again once replaced', async () => {
   const id = await readyMedia();
-  const avatar = { mediaId: id, url: `/api/media/${id}/thumb`, blurhash: 'LEHV6nWB2yk8pyo0adR*.7kCMdnj' };
+  const avatar = { mediaId: id, url: `/api/v1/media/${id}/thumb`, blurhash: 'LEHV6nWB2yk8pyo0adR*.7kCMdnj' };
   const userUpdated = new Publisher(bus, Events.userUpdated);
   await userUpdated.publish({ id: alice.id, username: 'alice', displayName: 'Alice', bio: '', avatar, version: 2 });
-  await eventually(async () => expect((await svc.http.get(`/api/media/${id}/thumb`)).status).toBe(200));
-  expect((await svc.http.get(`/api/media/${id}/thumb`)).headers['cache-control']).toBe(PUBLIC);
+  await eventually(async () => expect((await svc.http.get(`/api/v1/media/${id}/thumb`)).status).toBe(200));
+  expect((await svc.http.get(`/api/v1/media/${id}/thumb`)).headers['cache-control']).toBe(PUBLIC);
 
   await userUpdated.publish({ id: alice.id, username: 'alice', displayName: 'Alice', bio: '', avatar: null, version: 3 });
-  await eventually(async () => expect((await svc.http.get(`/api/media/${id}/thumb`)).status).toBe(404));
+  await eventually(async () => expect((await svc.http.get(`/api/v1/media/${id}/thumb`)).status).toBe(404));
 });

@@ -84,7 +84,7 @@ function kill(child: ChildProcess): Promise<void> {
 }
 
 async function upload(file: Buffer): Promise<string> {
-  const res = await api.http.post('/api/media').set('Authorization', bearer(alice)).attach('file', file, 'a.jpg');
+  const res = await api.http.post('/api/v1/media').set('Authorization', bearer(alice)).attach('file', file, 'a.jpg');
   expect(res.status).toBe(202);
   return res.body.media.id;
 }
@@ -107,7 +107,7 @@ test('killed before its final write: another worker redoes the job, and the medi
   expect(ready.received.filter((e) => e.data.id === id)).toHaveLength(1);
   const media = await api.store.findById(id);
   expect(media).toMatchObject({ status: 'ready', version: 2 });
-  expect((await api.http.get(`/api/media/${id}/feed`).set('Authorization', bearer(alice))).status).toBe(200);
+  expect((await api.http.get(`/api/v1/media/${id}/feed`).set('Authorization', bearer(alice))).status).toBe(200);
   await eventually(async () => expect((await bus.jsm.streams.info(streamNameFor(bus.ns, 'MEDIA_JOBS'))).state.messages).toBe(0));
   await rescuer.stop();
 }, 45_000);

@@ -76,8 +76,8 @@ async function main(): Promise<void> {
       })) as never[],
     );
     const variants = (id: string) => ({
-      thumb: { url: `/api/media/${id}/thumb`, width: 320, height: 320 },
-      feed: { url: `/api/media/${id}/feed`, width: 1080, height: 1350 },
+      thumb: { url: `/api/v1/media/${id}/thumb`, width: 320, height: 320 },
+      feed: { url: `/api/v1/media/${id}/feed`, width: 1080, height: 1350 },
     });
     const posts = [];
     const media = [];
@@ -131,7 +131,7 @@ async function main(): Promise<void> {
         .map((p) => ({ _id: `${p._id}:${viewer}`, postId: p._id, userId: viewer, liked: true, ev: 1, updatedAt: new Date() })) as never[],
     );
     const port = (svc.running.server.address() as AddressInfo).port;
-    const base = `http://127.0.0.1:${port}/api/posts`;
+    const base = `http://127.0.0.1:${port}/api/v1/posts`;
     const signedIn = { Authorization: `Bearer ${tokenFor({ id: viewer, username: 'usr_bench_viewer' })}` };
     const onePost = own[own.length - 5]!._id;
     console.log(`${POSTS} posts by ${AUTHORS} authors (${own.length} by the measured one); ${CONNECTIONS} connections, ${SECONDS} s each`);

@@ -1,4 +1,4 @@
-/** The posts HTTP app: every /api/posts route on the common app. Building it does no I/O. */
+/** The posts HTTP app: every /api/v1/posts route on the common app. Building it does no I/O. */
 import type { Express } from 'express';
 import {
   createHttpApp,
@@ -32,7 +32,8 @@ export interface AppDeps {
   trustProxyHops?: number;
 }
 
-export const ROUTE_PREFIX = '/api/posts';
+/** The contract's prefix, `/api/v1/posts` (also mounted at its deprecated alias `/api/posts`). */
+export const ROUTE_PREFIX = postsContract.prefix;
 
 export function buildApp(deps: AppDeps): Express {
   const limit = (name: string, max: number) => perUserRateLimit(deps.rateLimits, { name, max, windowMs: USER_RATE_LIMIT_WINDOW_MS });

@@ -55,9 +55,9 @@ const cachedEntry = async (postId: string) => JSON.parse((await h.svc.redis.get(
 test('a post page is answered from Redis once read, and an edit is seen at once', async () => {
   const post = await h.post(alice, 'cached');
   expect((await cachedEntry(post.id))?._v).toEqual([1, 0]); // the create filled it
-  await h.http.patch(`/api/posts/${post.id}`).set(auth(alice)).send({ caption: 'edited' });
+  await h.http.patch(`/api/v1/posts/${post.id}`).set(auth(alice)).send({ caption: 'edited' });
   expect((await cachedEntry(post.id))?.caption).toBe('edited');
-  expect((await h.http.get(`/api/posts/${post.id}`)).body.post.caption).toBe('edited');
+  expect((await h.http.get(`/api/v1/posts/${post.id}`)).body.post.caption).toBe('edited');
 });
 
 test("lookups are counted for the dashboard's hit ratio: a post Redis holds is a hit, one it lacks a miss", async () => {
@@ -65,10 +65,10 @@ test("lookups are counted for the dashboard's hit ratio: a post Redis holds is a
   const count = async (result: 'hit' | 'miss') =>
     (await postsMetrics().cacheLookups.get()).values.find((v) => v.labels.entry === 'post' && v.labels.result === result)?.value ?? 0;
   const [hits, misses] = [await count('hit'), await count('miss')];
-  await h.http.get(`/api/posts/${post.id}`).expect(200);
+  await h.http.get(`/api/v1/posts/${post.id}`).expect(200);
   expect([await count('hit'), await count('miss')]).toEqual([hits + 1, misses]);
   await h.svc.redis.del(`post:{${post.id}}`);
-  await h.http.get(`/api/posts/${post.id}`).expect(200);
+  await h.http.get(`/api/v1/posts/${post.id}`).expect(200);
   expect([await count('hit'), await count('miss')]).toEqual([hits + 1, misses + 1]);
 });
 
@@ -76,44 +76,44 @@ test('a fill that read MongoDB before an edit cannot put the old post back', asy
   const post = await h.post(alice, 'first caption');
   await h.flushCache();
   const fill = holdFill('post', post.id);
-  const staleRead = h.http.get(`/api/posts/${post.id}`).then((res) => res);
+  const staleRead = h.http.get(`/api/v1/posts/${post.id}`).then((res) => res);
   await fill.reached; // it holds version 1, read from MongoDB
-  expect((await h.http.patch(`/api/posts/${post.id}`).set(auth(alice)).send({ caption: 'second caption' })).status).toBe(200);
+  expect((await h.http.patch(`/api/v1/posts/${post.id}`).set(auth(alice)).send({ caption: 'second caption' })).status).toBe(200);
   fill.release(); // its Redis write comes after the edit's: with "delete on write" it would win
   expect((await staleRead).body.post.caption).toBe('first caption'); // answered from its own read
   expect((await cachedEntry(post.id))?._v).toEqual([2, 0]);
-  expect((await h.http.get(`/api/posts/${post.id}`)).body.post.caption).toBe('second caption');
+  expect((await h.http.get(`/api/v1/posts/${post.id}`)).body.post.caption).toBe('second caption');
 });
 
 test('a fill racing a like cannot put the old count back', async () => {
   const post = await h.post(alice, 'liked during a fill');
   await h.flushCache();
   const fill = holdFill('post', post.id);
-  const staleRead = h.http.get(`/api/posts/${post.id}`).then((res) => res);
+  const staleRead = h.http.get(`/api/v1/posts/${post.id}`).then((res) => res);
   await fill.reached;
-  expect((await h.http.put(`/api/posts/${post.id}/like`).set(auth(bob))).body).toEqual({ liked: true, likeCount: 1 });
+  expect((await h.http.put(`/api/v1/posts/${post.id}/like`).set(auth(bob))).body).toEqual({ liked: true, likeCount: 1 });
   fill.release();
   expect((await staleRead).body.post.likeCount).toBe(0);
-  expect((await h.http.get(`/api/posts/${post.id}`).set(auth(bob))).body.post).toMatchObject({ likeCount: 1, likedByViewer: true });
+  expect((await h.http.get(`/api/v1/posts/${post.id}`).set(auth(bob))).body.post).toMatchObject({ likeCount: 1, likedByViewer: true });
 });
 
 test("likedByViewer from Redis: a fill that read 'not liked' before the like cannot hide it", async () => {
   const post = await h.post(alice, 'liked by bob during a fill');
-  expect((await h.http.get(`/api/posts/${post.id}`).set(auth(bob))).body.post.likedByViewer).toBe(false); // cached: no
+  expect((await h.http.get(`/api/v1/posts/${post.id}`).set(auth(bob))).body.post.likedByViewer).toBe(false); // cached: no
   await h.flushCache();
   const fill = holdFill('like', `${post.id}:${bob.id}`);
   const staleRead = h.http
-    .get(`/api/posts/${post.id}`)
+    .get(`/api/v1/posts/${post.id}`)
     .set(auth(bob))
     .then((res) => res);
   await fill.reached; // it read "no like row" from MongoDB
-  await h.http.put(`/api/posts/${post.id}/like`).set(auth(bob));
+  await h.http.put(`/api/v1/posts/${post.id}/like`).set(auth(bob));
   fill.release();
   expect((await staleRead).body.post.likedByViewer).toBe(false);
-  expect((await h.http.get(`/api/posts/${post.id}`).set(auth(bob))).body.post.likedByViewer).toBe(true);
-  await h.http.delete(`/api/posts/${post.id}/like`).set(auth(bob));
-  expect((await h.http.get(`/api/posts/${post.id}`).set(auth(bob))).body.post.likedByViewer).toBe(false);
-  expect((await h.http.get(`/api/posts/${post.id}`).set(auth(alice))).body.post.likedByViewer).toBe(false);
+  expect((await h.http.get(`/api/v1/posts/${post.id}`).set(auth(bob))).body.post.likedByViewer).toBe(true);
+  await h.http.delete(`/api/v1/posts/${post.id}/like`).set(auth(bob));
+  expect((await h.http.get(`/api/v1/posts/${post.id}`).set(auth(bob))).body.post.likedByViewer).toBe(false);
+  expect((await h.http.get(`/api/v1/posts/${post.id}`).set(auth(alice))).body.post.likedByViewer).toBe(false);
 });
 
 test('an author list filled while a post is created and another deleted lists exactly the live posts', async () => {
@@ -122,19 +122,19 @@ test('an author list filled while a post is created and another deleted lists ex
   const doomed = await h.post(author, 'doomed');
   await h.flushCache();
   const fill = holdFill('author', author.id);
-  const staleList = h.http.get(`/api/posts?authorId=${author.id}`).then((res) => res);
+  const staleList = h.http.get(`/api/v1/posts?authorId=${author.id}`).then((res) => res);
   await fill.reached; // it read [doomed, kept] from MongoDB
   const fresh = await h.post(author, 'created during the fill');
-  expect((await h.http.delete(`/api/posts/${doomed.id}`).set(auth(author))).status).toBe(204);
+  expect((await h.http.delete(`/api/v1/posts/${doomed.id}`).set(auth(author))).status).toBe(204);
   fill.release();
   await staleList;
-  const ids = (await h.http.get(`/api/posts?authorId=${author.id}`)).body.items.map((p: { id: string }) => p.id);
+  const ids = (await h.http.get(`/api/v1/posts?authorId=${author.id}`)).body.items.map((p: { id: string }) => p.id);
   expect(ids).toEqual([fresh.id, kept.id]);
 });
 
 test('entries are applied only if newer: an older, equal or reordered write changes nothing', async () => {
   const post = await h.post(alice, 'versions');
-  await h.http.put(`/api/posts/${post.id}/like`).set(auth(bob)); // engagement version 1
+  await h.http.put(`/api/v1/posts/${post.id}/like`).set(auth(bob)); // engagement version 1
   const cache = new PostCache(h.svc.redis);
   const current = (await cachedEntry(post.id))!;
   expect(current._v).toEqual([1, 1]);
@@ -151,22 +151,22 @@ test('flushing the prefix loses nothing: every page answers the same', async () 
   const author = await h.user();
   const posts: Array<{ id: string }> = [];
   for (let i = 0; i < 5; i += 1) posts.push(await h.post(author, `post ${i} #tag @bob`));
-  await h.http.put(`/api/posts/${posts[1]!.id}/like`).set(auth(bob));
-  await h.http.post(`/api/posts/${posts[2]!.id}/comments`).set(auth(bob)).send({ body: 'nice' });
-  await h.http.patch(`/api/posts/${posts[3]!.id}`).set(auth(author)).send({ caption: 'edited' });
-  await h.http.delete(`/api/posts/${posts[4]!.id}`).set(auth(author));
+  await h.http.put(`/api/v1/posts/${posts[1]!.id}/like`).set(auth(bob));
+  await h.http.post(`/api/v1/posts/${posts[2]!.id}/comments`).set(auth(bob)).send({ body: 'nice' });
+  await h.http.patch(`/api/v1/posts/${posts[3]!.id}`).set(auth(author)).send({ caption: 'edited' });
+  await h.http.delete(`/api/v1/posts/${posts[4]!.id}`).set(auth(author));
 
   const readAll = async () => {
     const pages: Array<{ items: unknown[]; nextCursor: string | null }> = [];
     let cursor: string | null = '';
     while (cursor !== null) {
       const res: { body: { items: unknown[]; nextCursor: string | null } } = await h.http
-        .get(`/api/posts?authorId=${author.id}&limit=2${cursor ? `&cursor=${cursor}` : ''}`)
+        .get(`/api/v1/posts?authorId=${author.id}&limit=2${cursor ? `&cursor=${cursor}` : ''}`)
         .set(auth(bob));
       pages.push(res.body);
       cursor = res.body.nextCursor;
     }
-    const single = await Promise.all(posts.map(async (p) => (await h.http.get(`/api/posts/${p.id}`).set(auth(bob))).body));
+    const single = await Promise.all(posts.map(async (p) => (await h.http.get(`/api/v1/posts/${p.id}`).set(auth(bob))).body));
     return { pages, single };
   };
   const before = await readAll();
@@ -182,25 +182,25 @@ test('a renamed author and a re-processed image show on cached pages; an older e
   const author = await h.user('before_rename');
   const post = await h.post(author, 'rename me');
   const mediaId = (post.media as Array<{ id: string }>)[0]!.id;
-  expect((await h.http.get(`/api/posts/${post.id}`)).body.post.author.username).toBe('before_rename');
+  expect((await h.http.get(`/api/v1/posts/${post.id}`)).body.post.author.username).toBe('before_rename');
   const user = (version: number, username: string) => ({ id: author.id, username, displayName: username, bio: '', avatar: null, version });
   await h.publishUserUpdated(user(3, 'third_name'));
   await h.publishMediaReady(mediaReadyData(mediaId, author.id, 2, { width: 640, height: 800 }));
   await eventually(async () => {
-    const shown = (await h.http.get(`/api/posts/${post.id}`)).body.post;
+    const shown = (await h.http.get(`/api/v1/posts/${post.id}`)).body.post;
     expect(shown.author.username).toBe('third_name');
     expect(shown.media[0]).toMatchObject({ width: 640, height: 800 });
   });
   await h.publishUserUpdated(user(2, 'second_name'));
   await h.publishMediaReady(mediaReadyData(mediaId, author.id, 1));
   await h.drained(); // the older events have been handled
-  const list = (await h.http.get(`/api/posts?authorId=${author.id}`)).body.items[0];
+  const list = (await h.http.get(`/api/v1/posts?authorId=${author.id}`)).body.items[0];
   expect(list.author.username).toBe('third_name');
   expect(list.media[0]).toMatchObject({ width: 640, height: 800 });
 });
 
 test('every key carries a hash tag, so a Redis Cluster can shard them', async () => {
-  await h.http.get(`/api/posts?authorId=${alice.id}`);
+  await h.http.get(`/api/v1/posts?authorId=${alice.id}`);
   const keys: string[] = [];
   for await (const batch of h.svc.redis.scanIterator({ MATCH: `${h.redisPrefix}*`, COUNT: 1000 })) keys.push(...batch);
   expect(keys.length).toBeGreaterThan(0);

@@ -56,8 +56,8 @@ test("a deleted user's posts are deleted with post.deleted events", async () => 
   await h.publishUserDeleted({ id: leaver.id, version: 2 });
   await deleted.waitFor((d) => d.id === first.id);
   await deleted.waitFor((d) => d.id === second.id);
-  expect((await h.http.get(`/api/posts/${first.id}`)).status).toBe(404);
-  expect((await h.http.get(`/api/posts?authorId=${leaver.id}`)).body.items).toEqual([]);
+  expect((await h.http.get(`/api/v1/posts/${first.id}`)).status).toBe(404);
+  expect((await h.http.get(`/api/v1/posts?authorId=${leaver.id}`)).body.items).toEqual([]);
   // The deletion arriving again deletes nothing more.
   await h.publishUserDeleted({ id: leaver.id, version: 2 });
   await h.drained({ collectors: [deleted] });
@@ -67,7 +67,7 @@ test("a deleted user's posts are deleted with post.deleted events", async () => 
   expect(
     (
       await h.http
-        .post('/api/posts')
+        .post('/api/v1/posts')
         .set(auth(leaver))
         .send({ caption: 'ghost', media: [{ id: media }] })
     ).status,
@@ -86,7 +86,7 @@ test('media events out of order and repeated: a deletion wins over an older medi
   await h.drained();
   expect(await h.svc.models.MediaCopy.findById(id).lean()).toMatchObject({ status: 'deleted', version: 3 });
   const res = await h.http
-    .post('/api/posts')
+    .post('/api/v1/posts')
     .set(auth(owner))
     .send({ caption: 'x', media: [{ id }] });
   expect(res.status).toBe(400);
@@ -101,7 +101,7 @@ test('media ready after a failure (re-processed, newer version) can be posted; t
   await eventually(async () => expect(await h.svc.models.MediaCopy.findById(id).lean()).toMatchObject({ status: 'ready', version: 2 }));
   await h.drained();
   const res = await h.http
-    .post('/api/posts')
+    .post('/api/v1/posts')
     .set(auth(owner))
     .send({ caption: 'x', media: [{ id }] });
   expect(res.status).toBe(201);

@@ -9,12 +9,12 @@ afterAll(() => h.stop());
 const valid = { t: Date.now(), id: 'post-0001' };
 const cursors = hostileCursors(valid, { t: 'time', id: 'id' });
 
-test('GET /api/posts?authorId= and GET /api/posts/:id/comments: every hostile cursor is a 400 on cursor', async () => {
+test('GET /api/v1/posts?authorId= and GET /api/v1/posts/:id/comments: every hostile cursor is a 400 on cursor', async () => {
   const author = await h.user();
   const post = await h.post(author);
   const routes = [
-    { path: '/api/posts', query: { authorId: author.id } },
-    { path: `/api/posts/${post.id}/comments`, query: {} },
+    { path: '/api/v1/posts', query: { authorId: author.id } },
+    { path: `/api/v1/posts/${post.id}/comments`, query: {} },
   ];
   for (const { path, query } of routes) {
     await h.http

@@ -155,7 +155,7 @@ export class Harness {
   async post(author: TestUser, caption = 'a photo', mediaCount = 1): Promise<{ id: string; [k: string]: unknown }> {
     const media = [];
     for (let i = 0; i < mediaCount; i += 1) media.push({ id: await this.readyMedia(author.id), alt: `image ${i}` });
-    const res = await this.http.post('/api/posts').set(auth(author)).send({ caption, media });
+    const res = await this.http.post('/api/v1/posts').set(auth(author)).send({ caption, media });
     expect(res.status).toBe(201);
     return res.body.post;
   }
@@ -184,8 +184,8 @@ export function mediaReadyData(
     height: size.height,
     blurhash: 'LEHV6nWB2yk8pyo0adR*.7kCMdnj',
     variants: {
-      thumb: { url: `/api/media/${id}/thumb`, width: 320, height: 320 },
-      feed: { url: `/api/media/${id}/feed`, width: size.width, height: size.height },
+      thumb: { url: `/api/v1/media/${id}/thumb`, width: 320, height: 320 },
+      feed: { url: `/api/v1/media/${id}/feed`, width: size.width, height: size.height },
     },
     version,
   };

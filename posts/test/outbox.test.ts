@@ -52,12 +52,12 @@ test('each change publishes its event with the version DESIGN.md names', async (
     uncommented: await collectEvents(h.bus, Events.commentDeleted),
   };
   const post = await h.post(alice, 'hello #World @bob');
-  await h.http.patch(`/api/posts/${post.id}`).set(auth(alice)).send({ caption: 'edited' });
-  await h.http.put(`/api/posts/${post.id}/like`).set(auth(bob));
-  await h.http.delete(`/api/posts/${post.id}/like`).set(auth(bob));
-  const comment = (await h.http.post(`/api/posts/${post.id}/comments`).set(auth(bob)).send({ body: 'hi @alice' })).body.comment;
-  await h.http.delete(`/api/posts/${post.id}/comments/${comment.id}`).set(auth(alice));
-  await h.http.delete(`/api/posts/${post.id}`).set(auth(alice));
+  await h.http.patch(`/api/v1/posts/${post.id}`).set(auth(alice)).send({ caption: 'edited' });
+  await h.http.put(`/api/v1/posts/${post.id}/like`).set(auth(bob));
+  await h.http.delete(`/api/v1/posts/${post.id}/like`).set(auth(bob));
+  const comment = (await h.http.post(`/api/v1/posts/${post.id}/comments`).set(auth(bob)).send({ body: 'hi @alice' })).body.comment;
+  await h.http.delete(`/api/v1/posts/${post.id}/comments/${comment.id}`).set(auth(alice));
+  await h.http.delete(`/api/v1/posts/${post.id}`).set(auth(alice));
 
   const mine = (d: { id?: string; postId?: string }) => d.id === post.id || d.postId === post.id;
   const created = await streams.created.waitFor(mine);
@@ -130,11 +130,11 @@ test('a relay killed after publishing and before clearing causes no duplicate', 
   try {
     const liked = await collectEvents(h.bus, Events.postLiked);
     const post = await h.post(alice, 'liked once');
-    await h.http.put(`/api/posts/${post.id}/like`).set(auth(bob));
+    await h.http.put(`/api/v1/posts/${post.id}/like`).set(auth(bob));
     await freshRelay().drain(); // post.created out of the way
     // The like: published, then the relay "dies" before it clears the outbox.
-    await h.http.delete(`/api/posts/${post.id}/like`).set(auth(bob));
-    await h.http.put(`/api/posts/${post.id}/like`).set(auth(bob));
+    await h.http.delete(`/api/v1/posts/${post.id}/like`).set(auth(bob));
+    await h.http.put(`/api/v1/posts/${post.id}/like`).set(auth(bob));
     const before = await h.streamMessages();
     await expect(
       freshRelay({
@@ -161,18 +161,18 @@ test('killed between the post update and the like write: the sweeper finishes it
   const post = await h.post(alice, 'crash test');
   const liked = await collectEvents(h.bus, Events.postLiked);
   crashNextEngagementWrite = true;
-  const res = await h.http.put(`/api/posts/${post.id}/like`).set(auth(bob));
+  const res = await h.http.put(`/api/v1/posts/${post.id}/like`).set(auth(bob));
   expect(res.status).toBe(500);
   // The post counted the like and holds its event; the like row is not written yet. The writer
   // died before refreshing Redis: the relay refreshes the post as it publishes the event.
-  await eventually(async () => expect((await h.http.get(`/api/posts/${post.id}`)).body.post.likeCount).toBe(1));
+  await eventually(async () => expect((await h.http.get(`/api/v1/posts/${post.id}`)).body.post.likeCount).toBe(1));
   expect(await h.svc.models.Like.countDocuments({ postId: post.id })).toBe(0);
 
   expect(await h.svc.sweeper.sweepOnce()).toBe(1);
   expect(await h.svc.models.Like.countDocuments({ postId: post.id, userId: bob.id, liked: true })).toBe(1);
   // Liking again (the client retrying) changes nothing.
-  expect((await h.http.put(`/api/posts/${post.id}/like`).set(auth(bob))).body).toEqual({ liked: true, likeCount: 1 });
-  expect((await h.http.get(`/api/posts/${post.id}`).set(auth(bob))).body.post).toMatchObject({ likeCount: 1, likedByViewer: true });
+  expect((await h.http.put(`/api/v1/posts/${post.id}/like`).set(auth(bob))).body).toEqual({ liked: true, likeCount: 1 });
+  expect((await h.http.get(`/api/v1/posts/${post.id}`).set(auth(bob))).body.post).toMatchObject({ likeCount: 1, likedByViewer: true });
   await liked.waitFor((d) => d.postId === post.id);
   await h.drained({ collectors: [liked] });
   expect(liked.received.filter((e) => e.data.postId === post.id)).toHaveLength(1);
@@ -182,9 +182,9 @@ test('killed between the post update and the like write: the sweeper finishes it
 test('killed between the post update and the comment write: the next request on the post finishes it', async () => {
   const post = await h.post(alice, 'crash test 2');
   crashNextEngagementWrite = true;
-  expect((await h.http.post(`/api/posts/${post.id}/comments`).set(auth(bob)).send({ body: 'lost?' })).status).toBe(500);
-  expect((await h.http.post(`/api/posts/${post.id}/comments`).set(auth(alice)).send({ body: 'next' })).status).toBe(201);
-  const comments = await h.http.get(`/api/posts/${post.id}/comments`);
+  expect((await h.http.post(`/api/v1/posts/${post.id}/comments`).set(auth(bob)).send({ body: 'lost?' })).status).toBe(500);
+  expect((await h.http.post(`/api/v1/posts/${post.id}/comments`).set(auth(alice)).send({ body: 'next' })).status).toBe(201);
+  const comments = await h.http.get(`/api/v1/posts/${post.id}/comments`);
   expect(comments.body.items.map((c: { body: string }) => c.body)).toEqual(['lost?', 'next']);
-  expect((await h.http.get(`/api/posts/${post.id}`)).body.post.commentCount).toBe(2);
+  expect((await h.http.get(`/api/v1/posts/${post.id}`)).body.post.commentCount).toBe(2);
 });

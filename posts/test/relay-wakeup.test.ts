@@ -25,11 +25,11 @@ test('with a one-minute poll, each write is published within seconds and the fla
   // The relay's first poll (at start) is behind us; the next is a minute away.
   const post = await h.post(alice, 'wake up');
   await created.waitFor((d) => d.id === post.id, 5000);
-  await h.http.put(`/api/posts/${post.id}/like`).set(auth(bob));
+  await h.http.put(`/api/v1/posts/${post.id}/like`).set(auth(bob));
   await liked.waitFor((d) => d.postId === post.id, 5000);
-  await h.http.patch(`/api/posts/${post.id}`).set(auth(alice)).send({ caption: 'awake' });
+  await h.http.patch(`/api/v1/posts/${post.id}`).set(auth(alice)).send({ caption: 'awake' });
   await updated.waitFor((d) => d.id === post.id, 5000);
-  await h.http.delete(`/api/posts/${post.id}`).set(auth(alice));
+  await h.http.delete(`/api/v1/posts/${post.id}`).set(auth(alice));
   await deleted.waitFor((d) => d.id === post.id, 5000);
   await eventually(async () => {
     const doc = await h.svc.models.Post.collection.findOne({ _id: post.id } as never);

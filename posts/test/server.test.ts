@@ -20,13 +20,13 @@ test('/healthz, /readyz (MongoDB, NATS and Redis) and /metrics answer', async ()
 });
 
 test('an unknown route is a JSON 404', async () => {
-  const res = await h.http.get('/api/posts/abc/nothing-here');
+  const res = await h.http.get('/api/v1/posts/abc/nothing-here');
   expect(res.status).toBe(404);
   expect(res.body).toEqual({ errors: [{ message: 'Route not found' }] });
 });
 
 test('a malformed JSON body is a 400, never a 500', async () => {
-  const res = await h.http.post('/api/posts').set('Content-Type', 'application/json').send('{"caption":');
+  const res = await h.http.post('/api/v1/posts').set('Content-Type', 'application/json').send('{"caption":');
   expect(res.status).toBe(400);
 });
 
@@ -51,6 +51,6 @@ test('a missing MONGO_URL stops start-up with a message naming it', () => {
   expect(() => loadConfig({ JWT_PUBLIC_KEYS: '{}' })).toThrow(/MONGO_URL/);
 });
 
-test('serves its OpenAPI 3.1 document (valid, every mounted route in it) and Swagger UI, on its port and under /api/posts', async () => {
-  expect(await apiDocsProblems(h.svc.running.server, '/api/posts')).toEqual([]);
+test('serves its OpenAPI 3.1 document (valid, every mounted route in it) and Swagger UI, on its port and under /api/v1/posts', async () => {
+  expect(await apiDocsProblems(h.svc.running.server, '/api/v1/posts')).toEqual([]);
 });

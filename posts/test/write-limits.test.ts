@@ -21,29 +21,29 @@ function expectLimited(res: { status: number; headers: Record<string, string>; b
 test('likes and unlikes: the 4th in a minute is 429 and changes nothing; another user still likes', async () => {
   const [author, fan, other] = await h.users(3);
   const post = await h.post(author!);
-  await h.http.put(`/api/posts/${post.id}/like`).set(auth(fan!)).expect(200);
-  await h.http.delete(`/api/posts/${post.id}/like`).set(auth(fan!)).expect(200);
-  await h.http.put(`/api/posts/${post.id}/like`).set(auth(fan!)).expect(200);
-  expectLimited(await h.http.delete(`/api/posts/${post.id}/like`).set(auth(fan!)));
-  expect((await h.http.get(`/api/posts/${post.id}`).set(auth(fan!))).body.post).toMatchObject({ likeCount: 1, likedByViewer: true });
-  await h.http.put(`/api/posts/${post.id}/like`).set(auth(other!)).expect(200);
+  await h.http.put(`/api/v1/posts/${post.id}/like`).set(auth(fan!)).expect(200);
+  await h.http.delete(`/api/v1/posts/${post.id}/like`).set(auth(fan!)).expect(200);
+  await h.http.put(`/api/v1/posts/${post.id}/like`).set(auth(fan!)).expect(200);
+  expectLimited(await h.http.delete(`/api/v1/posts/${post.id}/like`).set(auth(fan!)));
+  expect((await h.http.get(`/api/v1/posts/${post.id}`).set(auth(fan!))).body.post).toMatchObject({ likeCount: 1, likedByViewer: true });
+  await h.http.put(`/api/v1/posts/${post.id}/like`).set(auth(other!)).expect(200);
 });
 
 test('comments: the 3rd write in a minute is 429 and writes nothing', async () => {
   const [author, writer] = await h.users(2);
   const post = await h.post(author!);
-  const first = await h.http.post(`/api/posts/${post.id}/comments`).set(auth(writer!)).send({ body: 'one' }).expect(201);
-  await h.http.delete(`/api/posts/${post.id}/comments/${first.body.comment.id}`).set(auth(writer!)).expect(204);
-  expectLimited(await h.http.post(`/api/posts/${post.id}/comments`).set(auth(writer!)).send({ body: 'three' }));
-  expect((await h.http.get(`/api/posts/${post.id}/comments`)).body.items).toEqual([]);
+  const first = await h.http.post(`/api/v1/posts/${post.id}/comments`).set(auth(writer!)).send({ body: 'one' }).expect(201);
+  await h.http.delete(`/api/v1/posts/${post.id}/comments/${first.body.comment.id}`).set(auth(writer!)).expect(204);
+  expectLimited(await h.http.post(`/api/v1/posts/${post.id}/comments`).set(auth(writer!)).send({ body: 'three' }));
+  expect((await h.http.get(`/api/v1/posts/${post.id}/comments`)).body.items).toEqual([]);
 });
 
 test('posts: creating, editing and deleting share one limit; the 3rd is 429', async () => {
   const [poster] = await h.users(1);
   const post = await h.post(poster!);
-  await h.http.patch(`/api/posts/${post.id}`).set(auth(poster!)).send({ caption: 'edited' }).expect(200);
-  expectLimited(await h.http.delete(`/api/posts/${post.id}`).set(auth(poster!)));
-  await h.http.get(`/api/posts/${post.id}`).expect(200);
+  await h.http.patch(`/api/v1/posts/${post.id}`).set(auth(poster!)).send({ caption: 'edited' }).expect(200);
+  expectLimited(await h.http.delete(`/api/v1/posts/${post.id}`).set(auth(poster!)));
+  await h.http.get(`/api/v1/posts/${post.id}`).expect(200);
 });
 
 test('at most 20 users become mentions (and so notifications) of one post or comment', async () => {
@@ -52,6 +52,6 @@ test('at most 20 users become mentions (and so notifications) of one post or com
   const caption = named.map((u) => `@${u.username}`).join(' ');
   const post = await h.post(author!, caption);
   expect((post.mentions as Array<{ id: string }>).map((m) => m.id)).toEqual(named.slice(0, 20).map((u) => u.id));
-  const comment = await h.http.post(`/api/posts/${post.id}/comments`).set(auth(writer!)).send({ body: caption }).expect(201);
+  const comment = await h.http.post(`/api/v1/posts/${post.id}/comments`).set(auth(writer!)).send({ body: caption }).expect(201);
   expect(comment.body.comment.mentions).toHaveLength(20);
 });

@@ -14,13 +14,13 @@ const timeId = { t: Date.now(), id: 'p-1' };
 const hashtag = { e: 1, c: 3, t: 'cats' };
 const routes = [
   {
-    path: '/api/search/users?q=ada',
+    path: '/api/v1/search/users?q=ada',
     valid: { s: '1.5', id: 'u-1' },
     cursors: hostileCursors({ s: '1.5', id: 'u-1' }, { s: 'text', id: 'id' }),
   },
-  { path: '/api/search/posts?q=cats', valid: ranked, cursors: hostileCursors(ranked, { a: 'time', s: 'text', id: 'id' }, ['a']) },
-  { path: '/api/search/hashtags?q=cats', valid: hashtag, cursors: hostileCursors(hashtag, { e: 'count', c: 'count', t: 'text' }) },
-  { path: '/api/search/hashtags/cats/posts', valid: timeId, cursors: hostileCursors(timeId, { t: 'time', id: 'id' }) },
+  { path: '/api/v1/search/posts?q=cats', valid: ranked, cursors: hostileCursors(ranked, { a: 'time', s: 'text', id: 'id' }, ['a']) },
+  { path: '/api/v1/search/hashtags?q=cats', valid: hashtag, cursors: hostileCursors(hashtag, { e: 'count', c: 'count', t: 'text' }) },
+  { path: '/api/v1/search/hashtags/cats/posts', valid: timeId, cursors: hostileCursors(timeId, { t: 'time', id: 'id' }) },
 ];
 
 test.each(routes)('GET $path: every hostile cursor is a 400 on cursor', async ({ path, valid, cursors }) => {

@@ -65,8 +65,8 @@ export function postState(overrides: Partial<PostState> & { id: string; authorId
         height: 1350,
         blurhash: 'LEHV6nWB2yk8pyo0adR*.7kCMdnj',
         variants: {
-          thumb: { url: `/api/media/m-${overrides.id}/thumb`, width: 320, height: 320 },
-          feed: { url: `/api/media/m-${overrides.id}/feed`, width: 1080, height: 1350 },
+          thumb: { url: `/api/v1/media/m-${overrides.id}/thumb`, width: 320, height: 320 },
+          feed: { url: `/api/v1/media/m-${overrides.id}/feed`, width: 1080, height: 1350 },
         },
       },
     ],

@@ -14,12 +14,12 @@ beforeAll(async () => {
 afterAll(() => ctx.cleanup());
 
 async function postIds(q: string): Promise<string[]> {
-  const res = await h.get(`/api/search/posts?q=${encodeURIComponent(q)}`).expect(200);
+  const res = await h.get(`/api/v1/search/posts?q=${encodeURIComponent(q)}`).expect(200);
   return ids(res.body);
 }
 
 async function hashtag(tag: string): Promise<{ tag: string; postCount: number } | undefined> {
-  const res = await h.get(`/api/search/hashtags?q=${encodeURIComponent(tag)}`).expect(200);
+  const res = await h.get(`/api/v1/search/hashtags?q=${encodeURIComponent(tag)}`).expect(200);
   return (res.body.items as Array<{ tag: string; postCount: number }>).find((t) => t.tag === tag);
 }
 
@@ -40,7 +40,7 @@ describe('a new post', () => {
     expect(await postIds('marguerite_v')).toEqual([post.id]);
     expect(await postIds('Vallon')).toEqual([post.id]);
 
-    const byTag = await h.get('/api/search/hashtags/provence/posts').expect(200);
+    const byTag = await h.get('/api/v1/search/hashtags/provence/posts').expect(200);
     expect(ids(byTag.body)).toEqual([post.id]);
     expect(byTag.body.items[0]).toMatchObject({
       id: post.id,
@@ -51,10 +51,10 @@ describe('a new post', () => {
       commentCount: 0,
       createdAt: post.createdAt,
     });
-    expect(byTag.body.items[0].media[0].variants.thumb.url).toBe(`/api/media/m-${post.id}/thumb`);
+    expect(byTag.body.items[0].media[0].variants.thumb.url).toBe(`/api/v1/media/m-${post.id}/thumb`);
     expect(await hashtag('provence')).toEqual({ tag: 'provence', postCount: 1 });
 
-    const all = await h.get('/api/search?q=lavender').expect(200);
+    const all = await h.get('/api/v1/search?q=lavender').expect(200);
     expect(ids(all.body.posts)).toEqual([post.id]);
   });
 
@@ -89,7 +89,7 @@ describe('an edited post', () => {
     expect(await postIds('alps')).toEqual([]);
     expect(await hashtag('alps')).toBeUndefined();
     expect(await hashtag('norway')).toEqual({ tag: 'norway', postCount: 1 });
-    const byOldTag = await h.get('/api/search/hashtags/alps/posts').expect(200);
+    const byOldTag = await h.get('/api/v1/search/hashtags/alps/posts').expect(200);
     expect(byOldTag.body).toEqual({ items: [], nextCursor: null });
   });
 });
@@ -103,7 +103,7 @@ describe('a deleted post', () => {
     await h.publish(Events.postDeleted, { id: post.id, authorId: post.authorId, version: 2 });
     await eventually(async () => expect(await postIds('mandala')).toEqual([]));
     expect(await postIds('sandart')).toEqual([]);
-    expect((await h.get('/api/search/hashtags/sandart/posts').expect(200)).body.items).toEqual([]);
+    expect((await h.get('/api/v1/search/hashtags/sandart/posts').expect(200)).body.items).toEqual([]);
     expect(await hashtag('sandart')).toBeUndefined();
     const [row] = await tableRows(h.service, `SELECT deleted, version, caption FROM posts WHERE id = '${post.id}'`);
     expect(row).toMatchObject({ deleted: 1, version: 2, caption: '' }); // a tombstone
@@ -141,9 +141,9 @@ describe('events out of order or twice', () => {
     await h.publish(Events.userCreated, user);
     await h.publish(Events.userCreated, user);
     await h.drained();
-    const users = await h.get('/api/search/users?q=renamed').expect(200);
+    const users = await h.get('/api/v1/search/users?q=renamed').expect(200);
     expect(users.body.items).toEqual([{ id: user.id, username: 'quillon_new', displayName: 'Renamed Person', bio: '', avatar: null }]);
-    expect(ids((await h.get('/api/search/users?q=quill').expect(200)).body)).toEqual([user.id]); // prefix of the new name
+    expect(ids((await h.get('/api/v1/search/users?q=quill').expect(200)).body)).toEqual([user.id]); // prefix of the new name
     expect(await postIds('quillon_new')).toEqual([post.id]);
     expect(await postIds('Renamed')).toEqual([post.id]);
     const [row] = await tableRows(h.service, `SELECT author_username FROM posts WHERE id = '${post.id}'`);
@@ -176,14 +176,14 @@ describe('events out of order or twice', () => {
     expect(await postIds('ibis')).toEqual([]); // a placeholder is never shown
     await h.publish(Events.postCreated, post);
     await h.drained();
-    const res = await h.get('/api/search/posts?q=ibis').expect(200);
+    const res = await h.get('/api/v1/search/posts?q=ibis').expect(200);
     expect(res.body.items[0]).toMatchObject({ id: post.id, likeCount: 2, commentCount: 1 });
 
     await h.publish(Events.postUnliked, like(1, 4));
     await h.publish(Events.commentDeleted, { id: uid('c'), postId: post.id, commentCount: 0, version: 5 });
     await h.publish(Events.postUpdated, { ...post, caption: 'Engaging ibis again', likeCount: 9, commentCount: 9, version: 2 });
     await h.drained();
-    const after = await h.get('/api/search/posts?q=ibis').expect(200);
+    const after = await h.get('/api/v1/search/posts?q=ibis').expect(200);
     expect(after.body.items[0]).toMatchObject({ id: post.id, caption: 'Engaging ibis again', likeCount: 1, commentCount: 0 });
   });
 });
@@ -199,10 +199,10 @@ describe('a deleted user', () => {
     await h.publish(Events.userDeleted, { id: user.id, version: 2 });
     await h.publish(Events.userUpdated, { ...user, version: 1 });
     await h.drained();
-    expect((await h.get('/api/search/users?q=vanishing_vera').expect(200)).body.items).toEqual([]);
+    expect((await h.get('/api/v1/search/users?q=vanishing_vera').expect(200)).body.items).toEqual([]);
     expect(await postIds('wombat')).toEqual([]);
     expect(await hashtag('farewell')).toBeUndefined();
-    const suggest = await h.get('/api/search/suggest?q=vanish').expect(200);
+    const suggest = await h.get('/api/v1/search/suggest?q=vanish').expect(200);
     expect(suggest.body.items).toEqual([]);
   });
 });

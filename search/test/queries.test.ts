@@ -50,7 +50,7 @@ beforeAll(async () => {
 afterAll(() => ctx.cleanup());
 
 const q = (s: string) => encodeURIComponent(s);
-const ROUTES = ['/api/search', '/api/search/users', '/api/search/posts', '/api/search/hashtags', '/api/search/suggest'];
+const ROUTES = ['/api/v1/search', '/api/v1/search/users', '/api/v1/search/posts', '/api/v1/search/hashtags', '/api/v1/search/suggest'];
 
 describe('query validation', () => {
   it.each(ROUTES)('%s answers 400 for a missing, empty, blank or too long q, or several q', async (route) => {
@@ -70,15 +70,15 @@ describe('query validation', () => {
       'cursor=nonsense',
       `cursor=${Buffer.from('{"s":"1 OR 1=1","id":"x"}').toString('base64url')}`,
     ]) {
-      const res = await h.get(`/api/search/posts?q=parrot&${bad}`);
+      const res = await h.get(`/api/v1/search/posts?q=parrot&${bad}`);
       expect(res.status).toBe(400);
       expect(res.body.errors).toHaveLength(1);
     }
-    expect((await h.get('/api/search/hashtags/a%20b/posts')).status).toBe(400);
-    expect((await h.get(`/api/search/hashtags/${'t'.repeat(101)}/posts`)).status).toBe(400);
-    expect((await h.get(`/api/search/hashtags/x/posts?cursor=${Buffer.from('{"t":"now","id":"x"}').toString('base64url')}`)).status).toBe(
-      400,
-    );
+    expect((await h.get('/api/v1/search/hashtags/a%20b/posts')).status).toBe(400);
+    expect((await h.get(`/api/v1/search/hashtags/${'t'.repeat(101)}/posts`)).status).toBe(400);
+    expect(
+      (await h.get(`/api/v1/search/hashtags/x/posts?cursor=${Buffer.from('{"t":"now","id":"x"}').toString('base64url')}`)).status,
+    ).toBe(400);
   });
 });
 
@@ -107,31 +107,31 @@ describe('hostile queries', () => {
     for (const route of ROUTES) {
       const res = await h.get(`${route}?q=${q(text)}`);
       expect(res.status).toBe(200);
-      if (route === '/api/search') expect(res.body).toEqual({ users: [], posts: [], hashtags: [] });
+      if (route === '/api/v1/search') expect(res.body).toEqual({ users: [], posts: [], hashtags: [] });
       else expect(res.body.items).toEqual([]);
     }
   });
 
   it('takes operators literally rather than as syntax', async () => {
     // As boolean syntax `-alice` would exclude alice; here it is the word alice.
-    expect(ids((await h.get(`/api/search/users?q=${q('-alice')}`).expect(200)).body)).toEqual([alice.id]);
+    expect(ids((await h.get(`/api/v1/search/users?q=${q('-alice')}`).expect(200)).body)).toEqual([alice.id]);
     // As syntax, `-racer` would exclude the racer post; as words, both are required.
-    expect(ids((await h.get(`/api/search/posts?q=${q('"cafe" -racer')}`).expect(200)).body)).toEqual([racer.id]);
-    expect(ids((await h.get(`/api/search/users?q=${q("alice' OR '1'='1")}`).expect(200)).body)).toEqual([]);
+    expect(ids((await h.get(`/api/v1/search/posts?q=${q('"cafe" -racer')}`).expect(200)).body)).toEqual([racer.id]);
+    expect(ids((await h.get(`/api/v1/search/users?q=${q("alice' OR '1'='1")}`).expect(200)).body)).toEqual([]);
   });
 
   it('takes % and _ literally in prefix matches', async () => {
     // Unescaped, `a_` would match `axbxc` and `%` everything.
-    const underscored = await h.get(`/api/search/suggest?q=${q('a_')}`).expect(200);
+    const underscored = await h.get(`/api/v1/search/suggest?q=${q('a_')}`).expect(200);
     expect(underscored.body.items).toEqual([
       expect.objectContaining({ type: 'user', username: 'a_b_c' }),
       { type: 'hashtag', tag: 'a_b', postCount: 1 },
     ]);
-    expect((await h.get(`/api/search/suggest?q=${q('#a_')}`).expect(200)).body.items).toEqual([
+    expect((await h.get(`/api/v1/search/suggest?q=${q('#a_')}`).expect(200)).body.items).toEqual([
       { type: 'hashtag', tag: 'a_b', postCount: 1 },
     ]);
-    expect((await h.get(`/api/search/suggest?q=${q('a%')}`).expect(200)).body.items).toEqual([]);
-    expect((await h.get(`/api/search/hashtags?q=${q('a_')}`).expect(200)).body.items).toEqual([{ tag: 'a_b', postCount: 1 }]);
+    expect((await h.get(`/api/v1/search/suggest?q=${q('a%')}`).expect(200)).body.items).toEqual([]);
+    expect((await h.get(`/api/v1/search/hashtags?q=${q('a_')}`).expect(200)).body.items).toEqual([{ tag: 'a_b', postCount: 1 }]);
   });
 
   it('leaves the tables intact', async () => {
@@ -146,36 +146,36 @@ describe('matching', () => {
   it('is case- and accent-insensitive', async () => {
     const cafes = (s: string) =>
       h
-        .get(`/api/search/posts?q=${q(s)}`)
+        .get(`/api/v1/search/posts?q=${q(s)}`)
         .expect(200)
         .then((r) => ids(r.body).sort());
     expect(await cafes('café')).toEqual([cafe.id, racer.id, cafeteria.id].sort());
     expect(await cafes('CAFE')).toEqual([cafe.id, racer.id, cafeteria.id].sort());
-    expect(ids((await h.get(`/api/search/posts?q=${q('ZURICH')}`).expect(200)).body)).toEqual([zurich.id]);
-    expect(ids((await h.get(`/api/search/users?q=${q('zoe kravitz')}`).expect(200)).body)).toEqual([zoe.id]);
-    const suggest = await h.get(`/api/search/suggest?q=${q('Zoe K')}`).expect(200);
+    expect(ids((await h.get(`/api/v1/search/posts?q=${q('ZURICH')}`).expect(200)).body)).toEqual([zurich.id]);
+    expect(ids((await h.get(`/api/v1/search/users?q=${q('zoe kravitz')}`).expect(200)).body)).toEqual([zoe.id]);
+    const suggest = await h.get(`/api/v1/search/suggest?q=${q('Zoe K')}`).expect(200);
     expect(suggest.body.items).toEqual([{ type: 'user', id: zoe.id, username: 'zoe.k', displayName: 'Zoë Kravitz', avatar: null }]);
   });
 
   it('ranks a whole-word match above a prefix match', async () => {
     // `cafe` is a whole word in two captions (café, Cafe) and only the start of `cafeteria`.
-    const res = await h.get(`/api/search/posts?q=${q('cafe')}`).expect(200);
+    const res = await h.get(`/api/v1/search/posts?q=${q('cafe')}`).expect(200);
     expect(ids(res.body)).toHaveLength(3);
     expect(ids(res.body)[2]).toBe(cafeteria.id);
-    const users = await h.get(`/api/search/users?q=${q('alice')}`).expect(200);
+    const users = await h.get(`/api/v1/search/users?q=${q('alice')}`).expect(200);
     expect(ids(users.body)[0]).toBe(alice.id);
   });
 
   it('requires every word, and has no stopwords', async () => {
-    expect(ids((await h.get(`/api/search/posts?q=${q('the corner')}`).expect(200)).body)).toEqual([cafe.id]);
-    expect(ids((await h.get(`/api/search/posts?q=${q('the zebra')}`).expect(200)).body)).toEqual([]);
+    expect(ids((await h.get(`/api/v1/search/posts?q=${q('the corner')}`).expect(200)).body)).toEqual([cafe.id]);
+    expect(ids((await h.get(`/api/v1/search/posts?q=${q('the zebra')}`).expect(200)).body)).toEqual([]);
   });
 
   it('searches two-letter words as prefixes and one-letter words by exact hashtag or username prefix', async () => {
-    expect(ids((await h.get(`/api/search/posts?q=go`).expect(200)).body)).toEqual([golang.id]);
-    expect(ids((await h.get(`/api/search/posts?q=x`).expect(200)).body)).toEqual([golang.id]);
-    expect(ids((await h.get(`/api/search/users?q=a`).expect(200)).body).sort()).toEqual([alice.id, abc.id, axb.id].sort());
-    const combined = await h.get(`/api/search?q=${q('#go')}`).expect(200);
+    expect(ids((await h.get(`/api/v1/search/posts?q=go`).expect(200)).body)).toEqual([golang.id]);
+    expect(ids((await h.get(`/api/v1/search/posts?q=x`).expect(200)).body)).toEqual([golang.id]);
+    expect(ids((await h.get(`/api/v1/search/users?q=a`).expect(200)).body).sort()).toEqual([alice.id, abc.id, axb.id].sort());
+    const combined = await h.get(`/api/v1/search?q=${q('#go')}`).expect(200);
     expect(combined.body.hashtags).toEqual([{ tag: 'go', postCount: 1 }]);
     expect(ids(combined.body.posts)).toEqual([golang.id]);
   });
@@ -183,7 +183,7 @@ describe('matching', () => {
 
 describe('suggestions', () => {
   it('suggests users and hashtags by prefix, or one kind with @ or #', async () => {
-    const both = await h.get('/api/search/suggest?q=a').expect(200);
+    const both = await h.get('/api/v1/search/suggest?q=a').expect(200);
     expect(both.body.items.map((i: { type: string; username?: string; tag?: string }) => `${i.type}:${i.username ?? i.tag}`)).toEqual([
       'user:a_b_c',
       'user:alice',
@@ -191,11 +191,11 @@ describe('suggestions', () => {
       'hashtag:a_b',
       'hashtag:axb',
     ]);
-    expect((await h.get(`/api/search/suggest?q=${q('@co')}`).expect(200)).body.items).toEqual([]);
-    expect((await h.get(`/api/search/suggest?q=${q('#co')}`).expect(200)).body.items).toEqual([
+    expect((await h.get(`/api/v1/search/suggest?q=${q('@co')}`).expect(200)).body.items).toEqual([]);
+    expect((await h.get(`/api/v1/search/suggest?q=${q('#co')}`).expect(200)).body.items).toEqual([
       { type: 'hashtag', tag: 'coffee', postCount: 1 },
     ]);
-    expect((await h.get(`/api/search/suggest?q=${q('@ali')}`).expect(200)).body.items).toEqual([
+    expect((await h.get(`/api/v1/search/suggest?q=${q('@ali')}`).expect(200)).body.items).toEqual([
       { type: 'user', id: alice.id, username: 'alice', displayName: 'Alice Martin', avatar: null },
     ]);
   });
@@ -229,22 +229,22 @@ describe('cursors', () => {
   }
 
   it('pages through ranked posts without gaps or repeats', async () => {
-    const pages = await allPages('/api/search/posts?q=parrot&limit=2');
+    const pages = await allPages('/api/v1/search/posts?q=parrot&limit=2');
     expect(pages.map((p) => p.length)).toEqual([2, 2, 1]);
     expect(pages.flat().sort()).toEqual(parrots.map((p) => p.id).sort());
   });
 
   it('pages through a hashtag’s posts newest first', async () => {
-    const pages = await allPages('/api/search/hashtags/sequence/posts?limit=2');
+    const pages = await allPages('/api/v1/search/hashtags/sequence/posts?limit=2');
     expect(pages.flat()).toEqual(parrots.map((p) => p.id).reverse());
     expect(pages).toHaveLength(3);
-    const hashPrefixed = await h.get('/api/search/hashtags/%23SEQUENCE/posts?limit=1').expect(200);
+    const hashPrefixed = await h.get('/api/v1/search/hashtags/%23SEQUENCE/posts?limit=1').expect(200);
     expect(ids(hashPrefixed.body)).toEqual([parrots[4]!.id]);
   });
 
   it('pages through users and hashtags', async () => {
-    expect((await allPages('/api/search/users?q=a&limit=1')).flat().sort()).toEqual([alice.id, abc.id, axb.id].sort());
-    expect(await allPages('/api/search/hashtags?q=a&limit=1')).toEqual([['a_b'], ['axb']]);
+    expect((await allPages('/api/v1/search/users?q=a&limit=1')).flat().sort()).toEqual([alice.id, abc.id, axb.id].sort());
+    expect(await allPages('/api/v1/search/hashtags?q=a&limit=1')).toEqual([['a_b'], ['axb']]);
   });
 });
 
@@ -263,9 +263,9 @@ describe('table statistics', () => {
         "SELECT LEAST(MATCH(username, display_name, bio) AGAINST ('+alice*' IN BOOLEAN MODE), 1e6) AS r FROM users WHERE username = 'alice'",
       );
       expect(Number(raw?.r)).toBe(1e6); // the condition really is there
-      expect(ids((await h.get('/api/search/users?q=alice').expect(200)).body)).toEqual([alice.id]);
-      expect(ids((await h.get(`/api/search/posts?q=${q('café')}`).expect(200)).body)).toHaveLength(3);
-      expect((await h.get('/api/search?q=alice').expect(200)).body.users).toHaveLength(1);
+      expect(ids((await h.get('/api/v1/search/users?q=alice').expect(200)).body)).toEqual([alice.id]);
+      expect(ids((await h.get(`/api/v1/search/posts?q=${q('café')}`).expect(200)).body)).toHaveLength(3);
+      expect((await h.get('/api/v1/search?q=alice').expect(200)).body.users).toHaveLength(1);
     } finally {
       await pool.query('ANALYZE TABLE users, posts');
     }
@@ -273,10 +273,10 @@ describe('table statistics', () => {
 });
 
 test('answers are not cached by default: private, no-store', async () => {
-  const res = await h.get('/api/search?q=coffee').expect(200);
+  const res = await h.get('/api/v1/search?q=coffee').expect(200);
   expect(res.headers['cache-control']).toBe('private, no-store');
 });
 
-test('serves its OpenAPI 3.1 document (valid, every mounted route in it) and Swagger UI, on its port and under /api/search', async () => {
-  expect(await apiDocsProblems(h.service.running.server, '/api/search')).toEqual([]);
+test('serves its OpenAPI 3.1 document (valid, every mounted route in it) and Swagger UI, on its port and under /api/v1/search', async () => {
+  expect(await apiDocsProblems(h.service.running.server, '/api/v1/search')).toEqual([]);
 });

@@ -13,20 +13,20 @@ const ctx = new TestContext();
 let h: SearchHarness;
 
 const QUERIES = [
-  '/api/search?q=heron',
-  '/api/search/posts?q=heron',
-  '/api/search/posts?q=the',
-  '/api/search/posts?q=river',
-  '/api/search/posts?q=estuary',
-  '/api/search/posts?q=corvid',
-  '/api/search/posts?q=x',
-  '/api/search/users?q=birder',
-  '/api/search/users?q=a',
-  '/api/search/hashtags?q=bird',
-  '/api/search/hashtags?q=w',
-  '/api/search/suggest?q=b',
-  '/api/search/hashtags/birds/posts',
-  '/api/search/hashtags/wetlands/posts',
+  '/api/v1/search?q=heron',
+  '/api/v1/search/posts?q=heron',
+  '/api/v1/search/posts?q=the',
+  '/api/v1/search/posts?q=river',
+  '/api/v1/search/posts?q=estuary',
+  '/api/v1/search/posts?q=corvid',
+  '/api/v1/search/posts?q=x',
+  '/api/v1/search/users?q=birder',
+  '/api/v1/search/users?q=a',
+  '/api/v1/search/hashtags?q=bird',
+  '/api/v1/search/hashtags?q=w',
+  '/api/v1/search/suggest?q=b',
+  '/api/v1/search/hashtags/birds/posts',
+  '/api/v1/search/hashtags/wetlands/posts',
 ];
 
 async function answers(): Promise<unknown[]> {
@@ -121,7 +121,7 @@ it('yields the same results as the live index, while the live index keeps servin
   const liveAnswers = await answers();
   const liveRows = await dump(LIVE_TABLES);
   // The history really is in the index (and the checks below are not comparing empty answers).
-  expect(ids((await h.get('/api/search/posts?q=heron').expect(200)).body)).toHaveLength(2);
+  expect(ids((await h.get('/api/v1/search/posts?q=heron').expect(200)).body)).toHaveLength(2);
   expect(liveRows.hashtags.map((r) => [r.tag, r.post_count])).toEqual([
     ['birds', 3],
     ['waders', 1],
@@ -143,7 +143,7 @@ it('yields the same results as the live index, while the live index keeps servin
       // An event handled now by the live listeners lands in the old tables; the catch-up after
       // the switch must carry it into the new ones.
       await h.publish(Events.postCreated, late);
-      await eventually(async () => expect(ids((await h.get('/api/search/posts?q=spoonbill').expect(200)).body)).toEqual([late.id]));
+      await eventually(async () => expect(ids((await h.get('/api/v1/search/posts?q=spoonbill').expect(200)).body)).toEqual([late.id]));
     },
   });
 
@@ -154,7 +154,7 @@ it('yields the same results as the live index, while the live index keeps servin
 
   // After the switch: the same answers, plus the post that arrived during the rebuild.
   expect(await answers()).toEqual(liveAnswers);
-  expect(ids((await h.get('/api/search/posts?q=spoonbill').expect(200)).body)).toEqual([late.id]);
+  expect(ids((await h.get('/api/v1/search/posts?q=spoonbill').expect(200)).body)).toEqual([late.id]);
   const [tables] = await h.service.pool.query<RowDataPacket[]>("SHOW TABLES LIKE '%\\_rebuild'");
   const [old] = await h.service.pool.query<RowDataPacket[]>("SHOW TABLES LIKE '%\\_old'");
   expect([...tables, ...old]).toEqual([]);
@@ -162,7 +162,7 @@ it('yields the same results as the live index, while the live index keeps servin
   // The live listeners write to the new tables.
   const after = postState({ id: uid('p'), authorId: birder.id, caption: 'Avocet after the rebuild' });
   await h.publish(Events.postCreated, after);
-  await eventually(async () => expect(ids((await h.get('/api/search/posts?q=avocet').expect(200)).body)).toEqual([after.id]));
+  await eventually(async () => expect(ids((await h.get('/api/v1/search/posts?q=avocet').expect(200)).body)).toEqual([after.id]));
 });
 
 it('refuses to run twice at once', async () => {
@@ -170,5 +170,5 @@ it('refuses to run twice at once', async () => {
   const second = rebuildIndex({ pool: h.service.pool, bus: h.service.bus, log: testLogger });
   const results = await Promise.allSettled([first, second]);
   expect(results.map((r) => r.status).sort()).toEqual(['fulfilled', 'rejected']);
-  expect((await h.get('/api/search/posts?q=heron').expect(200)).body.items).toHaveLength(2);
+  expect((await h.get('/api/v1/search/posts?q=heron').expect(200)).body.items).toHaveLength(2);
 });

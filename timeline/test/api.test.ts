@@ -36,7 +36,7 @@ afterAll(async () => {
 
 describe('explore', () => {
   test('ranks recent posts by engagement with time decay, and leaves out old ones', async () => {
-    const res = await h.http.get('/api/timeline/explore').query({ limit: 100 }).expect(200);
+    const res = await h.http.get('/api/v1/timeline/explore').query({ limit: 100 }).expect(200);
     const ids: string[] = res.body.items.map((p: { id: string }) => p.id);
     expect(ids).not.toContain('ex-too-old');
     expect(ids).toHaveLength(34);
@@ -57,12 +57,14 @@ describe('explore', () => {
   });
 
   test('pages with an offset-free cursor: the walk equals one big page', async () => {
-    const all = (await h.http.get('/api/timeline/explore').query({ limit: 100 }).expect(200)).body.items.map((p: { id: string }) => p.id);
+    const all = (await h.http.get('/api/v1/timeline/explore').query({ limit: 100 }).expect(200)).body.items.map(
+      (p: { id: string }) => p.id,
+    );
     const walked: string[] = [];
     let cursor: string | null = null;
     do {
       const res: { body: { items: Array<{ id: string }>; nextCursor: string | null } } = await h.http
-        .get('/api/timeline/explore')
+        .get('/api/v1/timeline/explore')
         .query(cursor ? { limit: 7, cursor } : { limit: 7 })
         .expect(200);
       walked.push(...res.body.items.map((p) => p.id));
@@ -73,7 +75,7 @@ describe('explore', () => {
 
   test('likedByViewer for a signed-in viewer', async () => {
     await deliver(h, Events.postLiked, { postId: 'ex-fresh-quiet', postAuthorId: 'ex-a', userId: 'me', likeCount: 1, version: 2 });
-    const res = await h.http.get('/api/timeline/explore').query({ limit: 100 }).set(bearer('me')).expect(200);
+    const res = await h.http.get('/api/v1/timeline/explore').query({ limit: 100 }).set(bearer('me')).expect(200);
     const liked = res.body.items.filter((p: { likedByViewer: boolean }) => p.likedByViewer).map((p: { id: string }) => p.id);
     expect(liked).toEqual(['ex-fresh-quiet']);
   });
@@ -90,30 +92,31 @@ describe('input at the edge', () => {
     ['an operator in the cursor', { cursor: Buffer.from(JSON.stringify({ t: { $gt: 0 }, id: 'a' })).toString('base64url') }, 'cursor'],
     ['cursor twice', 'cursor=a&cursor=b', 'cursor'],
   ])('home, explore and notifications answer 400 for %s', async (_name, query, field) => {
-    for (const path of ['/api/timeline', '/api/timeline/explore', '/api/timeline/notifications']) {
+    for (const path of ['/api/v1/timeline', '/api/v1/timeline/explore', '/api/v1/timeline/notifications']) {
       const res = await h.http.get(path).query(query).set(bearer('v')).expect(400);
       expect(res.body.errors[0]).toMatchObject({ field });
     }
   });
 
   test('home and notifications need a session; explore does not', async () => {
-    await h.http.get('/api/timeline').expect(401);
-    await h.http.get('/api/timeline/notifications').expect(401);
-    await h.http.get('/api/timeline').set('Authorization', 'Bearer not-a-token').expect(401);
-    await h.http.get('/api/timeline/explore').expect(200);
+    await h.http.get('/api/v1/timeline').expect(401);
+    await h.http.get('/api/v1/timeline/notifications').expect(401);
+    await h.http.get('/api/v1/timeline').set('Authorization', 'Bearer not-a-token').expect(401);
+    await h.http.get('/api/v1/timeline/explore').expect(200);
   });
 
   test('a page from a valid cursor of the home timeline', async () => {
     await deliver(h, Events.userFollowed, edge('pager', 'ex-a', 1));
-    const first = (await h.http.get('/api/timeline').query({ limit: 3 }).set(bearer('pager')).expect(200)).body;
+    const first = (await h.http.get('/api/v1/timeline').query({ limit: 3 }).set(bearer('pager')).expect(200)).body;
     expect(first.items).toHaveLength(3);
-    const second = (await h.http.get('/api/timeline').query({ limit: 3, cursor: first.nextCursor }).set(bearer('pager')).expect(200)).body;
+    const second = (await h.http.get('/api/v1/timeline').query({ limit: 3, cursor: first.nextCursor }).set(bearer('pager')).expect(200))
+      .body;
     expect(second.items).toHaveLength(3);
     expect(new Date(second.items[0].createdAt).getTime()).toBeLessThanOrEqual(new Date(first.items[2].createdAt).getTime());
   });
 
   test('unknown routes are 404 in the error shape', async () => {
-    const res = await h.http.get('/api/timeline/nope').set(bearer('v')).expect(404);
+    const res = await h.http.get('/api/v1/timeline/nope').set(bearer('v')).expect(404);
     expect(res.body.errors[0].message).toEqual(expect.any(String));
   });
 });
@@ -129,6 +132,6 @@ test('health and readiness', async () => {
   expect(metrics.text).toContain('timeline_open_streams');
 });
 
-test('serves its OpenAPI 3.1 document (valid, every mounted route in it) and Swagger UI, on its port and under /api/timeline', async () => {
-  expect(await apiDocsProblems(h.svc.running.server, '/api/timeline')).toEqual([]);
+test('serves its OpenAPI 3.1 document (valid, every mounted route in it) and Swagger UI, on its port and under /api/v1/timeline', async () => {
+  expect(await apiDocsProblems(h.svc.running.server, '/api/v1/timeline')).toEqual([]);
 });

@@ -89,7 +89,7 @@ test('paging through 250 entries while 50 new posts arrive returns every old ent
   let fresh = 0;
   do {
     const res: { body: { items: Array<{ id: string }>; nextCursor: string | null } } = await h.http
-      .get('/api/timeline')
+      .get('/api/v1/timeline')
       .query(cursor ? { limit: 20, cursor } : { limit: 20 })
       .set(bearer(reader))
       .expect(200);

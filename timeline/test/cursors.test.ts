@@ -11,9 +11,9 @@ afterAll(() => h?.close());
 const timeId = { t: Date.now(), id: 'post-1' };
 const score = { h: 12.5, id: 'post-1' };
 const routes = [
-  { path: '/api/timeline', valid: timeId, cursors: hostileCursors(timeId, { t: 'time', id: 'id' }) },
-  { path: '/api/timeline/notifications', valid: timeId, cursors: hostileCursors(timeId, { t: 'time', id: 'id' }) },
-  { path: '/api/timeline/explore', valid: score, cursors: hostileCursors(score, { h: 'number', id: 'id' }) },
+  { path: '/api/v1/timeline', valid: timeId, cursors: hostileCursors(timeId, { t: 'time', id: 'id' }) },
+  { path: '/api/v1/timeline/notifications', valid: timeId, cursors: hostileCursors(timeId, { t: 'time', id: 'id' }) },
+  { path: '/api/v1/timeline/explore', valid: score, cursors: hostileCursors(score, { h: 'number', id: 'id' }) },
 ];
 
 test.each(routes)('GET $path: every hostile cursor is a 400 on cursor', async ({ path, valid, cursors }) => {

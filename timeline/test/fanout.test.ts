@@ -116,6 +116,6 @@ test('an edited caption shows on every page, and a deleted post leaves every tim
   await h.ctx.drained();
   expect((await h.svc.domain.stores.posts.get('p-big'))?.state).toBe('deleted');
   expect(await countPost(h, 'p-big')).toBe(0);
-  const res = await h.http.get('/api/timeline').set(bearer(author)).expect(200);
+  const res = await h.http.get('/api/v1/timeline').set(bearer(author)).expect(200);
   expect(res.body).toEqual({ items: [], nextCursor: null });
 });

@@ -31,7 +31,7 @@ type Item = {
 };
 
 async function home(viewer: string): Promise<Item[]> {
-  const res = await h.http.get('/api/timeline').query({ limit: 20 }).set(bearer(viewer)).expect(200);
+  const res = await h.http.get('/api/v1/timeline').query({ limit: 20 }).set(bearer(viewer)).expect(200);
   return res.body.items;
 }
 
@@ -65,7 +65,7 @@ test('the second read of a first page is the kept one, with the same body', asyn
   expect(await keptHome('fp-v1')).toEqual(assembled);
   // Pages after the first are never kept.
   const next = await h.http
-    .get('/api/timeline')
+    .get('/api/v1/timeline')
     .query({ limit: 1, cursor: Buffer.from(JSON.stringify({ t: Date.now(), id: 'z' })).toString('base64url') })
     .set(bearer('fp-v1'));
   expect(next.status).toBe(200);
@@ -170,7 +170,8 @@ describe('a post on more kept pages than the drop limit', () => {
     await popular.ctx.drained();
     await deliver(popular, Events.userFollowed, edge(viewer, a, 1));
     await deliver(popular, Events.postCreated, post('fp-5', a));
-    const read = async () => (await popular.http.get('/api/timeline').query({ limit: 20 }).set(bearer(viewer)).expect(200)).body.items[0];
+    const read = async () =>
+      (await popular.http.get('/api/v1/timeline').query({ limit: 20 }).set(bearer(viewer)).expect(200)).body.items[0];
     const keptFrom = Date.now();
     expect(await read()).toMatchObject({ id: 'fp-5', likeCount: 0 });
 

@@ -149,7 +149,7 @@ test("following brings the followee's latest posts in (newest BACKFILL), unfollo
 
   await deliver(h, Events.userFollowed, edge(follower, author, 1));
   const newest20 = Array.from({ length: 20 }, (_, i) => `bf-${String(24 - i).padStart(2, '0')}`);
-  const res = await h.http.get('/api/timeline').query({ limit: 100 }).set(bearer(follower)).expect(200);
+  const res = await h.http.get('/api/v1/timeline').query({ limit: 100 }).set(bearer(follower)).expect(200);
   expect(res.body.items.map((p: { id: string }) => p.id)).toEqual([...newest20, 'bf-other']);
 
   await deliver(h, Events.userUnfollowed, edge(follower, author, 2));
@@ -199,7 +199,7 @@ describe('the posts copy', () => {
     expect(item).toMatchObject({ id: 'en-p', likeCount: 4, commentCount: 1 });
 
     // likedByViewer from post.liked / unliked, by version.
-    const likedBy = async (viewer: string) => (await h.http.get('/api/timeline').set(bearer(viewer)).expect(200)).body.items;
+    const likedBy = async (viewer: string) => (await h.http.get('/api/v1/timeline').set(bearer(viewer)).expect(200)).body.items;
     await deliver(h, Events.userFollowed, edge(liker, author, 1));
     expect((await likedBy(liker))[0]).toMatchObject({ id: 'en-p', likedByViewer: true });
     await deliver(h, Events.postUnliked, { postId: 'en-p', postAuthorId: author, userId: liker, likeCount: 3, version: 7 });
@@ -214,7 +214,7 @@ describe('the posts copy', () => {
     await deliver(h, Events.userFollowed, edge(viewer, author, 1));
     await deliver(h, Events.postCreated, post('nm-p', author));
     expect((await firstPage(h, viewer))[0]?.author).toEqual({ id: author, username: `u_${author}`, displayName: 'Old Name', avatar: null });
-    const avatar = { mediaId: 'av1', url: '/api/media/av1/thumb', blurhash: 'L00000' };
+    const avatar = { mediaId: 'av1', url: '/api/v1/media/av1/thumb', blurhash: 'L00000' };
     await deliver(h, Events.userUpdated, user(author, 3, { displayName: 'New Name', avatar }));
     await deliver(h, Events.userUpdated, user(author, 2, { displayName: 'Stale Name' }));
     expect((await firstPage(h, viewer))[0]?.author).toEqual({ id: author, username: `u_${author}`, displayName: 'New Name', avatar });

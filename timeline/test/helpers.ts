@@ -94,8 +94,8 @@ export function post(id: string, authorId: string, options: Partial<PostState> &
         height: 1080,
         blurhash: 'LEHV6nWB2yk8pyo0adR*.7kCMdnj',
         variants: {
-          thumb: { url: `/api/media/${m}/thumb`, width: 320, height: 320 },
-          feed: { url: `/api/media/${m}/feed`, width: 1080, height: 1080 },
+          thumb: { url: `/api/v1/media/${m}/thumb`, width: 320, height: 320 },
+          feed: { url: `/api/v1/media/${m}/feed`, width: 1080, height: 1080 },
         },
       },
     ],
@@ -117,7 +117,7 @@ export async function allPages(h: Harness, viewerId: string, limit = 50): Promis
   let cursor: string | null = null;
   do {
     const res: { body: { items: Array<{ id: string }>; nextCursor: string | null } } = await h.http
-      .get('/api/timeline')
+      .get('/api/v1/timeline')
       .query(cursor ? { limit, cursor } : { limit })
       .set(bearer(viewerId))
       .expect(200);
@@ -132,7 +132,7 @@ export async function firstPage(
   viewerId: string,
   limit = 20,
 ): Promise<Array<{ id: string; caption: string; likeCount: number; commentCount: number; author: { username: string } }>> {
-  const res = await h.http.get('/api/timeline').query({ limit }).set(bearer(viewerId)).expect(200);
+  const res = await h.http.get('/api/v1/timeline').query({ limit }).set(bearer(viewerId)).expect(200);
   return res.body.items;
 }
 

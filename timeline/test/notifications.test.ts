@@ -31,7 +31,7 @@ async function list(
   viewer: string,
   query: Record<string, string | number> = {},
 ): Promise<{ items: NotificationItem[]; nextCursor: string | null; unread: number }> {
-  return (await h.http.get('/api/timeline/notifications').query(query).set(bearer(viewer)).expect(200)).body;
+  return (await h.http.get('/api/v1/timeline/notifications').query(query).set(bearer(viewer)).expect(200)).body;
 }
 
 const like = (userId: string, version: number, likeCount = 1): EventData<typeof Events.postLiked> => ({
@@ -120,7 +120,7 @@ test('pages with a cursor, POST /read marks all read (204), the count follows', 
   expect([...first.items, ...second.items].map((n) => n.id)).toEqual(rest.items.slice(0, 4).map((n) => n.id));
   expect(rest.unread).toBe(rest.items.length);
 
-  await h.http.post('/api/timeline/notifications/read').set(bearer('ann')).expect(204);
+  await h.http.post('/api/v1/timeline/notifications/read').set(bearer('ann')).expect(204);
   const after = await list('ann', { limit: 100 });
   expect(after.unread).toBe(0);
   expect(after.items.every((n) => n.read)).toBe(true);
@@ -151,14 +151,14 @@ test('a like, comment or mention handled after its post was deleted notifies nob
 });
 
 test('signed-in only; marking read without a session writes nothing', async () => {
-  await h.http.get('/api/timeline/notifications').expect(401);
+  await h.http.get('/api/v1/timeline/notifications').expect(401);
   await deliver(h, Events.userFollowed, edge('cat', 'bob', 1));
-  await h.http.post('/api/timeline/notifications/read').expect(401);
+  await h.http.post('/api/v1/timeline/notifications/read').expect(401);
   expect((await list('bob')).unread).toBe(1);
 });
 
 test('the home timeline and notifications are personal answers: private, no-store, varying on Cookie and Authorization', async () => {
-  for (const path of ['/api/timeline', '/api/timeline/notifications']) {
+  for (const path of ['/api/v1/timeline', '/api/v1/timeline/notifications']) {
     const res = await h.http.get(path).set(bearer('ann')).expect(200);
     expect({ path, cacheControl: res.headers['cache-control'] }).toEqual({ path, cacheControl: 'private, no-store' });
     expect(res.headers.vary).toMatch(/Cookie.*Authorization|Authorization.*Cookie/);
@@ -170,7 +170,7 @@ test('a body-less POST /read from another site is 403 and marks nothing read', a
   await deliver(h, Events.userFollowed, edge('fay', 'cat', 1));
   const before = await list('cat');
   expect(before.unread).toBeGreaterThan(0);
-  const res = await h.http.post('/api/timeline/notifications/read').set(bearer('cat')).set('Origin', 'https://evil.example');
+  const res = await h.http.post('/api/v1/timeline/notifications/read').set(bearer('cat')).set('Origin', 'https://evil.example');
   expect(res.status).toBe(403);
   expect((await list('cat')).unread).toBe(before.unread);
 });

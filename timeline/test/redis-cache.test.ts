@@ -26,7 +26,7 @@ async function flushRedis(): Promise<void> {
 }
 
 async function pages(viewer: string): Promise<unknown[]> {
-  const res = await h.http.get('/api/timeline').query({ limit: 100 }).set(bearer(viewer)).expect(200);
+  const res = await h.http.get('/api/v1/timeline').query({ limit: 100 }).set(bearer(viewer)).expect(200);
   return res.body.items;
 }
 
@@ -109,7 +109,7 @@ test('a home page reads no MongoDB once its feed and cards are there', async () 
   try {
     for (let i = 0; i < 5; i += 1) expect(await pages(viewer)).toEqual(first);
     // (The hook does see the copies being read: explore reads the posts copy.)
-    await h.http.get('/api/timeline/explore').set(bearer(viewer)).expect(200);
+    await h.http.get('/api/v1/timeline/explore').set(bearer(viewer)).expect(200);
   } finally {
     h.svc.conn.set('debug', false);
   }

@@ -1,5 +1,5 @@
 /**
- * GET /api/timeline/stream: a connected follower gets each post that lands in their home as an
+ * GET /api/v1/timeline/stream: a connected follower gets each post that lands in their home as an
  * `event: post`, heartbeats as comments, and a reconnect with Last-Event-ID replays what it
  * missed from the stored timeline — fanned-out and merged (celebrity) posts alike.
  */
@@ -34,7 +34,7 @@ async function twoMoreHeartbeats(stream: SseClient): Promise<void> {
 }
 
 async function connect(viewer: string, headers: Record<string, string> = {}): Promise<SseClient> {
-  const client = await SseClient.open(`${h.url}/api/timeline/stream`, { ...bearer(viewer), ...headers });
+  const client = await SseClient.open(`${h.url}/api/v1/timeline/stream`, { ...bearer(viewer), ...headers });
   open.push(client);
   return client;
 }
@@ -103,8 +103,8 @@ test('a stream carries only the viewer’s own home', async () => {
 });
 
 test('refuses a stream without a session, and a malformed Last-Event-ID', async () => {
-  await h.http.get('/api/timeline/stream').expect(401);
-  const res = await h.http.get('/api/timeline/stream').set(bearer('reader')).set('Last-Event-ID', '../../etc').expect(400);
+  await h.http.get('/api/v1/timeline/stream').expect(401);
+  const res = await h.http.get('/api/v1/timeline/stream').set(bearer('reader')).set('Last-Event-ID', '../../etc').expect(400);
   expect(res.body.errors[0]).toMatchObject({ field: 'Last-Event-ID' });
 });
 
@@ -135,7 +135,7 @@ test('one viewer holds at most 5 streams (the default): the 6th is 429 with Retr
   for (const s of streams) expect(s.response?.statusCode).toBe(200);
   expect(h.svc.streams.connections).toBeGreaterThanOrEqual(5);
 
-  const refused = await h.http.get('/api/timeline/stream').set(bearer('greedy')).expect(429);
+  const refused = await h.http.get('/api/v1/timeline/stream').set(bearer('greedy')).expect(429);
   expect(Number(refused.headers['retry-after'])).toBeGreaterThan(0);
   expect(refused.body).toEqual({ errors: [{ message: 'Too many open streams for this account' }] });
 

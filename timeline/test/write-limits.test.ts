@@ -15,12 +15,12 @@ afterAll(() => h?.close());
 
 test('the 3rd POST /notifications/read in a minute is 429 with Retry-After; another user is unaffected', async () => {
   await clearOfWindowEdge(USER_RATE_LIMIT_WINDOW_MS, 15_000);
-  await h.http.post('/api/timeline/notifications/read').set(bearer('reader')).expect(204);
-  await h.http.post('/api/timeline/notifications/read').set(bearer('reader')).expect(204);
-  const refused = await h.http.post('/api/timeline/notifications/read').set(bearer('reader')).expect(429);
+  await h.http.post('/api/v1/timeline/notifications/read').set(bearer('reader')).expect(204);
+  await h.http.post('/api/v1/timeline/notifications/read').set(bearer('reader')).expect(204);
+  const refused = await h.http.post('/api/v1/timeline/notifications/read').set(bearer('reader')).expect(429);
   expect(refused.body).toEqual({ errors: [{ message: 'Too many requests, try again later' }] });
   expect(Number(refused.headers['retry-after'])).toBeGreaterThan(0);
-  await h.http.post('/api/timeline/notifications/read').set(bearer('someone-else')).expect(204);
+  await h.http.post('/api/v1/timeline/notifications/read').set(bearer('someone-else')).expect(204);
 });
 
 test('a post.created claiming 30 mentions notifies only the first 20', async () => {
@@ -32,7 +32,7 @@ test('a post.created claiming 30 mentions notifies only the first 20', async () 
 
   const notified: string[] = [];
   for (const id of names) {
-    const res = await h.http.get('/api/timeline/notifications').set(bearer(id)).expect(200);
+    const res = await h.http.get('/api/v1/timeline/notifications').set(bearer(id)).expect(200);
     if ((res.body.items as Array<{ type: string }>).some((n) => n.type === 'mention')) notified.push(id);
   }
   expect(MAX_MENTION_NOTIFICATIONS).toBe(20);

@@ -1,4 +1,4 @@
-/** Every /api/users route, in the order they must match (fixed paths before /:username). */
+/** Every /api/v1/users route, in the order they must match (fixed paths before /:username). */
 import { Router } from 'express';
 import { followRoutes } from './follows';
 import { profileRoutes } from './profiles';

@@ -140,7 +140,7 @@ export function renderMarkdown(report: BenchReport): string {
 
   lines.push('## Event pipeline', '');
   lines.push(
-    'Milliseconds from a post\'s creation. "All timelines": one entry in every follower\'s home (and the author\'s). "Follower sees it": GET /api/timeline of sampled followers. "Search": GET /api/search/posts finds it.',
+    'Milliseconds from a post\'s creation. "All timelines": one entry in every follower\'s home (and the author\'s). "Follower sees it": GET /api/v1/timeline of sampled followers. "Search": GET /api/v1/search/posts finds it.',
     '',
   );
   lines.push(

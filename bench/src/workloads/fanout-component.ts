@@ -139,8 +139,8 @@ export async function runFanoutComponent(options: FanoutComponentOptions): Promi
             height: 1080,
             blurhash: '',
             variants: {
-              thumb: { url: `/api/media/m${i}/thumb`, width: 320, height: 320 },
-              feed: { url: `/api/media/m${i}/feed`, width: 1080, height: 1080 },
+              thumb: { url: `/api/v1/media/m${i}/thumb`, width: 320, height: 320 },
+              feed: { url: `/api/v1/media/m${i}/feed`, width: 1080, height: 1080 },
             },
           },
         ],
@@ -167,7 +167,7 @@ export async function runFanoutComponent(options: FanoutComponentOptions): Promi
       const viewer = followers[Math.floor((i * FOLLOWERS) / READS)] as string;
       const token = signAccessToken(key, { id: viewer, username: 'bench_viewer' });
       const started = performance.now();
-      const res = await fetch(`http://127.0.0.1:${svc.running.port}/api/timeline?limit=20`, {
+      const res = await fetch(`http://127.0.0.1:${svc.running.port}/api/v1/timeline?limit=20`, {
         headers: { Authorization: `Bearer ${token}` },
       });
       const body = (await res.json()) as { items: unknown[] };

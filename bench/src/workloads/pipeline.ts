@@ -7,8 +7,8 @@
  *   (the technique of the former bench/fanout tool: no polling, no quantization). If no
  *   announcement comes, looking in every follower's feed in timeline's Redis decides (the
  *   bench's read-only side door; the public API would need every follower's session);
- * - a few followers see it through the API (GET /api/timeline, as their client would);
- * - search finds it by a word only it contains (GET /api/search/posts).
+ * - a few followers see it through the API (GET /api/v1/timeline, as their client would);
+ * - search finds it by a word only it contains (GET /api/v1/search/posts).
  *
  * For an author over the fan-out threshold nothing is fanned out: followers' reads merge the
  * author's posts in, so only the API and search times apply.
@@ -41,9 +41,9 @@ export interface PropagationResult {
   posts: number;
   /** Created → in every follower's home timeline (fanned-out authors). */
   allTimelinesMs?: LatencySummary;
-  /** Created → visible in sampled followers' GET /api/timeline. */
+  /** Created → visible in sampled followers' GET /api/v1/timeline. */
   visibleToFollowerMs: LatencySummary;
-  /** Created → found by GET /api/search/posts. */
+  /** Created → found by GET /api/v1/search/posts. */
   searchMs: LatencySummary;
   /** Timeline entries written per second during fan-out (first entry to last). */
   entriesPerSecond?: number;

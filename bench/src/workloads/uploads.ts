@@ -1,5 +1,5 @@
 /**
- * Image upload to ready: POST /api/media with a photo (202), then GET /api/media/:id every 50 ms
+ * Image upload to ready: POST /api/v1/media with a photo (202), then GET /api/v1/media/:id every 50 ms
  * until it is ready, as the client does. Each upload is a photo its uploader has not sent
  * before (media answers the same bytes from the same owner with the existing media), so every
  * one is processed. Run under the same fixed-rate and saturation schedules as the rest.
@@ -9,7 +9,7 @@ import { runInProcess, type RunMode, type RunResult } from './load-runner';
 import { summarize, type LatencySummary } from '../util/stats';
 
 export interface UploadRun extends RunResult {
-  /** POST /api/media until its 202 (the bytes are in; processing is queued). */
+  /** POST /api/v1/media until its 202 (the bytes are in; processing is queued). */
   acceptedMs: LatencySummary;
 }
 

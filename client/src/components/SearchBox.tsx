@@ -1,6 +1,6 @@
 /**
  * The search field with autocomplete (the ARIA combobox pattern): suggestions from
- * GET /api/search/suggest as one types, arrow keys to move, Enter to open one, Escape to close.
+ * GET /api/v1/search/suggest as one types, arrow keys to move, Enter to open one, Escape to close.
  */
 import { useEffect, useId, useRef, useState, type FormEvent, type KeyboardEvent } from 'react';
 import { useNavigate } from 'react-router';

@@ -1,5 +1,5 @@
 /**
- * Listens to GET /api/timeline/stream (Server-Sent Events) and calls `onPost` for every `post`
+ * Listens to GET /api/v1/timeline/stream (Server-Sent Events) and calls `onPost` for every `post`
  * event. The browser reconnects a dropped stream by itself; a refused one (401 once the access
  * token expired) is closed for good, so then the session is refreshed and the stream reopened.
  */

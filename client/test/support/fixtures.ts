@@ -24,8 +24,8 @@ export function makePost(overrides: Partial<Post> = {}): Post {
         height: 1350,
         blurhash: BLURHASH,
         variants: {
-          feed: { url: `/api/media/m-${id}/feed`, width: 1080, height: 1350 },
-          thumb: { url: `/api/media/m-${id}/thumb`, width: 320, height: 320 },
+          feed: { url: `/api/v1/media/m-${id}/feed`, width: 1080, height: 1350 },
+          thumb: { url: `/api/v1/media/m-${id}/thumb`, width: 320, height: 320 },
         },
       },
     ],

@@ -1,11 +1,12 @@
 /**
  * A service's API documentation: its OpenAPI 3.1 document at `/openapi.json` and Swagger UI at
- * `/docs`, both on the service's own port and under its prefix (`/api/posts/docs`), the path the
- * entry point (NGINX, the Ingress) forwards unchanged. Swagger UI comes from the swagger-ui-dist
+ * `/docs`, both on the service's own port and under its prefix (`/api/v1/posts/docs`), the path the
+ * entry point (NGINX, the Ingress) forwards unchanged; also under the deprecated unversioned
+ * prefix (`/api/posts/docs`) for one release. The document lists the v1 paths only. Swagger UI comes from the swagger-ui-dist
  * package and is served from here: no CDN.
  */
 import { dirname, join } from 'node:path';
-import { Router, type Express } from 'express';
+import { Router, type Express, type RequestHandler } from 'express';
 
 /** Swagger UI's folder, found without loading its browser bundle into Node. */
 const SWAGGER_UI_DIR = dirname(require.resolve('swagger-ui-dist/package.json'));
@@ -76,9 +77,16 @@ function docsRouter(document: { info: { title: string } }): Router {
   return router;
 }
 
-/** Mounts the document and Swagger UI at the root and under `prefix`; call before the service's routes. */
-export function serveApiDocs(app: Express, document: { info: { title: string } }, prefix?: string): void {
+/**
+ * Mounts the document and Swagger UI under `prefix`, and at the root unless `before` is given (a
+ * deprecated alias's prefix, whose answers `before` marks); call before the service's routes.
+ */
+export function serveApiDocs(app: Express, document: { info: { title: string } }, prefix?: string, before?: RequestHandler): void {
   const router = docsRouter(document);
+  if (before) {
+    if (prefix) app.use(prefix, before, router);
+    return;
+  }
   app.use(router);
   if (prefix) app.use(prefix, router);
 }

@@ -4,7 +4,7 @@
  * service's own routes; then 404 and the one error handler. Building it does no I/O.
  */
 import { randomUUID } from 'node:crypto';
-import { openApiDocument, type ServiceContract } from '@lumina/contract';
+import { aliasHeaders, API_PREFIX, legacyPathOf, openApiDocument, type ServiceContract } from '@lumina/contract';
 import cookieSession from 'cookie-session';
 import express, { type Express, type Router } from 'express';
 import helmet from 'helmet';
@@ -28,7 +28,11 @@ export interface HttpAppOptions {
   service: string;
   log: Logger;
   publicKeys: PublicKeySet;
-  /** Mounted at its prefix (`/api/posts`), the path the ingress forwards unchanged. */
+  /**
+   * Mounted at its prefix (`/api/v1/posts`), the path the ingress forwards unchanged. A prefix
+   * under /api/v1 is also mounted at its deprecated unversioned alias (`/api/posts`), whose
+   * answers carry `Deprecation` and a `successor-version` Link (`aliasOf`).
+   */
   routes: Array<{ prefix: string; router: Router }>;
   readiness: ReadinessChecks;
   /** Largest JSON body accepted; larger is 413. */
@@ -82,6 +86,33 @@ function documentOf(contract: ServiceContract): ReturnType<typeof openApiDocumen
  */
 export function sessionCookieName(secure: boolean): string {
   return secure ? '__Host-session' : 'session';
+}
+
+/**
+ * The unversioned alias of a v1 prefix (`/api/v1/posts` → `/api/posts`), kept for one release;
+ * undefined for a prefix that is not under /api/v1 (it has no alias).
+ */
+export function aliasOf(prefix: string): string | undefined {
+  return prefix.startsWith(`${API_PREFIX}/`) ? legacyPathOf(prefix) : undefined;
+}
+
+/**
+ * Marks an answer under an alias as deprecated (RFC 9745 `Deprecation`, and the same path and
+ * query under /api/v1 as its `successor-version`), and keeps the v1 prefix for whatever names the
+ * route (the metrics' label, the contract check), so an alias is the same route as its v1 path.
+ */
+function deprecatedAlias(canonicalPrefix: string): express.RequestHandler {
+  return (req, res, next) => {
+    res.set(aliasHeaders(req.originalUrl));
+    res.locals.canonicalBaseUrl = canonicalPrefix;
+    next();
+  };
+}
+
+/** The prefix of the matched route as the contract names it: the v1 one for an alias's request. */
+export function canonicalBaseUrl(req: express.Request, res: express.Response): string {
+  const canonical: unknown = res.locals.canonicalBaseUrl;
+  return typeof canonical === 'string' ? canonical : req.baseUrl;
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,100}$/;
@@ -144,7 +175,7 @@ export function createHttpApp(options: HttpAppOptions): Express {
     const end = m.httpRequestDuration.startTimer({ method: req.method });
     res.on('finish', () => {
       // The route template, not the URL: ids in paths would explode the label set.
-      const route = req.route?.path ? `${req.baseUrl}${String(req.route.path)}` : 'unmatched';
+      const route = req.route?.path ? `${canonicalBaseUrl(req, res)}${String(req.route.path)}` : 'unmatched';
       end({ route, status: String(res.statusCode) });
     });
     next();
@@ -173,11 +204,18 @@ export function createHttpApp(options: HttpAppOptions): Express {
     const undeclared = mountedRoutes(options.routes).filter((key) => !declared.has(key));
     if (undeclared.length > 0) throw new Error(`${options.service} mounts routes its contract does not declare: ${undeclared.join(', ')}`);
     app.locals.mountedRoutes = mountedRoutes(options.routes);
+    const legacy = aliasOf(contract.prefix);
     serveApiDocs(app, documentOf(contract), contract.prefix);
+    if (legacy) serveApiDocs(app, documentOf(contract), legacy, deprecatedAlias(contract.prefix));
     if (options.checkResponses ?? responseChecksEnabled()) app.use(checkResponses(contract, options.log));
   }
 
   for (const { prefix, router } of options.routes) app.use(prefix, router);
+  // The unversioned paths of before /api/v1, for one release: the same routers, each answer marked.
+  for (const { prefix, router } of options.routes) {
+    const legacy = aliasOf(prefix);
+    if (legacy) app.use(legacy, deprecatedAlias(prefix), router);
+  }
 
   app.use(notFoundHandler);
   app.use(errorHandler);

@@ -25,20 +25,24 @@ export function takeContractViolations(): string[] {
   return violations.splice(0, violations.length);
 }
 
-/** `/api/timeline/` and `/api/timeline` are one route; so are `HEAD` and `GET`. */
+/** `/api/v1/timeline/` and `/api/v1/timeline` are one route; so are `HEAD` and `GET`. */
 export function routeKey(method: string, path: string): string {
   const trimmed = path.length > 1 ? path.replace(/\/+$/, '') : path;
   return `${(method === 'HEAD' ? 'GET' : method).toUpperCase()} ${trimmed}`;
 }
 
-/** The route template of the request (`/api/posts/:id`), once a route matched. */
-function templateOf(req: Request): string | undefined {
+/**
+ * The route template of the request (`/api/v1/posts/:id`), once a route matched; for a request
+ * through a deprecated alias (`/api/posts/:id`), the v1 route it stands for (app.ts).
+ */
+function templateOf(req: Request, res: Response): string | undefined {
   const path: unknown = req.route?.path;
-  return typeof path === 'string' ? `${req.baseUrl}${path}` : undefined;
+  const canonical: unknown = res.locals.canonicalBaseUrl;
+  return typeof path === 'string' ? `${typeof canonical === 'string' ? canonical : req.baseUrl}${path}` : undefined;
 }
 
 function problemWith(routes: Map<string, ApiRoute>, req: Request, res: Response, body: unknown): string | undefined {
-  const template = templateOf(req);
+  const template = templateOf(req, res);
   const where = `${req.method} ${template ?? req.path} → ${res.statusCode}`;
   let schema: z.ZodType | undefined;
   if (res.statusCode >= 400) {

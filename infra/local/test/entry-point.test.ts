@@ -25,14 +25,25 @@ test('the route table and DESIGN.md route the same prefixes to the same services
   const section = design.slice(design.indexOf('| path prefix | goes to |'), design.indexOf('One route table feeds'));
   const designed = [...section.matchAll(/\|\s*`([^`]+)`\s*\|\s*(\w+)\s*\|/g)].map((m) => ({ prefix: m[1], service: m[2] }));
   expect(designed.length).toBeGreaterThan(0);
-  expect(routes.map((r) => ({ prefix: r.prefix, service: r.service }))).toEqual(designed);
+  // DESIGN.md's prefixes are unversioned: each API one is in the table as the deprecated alias of
+  // its /api/v1 prefix (to the same service), and the table routes nothing else.
+  const aliases = routes.filter((r) => r.aliasOf || r.prefix === '/').map((r) => ({ prefix: r.prefix, service: r.service }));
+  expect(aliases).toEqual(designed);
+  const versioned = routes.filter((r) => !r.aliasOf && r.prefix !== '/');
+  expect(versioned.map((r) => ({ prefix: r.prefix.replace('/api/v1/', '/api/'), service: r.service }))).toEqual(
+    designed.filter((d) => d.prefix !== '/'),
+  );
+  for (const r of routes.filter((r) => r.aliasOf)) expect(r.aliasOf).toBe(r.prefix.replace('/api/', '/api/v1/'));
 });
 
 test('prefixes match on path-segment boundaries, longest first, as an Ingress Prefix path does', () => {
-  expect(routeFor(routes, '/api/users')?.service).toBe('auth');
-  expect(routeFor(routes, '/api/users/signin')?.service).toBe('auth');
+  expect(routeFor(routes, '/api/v1/users')?.service).toBe('auth');
+  expect(routeFor(routes, '/api/v1/users/signin')?.service).toBe('auth');
   expect(routeFor(routes, '/api/usersx')?.service).toBe('client');
-  expect(routeFor(routes, '/api/media/abc/thumb')?.service).toBe('media');
+  expect(routeFor(routes, '/api/v1/media/abc/thumb')?.service).toBe('media');
+  expect(routeFor(routes, '/api/users/signin')?.service).toBe('auth'); // the deprecated alias
+  expect(routeFor(routes, '/api/v1/usersx')?.service).toBe('client');
+  expect(routeFor(routes, '/api/v1')?.service).toBe('client');
   expect(routeFor(routes, '/profile/ann')?.service).toBe('client');
 });
 
@@ -98,14 +109,14 @@ interface Seen {
   body: string;
 }
 
-/** A real HTTP server that records what reached it; `/api/timeline/stream` stays open as SSE does. */
+/** A real HTTP server that records what reached it; `/api/v1/timeline/stream` stays open as SSE does. */
 async function echoServer(seen: Seen[]): Promise<{ server: Server; url: string }> {
   const server = createServer((req, res) => {
     let body = '';
     req.on('data', (c: Buffer) => (body += c.toString()));
     req.on('end', () => {
       seen.push({ url: req.url ?? '', forwardedFor: req.headers['x-forwarded-for'] as string | undefined, body });
-      if (req.url === '/api/timeline/stream') {
+      if (req.url === '/api/v1/timeline/stream') {
         res.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-cache' });
         res.write('event: hello\ndata: first\n\n');
         return; // and nothing more: a buffering proxy would hold this back
@@ -175,19 +186,43 @@ describe.each<EntryPointKind>(['nginx', 'node'])('the %s entry point', (kind) =>
 
   test('forwards the path unchanged, with the query and body; X-Forwarded-For is the client, whatever it claims', async () => {
     const url = await start();
-    const res = await fetch(`${url}/api/posts/123/comments?x=1`, {
+    const res = await fetch(`${url}/api/v1/posts/123/comments?x=1`, {
       method: 'POST',
       headers: { 'Content-Type': 'application/json', 'X-Forwarded-For': '203.0.113.7' },
       body: JSON.stringify({ body: 'hi' }),
     });
     expect(res.status).toBe(200);
     expect(res.headers.get('x-upstream')).toBe('yes');
-    expect(seen).toEqual([{ url: '/api/posts/123/comments?x=1', body: '{"body":"hi"}', forwardedFor: '127.0.0.1' }]);
+    expect(seen).toEqual([{ url: '/api/v1/posts/123/comments?x=1', body: '{"body":"hi"}', forwardedFor: '127.0.0.1' }]);
+  });
+
+  test('routes the deprecated unversioned prefix to the same service as /api/v1, the path unchanged', async () => {
+    const url = await start();
+    for (const path of [
+      '/api/v1/users/currentuser',
+      '/api/users/currentuser',
+      '/api/v1/timeline/notifications?limit=2',
+      '/api/timeline/notifications?limit=2',
+    ]) {
+      const res = await fetch(`${url}${path}`);
+      expect({ path, status: res.status, upstream: res.headers.get('x-upstream'), body: await res.json() }).toEqual({
+        path,
+        status: 200,
+        upstream: 'yes',
+        body: { path },
+      });
+    }
+    expect(seen.map((s) => s.url)).toEqual([
+      '/api/v1/users/currentuser',
+      '/api/users/currentuser',
+      '/api/v1/timeline/notifications?limit=2',
+      '/api/timeline/notifications?limit=2',
+    ]);
   });
 
   test('serves the client for every other GET, with index.html for client routes, and /api/usersx is not auth', async () => {
     const url = await start();
-    for (const path of ['/profile/ann', '/api/usersx', '/']) {
+    for (const path of ['/profile/ann', '/api/usersx', '/api/v1/usersx', '/api/v1', '/']) {
       const res = await fetch(`${url}${path}`);
       expect({ path, status: res.status, html: (await res.text()).includes('<title>Lumina</title>') }).toEqual({
         path,
@@ -200,7 +235,7 @@ describe.each<EntryPointKind>(['nginx', 'node'])('the %s entry point', (kind) =>
 
   test("refuses a body over the table's maxBodySize (21m) with 413 in the error shape, before any service sees it", async () => {
     const url = await start();
-    const res = await fetch(`${url}/api/media`, {
+    const res = await fetch(`${url}/api/v1/media`, {
       method: 'POST',
       headers: { 'Content-Type': 'application/octet-stream' },
       body: Buffer.alloc(22 * 1024 * 1024),
@@ -209,7 +244,7 @@ describe.each<EntryPointKind>(['nginx', 'node'])('the %s entry point', (kind) =>
     expect(((await res.json()) as ErrorBody).errors[0]!.message).toMatch(/too large/i);
     expect(seen).toHaveLength(0);
     // …and a 20 MB one passes.
-    const ok = await fetch(`${url}/api/media`, {
+    const ok = await fetch(`${url}/api/v1/media`, {
       method: 'POST',
       headers: { 'Content-Type': 'application/octet-stream' },
       body: Buffer.alloc(20 * 1024 * 1024),
@@ -227,7 +262,9 @@ describe.each<EntryPointKind>(['nginx', 'node'])('the %s entry point', (kind) =>
     await Promise.all(
       Array.from({ length: 10 }, async (_, lane) => {
         for (let i = 0; statuses.length < 3_000 && !statuses.includes(429); i += 1) {
-          const res = await fetch(`${url}/api/search/users?q=a`, { headers: { 'X-Forwarded-For': `198.51.100.${(lane * 25 + i) % 250}` } });
+          const res = await fetch(`${url}/api/v1/search/users?q=a`, {
+            headers: { 'X-Forwarded-For': `198.51.100.${(lane * 25 + i) % 250}` },
+          });
           const body = await res.text();
           if (res.status === 429) refusal = body;
           statuses.push(res.status);
@@ -246,7 +283,7 @@ describe.each<EntryPointKind>(['nginx', 'node'])('the %s entry point', (kind) =>
 
   test('passes Server-Sent Events through unbuffered: the first event arrives while the stream stays open', async () => {
     const url = await start();
-    const res = await fetch(`${url}/api/timeline/stream`, { signal: AbortSignal.timeout(10_000) });
+    const res = await fetch(`${url}/api/v1/timeline/stream`, { signal: AbortSignal.timeout(10_000) });
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toMatch(/text\/event-stream/);
     const reader = res.body!.getReader();
@@ -263,7 +300,7 @@ describe.each<EntryPointKind>(['nginx', 'node'])('the %s entry point', (kind) =>
       search: upstream.url,
       timeline: upstream.url,
     });
-    const res = await fetch(`${url}/api/users/currentuser`);
+    const res = await fetch(`${url}/api/v1/users/currentuser`);
     expect(res.status).toBe(502);
     expect(((await res.json()) as ErrorBody).errors[0]!.message).toMatch(/not reachable/);
   });
@@ -271,10 +308,10 @@ describe.each<EntryPointKind>(['nginx', 'node'])('the %s entry point', (kind) =>
   test('an absolute-form request target naming another host is forwarded only to the route table’s target', async () => {
     const url = await start();
     const decoyHost = new URL(decoy.url).host;
-    const answer = await rawRequest(url, `GET ${decoy.url}/api/users/x HTTP/1.1\r\nHost: ${decoyHost}\r\nConnection: close\r\n\r\n`);
+    const answer = await rawRequest(url, `GET ${decoy.url}/api/v1/users/x HTTP/1.1\r\nHost: ${decoyHost}\r\nConnection: close\r\n\r\n`);
     expect(answer).toMatch(/^HTTP\/1\.1 200/);
     expect(decoyHits).toEqual([]);
-    expect(seen.map((s) => s.url)).toEqual(['/api/users/x']);
+    expect(seen.map((s) => s.url)).toEqual(['/api/v1/users/x']);
   });
 });
 

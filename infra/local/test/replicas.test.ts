@@ -119,18 +119,18 @@ describe.each<EntryPointKind>(['nginx', 'node'])('the %s entry point with replic
     return made;
   };
   const post = (url: string, n: number) =>
-    fetch(`${url}/api/users/signin`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ n }) });
+    fetch(`${url}/api/v1/users/signin`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ n }) });
 
   test('a replica marked out gets no new request; back in, it gets its share again', async () => {
     const [a, b] = await replicas(['a'], ['b']);
     const entry = await start([a!.url, b!.url]);
     await entry.setReplicaUp('auth', 0, false);
-    for (let i = 0; i < 6; i += 1) expect((await fetch(`${entry.url}/api/users/x`)).status).toBe(200);
+    for (let i = 0; i < 6; i += 1) expect((await fetch(`${entry.url}/api/v1/users/x`)).status).toBe(200);
     expect(a!.hits).toHaveLength(0);
     expect(b!.hits).toHaveLength(6);
 
     await entry.setReplicaUp('auth', 0, true);
-    for (let i = 0; i < 6; i += 1) expect((await fetch(`${entry.url}/api/users/x`)).status).toBe(200);
+    for (let i = 0; i < 6; i += 1) expect((await fetch(`${entry.url}/api/v1/users/x`)).status).toBe(200);
     expect(a!.hits.length).toBeGreaterThan(0);
   });
 
@@ -153,7 +153,7 @@ describe.each<EntryPointKind>(['nginx', 'node'])('the %s entry point with replic
     expect(statuses.filter((s) => s === 200)).toHaveLength(b!.hits.length);
 
     b!.hits.length = 0;
-    for (let i = 0; i < 4; i += 1) expect((await fetch(`${entry.url}/api/users/x`)).status).toBe(200);
+    for (let i = 0; i < 4; i += 1) expect((await fetch(`${entry.url}/api/v1/users/x`)).status).toBe(200);
     expect(b!.hits).toHaveLength(4);
   });
 

@@ -8,6 +8,8 @@ import { join } from 'node:path';
 export interface Route {
   prefix: string;
   service: string;
+  /** A deprecated unversioned prefix (`/api/users`): the v1 prefix it stands for (`/api/v1/users`). */
+  aliasOf?: string;
 }
 
 /** infra/routes.json, found from this file in the source tree and in the built one alike. */
@@ -18,16 +20,21 @@ export function loadRouteTable(file: string = ROUTES_FILE): Route[] {
   const parsed = JSON.parse(readFileSync(file, 'utf8')) as { routes?: unknown };
   if (!Array.isArray(parsed.routes)) throw new Error(`${file}: no "routes" array`);
   const routes = parsed.routes.map((entry, i): Route => {
-    const { prefix, service } = (entry ?? {}) as Record<string, unknown>;
+    const { prefix, service, aliasOf } = (entry ?? {}) as Record<string, unknown>;
     if (typeof prefix !== 'string' || !prefix.startsWith('/')) throw new Error(`${file}: routes[${i}].prefix must be a path`);
     if (typeof service !== 'string' || !/^[a-z][a-z0-9-]*$/.test(service))
       throw new Error(`${file}: routes[${i}].service must be a service name`);
-    return { prefix, service };
+    if (aliasOf !== undefined && typeof aliasOf !== 'string') throw new Error(`${file}: routes[${i}].aliasOf must be a prefix`);
+    return aliasOf === undefined ? { prefix, service } : { prefix, service, aliasOf };
   });
   const seen = new Set<string>();
   for (const r of routes) {
     if (seen.has(r.prefix)) throw new Error(`${file}: prefix ${r.prefix} appears twice`);
     seen.add(r.prefix);
+  }
+  for (const r of routes) {
+    if (r.aliasOf !== undefined && !routes.some((other) => other.prefix === r.aliasOf && other.service === r.service && !other.aliasOf))
+      throw new Error(`${file}: ${r.prefix} is an alias of ${r.aliasOf}, which is not a route of ${r.service}`);
   }
   return routes.sort((a, b) => b.prefix.length - a.prefix.length);
 }

@@ -1,4 +1,4 @@
-/** `/api/media`: a handler parses, authorises, calls the media service and answers. */
+/** `/api/v1/media`: a handler parses, authorises, calls the media service and answers. */
 import { pipeline } from 'node:stream/promises';
 import { Router, type NextFunction, type Request, type Response } from 'express';
 import {

@@ -1,4 +1,4 @@
-/** /api/posts/:id/comments: list (oldest first), create, delete. */
+/** /api/v1/posts/:id/comments: list (oldest first), create, delete. */
 import { Router, type RequestHandler } from 'express';
 import { parseWith, readPageRequest, requireAuth, signedInUser, timeIdCursor } from '@lumina/common';
 import { CreateCommentBody } from '@lumina/contract';

@@ -1,4 +1,4 @@
-/** /api/posts/:id/like: PUT likes, DELETE unlikes; both idempotent. */
+/** /api/v1/posts/:id/like: PUT likes, DELETE unlikes; both idempotent. */
 import { Router, type RequestHandler } from 'express';
 import { requireAuth, signedInUser } from '@lumina/common';
 import type { EngagementService } from '../engagement';

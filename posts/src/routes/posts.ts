@@ -1,4 +1,4 @@
-/** /api/posts: create, read, edit, delete, list by author. */
+/** /api/v1/posts: create, read, edit, delete, list by author. */
 import { Router, type RequestHandler } from 'express';
 import { parseWith, readPageRequest, requireAuth, signedInUser, timeIdCursor } from '@lumina/common';
 import { CreatePostBody, EditPostBody, PostsByAuthorQuery } from '@lumina/contract';

@@ -129,7 +129,7 @@ const postSchema = new Schema<PostDoc>(
   },
   { ...options, collection: 'posts' },
 );
-// Author lists (GET /api/posts?authorId=…, newest first): the query walks one author's entries
+// Author lists (GET /api/v1/posts?authorId=…, newest first): the query walks one author's entries
 // in this order from the cursor position (createdAt, _id) and stops after limit + 1, so a page
 // costs the same whether the collection holds a thousand posts or millions. _id breaks ties
 // between posts created in the same millisecond, matching the cursor.
@@ -165,7 +165,7 @@ const commentSchema = new Schema<CommentDoc>(
   },
   { ...options, collection: 'comments' },
 );
-// Comment lists (GET /api/posts/:id/comments, oldest first): one post's comments in cursor order
+// Comment lists (GET /api/v1/posts/:id/comments, oldest first): one post's comments in cursor order
 // (createdAt, _id), read from the cursor position on, however many comments the post has.
 commentSchema.index({ postId: 1, createdAt: 1, _id: 1 });
 

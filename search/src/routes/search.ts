@@ -1,4 +1,4 @@
-/** `/api/search`: every handler reads and checks its input, calls SearchService, answers. */
+/** `/api/v1/search`: every handler reads and checks its input, calls SearchService, answers. */
 import { readPageRequest, timeIdCursor } from '@lumina/common';
 import { Router } from 'express';
 import { readQueryText } from '../query';

@@ -5,7 +5,7 @@ import { notificationsRouter } from './notifications';
 import { timelineRouter, type TimelineRouteDeps } from './timeline';
 
 /**
- * Everything under /api/timeline, each router at its own prefix (not nested with router.use(), so
+ * Everything under /api/v1/timeline (and its deprecated alias /api/timeline), each router at its own prefix (not nested with router.use(), so
  * common's app can list every mounted route and hold it to the contract).
  */
 export function apiRoutes(

@@ -1,4 +1,4 @@
-/** GET /api/timeline/notifications and POST /api/timeline/notifications/read. */
+/** GET /api/v1/timeline/notifications and POST /api/v1/timeline/notifications/read. */
 import { readPageRequest, requireAuth, signedInUser } from '@lumina/common';
 import { Router, type RequestHandler } from 'express';
 import type { Notifications } from '../domain/notifications';

@@ -1,4 +1,4 @@
-/** GET /api/timeline (home), /explore and /stream (Server-Sent Events). */
+/** GET /api/v1/timeline (home), /explore and /stream (Server-Sent Events). */
 import {
   BadRequestError,
   readPageRequest,
