@@ -4,7 +4,8 @@
  * process over every document the equality matched, so a claim that sorts all waiting media gets
  * slower with each one queued (found by the chaos run: ~1 media/s with 500 waiting). A claim must
  * send the same few `_id` commands with 500 waiting as with 5, no sort, and draining a backlog
- * must read the waiting set once, not once per claim.
+ * must read the waiting set once, not once per claim. (Timeouts are generous: 300 claims and
+ * writes on a busy machine; nothing here waits for time.)
  */
 import mongoose, { type Connection } from 'mongoose';
 import { TestContext } from '@lumina/common/testing';
@@ -99,11 +100,11 @@ test('one claim sends the same few commands by _id, no sort and no range scan, w
   }
   expect(large.sent.map((s) => s.name)).toEqual(small.sent.map((s) => s.name));
   expect(large.sent.length).toBeLessThanOrEqual(3);
-});
+}, 60_000);
 
-test('draining 500 waiting media reads the waiting set once and a bounded number of documents per claim', async () => {
+test('draining 300 waiting media reads the waiting set once and a bounded number of documents per claim', async () => {
   const { store, sent } = await monitoredStore('drain', 3_600_000);
-  const ids = await queue(store, 500);
+  const ids = await queue(store, 300);
   sent.length = 0;
   const order: string[] = [];
   for (;;) {
@@ -121,9 +122,9 @@ test('draining 500 waiting media reads the waiting set once and a bounded number
   expect(fullReads[0]!.filter).toEqual({ status: 'processing' }); // top-level equality only
   expect(store.queue.loads).toBe(1);
   const returned = commands.reduce((sum, s) => sum + s.returned, 0);
-  // 500 for the one load, then the claimed document once per claim.
-  expect(returned).toBeLessThanOrEqual(500 + 2 * 500);
-});
+  // 300 for the one load, then the claimed document once per claim (and once more at most).
+  expect(returned).toBeLessThanOrEqual(300 + 2 * 300);
+}, 120_000);
 
 test('the queue is only a hint: media claimed or finished by another replica are skipped, an expired lease is taken', async () => {
   const { store: here } = await monitoredStore('replicas', 3_600_000);
