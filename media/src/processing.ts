@@ -61,12 +61,19 @@ export class MediaProcessor {
     this.stopping = true;
   }
 
-  /** Works, lowest turn first, until the job's own media is no longer processing. */
+  /**
+   * Works, lowest turn first, until the job's own media is no longer processing. Each round costs
+   * reads by `_id` only (its own media, the candidate claimed): the fair order comes from the
+   * store's in-memory queue, which the job's own media joins at once, so waiting handlers polling
+   * do not each re-read the whole backlog (see store/waiting-queue.ts).
+   */
   async handleJob(mediaId: string): Promise<JobOutcome> {
     const { store, leaseMs, pollMs = 500 } = this.deps;
     while (!this.stopping) {
       const own = await store.findById(mediaId);
-      if (!own || own.status !== 'processing') return 'done';
+      if (!own) return 'done';
+      store.noteWaiting(own);
+      if (own.status !== 'processing') return 'done';
       const next = await store.claimNext(leaseMs);
       // Nothing to claim: our media is another worker's now, or waits out a failed try.
       if (next) await this.processClaimed(next);

@@ -6,6 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { Schema, type Connection, type Model } from 'mongoose';
 import { OUTBOX_FIELD, documentKey, documentLock, outboxSchemaFields, pushEvents, type Envelope } from '@lumina/common';
+import { WaitingQueue, type WaitingEntry } from './waiting-queue';
 
 export type MediaStatus = 'processing' | 'ready' | 'failed' | 'deleted';
 
@@ -140,18 +141,42 @@ export type NewMedia = Omit<
 /** Not claimed by a live worker, nor waiting out a failed try. */
 const claimable = (now: Date) => ({ $or: [{ claimedUntil: null }, { claimedUntil: { $lte: now } }] });
 
+export interface MediaStoreOptions {
+  /** How often the picture of the waiting media is loaded again at most (see WaitingQueue). */
+  queueRefreshMs?: number;
+}
+
+/** Fields of a waiting media that the claim order needs. */
+const WAITING_PROJECTION = { _id: 1, turn: 1, createdAt: 1, claimedUntil: 1 } as const;
+
 /**
  * Every write to a media document goes through `write`, under the process-wide document lock
  * that the outbox relay's clear also takes (FerretDB's updates are not atomic; see README).
+ *
+ * No query on a hot path (upload, claim) asks FerretDB for a range, an `$in` or a sort: it would
+ * do them in its own process over every matching document. Those paths filter by top-level
+ * equality only (`_id`, `ownerId` + `status`), and the fair order of the waiting media is kept in
+ * memory by `queue` (waiting-queue.ts), loaded with one `status` equality at most once a second.
  */
 export class MediaStore {
-  private constructor(readonly model: Model<MediaDocument>) {}
+  /** This process's picture of the waiting media, in claim order. */
+  readonly queue: WaitingQueue;
+
+  private constructor(
+    readonly model: Model<MediaDocument>,
+    options: MediaStoreOptions,
+  ) {
+    this.queue = new WaitingQueue(
+      () => this.model.find({ status: 'processing' }, WAITING_PROJECTION).lean<WaitingEntry[]>(),
+      options.queueRefreshMs ?? 1_000,
+    );
+  }
 
   /** Binds the model to the service's connection and makes sure its indexes exist. */
-  static async open(conn: Connection): Promise<MediaStore> {
+  static async open(conn: Connection, options: MediaStoreOptions = {}): Promise<MediaStore> {
     const model = conn.model<MediaDocument>('Media', mediaSchema);
     await model.createIndexes();
-    return new MediaStore(model);
+    return new MediaStore(model, options);
   }
 
   get collection() {
@@ -184,7 +209,8 @@ export class MediaStore {
    */
   async insertProcessing(media: NewMedia, job: Envelope): Promise<boolean> {
     try {
-      await this.model.create({ ...media, status: 'processing', version: 1, [OUTBOX_FIELD]: [job] });
+      const created = await this.model.create({ ...media, status: 'processing', version: 1, [OUTBOX_FIELD]: [job] });
+      this.queue.note({ _id: media._id, turn: media.turn, createdAt: created.createdAt, claimedUntil: null });
       return true;
     } catch (err) {
       if (isDuplicateKeyError(err)) return false;
@@ -203,6 +229,7 @@ export class MediaStore {
    */
   async discardUnstarted(id: string): Promise<boolean> {
     const res = await this.write(id, () => this.model.deleteOne({ _id: id, status: 'processing', version: 1 }));
+    if (res.deletedCount === 1) this.queue.forget(id);
     return res.deletedCount === 1;
   }
 
@@ -211,41 +238,68 @@ export class MediaStore {
    * (the lowest still waiting), or one after this owner's last waiting upload if that is later.
    * An owner with 300 uploads waiting holds turns far ahead; another's single upload takes the
    * current turn and is next. Two uploads computing a turn at once may share one; that is harmless.
+   * The turn served now comes from `queue` (at most a second old: an older, lower head only puts
+   * the newcomer a little earlier); the owner's own are read by equality (`ownerId`, `status`), a
+   * handful under MEDIA_MAX_PROCESSING_PER_USER, and their maximum taken here.
    */
   async nextTurn(ownerId: string): Promise<number> {
-    const [head, ownLast] = await Promise.all([
-      this.model.findOne({ status: 'processing' }, { turn: 1 }).sort({ turn: 1 }).lean<Pick<MediaRecord, 'turn'>>(),
-      this.model.findOne({ ownerId, status: 'processing' }, { turn: 1 }).sort({ turn: -1 }).lean<Pick<MediaRecord, 'turn'>>(),
+    const [, own] = await Promise.all([
+      this.queue.fresh(),
+      this.model.find({ ownerId, status: 'processing' }, { turn: 1 }).lean<Array<Pick<MediaRecord, 'turn'>>>(),
     ]);
-    return Math.max(head?.turn ?? 0, ownLast ? ownLast.turn + 1 : -Infinity);
+    const head = this.queue.headTurn() ?? 0;
+    const ownLast = own.reduce((max, m) => Math.max(max, m.turn), -Infinity);
+    return Math.max(head, ownLast + 1);
+  }
+
+  /** A media a job names, read by `_id` and still waiting: the queue knows of it from now on. */
+  noteWaiting(media: MediaRecord): void {
+    if (media.status === 'processing') this.queue.note(media);
+    else this.queue.forget(media._id);
   }
 
   /**
    * Claims the waiting media with the lowest turn for `leaseMs`; null when every waiting media is
    * claimed. The claim does not change the version: the media's state is still `processing`.
+   * Which one is lowest comes from `queue`; the media is then read and taken by `_id` alone (the
+   * conditional update's other conditions are checked by FerretDB on that one document), so a
+   * claim costs the same with 5 or 500 waiting. A candidate another replica took or finished
+   * since the queue was loaded is put right in the queue and the next one tried.
    */
   async claimNext(leaseMs: number, now = new Date()): Promise<MediaRecord | null> {
-    for (let tries = 0; tries < 5; tries += 1) {
-      const next = await this.model
-        .findOne({ status: 'processing', ...claimable(now) })
-        .sort({ turn: 1, createdAt: 1 })
-        .lean<MediaRecord>();
-      if (!next) return null;
-      const until = new Date(now.getTime() + leaseMs);
-      const res = await this.write(next._id, () =>
-        this.model.updateOne({ _id: next._id, status: 'processing', ...claimable(now) }, { $set: { claimedUntil: until } }),
+    await this.queue.fresh();
+    const until = new Date(now.getTime() + leaseMs);
+    let tries = 0;
+    for (const id of this.queue.claimable(now.getTime())) {
+      if (++tries > 20) break;
+      // Held here at once, so this process's other handlers go on to the next candidate.
+      this.queue.claimedUntil(id, until);
+      const next = await this.findById(id);
+      if (!next || next.status !== 'processing') {
+        this.queue.forget(id);
+        continue;
+      }
+      if (next.claimedUntil && next.claimedUntil.getTime() > now.getTime()) {
+        this.queue.note(next); // another worker's, or waiting out a failed try
+        continue;
+      }
+      const res = await this.write(id, () =>
+        this.model.updateOne({ _id: id, status: 'processing', ...claimable(now) }, { $set: { claimedUntil: until } }),
       );
       if (res.modifiedCount === 1) return { ...next, claimedUntil: until };
-      // Another worker took it between the read and the write: look again.
+      // Another worker took it between the read and the write: look at it again later.
+      const again = await this.findById(id);
+      if (again) this.noteWaiting(again);
+      else this.queue.forget(id);
     }
     return null;
   }
 
   /** Keeps a claim alive while the work goes on. */
   async renewClaim(id: string, leaseMs: number): Promise<void> {
-    await this.write(id, () =>
-      this.model.updateOne({ _id: id, status: 'processing' }, { $set: { claimedUntil: new Date(Date.now() + leaseMs) } }),
-    );
+    const until = new Date(Date.now() + leaseMs);
+    await this.write(id, () => this.model.updateOne({ _id: id, status: 'processing' }, { $set: { claimedUntil: until } }));
+    this.queue.claimedUntil(id, until);
   }
 
   /** A try that failed for a reason worth retrying: counted, and not retried before `retryAt`. */
@@ -253,6 +307,7 @@ export class MediaStore {
     await this.write(id, () =>
       this.model.updateOne({ _id: id, status: 'processing' }, { $set: { claimedUntil: retryAt }, $inc: { attempts: 1 } }),
     );
+    this.queue.claimedUntil(id, retryAt);
   }
 
   /** Remembers an Idempotency-Key answered with this media (once per key). */
@@ -273,6 +328,7 @@ export class MediaStore {
         { $set: { status: 'ready', error: null, ...fields }, $inc: { version: 1 }, ...pushEvents(event) },
       ),
     );
+    if (res.modifiedCount === 1) this.queue.forget(id);
     return res.modifiedCount === 1;
   }
 
@@ -284,6 +340,7 @@ export class MediaStore {
         { $set: { status: 'failed', error: reason }, $inc: { version: 1 }, ...pushEvents(event) },
       ),
     );
+    if (res.modifiedCount === 1) this.queue.forget(id);
     return res.modifiedCount === 1;
   }
 
@@ -303,6 +360,7 @@ export class MediaStore {
         },
       ),
     );
+    if (res.modifiedCount === 1) this.queue.forget(id);
     return res.modifiedCount === 1;
   }
 
