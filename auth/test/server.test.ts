@@ -82,7 +82,7 @@ test('sign-up over HTTP: user.created reaches NATS promptly, and other services 
       .post('/api/v1/users/signup')
       .send({ email: 'srv@example.com', username: 'server_user', password: 'correct horse battery' });
     expect(res.status).toBe(201);
-    const event = await created.waitFor((d) => d.id === res.body.user.id, 3000);
+    const event = await created.waitFor((d) => d.id === res.body.user.id);
     expect(event.data.username).toBe('server_user');
 
     const { accessToken, cookies } = sessionFrom(res);

@@ -149,3 +149,38 @@ it('likes a post at once and settles on the count the server answers', async () 
   expect(like).toHaveAttribute('aria-pressed', 'true');
   await waitFor(() => expect(within(card).getByTestId('like-count')).toHaveTextContent('7 likes'));
 });
+
+it('a post opened while its like is on the way shows the like: the read waits for the viewer’s own write', async () => {
+  const post = first[1]!;
+  let answerLike: () => void = () => undefined;
+  let stored = false; // what the server holds: the like once its PUT was answered
+  api.on('PUT', `/api/v1/posts/${post.id}/like`, async () => {
+    await new Promise<void>((resolve) => (answerLike = resolve));
+    stored = true;
+    return { body: { liked: true, likeCount: 4 } };
+  });
+  api.on('GET', `/api/v1/posts/${post.id}`, () => ({
+    body: { post: { ...post, likedByViewer: stored, likeCount: stored ? 4 : 3 } },
+  }));
+  api.on('GET', `/api/v1/posts/${post.id}/comments`, { body: { items: [], nextCursor: null } });
+  const user = userEvent.setup();
+  renderApp('/', alice);
+  const card = (await screen.findByText('Coffee and rain')).closest('article')!;
+
+  await user.click(within(card).getByRole('button', { name: 'Like' }));
+  expect(within(card).getByTestId('like-count')).toHaveTextContent('4 likes'); // at once, before the server answered
+  await user.click(
+    within(card)
+      .getAllByRole('link')
+      .find((a) => a.getAttribute('href') === `/p/${post.id}`)!,
+  );
+
+  // The post is not read while the like is unanswered: a read now would show the post without it.
+  await waitFor(() => expect(api.callsTo('PUT', `/api/v1/posts/${post.id}/like`)).toHaveLength(1));
+  expect(api.callsTo('GET', `/api/v1/posts/${post.id}`)).toHaveLength(0);
+  answerLike();
+  const page = (await screen.findByRole('heading', { level: 1, name: /Bob/ })).closest('article')!;
+  await waitFor(() => expect(within(page).getByTestId('like-count')).toHaveTextContent('4 likes'));
+  expect(within(page).getByRole('button', { name: 'Like' })).toHaveAttribute('aria-pressed', 'true');
+  expect(api.callsTo('GET', `/api/v1/posts/${post.id}`)).toHaveLength(1);
+});

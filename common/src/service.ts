@@ -94,6 +94,12 @@ export async function startService(spec: ServiceSpec): Promise<RunningService> {
   }
   // Longer than the ingress's idle timeout, so it never reuses a socket we are closing.
   server.keepAliveTimeout = 65_000;
+  // Answers being worked on, so that shutdown can tell their clients not to reuse the connection.
+  const inFlight = new Set<ServerResponse>();
+  server.on('request', (_req, res: ServerResponse) => {
+    inFlight.add(res);
+    res.once('close', () => inFlight.delete(res));
+  });
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : spec.port;
   log.info({ port, host: host ?? 'every interface' }, `${spec.name} listening`);
@@ -111,8 +117,11 @@ export async function startService(spec: ServiceSpec): Promise<RunningService> {
       timer.unref();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
-        // Answers still in flight go out with `Connection: close`, and keep-alive sockets that
-        // turn idle once their request finishes are closed too, so close() can complete.
+        // Answers still in flight (those already being worked on, and any that arrive on an open
+        // connection meanwhile) go out with `Connection: close`, so no client sends another
+        // request on a socket we are about to close; keep-alive sockets that turn idle once their
+        // request finishes are closed too, so close() can complete.
+        for (const res of inFlight) if (!res.headersSent) res.setHeader('Connection', 'close');
         server.on('request', (_req, res: ServerResponse) => res.setHeader('Connection', 'close'));
         const sweep = setInterval(() => server.closeIdleConnections(), 100);
         server.once('close', () => clearInterval(sweep));

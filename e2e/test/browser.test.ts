@@ -32,7 +32,9 @@ afterAll(() => e2e?.stop(), 60_000);
 /** Runs the flow as its own process, asynchronously: this process supervises the services and must stay responsive. */
 function runBrowserFlow(url: string, args: string[] = []): Promise<{ code: number | null; output: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(join(root, 'node_modules', '.bin', 'tsx'), [join(root, 'client', 'browser', 'run.ts'), ...args], {
+    // `node --import tsx`, one process: the `tsx` wrapper would pass the SIGKILL below to nobody,
+    // leaving the flow (and its Chromium) running after the test gave up on it.
+    const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'client', 'browser', 'run.ts'), ...args], {
       cwd: root,
       env: { ...process.env, LUMINA_URL: url },
     });

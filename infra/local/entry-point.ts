@@ -29,6 +29,8 @@ export interface EntryPointOptions {
   targets: ReplicaTargets;
   /** How long a request waits while every replica of its service is marked out (a restart). */
   holdMs?: number;
+  /** Called when a request starts waiting because every replica of its service is out. */
+  onHold?: (service: ServiceName) => void;
   clientDir: string;
   /** 0: any free loopback port. */
   port: number;

@@ -10,7 +10,7 @@ import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Serv
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import express from 'express';
-import { routeFor, sizeInBytes, type EntryPointLimits, type RatePerAddress, type Route } from './routes';
+import { routeFor, sizeInBytes, type EntryPointLimits, type RatePerAddress, type Route, type ServiceName } from './routes';
 import { ReplicaSet, forwardToReplica, readBody, type ReplicaTargets } from './upstreams';
 
 export interface GatewayOptions {
@@ -24,6 +24,8 @@ export interface GatewayOptions {
   replicas?: ReplicaSet;
   /** How long a request waits when no replica of its service is in (`upstreams.ts`). */
   holdMs?: number;
+  /** Called when a request starts waiting for a replica of its service (tests wait for this fact). */
+  onHold?: (service: ServiceName) => void;
   /** The client's build (client/dist); a placeholder page is served when it is missing. */
   clientDir: string;
   /** The route table's limits: body size, rate per address (as NGINX's limit_req, nodelay). */
@@ -116,7 +118,14 @@ export function createGateway(options: GatewayOptions): express.Express {
       return forwardToReplica(
         replicas,
         req.method,
-        { service: route.service, path: `${pathname}${search}`, headers: forwardedHeaders(req), body, holdMs: options.holdMs },
+        {
+          service: route.service,
+          path: `${pathname}${search}`,
+          headers: forwardedHeaders(req),
+          body,
+          holdMs: options.holdMs,
+          onHold: options.onHold && (() => options.onHold?.(route.service)),
+        },
         res,
       );
     });

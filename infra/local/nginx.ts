@@ -201,6 +201,8 @@ export interface StartNginxOptions extends Omit<NginxConfigOptions, 'prefix' | '
   binary: string;
   /** How long the holding proxy keeps a request while every replica of its service is out. */
   holdMs?: number;
+  /** Called when the holding proxy starts keeping a request (tests wait for this fact). */
+  onHold?: (service: ServiceName) => void;
   /** Where NGINX's error log is copied when it stops (the one-machine mode's log folder). */
   keepLogAs?: string;
 }
@@ -230,7 +232,13 @@ const PLACEHOLDER = 'Lumina is running. The web client is not built: run `npm ru
  * replica of its service is in or each refused the connection, and waits (`upstreams.ts`) for
  * one to be in again. NGINX has set the forwarding headers already; they pass through as they are.
  */
-function startHoldingProxy(routes: Route[], replicas: ReplicaSet, holdMs: number | undefined, port: number): Promise<Server> {
+function startHoldingProxy(
+  routes: Route[],
+  replicas: ReplicaSet,
+  hold: { holdMs: number | undefined; onHold?: (service: ServiceName) => void },
+  port: number,
+): Promise<Server> {
+  const { holdMs, onHold } = hold;
   const server = createServer((req, res) => {
     const pathname = (req.url ?? '/').split('?')[0]!;
     const route = routeFor(routes, pathname);
@@ -242,7 +250,12 @@ function startHoldingProxy(routes: Route[], replicas: ReplicaSet, holdMs: number
     void readBody(req, res, 64 * 1024 * 1024).then((body) => {
       if (!body) return;
       const { service } = route;
-      return forwardToReplica(replicas, req.method ?? 'GET', { service, path: req.url ?? '/', headers: req.headers, body, holdMs }, res);
+      return forwardToReplica(
+        replicas,
+        req.method ?? 'GET',
+        { service, path: req.url ?? '/', headers: req.headers, body, holdMs, onHold: onHold && (() => onHold(service)) },
+        res,
+      );
     });
   });
   // Longer than NGINX's upstream keepalive_timeout (60 s), so NGINX never writes a request to a
@@ -290,7 +303,12 @@ export async function startNginx(options: StartNginxOptions): Promise<RunningNgi
     clientDir = join(prefix, 'client');
   }
   const replicas = options.replicas ?? new ReplicaSet(options.targets);
-  const holdingProxy = await startHoldingProxy(options.routes, replicas, options.holdMs ?? DEFAULT_HOLD_MS, 0);
+  const holdingProxy = await startHoldingProxy(
+    options.routes,
+    replicas,
+    { holdMs: options.holdMs ?? DEFAULT_HOLD_MS, onHold: options.onHold },
+    0,
+  );
   const holdPort = (holdingProxy.address() as { port: number }).port;
   const control = { port: await freePort(), generation: 1 };
   const confFile = join(prefix, 'nginx.conf');
@@ -334,9 +352,12 @@ export async function startNginx(options: StartNginxOptions): Promise<RunningNgi
   };
 
   const generationAnswered = async () => {
-    const answer = await fetch(`http://127.0.0.1:${control.port}/generation`, { signal: AbortSignal.timeout(1_000) }).catch(
-      () => undefined,
-    );
+    // `connection: close` on every probe: a kept-alive probe connection, left in the caller's pool,
+    // is one the next reload closes under the caller's next request ("other side closed").
+    const answer = await fetch(`http://127.0.0.1:${control.port}/generation`, {
+      headers: { connection: 'close' },
+      signal: AbortSignal.timeout(1_000),
+    }).catch(() => undefined);
     return answer ? (await answer.text()) === String(control.generation) : false;
   };
   // One change at a time: each waits for the reload before it, so none is lost between two.
@@ -346,14 +367,17 @@ export async function startNginx(options: StartNginxOptions): Promise<RunningNgi
       replicas.setUp(service, replica, up);
       control.generation += 1;
       writeConfig();
+      const oldWorkers = new Set(workersOf(child.pid!).map((w) => w.pid));
       process.kill(child.pid!, 'SIGHUP');
       const deadline = Date.now() + (WORKER_SHUTDOWN_SECONDS + 20) * 1000;
       while (!(await generationAnswered())) {
         if (child.exitCode !== null || Date.now() > deadline) throw new Error(`NGINX did not reload: ${lastLog()}`);
         await new Promise((r) => setTimeout(r, 50));
       }
-      // The old worker may still hold requests (and kept-alive connections) to the replica.
-      while (workersOf(child.pid!).some((w) => w.shuttingDown)) {
+      // The old workers may still hold requests (and kept-alive connections) to the replica, and
+      // one that has not been told to shut down yet still takes requests by the old
+      // configuration: done once every worker that was there before the reload is gone.
+      while (workersOf(child.pid!).some((w) => oldWorkers.has(w.pid))) {
         if (Date.now() > deadline) throw new Error(`NGINX's old worker did not finish within ${WORKER_SHUTDOWN_SECONDS} s`);
         await new Promise((r) => setTimeout(r, 50));
       }
@@ -373,7 +397,9 @@ export async function startNginx(options: StartNginxOptions): Promise<RunningNgi
       await stop();
       throw new Error(`NGINX exited with code ${child.exitCode}: ${why}`);
     }
-    const answer = holdsThePort() ? await fetch(`${url}/`, { signal: AbortSignal.timeout(1_000) }).catch(() => undefined) : undefined;
+    const answer = holdsThePort()
+      ? await fetch(`${url}/`, { headers: { connection: 'close' }, signal: AbortSignal.timeout(1_000) }).catch(() => undefined)
+      : undefined;
     if (answer) {
       await answer.body?.cancel();
       break;

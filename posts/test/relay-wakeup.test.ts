@@ -7,6 +7,7 @@ import { collectEvents, eventually } from '@lumina/common/testing';
 import { Harness, auth, type TestUser } from './harness';
 
 const h = new Harness();
+const WOKEN_WITHIN_MS = 10_000;
 let alice: TestUser;
 let bob: TestUser;
 
@@ -22,15 +23,16 @@ test('with a one-minute poll, each write is published within seconds and the fla
   const liked = await collectEvents(h.bus, Events.postLiked);
   const updated = await collectEvents(h.bus, Events.postUpdated);
   const deleted = await collectEvents(h.bus, Events.postDeleted);
-  // The relay's first poll (at start) is behind us; the next is a minute away.
+  // The relay's first poll (at start) is behind us; the next is a minute away. Each wait is bounded
+  // so that all four together stay under that minute: only the wake-up can have published them.
   const post = await h.post(alice, 'wake up');
-  await created.waitFor((d) => d.id === post.id, 5000);
+  await created.waitFor((d) => d.id === post.id, WOKEN_WITHIN_MS);
   await h.http.put(`/api/v1/posts/${post.id}/like`).set(auth(bob));
-  await liked.waitFor((d) => d.postId === post.id, 5000);
+  await liked.waitFor((d) => d.postId === post.id, WOKEN_WITHIN_MS);
   await h.http.patch(`/api/v1/posts/${post.id}`).set(auth(alice)).send({ caption: 'awake' });
-  await updated.waitFor((d) => d.id === post.id, 5000);
+  await updated.waitFor((d) => d.id === post.id, WOKEN_WITHIN_MS);
   await h.http.delete(`/api/v1/posts/${post.id}`).set(auth(alice));
-  await deleted.waitFor((d) => d.id === post.id, 5000);
+  await deleted.waitFor((d) => d.id === post.id, WOKEN_WITHIN_MS);
   await eventually(async () => {
     const doc = await h.svc.models.Post.collection.findOne({ _id: post.id } as never);
     expect(doc?._outbox).toEqual([]);

@@ -100,9 +100,22 @@ describe.each<EntryPointKind>(['nginx', 'node'])('the %s entry point with replic
     closing = [];
   });
 
+  /** Requests that found every replica of their service out and wait for one, by service. */
+  let held: string[] = [];
+  let heldWaiters: Array<() => void> = [];
+  const oneHeld = (): Promise<void> => (held.length > 0 ? Promise.resolve() : new Promise<void>((resolve) => heldWaiters.push(resolve)));
+  beforeEach(() => {
+    held = [];
+    heldWaiters = [];
+  });
+
   const start = async (auth: string[]): Promise<EntryPoint> => {
     const other = await refusingUrl();
     const entry = await startEntryPoint({
+      onHold: (service) => {
+        held.push(service);
+        heldWaiters.splice(0).forEach((wake) => wake());
+      },
       kind,
       routes: table.routes,
       limits: oneMachineLimits(table.limits),
@@ -166,7 +179,9 @@ describe.each<EntryPointKind>(['nginx', 'node'])('the %s entry point with replic
       answered = true;
       return res;
     });
-    await new Promise((r) => setTimeout(r, 500));
+    // The fact, not a pause: the entry point has the request and is holding it for want of a replica.
+    await oneHeld();
+    expect(held).toEqual(['auth']);
     expect(answered).toBe(false);
     expect(a!.hits).toHaveLength(0);
 
