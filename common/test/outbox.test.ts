@@ -235,6 +235,51 @@ describe('MongoDB outbox', () => {
     expect(await flagOf('f3')).toBeUndefined();
   });
 
+  test('a document whose clear keeps failing holds up no other document of the batch', async () => {
+    // The one that fails is written first, so a relay going through the batch in order meets it first.
+    for (const id of ['h0', 'h1', 'h2', 'h3']) await createAccountInMongo(id);
+    const created = await collectEvents(bus, Events.userCreated);
+    const relay = new MongoOutboxRelay([Account.collection], bus, {
+      log: testLogger,
+      beforeClear: async (_collection, id) => {
+        if (id === 'h0') throw new Error('this one cannot be cleared yet');
+      },
+    });
+    await expect(relay.drainOnce()).rejects.toThrow('cannot be cleared');
+    for (const id of ['h1', 'h2', 'h3']) {
+      await created.waitFor((d) => d.id === id);
+      expect(await flagOf(id)).toBeUndefined();
+      expect((await Account.collection.findOne({ _id: id } as never))?._outbox).toEqual([]);
+    }
+    // Its events stay for the next round (published again: JetStream drops the duplicate).
+    expect(await flagOf('h0')).toBe(true);
+    expect((await Account.collection.findOne({ _id: 'h0' } as never))?._outbox).toHaveLength(1);
+    await new MongoOutboxRelay([Account.collection], bus, { log: testLogger }).drain();
+    expect(await flagOf('h0')).toBeUndefined();
+    await created.stop();
+  });
+
+  test('after a failed round a running relay tries again within a second, however long its poll', async () => {
+    await createAccountInMongo('r1');
+    let tries = 0;
+    const relay = new MongoOutboxRelay([Account.collection], bus, {
+      log: testLogger,
+      pollIntervalMs: 60_000,
+      beforeClear: async () => {
+        tries += 1;
+        if (tries === 1) throw new Error('the database did not answer this time');
+      },
+    });
+    relay.start();
+    try {
+      // No write wakes it: only its retry can publish r1 (a backoff grown from the poll would wait 30 s).
+      await eventually(async () => expect(await flagOf('r1')).toBeUndefined(), { timeoutMs: 3000 });
+      expect(tries).toBe(2);
+    } finally {
+      await relay.stop();
+    }
+  });
+
   test('a beforeClear hook that dies leaves the events to publish, and runs again on the next drain', async () => {
     await createAccountInMongo('f5');
     const seen: unknown[] = [];

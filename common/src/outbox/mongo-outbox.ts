@@ -83,6 +83,9 @@ export interface MongoRelayOptions extends RelayOptions {
   beforeClear?: (collectionName: string, id: unknown) => Promise<void>;
 }
 
+/** Documents cleared at once after a batch is published (each costs a database round trip or two). */
+const CLEAR_CONCURRENCY = 8;
+
 export class MongoOutboxRelay extends OutboxRelay {
   private adoptedUnflagged = false;
 
@@ -100,35 +103,78 @@ export class MongoOutboxRelay extends OutboxRelay {
       this.adoptedUnflagged = true;
     }
     let published = 0;
+    const failures: unknown[] = [];
     for (const collection of this.collections) {
       const docs = await collection
         .find(OUTBOX_PENDING_FILTER, { projection: { [OUTBOX_FIELD]: 1 } })
         .limit(this.batchSize)
         .toArray();
-      for (const doc of docs) {
-        const pending = (doc[OUTBOX_FIELD] ?? []) as Envelope[];
-        for (const envelope of pending) await publishEnvelope(this.bus, envelope);
-        await this.options.afterPublish?.();
-        if (pending.length > 0) await this.mongoOptions.beforeClear?.(collection.collectionName, doc._id);
-        // Under the document's lock: on FerretDB these updates are a read-modify-write that would
-        // otherwise race a writer pushing the next event (see store/keyed-lock.ts).
-        await documentLock.run(documentKey(collection.collectionName, doc._id), async () => {
-          // $pullAll of the exact envelopes read: FerretDB 1.24 ignores $pull with a condition, and
-          // an event pushed meanwhile by a writer is a different document, so it stays.
-          if (pending.length > 0) await collection.updateOne({ _id: doc._id }, { $pullAll: { [OUTBOX_FIELD]: pending } } as Document);
-          // The flag comes down only if nothing was pushed since; a writer raises it again anyway.
-          await collection.updateOne({ _id: doc._id, [`${OUTBOX_FIELD}.0`]: { $exists: false } }, {
-            $unset: { [OUTBOX_PENDING_FIELD]: '' },
-          } as Document);
-        });
-        published += pending.length;
+      // Every document of the batch at once, each one's events in order: the acks of a batch cost
+      // one round trip instead of one per event, and a document whose publish fails holds up no
+      // other (it is tried again next round).
+      const outcomes = await Promise.allSettled(
+        docs.map(async (doc) => {
+          const pending = (doc[OUTBOX_FIELD] ?? []) as Envelope[];
+          for (const envelope of pending) await publishEnvelope(this.bus, envelope);
+          return { doc, pending };
+        }),
+      );
+      const out: Array<{ doc: Document; pending: Envelope[] }> = [];
+      for (const outcome of outcomes) {
+        if (outcome.status === 'fulfilled') out.push(outcome.value);
+        else failures.push(outcome.reason);
       }
-      // What is still pending: none when the batch was not full (everything found was published),
-      // else a count of flagged documents, which the sparse flag index answers without a scan.
-      const backlog = docs.length < this.batchSize ? 0 : await collection.countDocuments(OUTBOX_PENDING_FILTER);
+      await this.options.afterPublish?.();
+      // Then the clears, a few documents at a time (each is a round trip or two to the database);
+      // one that fails (its hook, its update) leaves its events for the next round and stops no other.
+      const queue = [...out];
+      await Promise.all(
+        Array.from({ length: Math.min(CLEAR_CONCURRENCY, queue.length) }, async () => {
+          for (let next = queue.shift(); next; next = queue.shift()) {
+            try {
+              await this.clear(collection, next.doc, next.pending);
+              published += next.pending.length;
+            } catch (err) {
+              failures.push(err);
+            }
+          }
+        }),
+      );
+      // What is still pending: none when the batch was not full and all went out, else a count of
+      // flagged documents, which the sparse flag index answers without a scan.
+      const backlog = docs.length < this.batchSize && failures.length === 0 ? 0 : await collection.countDocuments(OUTBOX_PENDING_FILTER);
       metrics().outboxPending.set({ store: `mongo:${collection.collectionName}` }, backlog);
     }
+    if (failures.length > 0) {
+      if (failures.length > 1) this.log.warn({ failed: failures.length, published }, 'outbox documents left for the next round');
+      throw failures[0];
+    }
     return published;
+  }
+
+  /** After a document's events are out: its hook, then the events pulled and the flag lowered. */
+  private async clear(collection: Collection<Document>, doc: Document, pending: Envelope[]): Promise<void> {
+    if (pending.length > 0) await this.mongoOptions.beforeClear?.(collection.collectionName, doc._id);
+    // Under the document's lock: on FerretDB these updates are a read-modify-write that would
+    // otherwise race a writer pushing the next event (see store/keyed-lock.ts).
+    await documentLock.run(documentKey(collection.collectionName, doc._id), async () => {
+      // The usual case in one update: the outbox still holds exactly what was read (nobody pushed
+      // since), so it is emptied and the flag lowered together.
+      if (pending.length > 0) {
+        const emptied = await collection.updateOne({ _id: doc._id, [OUTBOX_FIELD]: pending }, {
+          $set: { [OUTBOX_FIELD]: [] },
+          $unset: { [OUTBOX_PENDING_FIELD]: '' },
+        } as Document);
+        if (emptied.modifiedCount === 1) return;
+        // $pullAll of the exact envelopes read: FerretDB 1.24 ignores $pull with a condition, and
+        // an event pushed meanwhile by a writer is a different document, so it stays.
+        await collection.updateOne({ _id: doc._id }, { $pullAll: { [OUTBOX_FIELD]: pending } } as Document);
+      }
+      // The flag comes down only if nothing was pushed since; a writer raises it again anyway.
+      await collection.updateOne({ _id: doc._id, [`${OUTBOX_FIELD}.0`]: { $exists: false } }, {
+        $unset: { [OUTBOX_PENDING_FIELD]: '' },
+      } as Document);
+    });
   }
 
   /** Documents with events still to publish (tests wait for 0; a scan, never on a hot path). */

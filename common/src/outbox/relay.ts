@@ -9,6 +9,10 @@ export interface RelayOptions {
   afterPublish?: () => Promise<void> | void;
 }
 
+/** The first retry after a failed drain, and the longest wait between retries. */
+const RETRY_FIRST_MS = 250;
+const RETRY_MAX_MS = 5_000;
+
 /**
  * The loop both outbox relays share: drain until empty, then sleep until the poll interval
  * passes or a writer calls notify() right after its commit.
@@ -73,7 +77,11 @@ export abstract class OutboxRelay {
         this.pendingWake = false;
         continue;
       }
-      const delay = failures > 0 ? Math.min(30_000, this.pollIntervalMs * 2 ** failures) : this.pollIntervalMs;
+      // After a failure, soon again (a database or NATS hiccup is usually short): doubling from
+      // RETRY_FIRST_MS up to RETRY_MAX_MS, never longer than the poll. A backoff grown from the poll
+      // interval (10, 20, 30 s for a 5 s poll) kept events written before it waiting that long once
+      // the failure was over, unless another write came and woke the relay.
+      const delay = failures > 0 ? Math.min(this.pollIntervalMs, RETRY_MAX_MS, RETRY_FIRST_MS * 2 ** (failures - 1)) : this.pollIntervalMs;
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, delay);
         this.wake = () => {
