@@ -10,6 +10,7 @@ import {
   MongoOutboxRelay,
   RedisRateLimitStore,
   redisStore,
+  syncModelIndexes,
   type ListenerOptions,
   type Logger,
 } from '@lumina/common';
@@ -22,7 +23,7 @@ import { PostsService } from './posts';
 import { ReadCache, type ReadCacheHooks } from './read-cache';
 import { CopiesStore } from './store/copies-store';
 import { EngagementStore } from './store/engagement-store';
-import { createModels, syncIndexes } from './store/models';
+import { createModels } from './store/models';
 import { PostCache } from './store/post-cache';
 import { PostStore } from './store/post-store';
 import { Renderer } from './render';
@@ -50,7 +51,7 @@ export async function startPostsService(config: Config, options: StartOptions = 
     },
     async build({ conn, redis, bus, log, http, relayOptions }) {
       const models = createModels(conn);
-      await syncIndexes(models);
+      await syncModelIndexes(models);
       // The process-wide document lock: the relay's clear takes it too (FerretDB, see README).
       const lock = documentLock;
       const postStore = new PostStore(models);

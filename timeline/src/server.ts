@@ -3,14 +3,22 @@
  * MongoDB and its indexes, Redis, the listeners, the live feed, the stream hub and HTTP.
  * index.ts calls it; so do tests, the benchmark and the one-machine launcher.
  */
-import { bootService, mongoStore, RedisRateLimitStore, redisStore, type ListenerOptions, type Logger } from '@lumina/common';
+import {
+  bootService,
+  mongoStore,
+  RedisRateLimitStore,
+  redisStore,
+  syncModelIndexes,
+  type ListenerOptions,
+  type Logger,
+} from '@lumina/common';
 import { buildApp } from './app';
 import type { Config } from './config';
 import { createDomain, redisLimitsFrom } from './domain';
 import { createListeners } from './events';
 import { LiveFeed } from './live/live-feed';
 import { StreamHub } from './live/stream-hub';
-import { createStores, syncIndexes } from './store';
+import { createStores } from './store';
 
 export interface StartOptions {
   log?: Logger;
@@ -31,7 +39,7 @@ export async function startTimelineService(config: Config, options: StartOptions
     },
     async build({ conn, redis, bus, log, http }) {
       const stores = createStores(conn, redis, redisLimitsFrom(config));
-      await syncIndexes(stores.models);
+      await syncModelIndexes(stores.models);
       const feed = new LiveFeed(bus);
       const domain = createDomain(stores, config, feed, log);
       const streams = new StreamHub(

@@ -73,5 +73,4 @@ export function createStores(conn: Connection, redis: RedisClient, limits: Redis
   return { ...createMongoStores(conn), ...createRedisStores(redis, limits) };
 }
 
-export { syncIndexes } from './models';
 export type * from './models';
