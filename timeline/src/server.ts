@@ -3,22 +3,14 @@
  * MongoDB and its indexes, Redis, the listeners, the live feed, the stream hub and HTTP.
  * index.ts calls it; so do tests, the benchmark and the one-machine launcher.
  */
-import {
-  bootService,
-  mongoStore,
-  RedisRateLimitStore,
-  redisStore,
-  syncModelIndexes,
-  type ListenerOptions,
-  type Logger,
-} from '@lumina/common';
+import { bootService, mongoStore, RedisRateLimitStore, redisStore, type ListenerOptions, type Logger } from '@lumina/common';
 import { buildApp } from './app';
 import type { Config } from './config';
 import { createDomain, redisLimitsFrom } from './domain';
 import { createListeners } from './events';
 import { LiveFeed } from './live/live-feed';
 import { StreamHub } from './live/stream-hub';
-import { createStores } from './store';
+import { openStores } from './store';
 
 export interface StartOptions {
   log?: Logger;
@@ -38,8 +30,7 @@ export async function startTimelineService(config: Config, options: StartOptions
       redis: redisStore({ url: config.REDIS_URL, keyPrefix: config.REDIS_KEY_PREFIX }),
     },
     async build({ conn, redis, bus, log, http }) {
-      const stores = createStores(conn, redis, redisLimitsFrom(config));
-      await syncModelIndexes(stores.models);
+      const stores = await openStores(conn, redis, redisLimitsFrom(config));
       const feed = new LiveFeed(bus);
       const domain = createDomain(stores, config, feed, log);
       const streams = new StreamHub(

@@ -1,10 +1,10 @@
 /**
  * The posts service's collections: its own posts, likes and comments, and the copies of users
  * and media it keeps from their events. Indexes are declared here and built at start-up
- * (common's syncModelIndexes), each with the reason it exists.
+ * (openModels), each with the reason it exists.
  */
 import { Schema, type Connection, type Model } from 'mongoose';
-import { outboxSchemaFields, type Avatar, type Envelope, type Variants } from '@lumina/common';
+import { outboxSchemaFields, syncModelIndexes, type Avatar, type Envelope, type Variants } from '@lumina/common';
 
 export interface Mention {
   id: string;
@@ -216,4 +216,11 @@ export function createModels(conn: Connection): Models {
     UserCopy: conn.model<UserCopyDoc>('UserCopy', userCopySchema),
     MediaCopy: conn.model<MediaCopyDoc>('MediaCopy', mediaCopySchema),
   };
+}
+
+/** The models, once the collections and indexes they declare are made (safe on every start). */
+export async function openModels(conn: Connection): Promise<Models> {
+  const models = createModels(conn);
+  await syncModelIndexes(models);
+  return models;
 }
