@@ -1,5 +1,5 @@
 /** Builds auth's Express app from its dependencies; no I/O happens on import or here. */
-import { createHttpApp, type AppSettings, type Logger, type PublicKeySet, type RateLimitStore, type SigningKey } from '@lumina/common';
+import { createHttpApp, type AppSettings, type PublicKeySet, type RateLimitStore, type SigningKey } from '@lumina/common';
 import { authContract } from '@lumina/contract';
 import type { Express } from 'express';
 import type { Pool } from 'mysql2/promise';
