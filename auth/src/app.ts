@@ -1,5 +1,5 @@
 /** Builds auth's Express app from its dependencies; no I/O happens on import or here. */
-import { createHttpApp, type Logger, type PublicKeySet, type RateLimitStore, type ReadinessChecks, type SigningKey } from '@lumina/common';
+import { createHttpApp, type AppSettings, type PublicKeySet, type RateLimitStore, type SigningKey } from '@lumina/common';
 import { authContract } from '@lumina/contract';
 import type { Express } from 'express';
 import type { Pool } from 'mysql2/promise';
@@ -17,8 +17,7 @@ import { RefreshTokensStore } from './store/refresh-tokens-store';
 import { SignInFailuresStore } from './store/sign-in-failures-store';
 import { UsersStore } from './store/users-store';
 
-export interface AppDeps {
-  log: Logger;
+export interface AppDeps extends AppSettings {
   pool: Pool;
   signingKey: SigningKey;
   /** Verification keys: auth's own public key and any others still trusted. */
@@ -29,12 +28,9 @@ export interface AppDeps {
   rateLimits?: RateLimitStore;
   refreshTtlMs: number;
   cookieSecure: boolean;
-  /** The site's own origins (ALLOWED_ORIGINS); empty: the request's own host. */
-  allowedOrigins?: readonly string[];
   trustProxyHops: number;
   /** Wakes the outbox relay after a commit that wrote events (absent: the relay's poll finds them). */
   notifyOutbox?: () => void;
-  readiness: ReadinessChecks;
   /** The rules, when the caller shares them with its listeners (else built from these deps). */
   rules?: AuthRules;
 }
@@ -74,13 +70,8 @@ export function buildApp(deps: AppDeps): Express {
   const { accounts, profiles, graph } = deps.rules ?? createRules(deps);
 
   return createHttpApp({
+    ...deps,
     service: 'auth',
-    log: deps.log,
-    publicKeys: deps.publicKeys,
-    cookieSecure: deps.cookieSecure,
-    allowedOrigins: deps.allowedOrigins,
-    trustProxyHops: deps.trustProxyHops,
-    readiness: deps.readiness,
     contract: authContract,
     routes: [
       {

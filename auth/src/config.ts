@@ -1,5 +1,5 @@
 /** The auth service's environment, parsed and checked once at start-up. */
-import { baseServiceEnv, env, parseConfig } from '@lumina/common';
+import { baseServiceEnv, env, configLoader } from '@lumina/common';
 import { z } from 'zod';
 import type { SignInThrottleSettings } from './sign-in-throttle';
 
@@ -44,10 +44,7 @@ export const configSchema = baseServiceEnv.extend({
   ARGON2_PARALLELISM: env.int(1, 1),
 });
 export type Config = z.infer<typeof configSchema>;
-
-export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
-  return parseConfig(configSchema, source);
-}
+export const loadConfig = configLoader(configSchema);
 
 /** The limits buildApp enforces, read from the configuration. */
 export interface RateLimits {

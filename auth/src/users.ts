@@ -28,16 +28,14 @@ export function normalizeEmail(email: string): string {
 
 // ---- shapes that leave the service -----------------------------------------------------------
 
+/** The fields of a user anyone may see, in an answer or an event. */
+function visibleFields(user: User): Pick<User, 'id' | 'username' | 'displayName' | 'bio' | 'avatar'> {
+  return { id: user.id, username: user.username, displayName: user.displayName, bio: user.bio, avatar: user.avatar };
+}
+
 /** What anyone may see of a user. */
 export function publicUser(user: User): PublicUser {
-  return {
-    id: user.id,
-    username: user.username,
-    displayName: user.displayName,
-    bio: user.bio,
-    avatar: user.avatar,
-    createdAt: user.createdAt.toISOString(),
-  };
+  return { ...visibleFields(user), createdAt: user.createdAt.toISOString() };
 }
 
 /** What the user sees of themself: the public fields and their email. */
@@ -58,12 +56,5 @@ export function profile(user: User, viewer: { id: string; isFollowing: boolean }
 
 /** The state user.created / user.updated carry: never the email, never a credential. */
 export function userState(user: User): UserState {
-  return {
-    id: user.id,
-    username: user.username,
-    displayName: user.displayName,
-    bio: user.bio,
-    avatar: user.avatar,
-    version: user.version,
-  };
+  return { ...visibleFields(user), version: user.version };
 }

@@ -14,10 +14,8 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import mysql from 'mysql2/promise';
-import { mongo } from 'mongoose';
 import { uniqueTag } from '@lumina/common/testing';
-import { REPO_ROOT, parseReplicas, startLocalSystem } from '@lumina/local';
+import { deleteStreamsUnder, dropSystemDatabases, REPO_ROOT, parseReplicas, startLocalSystem } from '@lumina/local';
 import { startFerret, type StartedFerret } from './system/ferretdb';
 import { preparePeople, startMixedLoad } from './rolling/mixed-load';
 import { byKind, restartEveryReplica, summarizeWindow } from './rolling/restarts';
@@ -173,24 +171,8 @@ async function dropWhatTheRunMade(
   prefix: string,
   tag: string,
 ): Promise<void> {
-  const db = await mysql.createConnection({ uri: servers.mysqlUrl });
-  for (const name of ['auth', 'search']) await db.query(`DROP DATABASE IF EXISTS \`${prefix}${name}\``);
-  await db.end();
-  const client = await mongo.MongoClient.connect(servers.mongoUrl);
-  for (const name of ['posts', 'media', 'timeline'])
-    await client
-      .db(`${prefix}${name}`)
-      .dropDatabase()
-      .catch(() => undefined);
-  await client.close();
-  const { connect } = await import('@nats-io/transport-node');
-  const { jetstreamManager } = await import('@nats-io/jetstream');
-  const nats = await connect({ servers: servers.natsUrl, user: 'admin', pass: servers.natsPasswords.admin });
-  const jsm = await jetstreamManager(nats);
-  for await (const stream of jsm.streams.list()) {
-    if (stream.config.name.startsWith(`${tag.toUpperCase()}_`)) await jsm.streams.delete(stream.config.name);
-  }
-  await nats.close();
+  await dropSystemDatabases(servers, prefix);
+  await deleteStreamsUnder(servers, `${tag.toUpperCase()}_`);
 }
 
 main().catch((err: unknown) => {

@@ -7,13 +7,11 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import mysql from 'mysql2/promise';
-import { mongo } from 'mongoose';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
 import type { EventNamespace } from '@lumina/common';
 import { ensureServers, uniqueTag, type StartedServers } from '@lumina/common/testing';
-import { startLocalSystem, type LocalSystem } from '@lumina/local';
+import { dropSystemDatabases, startLocalSystem, type LocalSystem } from '@lumina/local';
 import { RestartableNats } from './nats';
 
 export interface ChaosSystem {
@@ -29,9 +27,6 @@ export interface ChaosSystem {
   dataDir: string;
   stop(options?: { keepLogs?: boolean }): Promise<void>;
 }
-
-export const MYSQL_SERVICES = ['auth', 'search'] as const;
-export const MONGO_SERVICES = ['posts', 'media', 'timeline'] as const;
 
 export async function startChaosSystem(env: Record<string, string> = {}): Promise<ChaosSystem> {
   const tag = uniqueTag();
@@ -108,16 +103,7 @@ export async function startChaosSystem(env: Record<string, string> = {}): Promis
       await system.stop();
       await nc.close().catch(() => undefined);
       await nats.stop();
-      const db = await mysql.createConnection({ uri: mysqlUrl });
-      for (const name of MYSQL_SERVICES) await db.query(`DROP DATABASE IF EXISTS \`${prefix}${name}\``);
-      await db.end();
-      const client = await mongo.MongoClient.connect(mongoUrl);
-      for (const name of MONGO_SERVICES)
-        await client
-          .db(`${prefix}${name}`)
-          .dropDatabase()
-          .catch(() => undefined);
-      await client.close();
+      await dropSystemDatabases({ mysqlUrl, mongoUrl }, prefix);
       await others?.stop();
       if (options.keepLogs) process.stderr.write(`chaos: logs kept in ${join(dataDir, 'logs')}\n`);
       else rmSync(dataDir, { recursive: true, force: true });

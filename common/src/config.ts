@@ -31,6 +31,10 @@ export const env = {
   bool: (fallback: boolean) => booleanString.default(fallback),
   int: (fallback: number, min = 0) => z.coerce.number().int().min(min).default(fallback),
   string: (fallback?: string) => (fallback === undefined ? z.string().min(1) : z.string().min(1).default(fallback)),
+  /** mongodb://host:27017/<database> (or mongodb+srv://). */
+  mongoUrl: () => z.string().regex(/^mongodb(\+srv)?:\/\//, 'must be a mongodb:// URL'),
+  /** redis://host:6379 (or rediss:// with TLS). */
+  redisUrl: () => z.string().regex(/^rediss?:\/\//, 'must be a redis:// URL'),
 };
 
 /** What every service reads: its port, NATS, the event namespace and token verification keys. */
@@ -106,6 +110,11 @@ export function parseConfig<S extends z.ZodType>(schema: S, source: NodeJS.Proce
     throw new ConfigError(result.error.issues.map((issue) => `${issue.path.join('.') || '(environment)'}: ${issue.message}`));
   }
   return result.data;
+}
+
+/** A service's loadConfig: its schema, parsed from the environment (process.env unless one is given). */
+export function configLoader<S extends z.ZodType>(schema: S): (source?: NodeJS.ProcessEnv) => z.infer<S> {
+  return (source = process.env) => parseConfig(schema, source);
 }
 
 /** The verification keys a service is configured with; at least one is required. */

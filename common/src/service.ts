@@ -16,7 +16,7 @@ import type { EventDefinition } from './events/catalogue';
 import type { Listener } from './events/listener';
 import { streamsOf, type ServiceName } from './events/permissions';
 import { StreamLimitsMonitor, streamSettingsFrom } from './events/stream-limits';
-import type { ReadinessChecks } from './http/app';
+import type { AppSettings, ReadinessChecks } from './http/app';
 import type { PublicKeySet } from './http/tokens';
 import type { OutboxRelay, RelayOptions } from './outbox/relay';
 import { ConfigError, publicKeysFrom, type BaseServiceEnv } from './config';
@@ -193,15 +193,8 @@ export async function openConnections<S extends StoreSpecs>(spec: ConnectionsSpe
   return { ...stores, log, bus: connectedBus, readiness, close };
 }
 
-/** What every service's Express app takes from the start-up (spread into its buildApp). */
-export interface HttpSettings {
-  log: Logger;
-  publicKeys: PublicKeySet;
-  readiness: ReadinessChecks;
-  cookieSecure: boolean;
-  allowedOrigins: readonly string[];
-  trustProxyHops: number;
-}
+/** What every service's Express app takes from the start-up (spread into its buildApp), all of it set. */
+export type HttpSettings = Required<AppSettings>;
 
 /** What build() gets: the open connections, the keys, and settings from the config. */
 export type ServiceContext<S extends StoreSpecs> = Connections<S> & {

@@ -6,8 +6,6 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import mysql from 'mysql2/promise';
-import { mongo } from 'mongoose';
 import sharp from 'sharp';
 import { uniqueTag } from '@lumina/common/testing';
 import {
@@ -22,7 +20,7 @@ import {
   type Post,
 } from '@lumina/contract';
 import { ApiClient, type TimedResult } from '@lumina/datasets';
-import { type LocalSystem, startLocalSystem } from '@lumina/local';
+import { deleteStreamsUnder, dropSystemDatabases, type LocalSystem, startLocalSystem } from '@lumina/local';
 
 export interface E2eSystem {
   system: LocalSystem;
@@ -65,25 +63,8 @@ export async function startE2eSystem(
     url: system.url,
     async stop() {
       await system.stop();
-      const db = await mysql.createConnection({ uri: system.servers.mysqlUrl });
-      for (const name of ['auth', 'search']) await db.query(`DROP DATABASE IF EXISTS \`${prefix}${name}\``);
-      await db.end();
-      const client = await mongo.MongoClient.connect(system.servers.mongoUrl);
-      for (const name of ['posts', 'media', 'timeline'])
-        await client
-          .db(`${prefix}${name}`)
-          .dropDatabase()
-          .catch(() => undefined);
-      await client.close();
-      const nats = await import('@nats-io/transport-node').then((m) =>
-        m.connect({ servers: system.servers.natsUrl, user: 'admin', pass: system.servers.natsPasswords.admin }),
-      );
-      const { jetstreamManager } = await import('@nats-io/jetstream');
-      const jsm = await jetstreamManager(nats);
-      for await (const stream of jsm.streams.list()) {
-        if (stream.config.name.startsWith(`${tag.toUpperCase()}_`)) await jsm.streams.delete(stream.config.name);
-      }
-      await nats.close();
+      await dropSystemDatabases(system.servers, prefix);
+      await deleteStreamsUnder(system.servers, `${tag.toUpperCase()}_`);
       // LUMINA_E2E_KEEP=1 keeps the services' logs to read after a failure.
       if (process.env.LUMINA_E2E_KEEP === '1') process.stderr.write(`e2e: logs kept in ${join(dataDir, 'logs')}\n`);
       else rmSync(dataDir, { recursive: true, force: true });

@@ -9,7 +9,7 @@ import { createWriteStream, existsSync, mkdirSync, readFileSync, writeFileSync, 
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { mongo } from 'mongoose';
-import { DEFAULT_NAMESPACE, generateSigningKeyPair, isFerretDb } from '@lumina/common';
+import { createMysqlPool, DEFAULT_NAMESPACE, generateSigningKeyPair, isFerretDb } from '@lumina/common';
 import { ensureServers, freePort, type StartedServers } from '@lumina/common/testing';
 import { startEntryPoint, type EntryPoint, type EntryPointKind } from './entry-point';
 import { loadRouteTable, oneMachineLimits, type RatePerAddress, type ServiceName } from './routes';
@@ -258,6 +258,35 @@ function databaseUrl(server: string, database: string): string {
   const url = new URL(server);
   url.pathname = `/${database}`;
   return url.toString();
+}
+
+/** The databases a system makes, each named `<databasePrefix><service>`, by the server that holds them. */
+export const SYSTEM_DATABASES = { mysql: ['auth', 'search'], mongo: ['posts', 'media', 'timeline'] } as const;
+
+/** Drops the databases a system started with this databasePrefix made (a test's, a benchmark's or a chaos run's). */
+export async function dropSystemDatabases(servers: Pick<StartedServers, 'mysqlUrl' | 'mongoUrl'>, prefix: string): Promise<void> {
+  const pool = createMysqlPool(servers.mysqlUrl, { connectionLimit: 1 });
+  for (const name of SYSTEM_DATABASES.mysql) await pool.query(`DROP DATABASE IF EXISTS \`${prefix}${name}\``);
+  await pool.end();
+  const client = await mongo.MongoClient.connect(servers.mongoUrl);
+  for (const name of SYSTEM_DATABASES.mongo)
+    await client
+      .db(`${prefix}${name}`)
+      .dropDatabase()
+      .catch(() => undefined);
+  await client.close();
+}
+
+/** Deletes the JetStream streams a run made under its EVENT_STREAM_PREFIX, as NATS's admin user. */
+export async function deleteStreamsUnder(servers: Pick<StartedServers, 'natsUrl' | 'natsPasswords'>, streamPrefix: string): Promise<void> {
+  const { connect } = await import('@nats-io/transport-node');
+  const { jetstreamManager } = await import('@nats-io/jetstream');
+  const nats = await connect({ servers: servers.natsUrl, user: 'admin', pass: servers.natsPasswords.admin });
+  const jsm = await jetstreamManager(nats);
+  for await (const stream of jsm.streams.list()) {
+    if (stream.config.name.startsWith(streamPrefix)) await jsm.streams.delete(stream.config.name);
+  }
+  await nats.close();
 }
 
 export function defaultDataDir(): string {

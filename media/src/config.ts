@@ -1,6 +1,6 @@
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { baseServiceEnv, env, parseConfig } from '@lumina/common';
+import { baseServiceEnv, env, configLoader } from '@lumina/common';
 import { z } from 'zod';
 
 /** What this process does: serve the HTTP API, process images, or both (one-machine mode). */
@@ -53,12 +53,8 @@ export const configSchema = baseServiceEnv
       if (!config[name]) ctx.addIssue({ code: 'custom', path: [name], message: 'required when STORAGE_DRIVER=s3' });
     }
   });
-
 export type Config = z.infer<typeof configSchema>;
-
-export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
-  return parseConfig(configSchema, source);
-}
+export const loadConfig = configLoader(configSchema);
 
 export function runsApi(config: Pick<Config, 'MEDIA_ROLE'>): boolean {
   return config.MEDIA_ROLE === 'api' || config.MEDIA_ROLE === 'all';

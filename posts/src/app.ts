@@ -1,15 +1,7 @@
 /** The posts HTTP app: every /api/v1/posts route on the common app. Building it does no I/O. */
 import type { Express } from 'express';
-import {
-  createHttpApp,
-  perUserRateLimit,
-  USER_RATE_LIMIT_WINDOW_MS,
-  type PublicKeySet,
-  type RateLimitStore,
-  type ReadinessChecks,
-} from '@lumina/common';
+import { createHttpApp, perUserRateLimit, type AppSettings, type RateLimitStore } from '@lumina/common';
 import { postsContract } from '@lumina/contract';
-import type { Logger } from 'pino';
 import type { WriteLimits } from './config';
 import type { EngagementService } from './engagement';
 import type { PostsService } from './posts';
@@ -17,35 +9,23 @@ import { commentsRouter } from './routes/comments';
 import { likesRouter } from './routes/likes';
 import { postsRouter } from './routes/posts';
 
-export interface AppDeps {
-  log: Logger;
-  publicKeys: PublicKeySet;
+export interface AppDeps extends AppSettings {
   posts: PostsService;
   engagement: EngagementService;
-  readiness: ReadinessChecks;
   /** Where per-user write limits are counted (the service's MongoDB). */
   rateLimits: RateLimitStore;
   writeLimits: WriteLimits;
-  cookieSecure?: boolean;
-  /** The site's own origins (ALLOWED_ORIGINS); empty: the request's own host. */
-  allowedOrigins?: readonly string[];
-  trustProxyHops?: number;
 }
 
 /** The contract's prefix, `/api/v1/posts` (also mounted at its deprecated alias `/api/posts`). */
 export const ROUTE_PREFIX = postsContract.prefix;
 
 export function buildApp(deps: AppDeps): Express {
-  const limit = (name: string, max: number) => perUserRateLimit(deps.rateLimits, { name, max, windowMs: USER_RATE_LIMIT_WINDOW_MS });
+  const limit = (name: string, max: number) => perUserRateLimit(deps.rateLimits, { name, max });
   const { writeLimits } = deps;
   return createHttpApp({
+    ...deps,
     service: 'posts',
-    log: deps.log,
-    publicKeys: deps.publicKeys,
-    readiness: deps.readiness,
-    cookieSecure: deps.cookieSecure,
-    allowedOrigins: deps.allowedOrigins,
-    trustProxyHops: deps.trustProxyHops,
     contract: postsContract,
     routes: [
       { prefix: ROUTE_PREFIX, router: likesRouter(deps.engagement, limit('likes', writeLimits.likes)) },

@@ -1,11 +1,11 @@
 import { z } from 'zod';
-import { baseServiceEnv, env, parseConfig } from '@lumina/common';
+import { baseServiceEnv, env, configLoader } from '@lumina/common';
 
 export const configSchema = baseServiceEnv.extend({
   /** The database is the URL's path: mongodb://host:27017/posts. */
-  MONGO_URL: z.string().regex(/^mongodb(\+srv)?:\/\//, 'must be a mongodb:// URL'),
+  MONGO_URL: env.mongoUrl(),
   /** Redis, the cache in front of the post reads (redis://host:6379); required, like MONGO_URL. */
-  REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must be a redis:// URL'),
+  REDIS_URL: env.redisUrl(),
   /** Every key posts writes starts with this, so services and systems can share a server. */
   REDIS_KEY_PREFIX: z.string().min(1).default('posts:'),
   /**
@@ -25,10 +25,7 @@ export const configSchema = baseServiceEnv.extend({
   COMMENTS_MAX_PER_MINUTE: env.int(30, 1),
 });
 export type Config = z.infer<typeof configSchema>;
-
-export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
-  return parseConfig(configSchema, source);
-}
+export const loadConfig = configLoader(configSchema);
 
 /** The per-user write limits the routes enforce. */
 export interface WriteLimits {

@@ -11,7 +11,7 @@
  * right by whichever relay publishes that event.
  */
 import type { TimeIdCursor } from '@lumina/common';
-import { countLookups } from './posts-metrics';
+import { countLookups, type CacheEntry } from './posts-metrics';
 import type { CopiesStore } from './store/copies-store';
 import type { EngagementStore } from './store/engagement-store';
 import type { MediaCopyDoc, PostDoc, UserCopyDoc } from './store/models';
@@ -84,6 +84,20 @@ export function postFromEntry(entry: CachedPost): PostDoc {
 }
 
 const isLive = (entry: PostEntry | undefined): entry is CachedPost => entry !== undefined && !('deleted' in entry);
+
+/** Cards by id (each id once): those Redis holds, and the rest built by fill, which writes them back. */
+async function readThrough<C>(
+  entry: CacheEntry,
+  ids: string[],
+  cached: (unique: string[]) => Promise<Array<C | undefined>>,
+  fill: (id: string) => Promise<C>,
+): Promise<Map<string, C>> {
+  const unique = [...new Set(ids)];
+  const hits = await cached(unique);
+  countLookups(entry, unique.length, hits.filter((c) => !c).length);
+  const cards = await Promise.all(unique.map(async (id, i) => hits[i] ?? (await fill(id))));
+  return new Map(unique.map((id, i) => [id, cards[i]!]));
+}
 
 function userCard(copy: UserCopyDoc | null): CachedUser {
   if (!copy) return { _v: [0], username: '', displayName: '', avatar: null, deleted: false };
@@ -223,35 +237,32 @@ export class ReadCache {
   // ---- copies ---------------------------------------------------------------------------
 
   async users(ids: string[]): Promise<Map<string, UserCard>> {
-    const unique = [...new Set(ids)];
-    const cached = await this.deps.cache.users(unique);
-    countLookups('user', unique.length, cached.filter((c) => !c).length);
-    const cards = await Promise.all(
-      unique.map(async (id, i) => {
-        const hit = cached[i];
-        if (hit) return hit;
-        const card = userCard(await this.deps.copies.findUser(id));
-        await this.deps.cache.applyUser(id, card);
+    const { cache, copies } = this.deps;
+    return readThrough(
+      'user',
+      ids,
+      (unique) => cache.users(unique),
+      async (id) => {
+        const card = userCard(await copies.findUser(id));
+        await cache.applyUser(id, card);
         return card;
-      }),
+      },
     );
-    return new Map(unique.map((id, i) => [id, cards[i]!]));
   }
 
   async media(ids: string[]): Promise<Map<string, MediaCard>> {
-    const unique = [...new Set(ids)];
-    const cached = await this.deps.cache.media(unique);
-    countLookups('media', unique.length, cached.filter((c) => !c).length);
-    const cards = await Promise.all(
-      unique.map(async (id, i) => {
-        const hit = cached[i];
-        if (hit) return hit;
-        const card = mediaCard(await this.deps.copies.findMedia(id));
-        await this.deps.cache.applyMedia(id, card);
+    const { cache, copies } = this.deps;
+    const cards = await readThrough(
+      'media',
+      ids,
+      (unique) => cache.media(unique),
+      async (id) => {
+        const card = mediaCard(await copies.findMedia(id));
+        await cache.applyMedia(id, card);
         return card;
-      }),
+      },
     );
-    return new Map(unique.map((id, i) => [id, cards[i]! as MediaCard]));
+    return cards as Map<string, MediaCard>;
   }
 
   /** After a users-copy write (or a redelivered event whose write had been done): MongoDB's copy into Redis. */

@@ -22,7 +22,7 @@ import { PostsService } from './posts';
 import { ReadCache, type ReadCacheHooks } from './read-cache';
 import { CopiesStore } from './store/copies-store';
 import { EngagementStore } from './store/engagement-store';
-import { createModels, syncIndexes } from './store/models';
+import { openModels } from './store/models';
 import { PostCache } from './store/post-cache';
 import { PostStore } from './store/post-store';
 import { Renderer } from './render';
@@ -49,8 +49,7 @@ export async function startPostsService(config: Config, options: StartOptions = 
       redis: redisStore({ url: config.REDIS_URL, keyPrefix: config.REDIS_KEY_PREFIX }),
     },
     async build({ conn, redis, bus, log, http, relayOptions }) {
-      const models = createModels(conn);
-      await syncIndexes(models);
+      const models = await openModels(conn);
       // The process-wide document lock: the relay's clear takes it too (FerretDB, see README).
       const lock = documentLock;
       const postStore = new PostStore(models);

@@ -1,5 +1,5 @@
 /** The search service's environment, parsed and checked once at start-up. */
-import { baseServiceEnv, env, parseConfig } from '@lumina/common';
+import { baseServiceEnv, env, configLoader } from '@lumina/common';
 import type { z } from 'zod';
 
 export const configSchema = baseServiceEnv.extend({
@@ -9,9 +9,5 @@ export const configSchema = baseServiceEnv.extend({
   /** Events handled at once per consumed event type. */
   LISTENER_CONCURRENCY: env.int(8, 1),
 });
-
 export type Config = z.infer<typeof configSchema>;
-
-export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
-  return parseConfig(configSchema, source);
-}
+export const loadConfig = configLoader(configSchema);

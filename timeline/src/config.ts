@@ -1,11 +1,11 @@
 import { z } from 'zod';
-import { baseServiceEnv, env, parseConfig } from '@lumina/common';
+import { baseServiceEnv, env, configLoader } from '@lumina/common';
 
 export const configSchema = baseServiceEnv.extend({
   /** The database is the URL's path: mongodb://host:27017/timeline. */
-  MONGO_URL: z.string().regex(/^mongodb(\+srv)?:\/\//, 'must be a mongodb:// URL'),
+  MONGO_URL: env.mongoUrl(),
   /** Home feeds and cards (a cache MongoDB can rebuild): redis://host:6379. */
-  REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must be a redis:// URL'),
+  REDIS_URL: env.redisUrl(),
   /** Every key of this service starts with it, so a Redis can be shared. */
   REDIS_KEY_PREFIX: z.string().default('timeline:'),
   /** Authors with more active followers than this are not fanned out; their posts are merged in at read time. */
@@ -45,7 +45,4 @@ export const configSchema = baseServiceEnv.extend({
   LISTENER_CONCURRENCY: env.int(8, 1),
 });
 export type Config = z.infer<typeof configSchema>;
-
-export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
-  return parseConfig(configSchema, source);
-}
+export const loadConfig = configLoader(configSchema);

@@ -9,7 +9,7 @@ import { connectMongo, connectRedis, createLogger, runMain } from '@lumina/commo
 import { loadConfig } from './config';
 import { FeedBuilder } from './domain/feed-builder';
 import { PulledAuthors } from './domain/pulled-authors';
-import { createStores, syncIndexes } from './store';
+import { openStores } from './store';
 import { redisLimitsFrom } from './domain';
 
 runMain(async () => {
@@ -18,8 +18,7 @@ runMain(async () => {
   const conn = await connectMongo(config.MONGO_URL);
   const redis = await connectRedis(config.REDIS_URL, { keyPrefix: config.REDIS_KEY_PREFIX });
   try {
-    const stores = createStores(conn, redis, redisLimitsFrom(config));
-    await syncIndexes(stores.models);
+    const stores = await openStores(conn, redis, redisLimitsFrom(config));
     const builder = new FeedBuilder(stores, new PulledAuthors(stores.authored, stores.authors), config.TIMELINE_MAX_ENTRIES, log);
     const report = await builder.rebuildAll();
     log.info(report, 'every feed rebuilt');

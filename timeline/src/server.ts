@@ -10,7 +10,7 @@ import { createDomain, redisLimitsFrom } from './domain';
 import { createListeners } from './events';
 import { LiveFeed } from './live/live-feed';
 import { StreamHub } from './live/stream-hub';
-import { createStores, syncIndexes } from './store';
+import { openStores } from './store';
 
 export interface StartOptions {
   log?: Logger;
@@ -30,8 +30,7 @@ export async function startTimelineService(config: Config, options: StartOptions
       redis: redisStore({ url: config.REDIS_URL, keyPrefix: config.REDIS_KEY_PREFIX }),
     },
     async build({ conn, redis, bus, log, http }) {
-      const stores = createStores(conn, redis, redisLimitsFrom(config));
-      await syncIndexes(stores.models);
+      const stores = await openStores(conn, redis, redisLimitsFrom(config));
       const feed = new LiveFeed(bus);
       const domain = createDomain(stores, config, feed, log);
       const streams = new StreamHub(

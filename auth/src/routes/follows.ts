@@ -1,13 +1,5 @@
 /** Follow, unfollow and the follower / following lists. */
-import {
-  perUserRateLimit,
-  readPageRequest,
-  requireAuth,
-  signedInUser,
-  timeIdCursor,
-  USER_RATE_LIMIT_WINDOW_MS,
-  type RateLimitStore,
-} from '@lumina/common';
+import { perUserRateLimit, readPageRequest, requireAuth, signedInUser, timeIdCursor, type RateLimitStore } from '@lumina/common';
 import type { Router } from 'express';
 import type { RateLimits } from '../config';
 import type { FollowGraph } from '../follows';
@@ -15,11 +7,7 @@ import { userIdParam } from './params';
 
 export function followRoutes(router: Router, deps: { graph: FollowGraph; rateLimits: RateLimitStore; limits: RateLimits }): void {
   const { graph } = deps;
-  const limited = perUserRateLimit(deps.rateLimits, {
-    name: 'follows',
-    max: deps.limits.followsPerMinute,
-    windowMs: USER_RATE_LIMIT_WINDOW_MS,
-  });
+  const limited = perUserRateLimit(deps.rateLimits, { name: 'follows', max: deps.limits.followsPerMinute });
 
   router.put('/:id/follow', requireAuth, limited, async (req, res) => {
     await graph.follow(signedInUser(req).id, userIdParam(req.params.id));

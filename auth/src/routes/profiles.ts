@@ -1,5 +1,5 @@
 /** Public profiles and PATCH /me. */
-import { parseWith, perUserRateLimit, requireAuth, signedInUser, USER_RATE_LIMIT_WINDOW_MS, type RateLimitStore } from '@lumina/common';
+import { parseWith, perUserRateLimit, requireAuth, signedInUser, type RateLimitStore } from '@lumina/common';
 import type { Router } from 'express';
 import { ProfileUpdateBody } from '@lumina/contract';
 import type { RateLimits } from '../config';
@@ -9,11 +9,7 @@ import { usernameParam } from './params';
 
 export function profileRoutes(router: Router, deps: { profiles: Profiles; rateLimits: RateLimitStore; limits: RateLimits }): void {
   const { profiles } = deps;
-  const limited = perUserRateLimit(deps.rateLimits, {
-    name: 'profile-edits',
-    max: deps.limits.profileEditsPerMinute,
-    windowMs: USER_RATE_LIMIT_WINDOW_MS,
-  });
+  const limited = perUserRateLimit(deps.rateLimits, { name: 'profile-edits', max: deps.limits.profileEditsPerMinute });
 
   router.patch('/me', requireAuth, limited, async (req, res) => {
     const changes = parseWith(ProfileUpdateBody, req.body ?? {});

@@ -24,23 +24,31 @@ import { checkResponses, responseChecksEnabled, routeKey } from './response-chec
 /** A readiness check throws when its dependency is not reachable. */
 export type ReadinessChecks = Record<string, () => Promise<void>>;
 
-export interface HttpAppOptions {
-  service: string;
+/**
+ * What the common app takes from a service's start-up (bootService's `http`). A service's AppDeps
+ * extends it, and its buildApp spreads them into createHttpApp beside its service, contract and routes.
+ */
+export interface AppSettings {
   log: Logger;
   publicKeys: PublicKeySet;
+  readiness: ReadinessChecks;
+  cookieSecure?: boolean;
+  /** Express `trust proxy` (TRUST_PROXY_HOPS); default 1. */
+  trustProxyHops?: number;
+  /** The site's own origins (ALLOWED_ORIGINS), for refusing cross-site writes; empty: the request's own host. */
+  allowedOrigins?: readonly string[];
+}
+
+export interface HttpAppOptions extends AppSettings {
+  service: string;
   /**
    * Mounted at its prefix (`/api/v1/posts`), the path the ingress forwards unchanged. A prefix
    * under /api/v1 is also mounted at its deprecated unversioned alias (`/api/posts`), whose
    * answers carry `Deprecation` and a `successor-version` Link (`aliasOf`).
    */
   routes: Array<{ prefix: string; router: Router }>;
-  readiness: ReadinessChecks;
   /** Largest JSON body accepted; larger is 413. */
   jsonLimit?: string;
-  cookieSecure?: boolean;
-  trustProxyHops?: number;
-  /** The site's own origins, for refusing cross-site writes; empty: the request's own host. */
-  allowedOrigins?: readonly string[];
   /**
    * The service's routes as @lumina/contract declares them: served as OpenAPI at /openapi.json and
    * Swagger UI at /docs (also under the contract's prefix); every mounted route must be in it.

@@ -71,7 +71,8 @@ export interface UserRateLimit {
   /** Names the limit in its keys: `likes`, `media-uploads`. */
   name: string;
   max: number;
-  windowMs: number;
+  /** Default: USER_RATE_LIMIT_WINDOW_MS. */
+  windowMs?: number;
 }
 
 /** Per-user write limits are counted in windows of a minute unless a route says otherwise. */
@@ -83,5 +84,10 @@ export const USER_RATE_LIMIT_WINDOW_MS = 60_000;
  * untouched (requireAuth refuses it first).
  */
 export function perUserRateLimit(store: RateLimitStore, limit: UserRateLimit): RequestHandler {
-  return rateLimit(store, { name: `user-${limit.name}`, windowMs: limit.windowMs, max: limit.max, key: (req) => req.currentUser?.id });
+  return rateLimit(store, {
+    name: `user-${limit.name}`,
+    windowMs: limit.windowMs ?? USER_RATE_LIMIT_WINDOW_MS,
+    max: limit.max,
+    key: (req) => req.currentUser?.id,
+  });
 }

@@ -10,12 +10,9 @@ type Document = mongo.Document;
 type Filter<T> = mongo.Filter<T>;
 import type { PoolConnection, Pool, ResultSetHeader } from 'mysql2/promise';
 import { documentKey, documentLock } from './keyed-lock';
+import { isDuplicateKeyError } from './mongo';
 
 export type ApplyOutcome = 'applied' | 'stale';
-
-function isDuplicateKey(err: unknown): boolean {
-  return (err as { code?: number })?.code === 11000;
-}
 
 /**
  * Sets `fields` and `version` on the document with this id if it holds an older version or
@@ -35,7 +32,7 @@ export async function applyIfNewerMongo<T extends Document>(
       const res = await collection.updateOne(filter, update, { upsert: true });
       return res.modifiedCount + res.upsertedCount > 0 ? 'applied' : 'stale';
     } catch (err) {
-      if (!isDuplicateKey(err)) throw err;
+      if (!isDuplicateKeyError(err)) throw err;
       // The document exists with a version >= ours, or another process's upsert just created
       // it: one more conditional update (no upsert) settles which.
       const res = await collection.updateOne(filter, update);

@@ -1,4 +1,4 @@
-import mongoose, { type Connection, type mongo } from 'mongoose';
+import mongoose, { type Connection, type Model, type mongo } from 'mongoose';
 import { DependencyError } from '../dependency-error';
 import { redactUrl } from './mysql';
 
@@ -78,4 +78,27 @@ export async function findAmong<T extends Document>(
     unique.map((value) => collection.find({ ...options.filter, [field]: value } as Filter<T>, findOptions).toArray()),
   );
   return perValue.flat() as WithId<T>[];
+}
+
+/** MongoDB's E11000: a unique index (or the _id) already holds the key. */
+export function isDuplicateKeyError(err: unknown): boolean {
+  return (err as { code?: number })?.code === 11000;
+}
+
+/** The driver's collection behind a model, typed with the model's documents (string ids; bulk writes skip mongoose). */
+export function collectionOf<T extends Document>(model: Model<T>): Collection<T> {
+  return model.collection as unknown as Collection<T>;
+}
+
+/**
+ * Creates each model's collection and the indexes its schema declares, dropping indexes no longer
+ * declared; safe on every start. Services compile their schemas with autoIndex off and call this.
+ */
+export async function syncModelIndexes(models: object): Promise<void> {
+  for (const model of Object.values(models) as Array<Model<unknown>>) {
+    await model.createCollection().catch((err: { code?: number }) => {
+      if (err.code !== 48) throw err; // NamespaceExists
+    });
+    await model.syncIndexes();
+  }
 }

@@ -5,6 +5,7 @@
  */
 import { backlogOf, type ConsumerBacklog } from './backlog';
 import { DEPLOYMENTS } from './deployments';
+import { table } from './dlq';
 import type { AutoscalerSummary, DeploymentSummary } from './kube';
 
 export interface StatusInput {
@@ -50,16 +51,6 @@ export function statusRows(input: StatusInput): StatusRow[] {
     }
     return { deployment: d.name, ready: `${d.ready}/${d.desired}`, desired: d.desired, scaler, backlog };
   });
-}
-
-function table(header: string[], rows: string[][]): string {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const line = (cells: string[]) =>
-    cells
-      .map((c, i) => c.padEnd(widths[i] ?? 0))
-      .join('  ')
-      .trimEnd();
-  return [line(header), ...rows.map(line)].join('\n');
 }
 
 /** 0 → `-` (nothing waiting), else the largest two units: `45s`, `3m20s`, `2h05m`, `3d04h`. */

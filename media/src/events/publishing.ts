@@ -19,15 +19,7 @@ export function mediaReady(
   media: Media,
   image: Pick<EventData<typeof Events.mediaReady>, 'width' | 'height' | 'blurhash' | 'variants'>,
 ): EnvelopeOf<typeof Events.mediaReady> {
-  return outboxEvent(Events.mediaReady, {
-    id: media._id,
-    ownerId: media.ownerId,
-    width: image.width,
-    height: image.height,
-    blurhash: image.blurhash,
-    variants: image.variants,
-    version: media.version + 1,
-  });
+  return outboxEvent(Events.mediaReady, { id: media._id, ownerId: media.ownerId, ...image, version: media.version + 1 });
 }
 
 export function mediaFailed(media: Media, reason: string): EnvelopeOf<typeof Events.mediaFailed> {

@@ -5,7 +5,15 @@
  */
 import { randomBytes } from 'node:crypto';
 import { Schema, type Connection, type Model } from 'mongoose';
-import { OUTBOX_FIELD, documentKey, documentLock, outboxSchemaFields, pushEvents, type Envelope } from '@lumina/common';
+import {
+  documentKey,
+  documentLock,
+  isDuplicateKeyError,
+  OUTBOX_FIELD,
+  outboxSchemaFields,
+  pushEvents,
+  type Envelope,
+} from '@lumina/common';
 import { WaitingQueue, type WaitingEntry } from './waiting-queue';
 
 export type MediaStatus = 'processing' | 'ready' | 'failed' | 'deleted';
@@ -106,10 +114,6 @@ mediaSchema.index({ usedByPosts: 1 });
 mediaSchema.index({ status: 1, createdAt: 1 });
 mediaSchema.index({ ownerId: 1, status: 1 });
 mediaSchema.index({ status: 1, turn: 1 });
-
-export function isDuplicateKeyError(err: unknown): boolean {
-  return (err as { code?: number })?.code === 11000;
-}
 
 /**
  * A fresh media id: 128 random bits. Unposted media are private, so their ids must not be

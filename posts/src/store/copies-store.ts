@@ -4,8 +4,8 @@
  * images of a post). A deletion is a versioned tombstone, so an older event arriving after it
  * cannot bring the item back.
  */
-import { applyIfNewerMongo, findAmong, type ApplyOutcome, type EventData, type Events } from '@lumina/common';
-import { collectionOf, type MediaCopyDoc, type Models, type UserCopyDoc } from './models';
+import { applyIfNewerMongo, collectionOf, findAmong, type ApplyOutcome, type EventData, type Events } from '@lumina/common';
+import { type MediaCopyDoc, type Models, type UserCopyDoc } from './models';
 
 type MediaReady = EventData<typeof Events.mediaReady>;
 

@@ -1,10 +1,6 @@
 /** Reads and writes of likes and comments, the documents engagement ops materialise into. */
-import { findAmong, type TimeIdCursor } from '@lumina/common';
-import { collectionOf, type CommentDoc, type LikeDoc, type Models } from './models';
-
-function isDuplicateKey(err: unknown): boolean {
-  return (err as { code?: number })?.code === 11000;
-}
+import { collectionOf, findAmong, isDuplicateKeyError, type TimeIdCursor } from '@lumina/common';
+import { type CommentDoc, type LikeDoc, type Models } from './models';
 
 /**
  * A like row's _id is its (post, user) pair, so likedByViewer and isLiked are _id lookups: the
@@ -28,7 +24,7 @@ export class EngagementStore {
     try {
       await collectionOf(this.models.Like).updateOne(filter, update, { upsert: true });
     } catch (err) {
-      if (!isDuplicateKey(err)) throw err;
+      if (!isDuplicateKeyError(err)) throw err;
       // The row exists (perhaps created a moment ago by another writer): update it only if older.
       await collectionOf(this.models.Like).updateOne(filter, update);
     }
@@ -56,7 +52,7 @@ export class EngagementStore {
     try {
       await collectionOf(this.models.Comment).insertOne(comment);
     } catch (err) {
-      if (!isDuplicateKey(err)) throw err;
+      if (!isDuplicateKeyError(err)) throw err;
     }
   }
 

@@ -1,10 +1,10 @@
 /**
  * The posts service's collections: its own posts, likes and comments, and the copies of users
  * and media it keeps from their events. Indexes are declared here and built at start-up
- * (syncIndexes), each with the reason it exists.
+ * (openModels), each with the reason it exists.
  */
-import { Schema, type Connection, type Model, type mongo } from 'mongoose';
-import { outboxSchemaFields, type Avatar, type Envelope, type Variants } from '@lumina/common';
+import { Schema, type Connection, type Model } from 'mongoose';
+import { outboxSchemaFields, syncModelIndexes, type Avatar, type Envelope, type Variants } from '@lumina/common';
 
 export interface Mention {
   id: string;
@@ -218,15 +218,9 @@ export function createModels(conn: Connection): Models {
   };
 }
 
-/** The driver's collection under a model, typed with the model's documents (string ids). */
-export function collectionOf<T extends mongo.Document>(model: Model<T>): mongo.Collection<T> {
-  return model.collection as unknown as mongo.Collection<T>;
-}
-
-/** Creates the declared indexes (and drops ones no longer declared); safe on every start. */
-export async function syncIndexes(models: Models): Promise<void> {
-  for (const model of Object.values(models) as Array<Model<unknown>>) {
-    await model.createCollection().catch(() => undefined);
-    await model.syncIndexes();
-  }
+/** The models, once the collections and indexes they declare are made (safe on every start). */
+export async function openModels(conn: Connection): Promise<Models> {
+  const models = createModels(conn);
+  await syncModelIndexes(models);
+  return models;
 }

@@ -18,21 +18,18 @@
  * reordered event, or a refresh racing another cannot put an older state over a newer one.
  */
 import { LuaScript, type Avatar, type RedisClient, type Variants } from '@lumina/common';
-import type { Mention, PostMediaSnapshot } from './models';
+import type { PostDoc } from './models';
 
 /** A post's versions, compared in order: edits and deletion, then likes and comments. */
 export type PostVersions = [version: number, engagementVersion: number];
 
-export interface CachedPost {
+/** A live post as Redis holds it: the document's shown fields, its id as `id` and its times as ISO strings. */
+export interface CachedPost extends Pick<
+  PostDoc,
+  'authorId' | 'caption' | 'hashtags' | 'mentions' | 'media' | 'likeCount' | 'commentCount'
+> {
   _v: PostVersions;
   id: string;
-  authorId: string;
-  caption: string;
-  hashtags: string[];
-  mentions: Mention[];
-  media: PostMediaSnapshot[];
-  likeCount: number;
-  commentCount: number;
   createdAt: string;
   updatedAt: string;
 }

@@ -3,8 +3,8 @@
  * carries its events in the post's outbox, guarded by the versions the caller read (so a write
  * based on a stale read changes nothing and the caller retries).
  */
-import { OUTBOX_PENDING_FIELD, type Envelope, type TimeIdCursor } from '@lumina/common';
-import { collectionOf, type Models, type PendingOp, type PostDoc } from './models';
+import { collectionOf, OUTBOX_PENDING_FIELD, type Envelope, type TimeIdCursor } from '@lumina/common';
+import { type Models, type PendingOp, type PostDoc } from './models';
 
 type UpdatableFields = Pick<PostDoc, 'caption' | 'hashtags' | 'mentions' | 'updatedAt' | 'deletedAt'>;
 

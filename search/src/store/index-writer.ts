@@ -34,44 +34,42 @@ export class IndexWriter {
     readonly tables: TableSet,
   ) {}
 
-  async applyUser(user: UserDocument): Promise<ApplyOutcome> {
-    const t = this.tables;
+  /** Writes the row if its version is newer than the one held; only then, in the same transaction, what follows from it. */
+  private upsertThen(table: string, row: Record<string, unknown>, then: (conn: PoolConnection) => Promise<void>): Promise<ApplyOutcome> {
     return inTransaction(this.pool, async (conn) => {
-      const outcome = await upsertIfNewerMySql(
-        conn,
-        t.users,
-        {
-          id: user.id,
-          username: user.username,
-          display_name: user.displayName,
-          bio: user.bio,
-          avatar: JSON.stringify(user.avatar),
-          version: user.version,
-          deleted: 0,
-        },
-        ['id'],
-      );
-      if (outcome === 'stale') return outcome;
-      // A deleted author stays deleted: their posts are not brought back.
-      await conn.query(
-        `UPDATE \`${t.posts}\` SET author_username = ?, author_display_name = ? WHERE author_id = ? AND author_deleted = 0 AND deleted = 0`,
-        [user.username, user.displayName, user.id],
-      );
+      const outcome = await upsertIfNewerMySql(conn, table, row, ['id']);
+      if (outcome === 'applied') await then(conn);
       return outcome;
     });
+  }
+
+  async applyUser(user: UserDocument): Promise<ApplyOutcome> {
+    const t = this.tables;
+    return this.upsertThen(
+      t.users,
+      {
+        id: user.id,
+        username: user.username,
+        display_name: user.displayName,
+        bio: user.bio,
+        avatar: JSON.stringify(user.avatar),
+        version: user.version,
+        deleted: 0,
+      },
+      async (conn) => {
+        // A deleted author stays deleted: their posts are not brought back.
+        await conn.query(
+          `UPDATE \`${t.posts}\` SET author_username = ?, author_display_name = ? WHERE author_id = ? AND author_deleted = 0 AND deleted = 0`,
+          [user.username, user.displayName, user.id],
+        );
+      },
+    );
   }
 
   /** A deleted user leaves the index, and so do their posts (and their posts' hashtag counts). */
   async removeUser(id: string, version: number): Promise<ApplyOutcome> {
     const t = this.tables;
-    return inTransaction(this.pool, async (conn) => {
-      const outcome = await upsertIfNewerMySql(
-        conn,
-        t.users,
-        { id, username: '', display_name: '', bio: '', avatar: null, version, deleted: 1 },
-        ['id'],
-      );
-      if (outcome === 'stale') return outcome;
+    return this.upsertThen(t.users, { id, username: '', display_name: '', bio: '', avatar: null, version, deleted: 1 }, async (conn) => {
       const [posts] = await conn.query<RowDataPacket[]>(`SELECT id, created_at FROM \`${t.posts}\` WHERE author_id = ? FOR UPDATE`, [id]);
       await conn.query(`UPDATE \`${t.posts}\` SET author_deleted = 1, author_username = '', author_display_name = '' WHERE author_id = ?`, [
         id,
@@ -80,80 +78,71 @@ export class IndexWriter {
         conn,
         posts.map((p) => ({ id: String(p.id), createdAt: (p.created_at as Date | null) ?? null, tags: [] })),
       );
-      return outcome;
     });
   }
 
   async applyPost(post: PostDocument): Promise<ApplyOutcome> {
     const t = this.tables;
-    return inTransaction(this.pool, async (conn) => {
-      const outcome = await upsertIfNewerMySql(
-        conn,
-        t.posts,
-        {
-          id: post.id,
-          author_id: post.authorId,
-          caption: post.caption,
-          alt_text: post.altText,
-          hashtags_text: post.hashtags.join(' '),
-          media: JSON.stringify(post.media),
-          created_at: post.createdAt,
-          updated_at: post.updatedAt,
-          version: post.version,
-          deleted: 0,
-        },
-        ['id'],
-      );
-      if (outcome === 'stale') return outcome;
-      await conn.query(
-        `UPDATE \`${t.posts}\` SET like_count = IF(like_version = 0, ?, like_count), comment_count = IF(comment_version = 0, ?, comment_count) WHERE id = ?`,
-        [post.likeCount, post.commentCount, post.id],
-      );
-      // Locking read, after our own row is written: see the header comment.
-      const [authors] = await conn.query<RowDataPacket[]>(
-        `SELECT username, display_name, deleted FROM \`${t.users}\` WHERE id = ? LOCK IN SHARE MODE`,
-        [post.authorId],
-      );
-      const author = authors[0];
-      const authorDeleted = Boolean(author && Number(author.deleted) === 1);
-      if (author) {
-        await conn.query(`UPDATE \`${t.posts}\` SET author_username = ?, author_display_name = ?, author_deleted = ? WHERE id = ?`, [
-          String(author.username),
-          String(author.display_name),
-          authorDeleted ? 1 : 0,
-          post.id,
-        ]);
-      }
-      await this.replacePostHashtags(conn, [{ id: post.id, createdAt: post.createdAt, tags: authorDeleted ? [] : post.hashtags }]);
-      return outcome;
-    });
+    return this.upsertThen(
+      t.posts,
+      {
+        id: post.id,
+        author_id: post.authorId,
+        caption: post.caption,
+        alt_text: post.altText,
+        hashtags_text: post.hashtags.join(' '),
+        media: JSON.stringify(post.media),
+        created_at: post.createdAt,
+        updated_at: post.updatedAt,
+        version: post.version,
+        deleted: 0,
+      },
+      async (conn) => {
+        await conn.query(
+          `UPDATE \`${t.posts}\` SET like_count = IF(like_version = 0, ?, like_count), comment_count = IF(comment_version = 0, ?, comment_count) WHERE id = ?`,
+          [post.likeCount, post.commentCount, post.id],
+        );
+        // Locking read, after our own row is written: see the header comment.
+        const [authors] = await conn.query<RowDataPacket[]>(
+          `SELECT username, display_name, deleted FROM \`${t.users}\` WHERE id = ? LOCK IN SHARE MODE`,
+          [post.authorId],
+        );
+        const author = authors[0];
+        const authorDeleted = Boolean(author && Number(author.deleted) === 1);
+        if (author) {
+          await conn.query(`UPDATE \`${t.posts}\` SET author_username = ?, author_display_name = ?, author_deleted = ? WHERE id = ?`, [
+            String(author.username),
+            String(author.display_name),
+            authorDeleted ? 1 : 0,
+            post.id,
+          ]);
+        }
+        await this.replacePostHashtags(conn, [{ id: post.id, createdAt: post.createdAt, tags: authorDeleted ? [] : post.hashtags }]);
+      },
+    );
   }
 
   async removePost(id: string, authorId: string, version: number): Promise<ApplyOutcome> {
     const t = this.tables;
-    return inTransaction(this.pool, async (conn) => {
-      const outcome = await upsertIfNewerMySql(
-        conn,
-        t.posts,
-        // Every searchable column emptied: a tombstone matches nothing.
-        {
-          id,
-          author_id: authorId,
-          author_username: '',
-          author_display_name: '',
-          caption: '',
-          alt_text: '',
-          hashtags_text: '',
-          media: null,
-          version,
-          deleted: 1,
-        },
-        ['id'],
-      );
-      if (outcome === 'stale') return outcome;
-      await this.replacePostHashtags(conn, [{ id, createdAt: null, tags: [] }]);
-      return outcome;
-    });
+    return this.upsertThen(
+      t.posts,
+      // Every searchable column emptied: a tombstone matches nothing.
+      {
+        id,
+        author_id: authorId,
+        author_username: '',
+        author_display_name: '',
+        caption: '',
+        alt_text: '',
+        hashtags_text: '',
+        media: null,
+        version,
+        deleted: 1,
+      },
+      async (conn) => {
+        await this.replacePostHashtags(conn, [{ id, createdAt: null, tags: [] }]);
+      },
+    );
   }
 
   /** post.liked / post.unliked: the like count as of engagement version `version`. */

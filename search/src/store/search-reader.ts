@@ -105,6 +105,16 @@ function capped(match: string): string {
   return `LEAST(${match}, ${MAX_RELEVANCE})`;
 }
 
+/** How well a row's columns match the query: boolean mode, plus natural language when the query has words for it (each capped). */
+function relevanceOf(columns: string, query: { boolean: string; natural: string }): { sql: string; params: unknown[] } {
+  const boolean = capped(`MATCH(${columns}) AGAINST (? IN BOOLEAN MODE)`);
+  if (!query.natural) return { sql: boolean, params: [query.boolean] };
+  return {
+    sql: `${boolean} + ${capped(`MATCH(${columns}) AGAINST (? IN NATURAL LANGUAGE MODE)`)}`,
+    params: [query.boolean, query.natural],
+  };
+}
+
 export class SearchReader {
   private minToken?: number;
 
@@ -131,15 +141,10 @@ export class SearchReader {
   ): Promise<UserRow[]> {
     const t = this.tables;
     const columns = 'u.username, u.display_name, u.bio';
-    const params: unknown[] = [query.boolean];
-    let relevance = capped(`MATCH(${columns}) AGAINST (? IN BOOLEAN MODE)`);
-    if (query.natural) {
-      relevance += ` + ${capped(`MATCH(${columns}) AGAINST (? IN NATURAL LANGUAGE MODE)`)}`;
-      params.push(query.natural);
-    }
-    params.push(query.exact, query.boolean);
+    const relevance = relevanceOf(columns, query);
+    const params = [...relevance.params, query.exact, query.boolean];
     const inner = `SELECT u.id, u.username, u.display_name, u.bio, u.avatar,
-        CAST(${relevance} + IF(u.username = ?, ${RANKING.exactUsernameBonus}, 0) AS ${SCORE_TYPE}) AS score
+        CAST(${relevance.sql} + IF(u.username = ?, ${RANKING.exactUsernameBonus}, 0) AS ${SCORE_TYPE}) AS score
       FROM \`${t.users}\` u
       WHERE MATCH(${columns}) AGAINST (? IN BOOLEAN MODE) AND u.deleted = 0`;
     return this.rankedUsers(inner, params, after, limit);
@@ -221,15 +226,10 @@ export class SearchReader {
   ): Promise<PostRow[]> {
     const t = this.tables;
     const columns = 'p.caption, p.alt_text, p.hashtags_text, p.author_username, p.author_display_name';
-    const params: unknown[] = [query.boolean];
-    let relevance = capped(`MATCH(${columns}) AGAINST (? IN BOOLEAN MODE)`);
-    if (query.natural) {
-      relevance += ` + ${capped(`MATCH(${columns}) AGAINST (? IN NATURAL LANGUAGE MODE)`)}`;
-      params.push(query.natural);
-    }
-    params.push(asOf, query.boolean);
+    const relevance = relevanceOf(columns, query);
+    const params = [...relevance.params, asOf, query.boolean];
     const inner = `SELECT ${SearchReader.POST_COLUMNS},
-        CAST((${relevance}) * ${SearchReader.ENGAGEMENT} * ${SearchReader.FRESHNESS} AS ${SCORE_TYPE}) AS score
+        CAST((${relevance.sql}) * ${SearchReader.ENGAGEMENT} * ${SearchReader.FRESHNESS} AS ${SCORE_TYPE}) AS score
       FROM \`${t.posts}\` p
       WHERE MATCH(${columns}) AGAINST (? IN BOOLEAN MODE) AND ${SearchReader.VISIBLE}`;
     return this.rankedPosts(inner, params, after, limit);

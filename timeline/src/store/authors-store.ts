@@ -1,8 +1,16 @@
 /** The copy of users this service renders authors and actors from, applied by user version. */
-import { applyIfNewerMongo, documentKey, documentLock, findAmong, type ApplyOutcome, type UserState } from '@lumina/common';
+import {
+  applyIfNewerMongo,
+  collectionOf,
+  documentKey,
+  documentLock,
+  findAmong,
+  isDuplicateKeyError,
+  type ApplyOutcome,
+  type UserState,
+} from '@lumina/common';
 import type { Model } from 'mongoose';
-import { isDuplicateKey } from './errors';
-import { rawCollection, type AuthorDoc } from './models';
+import { type AuthorDoc } from './models';
 
 export class AuthorsStore {
   constructor(private readonly model: Model<AuthorDoc>) {}
@@ -27,17 +35,17 @@ export class AuthorsStore {
     // Under the lock applyIfNewerMongo takes for this author: FerretDB's updates are not atomic.
     await documentLock.run(documentKey(this.model.collection.collectionName, id), async () => {
       try {
-        await rawCollection(this.model).updateOne({ _id: id }, update, { upsert: true });
+        await collectionOf(this.model).updateOne({ _id: id }, update, { upsert: true });
       } catch (err) {
-        if (!isDuplicateKey(err)) throw err;
-        await rawCollection(this.model).updateOne({ _id: id }, { $set: { pulled: true } });
+        if (!isDuplicateKeyError(err)) throw err;
+        await collectionOf(this.model).updateOne({ _id: id }, { $set: { pulled: true } });
       }
     });
   }
 
   async byIds(ids: string[]): Promise<Map<string, AuthorDoc>> {
     if (ids.length === 0) return new Map();
-    const docs = await findAmong(rawCollection(this.model), '_id', ids);
+    const docs = await findAmong(collectionOf(this.model), '_id', ids);
     return new Map(docs.map((d) => [d._id, d as AuthorDoc]));
   }
 

@@ -1,9 +1,5 @@
 import { mongo } from 'mongoose';
 
-export function isDuplicateKey(err: unknown): boolean {
-  return (err as { code?: number })?.code === 11000;
-}
-
 /**
  * For an unordered bulk insert that failed only because some documents already exist: the
  * indexes of the documents that were not written. Any other failure is rethrown.

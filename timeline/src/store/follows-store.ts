@@ -3,10 +3,10 @@
  * version, so an unfollow that overtakes its follow still wins: the older follow finds a newer
  * version and changes nothing.
  */
-import { applyIfNewerMongo, findAmong, type ApplyOutcome } from '@lumina/common';
+import { applyIfNewerMongo, collectionOf, findAmong, type ApplyOutcome } from '@lumina/common';
 import type { Model } from 'mongoose';
 import { edgeKey } from '../ids';
-import { rawCollection, type EdgeState, type FollowEdgeDoc } from './models';
+import { type EdgeState, type FollowEdgeDoc } from './models';
 
 export interface EdgeChange {
   followerId: string;
@@ -92,7 +92,7 @@ export class FollowsStore {
 
   private async edgesAmong(keys: string[], state: EdgeState, pick: (e: FollowEdgeDoc) => string): Promise<string[]> {
     if (keys.length === 0) return [];
-    const docs = await findAmong(rawCollection(this.model), '_id', keys, {
+    const docs = await findAmong(collectionOf(this.model), '_id', keys, {
       filter: { state },
       projection: { followerId: 1, followeeId: 1 },
     });

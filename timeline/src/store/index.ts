@@ -1,4 +1,4 @@
-import type { RedisClient } from '@lumina/common';
+import { syncModelIndexes, type RedisClient } from '@lumina/common';
 import type { Connection } from 'mongoose';
 import { AuthorsStore } from './authors-store';
 import { FollowsStore } from './follows-store';
@@ -73,5 +73,11 @@ export function createStores(conn: Connection, redis: RedisClient, limits: Redis
   return { ...createMongoStores(conn), ...createRedisStores(redis, limits) };
 }
 
-export { syncIndexes } from './models';
+/** Every store of the service, once the collections and indexes its models declare are made. */
+export async function openStores(conn: Connection, redis: RedisClient, limits: RedisLimits): Promise<Stores> {
+  const stores = createStores(conn, redis, limits);
+  await syncModelIndexes(stores.models);
+  return stores;
+}
+
 export type * from './models';

@@ -3,7 +3,7 @@
  * service owns durably (notifications). Home feeds and cards live in Redis and are rebuilt from these. Every index below is one a query in this
  * folder relies on; all of them work on MongoDB 7 and FerretDB 1.24 (no partial or TTL indexes).
  */
-import { Schema, type Connection, type Model, type mongo } from 'mongoose';
+import { Schema, type Connection, type Model } from 'mongoose';
 import type { Avatar, PostMedia } from '@lumina/common';
 
 export interface AuthorDoc {
@@ -81,7 +81,7 @@ export interface NotificationDoc {
   read: boolean;
 }
 
-// Collections and indexes are made by syncIndexes at start-up, not as a side effect of compiling.
+// Collections and indexes are made by common's syncModelIndexes at start-up, not as a side effect of compiling.
 const options = { versionKey: false, autoIndex: false, autoCreate: false } as const;
 const mixed = Schema.Types.Mixed;
 
@@ -193,19 +193,4 @@ export function timelineModels(conn: Connection): TimelineModels {
     likes: model('Like', likeSchema),
     notifications: model('Notification', notificationSchema),
   };
-}
-
-/** Creates the collections and the indexes above, dropping indexes no longer declared. */
-export async function syncIndexes(models: TimelineModels): Promise<void> {
-  for (const model of Object.values(models) as Array<Model<unknown>>) {
-    await model.createCollection().catch((err: { code?: number }) => {
-      if (err.code !== 48) throw err; // NamespaceExists
-    });
-    await model.syncIndexes();
-  }
-}
-
-/** The driver's collection behind a model, typed with our string ids (bulk writes skip mongoose). */
-export function rawCollection<T extends { _id: string }>(model: Model<T>): mongo.Collection<T> {
-  return model.collection as unknown as mongo.Collection<T>;
 }

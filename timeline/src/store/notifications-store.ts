@@ -1,9 +1,9 @@
 /** Notifications: one document per (recipient, type, actor, post), created once. */
+import { collectionOf, isDuplicateKeyError } from '@lumina/common';
 import type { Model } from 'mongoose';
 import { notificationKey } from '../ids';
 import { afterTime, type TimePosition } from '../positions';
-import { isDuplicateKey } from './errors';
-import { rawCollection, type NotificationDoc, type NotificationType } from './models';
+import { type NotificationDoc, type NotificationType } from './models';
 
 export interface NewNotification {
   recipientId: string;
@@ -20,10 +20,10 @@ export class NotificationsStore {
   async record(n: NewNotification): Promise<boolean> {
     const _id = notificationKey(n);
     try {
-      const res = await rawCollection(this.model).updateOne({ _id }, { $setOnInsert: { ...n, read: false } }, { upsert: true });
+      const res = await collectionOf(this.model).updateOne({ _id }, { $setOnInsert: { ...n, read: false } }, { upsert: true });
       return res.upsertedCount > 0;
     } catch (err) {
-      if (isDuplicateKey(err)) return false; // a concurrent delivery created it
+      if (isDuplicateKeyError(err)) return false; // a concurrent delivery created it
       throw err;
     }
   }

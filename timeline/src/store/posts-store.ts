@@ -4,11 +4,10 @@
  * compare-and-set on `rev`: read, compute the new document, write it only if nobody wrote in
  * between, else read again.
  */
-import { documentKey, documentLock, findAmong } from '@lumina/common';
+import { collectionOf, documentKey, documentLock, findAmong, isDuplicateKeyError } from '@lumina/common';
 import type { Model } from 'mongoose';
 import { after, type ScorePosition } from '../positions';
-import { isDuplicateKey } from './errors';
-import { rawCollection, type FanoutState, type PostDoc } from './models';
+import { type FanoutState, type PostDoc } from './models';
 
 /** Computes a post's next state from the current one (null if absent); null means "no change". */
 export type PostMutation = (current: PostDoc | null) => Omit<PostDoc, 'rev'> | null;
@@ -39,7 +38,7 @@ export class PostsStore {
 
   async byIds(ids: string[]): Promise<Map<string, PostDoc>> {
     if (ids.length === 0) return new Map();
-    const docs = await findAmong(rawCollection(this.model), '_id', ids);
+    const docs = await findAmong(collectionOf(this.model), '_id', ids);
     return new Map(docs.map((d) => [d._id, d as PostDoc]));
   }
 
@@ -61,15 +60,15 @@ export class PostsStore {
       if (!current) {
         const doc = { ...next, _id: id, rev: 1 };
         try {
-          await rawCollection(this.model).insertOne(doc);
+          await collectionOf(this.model).insertOne(doc);
           return { changed: true, post: doc };
         } catch (err) {
-          if (!isDuplicateKey(err)) throw err;
+          if (!isDuplicateKeyError(err)) throw err;
           continue; // created meanwhile: read it and decide again
         }
       }
       const doc = { ...next, _id: id, rev: current.rev + 1 };
-      const res = await rawCollection(this.model).replaceOne({ _id: id, rev: current.rev }, doc);
+      const res = await collectionOf(this.model).replaceOne({ _id: id, rev: current.rev }, doc);
       if (res.matchedCount === 1) return { changed: true, post: doc };
     }
     throw new Error(`post ${id}: too many concurrent changes`);
@@ -77,7 +76,7 @@ export class PostsStore {
 
   async setFanout(id: string, fanout: FanoutState): Promise<void> {
     await documentLock.run(documentKey(this.model.collection.collectionName, id), () =>
-      rawCollection(this.model).updateOne({ _id: id }, { $set: { fanout }, $inc: { rev: 1 } }),
+      collectionOf(this.model).updateOne({ _id: id }, { $set: { fanout }, $inc: { rev: 1 } }),
     );
   }
 
