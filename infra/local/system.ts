@@ -126,6 +126,8 @@ class ManagedProcess {
   child?: ChildProcess;
   private log?: WriteStream;
   stopping = false;
+  /** Times the process ended without being stopped (and was started again). */
+  unexpectedExits = 0;
 
   constructor(
     readonly spec: ServiceProcessSpec,
@@ -157,7 +159,26 @@ class ManagedProcess {
       this.inheritLogs ? process.stdout.write(`[${this.label}] ${chunk.toString()}`) : this.log?.write(chunk);
     child.stdout?.on('data', write);
     child.stderr?.on('data', write);
+    child.once('exit', (code, signal) => this.exitedOnItsOwn(child, code, signal));
     this.child = child;
+  }
+
+  /**
+   * A process that ends without being stopped (a crash, the OOM killer) is said on stderr with its
+   * last log lines and started again after a second, as Kubernetes restarts a container: before,
+   * a crashed service stayed down in silence and the entry point answered 502 for good. A kill
+   * from outside that is followed by a restart of its own (the chaos injector's) wins: the restart
+   * here only happens if nobody stopped or started the process meanwhile.
+   */
+  private exitedOnItsOwn(child: ChildProcess, code: number | null, signal: NodeJS.Signals | null): void {
+    if (this.stopping || this.child !== child) return;
+    this.unexpectedExits += 1;
+    process.stderr.write(
+      `[${this.label}] exited unexpectedly (code ${code}, signal ${signal}); starting it again in 1 s. Last log lines:\n${this.lastLog()}\n`,
+    );
+    setTimeout(() => {
+      if (!this.stopping && this.child === child) this.start();
+    }, 1_000).unref();
   }
 
   /** Waits until /readyz answers 200, or fails naming the service and its last log lines. */
