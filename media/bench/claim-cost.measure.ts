@@ -8,6 +8,7 @@
 import mongoose from 'mongoose';
 import { TestContext } from '@lumina/common/testing';
 import * as current from '../src/store/media-store';
+import { insertWaitingMedia } from '../test/fixtures/waiting-media';
 
 // STORE=before measures an older store instead, put at bench/.before/media-store.ts (git-ignored),
 // e.g. by `git show <commit>:media/src/store/media-store.ts`.
@@ -23,27 +24,7 @@ async function openStore(name: string): Promise<{ store: MediaStore; close: () =
   return { store: await MediaStore.open(conn), close: () => conn.close() };
 }
 
-async function queue(store: MediaStore, n: number, owners: number): Promise<void> {
-  const docs = Array.from({ length: n }, (_, i) => {
-    const id = newMediaId();
-    const ownerId = `owner-${i % owners}`;
-    return {
-      _id: id,
-      ownerId,
-      status: 'processing',
-      type: 'image/jpeg',
-      sha256: id,
-      contentKey: `${ownerId}:${id}`,
-      bytes: 1000,
-      originalKey: `originals/${id}`,
-      width: 10,
-      height: 10,
-      turn: Math.floor(i / owners),
-      version: 1,
-    };
-  });
-  for (let i = 0; i < docs.length; i += 100) await store.model.insertMany(docs.slice(i, i + 100));
-}
+const queue = (store: MediaStore, n: number, owners: number) => insertWaitingMedia(store, newMediaId, n, owners);
 
 const ms = (since: bigint) => Number(process.hrtime.bigint() - since) / 1e6;
 

@@ -10,6 +10,7 @@
 import mongoose, { type Connection } from 'mongoose';
 import { TestContext } from '@lumina/common/testing';
 import { MediaStore, newMediaId } from '../src/store/media-store';
+import { insertWaitingMedia } from './fixtures/waiting-media';
 
 const ctx = new TestContext();
 afterAll(() => ctx.cleanup());
@@ -47,30 +48,7 @@ async function monitoredStore(name: string, queueRefreshMs?: number): Promise<{ 
 }
 
 /** n waiting media of 5 owners, uploaded one millisecond apart, turns as nextTurn would give them. */
-async function queue(store: MediaStore, n: number): Promise<string[]> {
-  const start = Date.now() - 3_600_000;
-  const docs = Array.from({ length: n }, (_, i) => {
-    const id = newMediaId();
-    const ownerId = `owner-${i % 5}`;
-    return {
-      _id: id,
-      ownerId,
-      status: 'processing',
-      type: 'image/jpeg',
-      sha256: id,
-      contentKey: `${ownerId}:${id}`,
-      bytes: 1000,
-      originalKey: `originals/${id}`,
-      width: 10,
-      height: 10,
-      turn: Math.floor(i / 5),
-      version: 1,
-      createdAt: new Date(start + i),
-    };
-  });
-  for (let i = 0; i < docs.length; i += 100) await store.model.insertMany(docs.slice(i, i + 100));
-  return docs.map((d) => d._id);
-}
+const queue = (store: MediaStore, n: number) => insertWaitingMedia(store, newMediaId, n, 5);
 
 const ofStore = (sent: Sent[]) => sent.filter((s) => ['find', 'update', 'findAndModify', 'aggregate', 'count'].includes(s.name));
 
