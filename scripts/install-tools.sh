@@ -13,6 +13,10 @@
 set -euo pipefail
 NATS_VERSION="${NATS_VERSION:-v2.15.2}"   # keep in step with infra/k8s and common/src/testing/versions.ts
 FERRETDB_VERSION="${FERRETDB_VERSION:-v1.24.2}"
+# FerretDB is built with Lumina's patches (scripts/ferretdb/: lookups by _id use the _id index);
+# the build's version names them, so a machine holding an unpatched build rebuilds it once.
+FERRETDB_BUILD="${FERRETDB_VERSION}-lumina.1"
+PATCHES="$(cd "$(dirname "$0")" && pwd)/ferretdb"
 # kustomize renders infra/k8s in the manifest tests (there is no kubectl here). v5.8.2 is the
 # newest release that builds with Go 1.26 (v5.8.3 asks for Go 1.27).
 KUSTOMIZE_VERSION="${KUSTOMIZE_VERSION:-v5.8.2}"
@@ -54,15 +58,16 @@ build_ferretdb() (
   trap 'rm -rf "$work"' EXIT
   src="$(cd "$work" && go mod download -json "github.com/FerretDB/FerretDB@$FERRETDB_VERSION" | sed -n 's/^\s*"Dir": "\(.*\)",$/\1/p')"
   cp -r "$src" "$work/ferretdb" && chmod -R u+w "$work/ferretdb"
+  for fix in "$PATCHES"/*.patch; do patch -d "$work/ferretdb" -p1 --forward --quiet < "$fix"; done
   # FerretDB embeds its version from this file, which its release tooling writes.
-  echo "$FERRETDB_VERSION" > "$work/ferretdb/build/version/version.txt"
+  echo "$FERRETDB_BUILD" > "$work/ferretdb/build/version/version.txt"
   cd "$work/ferretdb" && GOFLAGS=-buildvcs=false go build -o "$BIN/ferretdb" ./cmd/ferretdb
 )
 # (Read the version into a variable first: `grep -q` closing the pipe early would fail the
 # pipeline under pipefail and force a rebuild every time.)
 ferretdb_installed="$("$BIN/ferretdb" --version 2>/dev/null || true)"
-if wanted ferretdb && [[ "$ferretdb_installed" != *"version: ${FERRETDB_VERSION}"* ]]; then
-  quietly ferretdb "$FERRETDB_VERSION" build_ferretdb
+if wanted ferretdb && [[ "$ferretdb_installed" != *"version: ${FERRETDB_BUILD}"* ]]; then
+  quietly ferretdb "$FERRETDB_BUILD" build_ferretdb
 fi
 
 kustomize_installed="$("$BIN/kustomize" version 2>/dev/null || true)"
