@@ -44,8 +44,8 @@ export interface PostsDeps {
   /** Redis in front of the reads; refreshed after every write. */
   reads: ReadCache;
   lock: KeyedLock;
-  /** Wakes the outbox relay after a write. */
-  notify: () => void;
+  /** Wakes the outbox relay after a write to this post (whose events it then publishes). */
+  notify: (postId: string) => void;
   log: Logger;
 }
 
@@ -112,9 +112,9 @@ export class PostsService {
       ...post,
       ...outboxFields(publishing.postCreated(post, media, randomUUID())),
     });
-    this.deps.notify();
+    this.deps.notify(post._id);
     await reads.refreshPost(post._id, post);
-    return renderer.post(post, author.id);
+    return renderer.createdPost(post);
   }
 
   async get(id: string, viewerId?: string): Promise<Post> {
@@ -158,7 +158,7 @@ export class PostsService {
       }
       throw new ConflictError('The post kept changing; try again');
     });
-    this.deps.notify();
+    this.deps.notify(id);
     await this.deps.reads.refreshPost(id);
     return renderer.post(updated, userId);
   }
@@ -188,7 +188,7 @@ export class PostsService {
       }
       throw new ConflictError('The post kept changing; try again');
     });
-    this.deps.notify();
+    this.deps.notify(id);
     await this.deps.reads.refreshPost(id);
   }
 

@@ -63,16 +63,31 @@ export class Renderer {
   ) {}
 
   async posts(posts: PostDoc[], viewerId?: string): Promise<Post[]> {
-    const userIds = posts.flatMap((p) => [p.authorId, ...p.mentions.map((m) => m.id)]);
-    const [users, media, liked] = await Promise.all([
-      this.cards.users(userIds),
-      this.cards.media(posts.flatMap((p) => p.media.map((m) => m.id))),
+    return this.render(posts, () =>
       viewerId
         ? this.cards.likedAmong(
             posts.map((p) => p._id),
             viewerId,
           )
         : Promise.resolve(new Set<string>()),
+    );
+  }
+
+  async post(post: PostDoc, viewerId?: string): Promise<Post> {
+    return (await this.posts([post], viewerId))[0]!;
+  }
+
+  /** A post its author has just created: nobody can have liked it yet, so no like is looked up. */
+  async createdPost(post: PostDoc): Promise<Post> {
+    return (await this.render([post], () => Promise.resolve(new Set<string>())))[0]!;
+  }
+
+  private async render(posts: PostDoc[], likedByViewer: () => Promise<Set<string>>): Promise<Post[]> {
+    const userIds = posts.flatMap((p) => [p.authorId, ...p.mentions.map((m) => m.id)]);
+    const [users, media, liked] = await Promise.all([
+      this.cards.users(userIds),
+      this.cards.media(posts.flatMap((p) => p.media.map((m) => m.id))),
+      likedByViewer(),
     ]);
     return posts.map((p) => ({
       id: p._id,
@@ -87,10 +102,6 @@ export class Renderer {
       createdAt: p.createdAt.toISOString(),
       updatedAt: p.updatedAt.toISOString(),
     }));
-  }
-
-  async post(post: PostDoc, viewerId?: string): Promise<Post> {
-    return (await this.posts([post], viewerId))[0]!;
   }
 
   async comments(comments: CommentDoc[]): Promise<Comment[]> {
