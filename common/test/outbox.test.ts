@@ -241,8 +241,8 @@ describe('MongoDB outbox', () => {
     const created = await collectEvents(bus, Events.userCreated);
     const relay = new MongoOutboxRelay([Account.collection], bus, {
       log: testLogger,
-      beforeClear: async (_collection, id) => {
-        if (id === 'h0') throw new Error('this one cannot be cleared yet');
+      beforeClear: async (_collection, doc) => {
+        if (doc._id === 'h0') throw new Error('this one cannot be cleared yet');
       },
     });
     await expect(relay.drainOnce()).rejects.toThrow('cannot be cleared');
@@ -280,6 +280,42 @@ describe('MongoDB outbox', () => {
     }
   });
 
+  test('a writer that names its document has it published alone, looked up by _id; a name-less notify() looks through all', async () => {
+    const relay = new MongoOutboxRelay([Account.collection], bus, { log: testLogger, pollIntervalMs: 60_000 });
+    // Nothing pending from before, so the relay's own first look is behind it.
+    await relay.drain();
+    const created = await collectEvents(bus, Events.userCreated);
+    await createAccountInMongo('named');
+    await createAccountInMongo('unnamed');
+    relay.start();
+    try {
+      relay.notify('named');
+      await created.waitFor((d) => d.id === 'named', 20_000);
+      await eventually(async () => expect(await flagOf('named')).toBeUndefined(), { timeoutMs: 20_000 });
+      // Only a look through every pending document (or the minute's poll) would have found it.
+      expect(await flagOf('unnamed')).toBe(true);
+      relay.notify();
+      await created.waitFor((d) => d.id === 'unnamed', 20_000);
+    } finally {
+      await relay.stop();
+      await created.stop();
+    }
+  });
+
+  test('a document no writer named is found by the next poll', async () => {
+    const relay = new MongoOutboxRelay([Account.collection], bus, { log: testLogger, pollIntervalMs: 300 });
+    await relay.drain();
+    relay.start();
+    try {
+      // Written by a writer that died before its notify(): the poll's look through everything finds it.
+      await createAccountInMongo('no-name');
+      relay.notify('some-other-document');
+      await eventually(async () => expect(await flagOf('no-name')).toBeUndefined(), { timeoutMs: 20_000 });
+    } finally {
+      await relay.stop();
+    }
+  });
+
   test('a beforeClear hook that dies leaves the events to publish, and runs again on the next drain', async () => {
     await createAccountInMongo('f5');
     const seen: unknown[] = [];
@@ -293,8 +329,8 @@ describe('MongoDB outbox', () => {
     expect(await flagOf('f5')).toBe(true);
     await new MongoOutboxRelay([Account.collection], bus, {
       log: testLogger,
-      beforeClear: async (collectionName, id) => {
-        seen.push([collectionName, id]);
+      beforeClear: async (collectionName, doc) => {
+        seen.push([collectionName, doc._id]);
       },
     }).drain();
     expect(seen).toContainEqual([Account.collection.collectionName, 'f5']);

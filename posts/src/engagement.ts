@@ -51,7 +51,8 @@ export interface EngagementDeps {
   renderer: Renderer;
   reads: ReadCache;
   lock: KeyedLock;
-  notify: () => void;
+  /** Wakes the outbox relay after a write to this post (whose events it then publishes). */
+  notify: (postId: string) => void;
   log: Logger;
   hooks?: EngagementHooks;
 }
@@ -185,7 +186,7 @@ export class EngagementService {
       throw new ConflictError('The post kept changing; try again');
     });
     if (result.changed) {
-      this.deps.notify();
+      this.deps.notify(postId);
       await this.deps.reads.refreshPost(postId);
     }
     return result.answer;

@@ -22,7 +22,7 @@ import { PostsService } from './posts';
 import { ReadCache, type ReadCacheHooks } from './read-cache';
 import { CopiesStore } from './store/copies-store';
 import { EngagementStore } from './store/engagement-store';
-import { openModels } from './store/models';
+import { openModels, type PostDoc } from './store/models';
 import { PostCache } from './store/post-cache';
 import { PostStore } from './store/post-store';
 import { Renderer } from './render';
@@ -64,10 +64,11 @@ export async function startPostsService(config: Config, options: StartOptions = 
       });
       const relay = new MongoOutboxRelay([models.Post.collection], bus, {
         ...relayOptions,
-        // A writer that died before refreshing Redis left its event here: refresh before clearing it.
-        beforeClear: (_collection, id) => reads.refreshPost(String(id)),
+        // A writer that died before refreshing Redis left its event here: refresh before clearing
+        // it, from the post as the relay read it (apply-if-newer: an older read changes nothing).
+        beforeClear: (_collection, doc) => reads.refreshPost(String(doc._id), doc as PostDoc),
       });
-      const notify = () => relay.notify();
+      const notify = (postId: string) => relay.notify(postId);
       const renderer = new Renderer(reads, copies);
       const posts = new PostsService({ posts: postStore, copies, renderer, reads, lock, notify, log });
       const engagement = new EngagementService({

@@ -12,6 +12,8 @@ import type { mongo } from 'mongoose';
 
 type Collection<T extends mongo.Document = mongo.Document> = mongo.Collection<T>;
 type Document = mongo.Document;
+type Filter<T> = mongo.Filter<T>;
+type WithId<T> = mongo.WithId<T>;
 import type { EventData, EventDefinition } from '../events/catalogue';
 import { createEnvelope, type Envelope, type EnvelopeOf } from '../events/envelope';
 import { publishEnvelope } from '../events/publisher';
@@ -75,16 +77,20 @@ export function outboxFields(...envelopes: Envelope[]): { [OUTBOX_FIELD]: Envelo
 
 export interface MongoRelayOptions extends RelayOptions {
   /**
-   * Runs after a document's events are published and before they are cleared, with the
-   * document's id: a crash before the clear runs it again on the next drain. Posts refreshes its
-   * Redis copy of the post here, so a writer that died between its write and its cache update
-   * leaves no stale entry behind.
+   * Runs after a document's events are published and before they are cleared, with the whole
+   * document as the relay read it (at least as new as the writes whose events it carries): a
+   * crash before the clear runs it again on the next drain. Posts refreshes its Redis copy of the
+   * post from it, so a writer that died between its write and its cache update leaves no stale
+   * entry behind, without a second read of the post.
    */
-  beforeClear?: (collectionName: string, id: unknown) => Promise<void>;
+  beforeClear?: (collectionName: string, doc: Document) => Promise<void>;
 }
 
 /** Documents cleared at once after a batch is published (each costs a database round trip or two). */
 const CLEAR_CONCURRENCY = 8;
+
+/** Names kept for the next drain; more than this, and the next drain looks through everything. */
+const MAX_NAMED = 10_000;
 
 export class MongoOutboxRelay extends OutboxRelay {
   private adoptedUnflagged = false;
@@ -97,64 +103,123 @@ export class MongoOutboxRelay extends OutboxRelay {
     super(mongoOptions);
   }
 
+  /** Documents named by writers since the last drain (one collection only: see named()). */
+  private readonly namedIds = new Set<string>();
+
+  /**
+   * A writer named the document it wrote: the next drain looks it up by _id (an index lookup,
+   * also on FerretDB) instead of scanning for the flag, which FerretDB over PostgreSQL answers by
+   * reading the whole table. Over several collections a name is ambiguous: they are all looked
+   * through. Past MAX_NAMED names, too.
+   */
+  protected override named(documentId: string): void {
+    if (this.collections.length !== 1 || this.namedIds.size >= MAX_NAMED) this.sweepDue = true;
+    else this.namedIds.add(documentId);
+  }
+
   async drainOnce(): Promise<number> {
     if (!this.adoptedUnflagged) {
       for (const collection of this.collections) await this.adoptUnflagged(collection);
       this.adoptedUnflagged = true;
     }
+    return this.sweepDue ? this.sweep() : this.drainNamed();
+  }
+
+  /** Only the documents writers named (see named()), a batch of them. */
+  private async drainNamed(): Promise<number> {
+    const [collection] = this.collections;
+    if (!collection || this.namedIds.size === 0) return 0;
+    const ids = [...this.namedIds].slice(0, this.batchSize);
+    for (const id of ids) this.namedIds.delete(id);
+    const found = await Promise.all(
+      ids.map((_id) =>
+        collection.findOne({ _id, ...OUTBOX_PENDING_FILTER } as unknown as Filter<Document>, { projection: this.projection }),
+      ),
+    );
+    const failures: unknown[] = [];
+    const published = await this.publishAndClear(
+      collection,
+      found.filter((doc): doc is WithId<Document> => doc !== null),
+      failures,
+    );
+    if (failures.length > 0) throw this.failed(failures, published);
+    return published;
+  }
+
+  /** Every pending document (by the flag), a batch per collection. */
+  private async sweep(): Promise<number> {
+    // Claimed before looking: a writer that names no document while this runs asks for another.
+    this.sweepDue = false;
+    // What the writers named was committed before they said so, so this look finds it.
+    this.namedIds.clear();
     let published = 0;
     const failures: unknown[] = [];
     for (const collection of this.collections) {
-      const docs = await collection
-        .find(OUTBOX_PENDING_FILTER, { projection: { [OUTBOX_FIELD]: 1 } })
-        .limit(this.batchSize)
-        .toArray();
-      // Every document of the batch at once, each one's events in order: the acks of a batch cost
-      // one round trip instead of one per event, and a document whose publish fails holds up no
-      // other (it is tried again next round).
-      const outcomes = await Promise.allSettled(
-        docs.map(async (doc) => {
-          const pending = (doc[OUTBOX_FIELD] ?? []) as Envelope[];
-          for (const envelope of pending) await publishEnvelope(this.bus, envelope);
-          return { doc, pending };
-        }),
-      );
-      const out: Array<{ doc: Document; pending: Envelope[] }> = [];
-      for (const outcome of outcomes) {
-        if (outcome.status === 'fulfilled') out.push(outcome.value);
-        else failures.push(outcome.reason);
-      }
-      await this.options.afterPublish?.();
-      // Then the clears, a few documents at a time (each is a round trip or two to the database);
-      // one that fails (its hook, its update) leaves its events for the next round and stops no other.
-      const queue = [...out];
-      await Promise.all(
-        Array.from({ length: Math.min(CLEAR_CONCURRENCY, queue.length) }, async () => {
-          for (let next = queue.shift(); next; next = queue.shift()) {
-            try {
-              await this.clear(collection, next.doc, next.pending);
-              published += next.pending.length;
-            } catch (err) {
-              failures.push(err);
-            }
-          }
-        }),
-      );
+      const docs = await collection.find(OUTBOX_PENDING_FILTER, { projection: this.projection }).limit(this.batchSize).toArray();
+      published += await this.publishAndClear(collection, docs, failures);
+      const full = docs.length >= this.batchSize;
+      if (full) this.sweepDue = true;
       // What is still pending: none when the batch was not full and all went out, else a count of
-      // flagged documents, which the sparse flag index answers without a scan.
-      const backlog = docs.length < this.batchSize && failures.length === 0 ? 0 : await collection.countDocuments(OUTBOX_PENDING_FILTER);
+      // flagged documents.
+      const backlog = !full && failures.length === 0 ? 0 : await collection.countDocuments(OUTBOX_PENDING_FILTER);
       metrics().outboxPending.set({ store: `mongo:${collection.collectionName}` }, backlog);
     }
-    if (failures.length > 0) {
-      if (failures.length > 1) this.log.warn({ failed: failures.length, published }, 'outbox documents left for the next round');
-      throw failures[0];
-    }
+    if (failures.length > 0) throw this.failed(failures, published);
     return published;
+  }
+
+  /** Only the events, unless the hook wants the document. */
+  private get projection(): Document {
+    return this.mongoOptions.beforeClear ? {} : { [OUTBOX_FIELD]: 1 };
+  }
+
+  /**
+   * Publishes the documents' events and clears them; answers how many events went out. A failure
+   * (a publish, a hook, an update) is added to `failures` and leaves only its own document's
+   * events for the next round.
+   */
+  private async publishAndClear(collection: Collection<Document>, docs: Document[], failures: unknown[]): Promise<number> {
+    // Every document at once, each one's events in order: the acks cost one round trip instead of
+    // one per event, and a document whose publish fails holds up no other.
+    const outcomes = await Promise.allSettled(
+      docs.map(async (doc) => {
+        const pending = (doc[OUTBOX_FIELD] ?? []) as Envelope[];
+        for (const envelope of pending) await publishEnvelope(this.bus, envelope);
+        return { doc, pending };
+      }),
+    );
+    const out: Array<{ doc: Document; pending: Envelope[] }> = [];
+    for (const outcome of outcomes) {
+      if (outcome.status === 'fulfilled') out.push(outcome.value);
+      else failures.push(outcome.reason);
+    }
+    await this.options.afterPublish?.();
+    // Then the clears, a few documents at a time (each is a round trip or two to the database).
+    let published = 0;
+    const queue = [...out];
+    await Promise.all(
+      Array.from({ length: Math.min(CLEAR_CONCURRENCY, queue.length) }, async () => {
+        for (let next = queue.shift(); next; next = queue.shift()) {
+          try {
+            await this.clear(collection, next.doc, next.pending);
+            published += next.pending.length;
+          } catch (err) {
+            failures.push(err);
+          }
+        }
+      }),
+    );
+    return published;
+  }
+
+  private failed(failures: unknown[], published: number): unknown {
+    if (failures.length > 1) this.log.warn({ failed: failures.length, published }, 'outbox documents left for the next round');
+    return failures[0];
   }
 
   /** After a document's events are out: its hook, then the events pulled and the flag lowered. */
   private async clear(collection: Collection<Document>, doc: Document, pending: Envelope[]): Promise<void> {
-    if (pending.length > 0) await this.mongoOptions.beforeClear?.(collection.collectionName, doc._id);
+    if (pending.length > 0) await this.mongoOptions.beforeClear?.(collection.collectionName, doc);
     // Under the document's lock: on FerretDB these updates are a read-modify-write that would
     // otherwise race a writer pushing the next event (see store/keyed-lock.ts).
     await documentLock.run(documentKey(collection.collectionName, doc._id), async () => {

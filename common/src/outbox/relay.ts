@@ -22,6 +22,12 @@ export abstract class OutboxRelay {
   private loop?: Promise<void>;
   private wake?: () => void;
   private pendingWake = false;
+  /**
+   * Whether the next drain must look through every pending document, not only those writers
+   * named (notify(id)): at the start, every poll interval, after a failure, in drain(), and when a
+   * writer names none. A relay that cannot use names (MySQL's) always looks through everything.
+   */
+  protected sweepDue = true;
   protected readonly pollIntervalMs: number;
   protected readonly batchSize: number;
   protected readonly log: Logger;
@@ -40,14 +46,27 @@ export abstract class OutboxRelay {
 
   /** Publishes everything pending now; for tests and for shutdown. */
   async drain(): Promise<void> {
+    this.sweepDue = true;
     while ((await this.drainOnce()) > 0) {
       // keep going until a batch comes back empty
     }
   }
 
-  notify(): void {
+  /**
+   * Wakes the relay right after a commit. A writer that names the document it wrote lets a relay
+   * that can (MongoOutboxRelay over one collection) publish just that document, looked up by _id,
+   * instead of looking through every pending one.
+   */
+  notify(documentId?: string): void {
+    if (documentId === undefined) this.sweepDue = true;
+    else this.named(documentId);
     this.pendingWake = true;
     this.wake?.();
+  }
+
+  /** A writer named a document it wrote; a relay that does not use names looks through everything. */
+  protected named(_documentId: string): void {
+    this.sweepDue = true;
   }
 
   start(): void {
@@ -71,6 +90,7 @@ export abstract class OutboxRelay {
         if (published > 0) continue;
       } catch (err) {
         failures += 1;
+        this.sweepDue = true;
         this.log.warn({ err, failures }, 'outbox relay could not publish; will retry');
       }
       if (this.pendingWake && failures === 0) {
@@ -82,13 +102,15 @@ export abstract class OutboxRelay {
       // interval (10, 20, 30 s for a 5 s poll) kept events written before it waiting that long once
       // the failure was over, unless another write came and woke the relay.
       const delay = failures > 0 ? Math.min(this.pollIntervalMs, RETRY_MAX_MS, RETRY_FIRST_MS * 2 ** (failures - 1)) : this.pollIntervalMs;
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, delay);
+      const woken = await new Promise<boolean>((resolve) => {
+        const timer = setTimeout(() => resolve(false), delay);
         this.wake = () => {
           clearTimeout(timer);
-          resolve();
+          resolve(true);
         };
       });
+      // The poll: whatever no writer named (one that died before notify()) is found now.
+      if (!woken) this.sweepDue = true;
       this.wake = undefined;
       this.pendingWake = false;
     }
