@@ -47,7 +47,7 @@ import { writeReport, type BenchReport, type Ratio, type WorkloadRow } from './r
 import { scrapeServices } from './report/service-metrics';
 import { backlogOf, waitForQuiet } from './system/backlog';
 import { startBenchSystem, type BenchSystem } from './system/bench-system';
-import { PgActivitySampler, TableActivity } from './system/pg-activity';
+import { PgActivitySampler, statsFlushed, TableActivity } from './system/pg-activity';
 import { postgresAvailable, type MongoBackend } from './system/ferretdb';
 import { runHttp, runInProcess, type HttpWorkload, type RunMode, type RunResult } from './workloads/load-runner';
 import { runFanoutComponent } from './workloads/fanout-component';
@@ -255,6 +255,33 @@ function timelineDbWatcher(run: Run): (work: () => Promise<Measured>) => Promise
     const { result, activity } = await tables.during(`${system.prefix}timeline`, work);
     return { ...result, extra: { "queries on timeline's MongoDB": activity.scans, "rows written in timeline's MongoDB": activity.writes } };
   };
+}
+
+/**
+ * Runs `work` and adds, per item it reports (a post composed), the queries and row writes it
+ * caused in each named service's MongoDB (its PostgreSQL schema under FerretDB), where the
+ * backend is PostgreSQL: what a write costs the document store, which bounds its rate here.
+ */
+async function databaseWorkPer(
+  run: Run,
+  services: string[],
+  work: () => Promise<{ result: Measured; items: number }>,
+): Promise<Measured & Pick<WorkloadRow, 'extra'>> {
+  const { system } = run;
+  if (!system.postgresDatabase) return (await work()).result;
+  const tables = new TableActivity(process.env.POSTGRES_URL ?? 'postgres://root@127.0.0.1:5432', system.postgresDatabase);
+  await statsFlushed();
+  const before = await Promise.all(services.map((s) => tables.counts(`${system.prefix}${s}`)));
+  const { result, items } = await work();
+  await statsFlushed();
+  const after = await Promise.all(services.map((s) => tables.counts(`${system.prefix}${s}`)));
+  const per = (n: number) => Math.round((n / Math.max(1, items)) * 10) / 10;
+  const extra: Record<string, number> = {};
+  services.forEach((s, i) => {
+    extra[`queries per post on ${s}'s MongoDB`] = per(after[i]!.scans - before[i]!.scans);
+    extra[`rows written per post in ${s}'s MongoDB`] = per(after[i]!.writes - before[i]!.writes);
+  });
+  return { ...result, extra };
 }
 
 async function probeStorage(run: Run): Promise<void> {
@@ -549,12 +576,14 @@ async function measureReads(run: Run, pools: WorkloadPools, fresh: () => Promise
 async function measureWrites(run: Run, pools: WorkloadPools, fresh: () => Promise<unknown>): Promise<void> {
   const { plan } = run;
   await fresh();
-  addRow(run, 'compose', {
-    name: 'compose a post',
-    target: 'gateway',
-    ...(await measureHttp(composePost(pools), { upTo: plan.rates.compose }, plan.saturation.compose, plan.durationS)),
+  // What composing asks of each MongoDB-backed service's database, per post: the services' own
+  // writes and their consumers' (counted until every event of the posts is handled).
+  const composing = await databaseWorkPer(run, ['posts', 'timeline', 'media'], async () => {
+    const measured = await measureHttp(composePost(pools), { upTo: plan.rates.compose }, plan.saturation.compose, plan.durationS);
+    await quiet(run, 'composing');
+    return { result: measured, items: (measured.saturation?.ok ?? 0) + (measured.fixed?.ok ?? 0) };
   });
-  await quiet(run, 'composing');
+  addRow(run, 'compose', { name: 'compose a post', target: 'gateway', ...composing });
   await fresh();
   addRow(run, 'mixed', {
     name: 'mixed: 60% home, 30% user, 10% compose',

@@ -111,6 +111,9 @@ export interface TableCounts {
 /** PostgreSQL's PGSTAT_IDLE_INTERVAL (10 s), and a little more. */
 const STATS_FLUSH_MS = 11_000;
 
+/** Resolves once PostgreSQL has published the counts of what was done before the call. */
+export const statsFlushed = (): Promise<void> => new Promise((r) => setTimeout(r, STATS_FLUSH_MS));
+
 export class TableActivity {
   constructor(
     private readonly serverUrl: string,
