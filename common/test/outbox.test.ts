@@ -302,16 +302,18 @@ describe('MongoDB outbox', () => {
     }
   });
 
-  test('a document no writer named is found by the next poll', async () => {
+  test('a document no writer named is found within the poll, even while named writes keep waking the relay', async () => {
     const relay = new MongoOutboxRelay([Account.collection], bus, { log: testLogger, pollIntervalMs: 300 });
     await relay.drain();
     relay.start();
+    // Other writers name their documents every 20 ms, so the poll's timer never runs out.
+    const waking = setInterval(() => relay.notify('some-other-document'), 20);
     try {
-      // Written by a writer that died before its notify(): the poll's look through everything finds it.
+      // Written by a writer that died before its notify(): a look through everything finds it.
       await createAccountInMongo('no-name');
-      relay.notify('some-other-document');
       await eventually(async () => expect(await flagOf('no-name')).toBeUndefined(), { timeoutMs: 20_000 });
     } finally {
+      clearInterval(waking);
       await relay.stop();
     }
   });

@@ -105,6 +105,8 @@ export class MongoOutboxRelay extends OutboxRelay {
 
   /** Documents named by writers since the last drain (one collection only: see named()). */
   private readonly namedIds = new Set<string>();
+  /** When the relay last looked through every flagged document. */
+  private sweptAt = 0;
 
   /**
    * A writer named the document it wrote: the next drain looks it up by _id (an index lookup,
@@ -122,7 +124,10 @@ export class MongoOutboxRelay extends OutboxRelay {
       for (const collection of this.collections) await this.adoptUnflagged(collection);
       this.adoptedUnflagged = true;
     }
-    return this.sweepDue ? this.sweep() : this.drainNamed();
+    // Also when writers keep waking the relay with names, so that the poll's timer never runs out:
+    // what no writer named (one died before its notify()) waits no longer than the poll.
+    const overdue = Date.now() - this.sweptAt >= this.pollIntervalMs;
+    return this.sweepDue || overdue ? this.sweep() : this.drainNamed();
   }
 
   /** Only the documents writers named (see named()), a batch of them. */
@@ -150,6 +155,7 @@ export class MongoOutboxRelay extends OutboxRelay {
   private async sweep(): Promise<number> {
     // Claimed before looking: a writer that names no document while this runs asks for another.
     this.sweepDue = false;
+    this.sweptAt = Date.now();
     // What the writers named was committed before they said so, so this look finds it.
     this.namedIds.clear();
     let published = 0;
