@@ -47,7 +47,7 @@ import { writeReport, type BenchReport, type Ratio, type WorkloadRow } from './r
 import { scrapeServices } from './report/service-metrics';
 import { backlogOf, waitForQuiet } from './system/backlog';
 import { startBenchSystem, type BenchSystem } from './system/bench-system';
-import { PgActivitySampler, statsFlushed, TableActivity } from './system/pg-activity';
+import { PgActivitySampler, TableActivity } from './system/pg-activity';
 import { postgresAvailable, type MongoBackend } from './system/ferretdb';
 import { runHttp, runInProcess, type HttpWorkload, type RunMode, type RunResult } from './workloads/load-runner';
 import { runFanoutComponent } from './workloads/fanout-component';
@@ -252,8 +252,12 @@ function timelineDbWatcher(run: Run): (work: () => Promise<Measured>) => Promise
     : undefined;
   return async (work) => {
     if (!tables) return work();
-    const { result, activity } = await tables.during(`${system.prefix}timeline`, work);
-    return { ...result, extra: { "queries on timeline's MongoDB": activity.scans, "rows written in timeline's MongoDB": activity.writes } };
+    const { result, activity } = await tables.during([`${system.prefix}timeline`], work);
+    const [timeline] = activity;
+    return {
+      ...result,
+      extra: { "queries on timeline's MongoDB": timeline!.scans, "rows written in timeline's MongoDB": timeline!.writes },
+    };
   };
 }
 
@@ -270,18 +274,17 @@ async function databaseWorkPer(
   const { system } = run;
   if (!system.postgresDatabase) return (await work()).result;
   const tables = new TableActivity(process.env.POSTGRES_URL ?? 'postgres://root@127.0.0.1:5432', system.postgresDatabase);
-  await statsFlushed();
-  const before = await Promise.all(services.map((s) => tables.counts(`${system.prefix}${s}`)));
-  const { result, items } = await work();
-  await statsFlushed();
-  const after = await Promise.all(services.map((s) => tables.counts(`${system.prefix}${s}`)));
-  const per = (n: number) => Math.round((n / Math.max(1, items)) * 10) / 10;
+  const { result: done, activity } = await tables.during(
+    services.map((s) => `${system.prefix}${s}`),
+    work,
+  );
+  const per = (n: number) => Math.round((n / Math.max(1, done.items)) * 10) / 10;
   const extra: Record<string, number> = {};
   services.forEach((s, i) => {
-    extra[`queries per post on ${s}'s MongoDB`] = per(after[i]!.scans - before[i]!.scans);
-    extra[`rows written per post in ${s}'s MongoDB`] = per(after[i]!.writes - before[i]!.writes);
+    extra[`queries per post on ${s}'s MongoDB`] = per(activity[i]!.scans);
+    extra[`rows written per post in ${s}'s MongoDB`] = per(activity[i]!.writes);
   });
-  return { ...result, extra };
+  return { ...done.result, extra };
 }
 
 async function probeStorage(run: Run): Promise<void> {

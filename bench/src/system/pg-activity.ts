@@ -111,9 +111,6 @@ export interface TableCounts {
 /** PostgreSQL's PGSTAT_IDLE_INTERVAL (10 s), and a little more. */
 const STATS_FLUSH_MS = 11_000;
 
-/** Resolves once PostgreSQL has published the counts of what was done before the call. */
-export const statsFlushed = (): Promise<void> => new Promise((r) => setTimeout(r, STATS_FLUSH_MS));
-
 export class TableActivity {
   constructor(
     private readonly serverUrl: string,
@@ -136,13 +133,14 @@ export class TableActivity {
     return { scans: scans ?? Number.NaN, writes: writes ?? Number.NaN };
   }
 
-  /** What a workload did to the schema: counts before it, then the difference after. */
-  async during<T>(schema: string, work: () => Promise<T>): Promise<{ result: T; activity: TableCounts }> {
+  /** What a workload did to each schema: counts before it, then the differences after. */
+  async during<T>(schemas: string[], work: () => Promise<T>): Promise<{ result: T; activity: TableCounts[] }> {
     await new Promise((r) => setTimeout(r, STATS_FLUSH_MS));
-    const before = await this.counts(schema);
+    const before = await Promise.all(schemas.map((schema) => this.counts(schema)));
     const result = await work();
     await new Promise((r) => setTimeout(r, STATS_FLUSH_MS));
-    const after = await this.counts(schema);
-    return { result, activity: { scans: after.scans - before.scans, writes: after.writes - before.writes } };
+    const after = await Promise.all(schemas.map((schema) => this.counts(schema)));
+    const activity = after.map((a, i) => ({ scans: a.scans - before[i]!.scans, writes: a.writes - before[i]!.writes }));
+    return { result, activity };
   }
 }

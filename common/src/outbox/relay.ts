@@ -24,8 +24,8 @@ export abstract class OutboxRelay {
   private pendingWake = false;
   /**
    * Whether the next drain must look through every pending document, not only those writers
-   * named (notify(id)): at the start, every poll interval, after a failure, in drain(), and when a
-   * writer names none. A relay that cannot use names (MySQL's) always looks through everything.
+   * named (notify(id)): at the start, after a failure, in drain(), and when a writer names none
+   * (MongoOutboxRelay also looks once a poll interval has passed since its last look). A relay that cannot use names (MySQL's) always looks through everything.
    */
   protected sweepDue = true;
   protected readonly pollIntervalMs: number;
@@ -102,15 +102,13 @@ export abstract class OutboxRelay {
       // interval (10, 20, 30 s for a 5 s poll) kept events written before it waiting that long once
       // the failure was over, unless another write came and woke the relay.
       const delay = failures > 0 ? Math.min(this.pollIntervalMs, RETRY_MAX_MS, RETRY_FIRST_MS * 2 ** (failures - 1)) : this.pollIntervalMs;
-      const woken = await new Promise<boolean>((resolve) => {
-        const timer = setTimeout(() => resolve(false), delay);
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, delay);
         this.wake = () => {
           clearTimeout(timer);
-          resolve(true);
+          resolve();
         };
       });
-      // The poll: whatever no writer named (one that died before notify()) is found now.
-      if (!woken) this.sweepDue = true;
       this.wake = undefined;
       this.pendingWake = false;
     }
