@@ -13,9 +13,10 @@
 set -euo pipefail
 NATS_VERSION="${NATS_VERSION:-v2.15.2}"   # keep in step with infra/k8s and common/src/testing/versions.ts
 FERRETDB_VERSION="${FERRETDB_VERSION:-v1.24.2}"
-# FerretDB is built with Lumina's patches (scripts/ferretdb/: lookups by _id use the _id index);
+# FerretDB is built with Lumina's patches (scripts/ferretdb/: lookups by _id use the _id index, and
+# release builds skip the leak tracking that took a stack trace for every iterator);
 # the build's version names them, so a machine holding an unpatched build rebuilds it once.
-FERRETDB_BUILD="${FERRETDB_VERSION}-lumina.1"
+FERRETDB_BUILD="${FERRETDB_VERSION}-lumina.2"
 PATCHES="$(cd "$(dirname "$0")" && pwd)/ferretdb"
 # kustomize renders infra/k8s in the manifest tests (there is no kubectl here). v5.8.2 is the
 # newest release that builds with Go 1.26 (v5.8.3 asks for Go 1.27).
