@@ -208,6 +208,20 @@ export function postgresAvailable(serverUrl = process.env.POSTGRES_URL ?? DEFAUL
   return psql(serverUrl, 'SELECT 1').ok;
 }
 
+const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
+
+/**
+ * The URL FerretDB reaches its database at. To a PostgreSQL on this machine it talks without TLS
+ * unless the URL asks for it: pgx would otherwise take the server's TLS offer, and encrypting
+ * every query between two local processes protects nothing but cost both of them CPU per query.
+ */
+export function ferretPostgresUrl(serverUrl: string, database: string): string {
+  const url = new URL(serverUrl);
+  url.pathname = `/${database}`;
+  if (LOOPBACK_HOSTS.has(url.hostname) && !url.searchParams.has('sslmode')) url.searchParams.set('sslmode', 'disable');
+  return url.toString();
+}
+
 export interface FerretOptions {
   backend: FerretBackend;
   /** Its state folder (and, over SQLite, its data). */
@@ -250,9 +264,7 @@ export async function startFerretDb(options: FerretOptions): Promise<StartedFerr
     if (!made.ok && !/already exists/.test(made.error)) {
       throw new MissingServerError(`could not create PostgreSQL database ${database} at ${redactPassword(serverUrl)}: ${made.error}`);
     }
-    const url = new URL(serverUrl);
-    url.pathname = `/${database}`;
-    args.push('--handler=postgresql', `--postgresql-url=${url.toString()}`);
+    args.push('--handler=postgresql', `--postgresql-url=${ferretPostgresUrl(serverUrl, database)}`);
   } else {
     args.push('--handler=sqlite', `--sqlite-url=file:${options.data.dir}/`);
   }
