@@ -62,7 +62,7 @@ export class HomeTimeline {
 
   /** post.created: keep the copy and its card, then fan out (again, harmlessly, if a delivery died half-way). */
   async postCreated(data: PostEventData): Promise<void> {
-    const { post } = await this.stores.posts.mutate(data.id, applyPostEvent(data));
+    const { post } = await this.stores.posts.mutate(data.id, applyPostEvent(data), { likelyNew: true });
     if (!post) return;
     await this.stores.cards.putPost(post);
     if (post.state === 'deleted') {
@@ -199,9 +199,8 @@ export class HomeTimeline {
     const still = await this.stores.followers.among(authorId, others);
     const gone = others.filter((id) => !still.on.has(id));
     if (gone.length > 0) await this.stores.feeds.removeFromMany(gone, post._id);
-    await this.stores.posts.setFanout(post._id, 'done');
     // A delete handled while we wrote removed the post only from the feeds that held it then.
-    const now = await this.stores.posts.get(post._id);
+    const now = await this.stores.posts.setFanout(post._id, 'done');
     if (now?.state === 'deleted') await this.removeEverywhere(now);
     timelineMetrics().fanoutDuration.observe({ mode: 'pushed' }, (Date.now() - started) / 1000);
     this.log.debug({ postId: post._id, written, ms: Date.now() - started }, 'fan-out done');

@@ -24,6 +24,14 @@ const REF = { authorId: 1, createdAt: 1, seq: 1, fanout: 1 } as const;
 
 const MAX_ATTEMPTS = 20;
 
+export interface MutateOptions {
+  /**
+   * The post is most likely not in the copy yet (post.created): insert first, and read and
+   * decide again only if it was. Saves a read for nearly every new post.
+   */
+  likelyNew?: boolean;
+}
+
 /** Absent, not null: a field set to undefined is left out of the stored document. */
 function withoutUndefined<T extends object>(doc: T): T {
   return Object.fromEntries(Object.entries(doc).filter(([, v]) => v !== undefined)) as T;
@@ -47,26 +55,30 @@ export class PostsStore {
    * The `rev` compare-and-set makes it atomic on MongoDB; FerretDB 1.24 does not make that
    * compare-and-set atomic, so this process's changes of one post also queue on its lock.
    */
-  mutate(id: string, mutation: PostMutation): Promise<{ changed: boolean; post: PostDoc | null }> {
-    return documentLock.run(documentKey(this.model.collection.collectionName, id), () => this.mutateUnlocked(id, mutation));
+  mutate(id: string, mutation: PostMutation, options: MutateOptions = {}): Promise<{ changed: boolean; post: PostDoc | null }> {
+    return documentLock.run(documentKey(this.model.collection.collectionName, id), () => this.mutateUnlocked(id, mutation, options));
   }
 
-  private async mutateUnlocked(id: string, mutation: PostMutation): Promise<{ changed: boolean; post: PostDoc | null }> {
+  private async mutateUnlocked(
+    id: string,
+    mutation: PostMutation,
+    options: MutateOptions,
+  ): Promise<{ changed: boolean; post: PostDoc | null }> {
+    // Likely new: insert what the mutation makes of nothing, and read only if the post was there.
+    if (options.likelyNew) {
+      const inserted = await this.insertIfAbsent(id, mutation(null));
+      if (inserted) return { changed: true, post: inserted };
+    }
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt += 1) {
       const current = await this.get(id);
       const changed = mutation(current);
       if (!changed) return { changed: false, post: current };
-      const next = withoutUndefined(changed);
       if (!current) {
-        const doc = { ...next, _id: id, rev: 1 };
-        try {
-          await collectionOf(this.model).insertOne(doc);
-          return { changed: true, post: doc };
-        } catch (err) {
-          if (!isDuplicateKeyError(err)) throw err;
-          continue; // created meanwhile: read it and decide again
-        }
+        const inserted = await this.insertIfAbsent(id, changed);
+        if (inserted) return { changed: true, post: inserted };
+        continue; // created meanwhile: read it and decide again
       }
+      const next = withoutUndefined(changed);
       const doc = { ...next, _id: id, rev: current.rev + 1 };
       const res = await collectionOf(this.model).replaceOne({ _id: id, rev: current.rev }, doc);
       if (res.matchedCount === 1) return { changed: true, post: doc };
@@ -74,9 +86,29 @@ export class PostsStore {
     throw new Error(`post ${id}: too many concurrent changes`);
   }
 
-  async setFanout(id: string, fanout: FanoutState): Promise<void> {
-    await documentLock.run(documentKey(this.model.collection.collectionName, id), () =>
-      collectionOf(this.model).updateOne({ _id: id }, { $set: { fanout }, $inc: { rev: 1 } }),
+  /** The document inserted at rev 1, or null when one with this id exists. */
+  private async insertIfAbsent(id: string, fields: Omit<PostDoc, 'rev'> | null): Promise<PostDoc | null> {
+    if (!fields) return null;
+    const doc = { ...withoutUndefined(fields), _id: id, rev: 1 };
+    try {
+      await collectionOf(this.model).insertOne(doc);
+      return doc;
+    } catch (err) {
+      if (!isDuplicateKeyError(err)) throw err;
+      return null;
+    }
+  }
+
+  /** Records how the post was fanned out; answers the document after the change (null: gone). */
+  setFanout(id: string, fanout: FanoutState): Promise<PostDoc | null> {
+    return documentLock.run(
+      documentKey(this.model.collection.collectionName, id),
+      () =>
+        collectionOf(this.model).findOneAndUpdate(
+          { _id: id },
+          { $set: { fanout }, $inc: { rev: 1 } },
+          { returnDocument: 'after' },
+        ) as Promise<PostDoc | null>,
     );
   }
 
