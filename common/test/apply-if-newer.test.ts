@@ -1,6 +1,6 @@
 import mongoose from 'mongoose';
 import type { Pool, RowDataPacket } from 'mysql2/promise';
-import { applyIfNewerMongo, createMysqlPool, upsertIfNewerMySql } from '../src';
+import { applyIfNewerMongo, createMysqlPool, upsertIfNewerMySql, type ApplyOptions } from '../src';
 import { TestContext } from '../src/testing';
 
 const ctx = new TestContext();
@@ -40,21 +40,26 @@ describe('MySQL', () => {
   });
 });
 
-describe('MongoDB', () => {
-  const people = () => mongo.collection<{ _id: string; name: string; version: number }>('people');
+describe.each<[string, ApplyOptions]>([
+  ['an upsert', {}],
+  ['an insert first (likelyNew)', { likelyNew: true }],
+])('MongoDB, %s', (_how, options) => {
+  const people = () =>
+    mongo.collection<{ _id: string; name: string; version: number }>(`people_${options.likelyNew ? 'insert' : 'upsert'}`);
+  const apply = (id: string, version: number, fields: { name: string }) => applyIfNewerMongo(people(), id, version, fields, options);
 
   test('inserts, applies newer, ignores older and repeated versions', async () => {
-    expect(await applyIfNewerMongo(people(), 'p1', 2, { name: 'v2' })).toBe('applied');
-    expect(await applyIfNewerMongo(people(), 'p1', 1, { name: 'v1' })).toBe('stale');
-    expect(await applyIfNewerMongo(people(), 'p1', 2, { name: 'v2 again' })).toBe('stale');
+    expect(await apply('p1', 2, { name: 'v2' })).toBe('applied');
+    expect(await apply('p1', 1, { name: 'v1' })).toBe('stale');
+    expect(await apply('p1', 2, { name: 'v2 again' })).toBe('stale');
     expect(await people().findOne({ _id: 'p1' })).toEqual({ _id: 'p1', name: 'v2', version: 2 });
-    expect(await applyIfNewerMongo(people(), 'p1', 3, { name: 'v3' })).toBe('applied');
+    expect(await apply('p1', 3, { name: 'v3' })).toBe('applied');
     expect(await people().findOne({ _id: 'p1' })).toEqual({ _id: 'p1', name: 'v3', version: 3 });
   });
 
   test('any delivery order of versions 1..20, concurrently, ends at version 20', async () => {
     const versions = Array.from({ length: 20 }, (_, i) => i + 1).sort(() => Math.random() - 0.5);
-    await Promise.all(versions.map((v) => applyIfNewerMongo(people(), 'p2', v, { name: `v${v}` })));
+    await Promise.all(versions.map((v) => apply('p2', v, { name: `v${v}` })));
     expect(await people().findOne({ _id: 'p2' })).toEqual({ _id: 'p2', name: 'v20', version: 20 });
   });
 });

@@ -14,8 +14,10 @@ export class MediaUsage {
   ) {}
 
   async postCreated(postId: string, mediaIds: string[], version: number): Promise<void> {
-    await this.usage.recordPostCreated(postId, [...new Set(mediaIds)], version);
-    await this.reconcilePost(postId);
+    const shown = [...new Set(mediaIds)];
+    // Applied: what is recorded is what we wrote (a delete racing us is caught by the look after).
+    if ((await this.usage.recordPostCreated(postId, shown, version)) === 'applied') await this.usePostMedia(postId, shown);
+    else await this.reconcilePost(postId);
   }
 
   async postDeleted(postId: string, version: number): Promise<void> {
@@ -35,7 +37,12 @@ export class MediaUsage {
       await this.media.removePostUse(postId);
       return;
     }
-    await this.media.addPostUse(post.mediaIds, postId);
+    await this.usePostMedia(postId, post.mediaIds);
+  }
+
+  /** Marks the media used by a live post, then looks again: a post.deleted handled meanwhile releases them. */
+  private async usePostMedia(postId: string, mediaIds: string[]): Promise<void> {
+    await this.media.addPostUse(mediaIds, postId);
     const again = await this.usage.findPost(postId);
     if (again?.deleted) await this.media.removePostUse(postId);
   }

@@ -14,6 +14,16 @@ import { isDuplicateKeyError } from './mongo';
 
 export type ApplyOutcome = 'applied' | 'stale';
 
+export interface ApplyOptions {
+  versionField?: string;
+  /**
+   * The document most likely does not exist yet (the copy of something just created): insert it
+   * first, and only if that finds one, update it by version. On FerretDB an upsert is a read and
+   * a write; an insert is one statement.
+   */
+  likelyNew?: boolean;
+}
+
 /**
  * Sets `fields` and `version` on the document with this id if it holds an older version or
  * does not exist yet.
@@ -23,11 +33,21 @@ export async function applyIfNewerMongo<T extends Document>(
   id: string,
   version: number,
   fields: Partial<T>,
-  versionField = 'version',
+  { versionField = 'version', likelyNew = false }: ApplyOptions = {},
 ): Promise<ApplyOutcome> {
   const filter = { _id: id, [versionField]: { $lt: version } } as unknown as Filter<T>;
   const update = { $set: { ...fields, [versionField]: version } } as Document;
   return documentLock.run(documentKey(collection.collectionName, id), async () => {
+    if (likelyNew) {
+      try {
+        await collection.insertOne({ ...fields, _id: id, [versionField]: version } as never);
+        return 'applied';
+      } catch (err) {
+        if (!isDuplicateKeyError(err)) throw err;
+        const res = await collection.updateOne(filter, update);
+        return res.modifiedCount > 0 ? 'applied' : 'stale';
+      }
+    }
     try {
       const res = await collection.updateOne(filter, update, { upsert: true });
       return res.modifiedCount + res.upsertedCount > 0 ? 'applied' : 'stale';

@@ -45,7 +45,8 @@ export class UsageStore {
   }
 
   async recordPostCreated(postId: string, mediaIds: string[], version: number): Promise<ApplyOutcome> {
-    return applyIfNewerMongo(this.posts.collection, postId, version, { mediaIds, deleted: false });
+    // A post.created is nearly always the first word of its post here: insert first.
+    return applyIfNewerMongo(this.posts.collection, postId, version, { mediaIds, deleted: false }, { likelyNew: true });
   }
 
   /** A tombstone: keeps the media ids a post.created may have brought. */
