@@ -44,8 +44,12 @@ export const configSchema = baseServiceEnv
     MEDIA_WORKER_CONCURRENCY: env.int(2, 1),
     /** How long a job stays claimed by a worker that stopped answering before another takes it. */
     MEDIA_JOB_ACK_WAIT_MS: env.int(60_000, 1000),
-    /** How often the outbox relay looks for unpublished events when no write woke it. */
-    OUTBOX_POLL_INTERVAL_MS: env.int(500, 10),
+    /**
+     * How often the outbox relay looks through every media for unpublished events. Writers wake it
+     * naming the media they wrote (a lookup by _id); the look is for what a dead process left, and
+     * on FerretDB it reads the whole collection.
+     */
+    OUTBOX_POLL_INTERVAL_MS: env.int(5_000, 10),
   })
   .superRefine((config, ctx) => {
     if (config.STORAGE_DRIVER !== 's3') return;

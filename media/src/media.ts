@@ -103,8 +103,8 @@ export interface MediaServiceDeps {
   limits: MediaLimits;
   /** Publishes processing jobs right away; the outbox relay is the guarantee, this is the fast path. */
   jobs: Publisher<typeof Events.mediaProcessRequested>;
-  /** Wakes the outbox relay after a write. */
-  notifyRelay: () => void;
+  /** Wakes the outbox relay after a write, naming the media written (it looks that one up by _id). */
+  notifyRelay: (mediaId: string) => void;
   log: Logger;
   hooks?: DeletionHooks;
 }
@@ -207,7 +207,7 @@ export class MediaService {
     await this.deps.jobs.publish(job.data, { id: job.id }).catch((err: unknown) => {
       this.deps.log.warn({ err, mediaId: id }, 'could not publish the job now; the outbox relay will');
     });
-    this.deps.notifyRelay();
+    this.deps.notifyRelay(id);
     const media = await store.findById(id);
     if (!media) throw new Error(`media ${id} vanished after insert`);
     return { status: 202, media };
@@ -291,7 +291,7 @@ export class MediaService {
     const event = publishing.mediaDeleted(media);
     await this.deps.hooks?.beforeDeleteWrite?.(media._id);
     if (!(await this.deps.store.markDeleted(media._id, media.version, event))) return false;
-    this.deps.notifyRelay();
+    this.deps.notifyRelay(media._id);
     await this.removeBlobs(media);
     return true;
   }

@@ -36,7 +36,8 @@ export interface MediaProcessorDeps {
   store: MediaStore;
   storage: BlobStorage;
   maxPixels: number;
-  notifyRelay: () => void;
+  /** Wakes the outbox relay after a write, naming the media written. */
+  notifyRelay: (mediaId: string) => void;
   log: Logger;
   hooks?: ProcessingHooks;
   /** How long a claim on a media lasts unless renewed: a dead worker's media is free after it. */
@@ -108,7 +109,7 @@ export class MediaProcessor {
     await hooks?.beforeCommit?.(media._id);
     const event = publishing.mediaFailed(media, reason);
     const failed = await store.markFailed(media._id, media.version, reason, event);
-    if (failed) this.deps.notifyRelay();
+    if (failed) this.deps.notifyRelay(media._id);
     await hooks?.afterCommit?.(media._id);
     log.info({ mediaId: media._id, reason }, 'media failed');
     return failed ? 'failed' : 'skipped';
@@ -149,7 +150,7 @@ export class MediaProcessor {
       if (!now || now.status === 'deleted') await Promise.all(VARIANT_NAMES.map((v) => storage.delete(blobKeys.variant(media._id, v))));
       return 'skipped';
     }
-    this.deps.notifyRelay();
+    this.deps.notifyRelay(mediaId);
     await hooks?.afterCommit?.(mediaId);
     log.info({ mediaId }, 'media ready');
     return 'ready';

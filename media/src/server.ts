@@ -66,7 +66,7 @@ export async function startMediaService(config: Config, options: StartOptions = 
       if (runsApi(config)) await removeStaleUploads(config.MEDIA_TMP_DIR, 3600_000);
 
       const relay = new MongoOutboxRelay([store.collection], bus, relayOptions);
-      const notifyRelay = () => relay.notify();
+      const notifyRelay = (mediaId: string) => relay.notify(mediaId);
       const media = new MediaService({
         store,
         usage,
