@@ -115,3 +115,37 @@ test('a home page reads no MongoDB once its feed and cards are there', async () 
   }
   expect(operations).toEqual(['posts.find']);
 });
+
+test("a new post's card takes its author from the view Redis keeps, without MongoDB; a rename reaches posts from before and after it", async () => {
+  const [author, viewer] = ['av-author', 'av-viewer'];
+  await deliver(h, Events.userCreated, user(author, 1, { displayName: 'First' }));
+  await deliver(h, Events.userFollowed, edge(viewer, author, 1));
+  await deliver(h, Events.postCreated, post('av-1', author));
+
+  const operations: string[] = [];
+  h.svc.conn.set('debug', (collection: string, method: string) => operations.push(`${collection}.${method}`));
+  try {
+    await deliver(h, Events.postCreated, post('av-2', author));
+  } finally {
+    h.svc.conn.set('debug', false);
+  }
+  expect(operations.filter((op) => op.startsWith('authors.'))).toEqual([]);
+  expect(operations.length).toBeGreaterThan(0); // the hook saw the post's own writes
+
+  await deliver(h, Events.userUpdated, user(author, 2, { displayName: 'Second' }));
+  await deliver(h, Events.postCreated, post('av-3', author));
+  // Without the kept view (evicted, a new Redis) the card gets the author from MongoDB.
+  await h.svc.redis.del(keys.author(author));
+  await deliver(h, Events.postCreated, post('av-4', author));
+  const names = (await pages(viewer)).map((p) => [(p as { id: string }).id, (p as { author: { displayName: string } }).author.displayName]);
+  expect(names.sort()).toEqual([
+    ['av-1', 'Second'],
+    ['av-2', 'Second'],
+    ['av-3', 'Second'],
+    ['av-4', 'Second'],
+  ]);
+  expect(await h.svc.domain.stores.cards.authorView(author)).toEqual({
+    author: expect.objectContaining({ displayName: 'Second' }),
+    version: 2,
+  });
+});

@@ -90,10 +90,14 @@ export class HomeTimeline {
   async authorChanged(authorId: string, version: number): Promise<void> {
     const [author] = [...(await this.stores.authors.byIds([authorId])).values()];
     if (!author || author.version !== version) return; // a newer change won; it updates the cards
+    const view = author.deleted ? null : renderAuthor(authorId, author);
+    // The kept view first, then the author's posts: a post.created that reads the view before this
+    // write added its post to the author's list before that, so the list below holds it.
+    await this.stores.cards.putAuthorView(authorId, view, version);
     const posts = (await this.builder.authoredPosts([authorId], this.settings.maxEntries)).get(authorId) ?? [];
     await this.stores.cards.putAuthor(
       posts.map((p) => p.postId),
-      author.deleted ? null : renderAuthor(authorId, author),
+      view,
       version,
     );
   }
@@ -206,10 +210,18 @@ export class HomeTimeline {
     this.log.debug({ postId: post._id, written, ms: Date.now() - started }, 'fan-out done');
   }
 
-  /** The author's current view on a post's card (a placeholder until user.created arrives). */
+  /**
+   * The author's current view on a post's card: the view Redis keeps, else the copy in MongoDB
+   * (kept for the next post), else a placeholder until user.created arrives.
+   */
   private async authorOnCard(postId: string, authorId: string): Promise<void> {
-    const author = (await this.stores.authors.byIds([authorId])).get(authorId);
-    await this.stores.cards.putAuthor([postId], author?.deleted ? null : renderAuthor(authorId, author), author?.version ?? 0);
+    let kept = await this.stores.cards.authorView(authorId);
+    if (!kept) {
+      const author = (await this.stores.authors.byIds([authorId])).get(authorId);
+      kept = { author: author?.deleted ? null : renderAuthor(authorId, author), version: author?.version ?? 0 };
+      if (author) await this.stores.cards.putAuthorView(authorId, kept.author, kept.version);
+    }
+    await this.stores.cards.putAuthor([postId], kept.author, kept.version);
   }
 
   /** Writes the entry into these viewers' feeds (those that exist); answers how many got it. */

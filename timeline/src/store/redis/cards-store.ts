@@ -92,6 +92,25 @@ export class CardsStore {
     await Promise.all(postIds.map((postId) => this.put(postId, [['av', version, { author: value }]])));
   }
 
+  /**
+   * An author's view as cards show it (null: deleted) at its user version, kept per author so a
+   * new post's card gets its author without reading MongoDB; absent when not kept.
+   */
+  async authorView(authorId: string): Promise<{ author: UserSummary | null; version: number } | undefined> {
+    const [version, value] = await this.redis.hmGet(keys.author(authorId), ['av', 'author']);
+    if (version == null || value == null) return undefined;
+    return { author: value === '' ? null : (JSON.parse(value) as UserSummary), version: Number(version) };
+  }
+
+  /** Keeps an author's view, only over an older version (a late fill cannot undo an event). */
+  async putAuthorView(authorId: string, author: UserSummary | null, version: number): Promise<void> {
+    await cardPut.run(
+      this.redis,
+      [keys.author(authorId)],
+      [this.ttlSeconds, 'av', version, 1, 'author', author ? JSON.stringify(author) : ''],
+    );
+  }
+
   /** The cards of these posts, one command each (cards live on many shards); absent when incomplete. */
   async get(postIds: string[]): Promise<Map<string, Card>> {
     const rows = await Promise.all(postIds.map((id) => this.redis.hmGet(keys.card(id), [...FIELDS])));

@@ -24,6 +24,8 @@ export const keys = {
   authored: (authorId: string) => `authored:${tag(authorId)}`,
   /** What a merged-at-read author posted, for the stream: members `<seq>:<postId>`. */
   authoredLanded: (authorId: string) => `authored-landed:${tag(authorId)}`,
+  /** An author as cards show them, at its user version (a card's author group, kept per author). */
+  author: (authorId: string) => `author:${tag(authorId)}`,
   /** The rendered card of a post (a hash of field groups, each with its version). */
   card: (postId: string) => `card:${tag(postId)}`,
   /** Authors over the fan-out threshold, merged in at read time (a small set). */
