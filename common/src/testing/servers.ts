@@ -13,7 +13,7 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, Socket } from 'node:net';
 import { homedir, tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
@@ -53,16 +53,46 @@ export const binDir = (): string => process.env.LUMINA_BIN_DIR ?? join(homedir()
 /** Where the repository is; scripts/install-tools.sh lives under it. */
 const repoRoot = (): string => join(__dirname, '..', '..', '..');
 
-export async function freePort(): Promise<number> {
+/**
+ * The ports freePort() picks from: below the kernel's ephemeral range, from which it hands local
+ * ports to outgoing connections. A port found free in that range could be taken by any client
+ * socket before the server meant for it listened (a service of the e2e system failed to start
+ * with EADDRINUSE that way); below it only another listener can take it.
+ */
+function listeningPortRange(): [number, number] | undefined {
+  try {
+    const [low] = readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/).map(Number);
+    if (low !== undefined && low > 15_000) return [10_000, low];
+  } catch {
+    // not Linux: the kernel's own choice below
+  }
+  return undefined;
+}
+
+function listenOnce(port: number): Promise<number> {
   return new Promise((resolve, reject) => {
     const srv = createServer();
     srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
+    srv.listen(port, '127.0.0.1', () => {
       const address = srv.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      srv.close(() => resolve(port));
+      const bound = typeof address === 'object' && address ? address.port : 0;
+      srv.close(() => resolve(bound));
     });
   });
+}
+
+/** A loopback port nothing listens on now, for a server about to start (see listeningPortRange). */
+export async function freePort(): Promise<number> {
+  const range = listeningPortRange();
+  for (let attempt = 0; range && attempt < 50; attempt += 1) {
+    const port = range[0] + Math.floor(Math.random() * (range[1] - range[0]));
+    try {
+      return await listenOnce(port);
+    } catch {
+      // in use: another
+    }
+  }
+  return listenOnce(0);
 }
 
 export function waitForPort(port: number, host = '127.0.0.1', timeoutMs = 30_000): Promise<void> {
