@@ -127,7 +127,7 @@ export interface SeedSummary {
   engaged: number;
   /** Homes that still missed one of this run's posts when the seed stopped waiting (0: all full). */
   homesNotFull: number;
-  /** How long after the last like the last home was full (or the wait ran out). */
+  /** How long after the last like every home was found full (or the wait ran out). */
   homesMs: number;
   /** An account to sign in with. */
   sample: { email: string; password: string };
@@ -192,7 +192,7 @@ async function main(): Promise<void> {
     `\nSeeded in ${formatSeconds((Date.now() - started) / 1000)}: ${result.created} new people (${result.signedIn} already there), ` +
       `${result.follows.toLocaleString('en')} follows, ${result.posts.length} new posts (${result.skippedAuthors} authors already had posts), ${result.engaged} likes and comments.\n` +
       (result.homesNotFull === 0
-        ? `Every home timeline holds its new posts (the last was full ${formatSeconds(result.homesMs / 1000)} after the last like).\n`
+        ? `Every home timeline holds its new posts (all checked through the API ${formatSeconds(result.homesMs / 1000)} after the last like).\n`
         : `${result.homesNotFull} home timelines still miss some of the new posts after ${formatSeconds(result.homesMs / 1000)}: the timeline ` +
           'service is still working through the follow and post events (with FerretDB over SQLite, npm start without a PostgreSQL ' +
           'or mongod, that takes much longer: bench/README.md says why).\n') +
