@@ -3,7 +3,7 @@
  * stretched to the image's box (its aspect ratio is known, so nothing jumps), and the image
  * fades in over it once loaded.
  */
-import { useEffect, useRef, useState } from 'react';
+import { useEffect, useLayoutEffect, useRef, useState } from 'react';
 import { BLURHASH_SIZE, paintBlurhash } from '../lib/blurhash';
 
 export interface BlurhashImageProps {
@@ -28,7 +28,9 @@ export function BlurhashImage({ src, alt, width, height, blurhash, className = '
     setFailed(false);
   }, [src]);
 
-  useEffect(() => {
+  // A layout effect: painted in the same commit as the canvas, before the browser shows a frame,
+  // so there is never an empty placeholder (nor a moment when the canvas is there unpainted).
+  useLayoutEffect(() => {
     if (canvas.current && blurhash && !loaded) paintBlurhash(canvas.current, blurhash);
   }, [blurhash, loaded]);
 
