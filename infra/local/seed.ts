@@ -82,16 +82,15 @@ const HOMES_TIME_LIMIT_MS = 10 * 60_000;
  */
 async function waitForFullHomes(
   people: LoadedPerson[],
-  friendships: Array<[number, number]>,
+  friendsOf: Map<string, LoadedPerson[]>,
   posts: Array<{ id: string; authorId: string }>,
 ): Promise<{ ms: number; notFull: number }> {
-  const followed = new Map<string, Set<string>>(people.map((p) => [p.client.id, new Set([p.client.id])]));
-  for (const [a, b] of friendships) {
-    followed.get(people[a]!.client.id)!.add(people[b]!.client.id);
-    followed.get(people[b]!.client.id)!.add(people[a]!.client.id);
-  }
   let waiting = people
-    .map((person) => ({ person, missing: new Set(posts.filter((p) => followed.get(person.client.id)!.has(p.authorId)).map((p) => p.id)) }))
+    .map((person) => {
+      // Every friendship is a follow both ways, and one's own posts are at home too.
+      const followed = new Set([person.client.id, ...(friendsOf.get(person.client.id) ?? []).map((f) => f.client.id)]);
+      return { person, missing: new Set(posts.filter((p) => followed.has(p.authorId)).map((p) => p.id)) };
+    })
     .filter((home) => home.missing.size > 0);
   const bar = new ProgressBar('home timelines full', waiting.length);
   const deadline = Date.now() + HOMES_TIME_LIMIT_MS;
@@ -165,7 +164,7 @@ export async function seed(url: string, people = 962): Promise<SeedSummary> {
     },
   );
   const engaged = await engage(posts.posts, accounts.people, friendsOf);
-  const homes = await waitForFullHomes(accounts.people, graph.friendships, posts.posts);
+  const homes = await waitForFullHomes(accounts.people, friendsOf, posts.posts);
   const sample = accounts.people[0]!.spec;
   return {
     created: accounts.created,

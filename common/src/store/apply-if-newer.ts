@@ -38,23 +38,17 @@ export async function applyIfNewerMongo<T extends Document>(
   const filter = { _id: id, [versionField]: { $lt: version } } as unknown as Filter<T>;
   const update = { $set: { ...fields, [versionField]: version } } as Document;
   return documentLock.run(documentKey(collection.collectionName, id), async () => {
-    if (likelyNew) {
-      try {
+    try {
+      if (likelyNew) {
         await collection.insertOne({ ...fields, _id: id, [versionField]: version } as never);
         return 'applied';
-      } catch (err) {
-        if (!isDuplicateKeyError(err)) throw err;
-        const res = await collection.updateOne(filter, update);
-        return res.modifiedCount > 0 ? 'applied' : 'stale';
       }
-    }
-    try {
       const res = await collection.updateOne(filter, update, { upsert: true });
       return res.modifiedCount + res.upsertedCount > 0 ? 'applied' : 'stale';
     } catch (err) {
       if (!isDuplicateKeyError(err)) throw err;
-      // The document exists with a version >= ours, or another process's upsert just created
-      // it: one more conditional update (no upsert) settles which.
+      // The document exists (with a version >= ours, or another process's upsert or insert just
+      // created it): one more conditional update (no upsert) settles which.
       const res = await collection.updateOne(filter, update);
       return res.modifiedCount > 0 ? 'applied' : 'stale';
     }

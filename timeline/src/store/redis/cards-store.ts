@@ -49,6 +49,10 @@ export function cardPostOf(doc: PostDoc): CardPost {
 
 type Group = [versionField: string, version: number, fields: Record<string, string>];
 
+/** How a card (and the kept author view) holds its author: JSON, or '' for a deleted author. */
+const authorValue = (author: UserSummary | null): string => (author ? JSON.stringify(author) : '');
+const authorOf = (value: string): UserSummary | null => (value === '' ? null : (JSON.parse(value) as UserSummary));
+
 /** A count's version: its engagement version first, then the post version it was read at (counts
  * from post events count until an engagement event arrives). */
 const countVersion = (engagementVersion: number, postVersion: number): number =>
@@ -88,7 +92,7 @@ export class CardsStore {
 
   /** Writes an author's view (null: deleted) into the cards of these posts, at the user's version. */
   async putAuthor(postIds: string[], author: UserSummary | null, version: number): Promise<void> {
-    const value = author ? JSON.stringify(author) : '';
+    const value = authorValue(author);
     await Promise.all(postIds.map((postId) => this.put(postId, [['av', version, { author: value }]])));
   }
 
@@ -99,16 +103,12 @@ export class CardsStore {
   async authorView(authorId: string): Promise<{ author: UserSummary | null; version: number } | undefined> {
     const [version, value] = await this.redis.hmGet(keys.author(authorId), ['av', 'author']);
     if (version == null || value == null) return undefined;
-    return { author: value === '' ? null : (JSON.parse(value) as UserSummary), version: Number(version) };
+    return { author: authorOf(value), version: Number(version) };
   }
 
   /** Keeps an author's view, only over an older version (a late fill cannot undo an event). */
   async putAuthorView(authorId: string, author: UserSummary | null, version: number): Promise<void> {
-    await cardPut.run(
-      this.redis,
-      [keys.author(authorId)],
-      [this.ttlSeconds, 'av', version, 1, 'author', author ? JSON.stringify(author) : ''],
-    );
+    await cardPut.run(this.redis, [keys.author(authorId)], [this.ttlSeconds, 'av', version, 1, 'author', authorValue(author)]);
   }
 
   /** The cards of these posts, one command each (cards live on many shards); absent when incomplete. */
@@ -123,7 +123,7 @@ export class CardsStore {
         post: JSON.parse(post) as CardPost,
         likeCount: Number(likes),
         commentCount: Number(comments),
-        author: author === '' ? null : (JSON.parse(author) as UserSummary),
+        author: authorOf(author),
       });
     });
     return cards;
