@@ -16,6 +16,12 @@ export const configSchema = baseServiceEnv.extend({
   TIMELINE_ACTIVE_DAYS: env.int(30, 1),
   /** How many landings each viewer's live-stream log keeps (what a reconnect can replay). */
   TIMELINE_STREAM_LOG_ENTRIES: env.int(200, 10),
+  /**
+   * A viewer's landing log is kept while they stream and this many minutes after (at least two
+   * heartbeats): a reconnect with Last-Event-ID within it replays what it missed. Fan-out logs
+   * nothing for viewers who are not streaming.
+   */
+  TIMELINE_STREAM_RESUME_MINUTES: env.int(15, 1),
   /** Cards not changed for this long expire and are filled again from MongoDB when read. */
   TIMELINE_CARD_TTL_HOURS: env.int(72, 1),
   /**

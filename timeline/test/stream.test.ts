@@ -4,7 +4,8 @@
  * missed from the stored timeline — fanned-out and merged (celebrity) posts alike.
  */
 import { Events } from '@lumina/common';
-import { bearer, deliver, edge, eventually, post, SseClient, startTimeline, user, type Harness } from './helpers';
+import { keys } from '../src/store/redis/keys';
+import { bearer, deliver, edge, eventually, feedOf, post, SseClient, startTimeline, user, type Harness } from './helpers';
 
 let h: Harness;
 const MAX_AGE_MS = 6000;
@@ -89,6 +90,29 @@ test('a reconnect with Last-Event-ID replays exactly the posts it missed', async
   await h.publish(Events.postCreated, post('gap-4', 'author'));
   await second.waitFor((s) => s.posts().some((p) => p.id === 'gap-4'));
   expect(second.posts().map((p) => p.id)).toEqual(['gap-1', 'gap-2', 'gap-3', 'gap-4']);
+  second.close();
+});
+
+test('after the resume window a reconnect replays nothing (fan-out logs only for streamers), the home has the posts, and it streams on', async () => {
+  const first = await connect('reader');
+  await deliver(h, Events.postCreated, post('away-0', 'author'));
+  await first.waitFor((s) => s.posts().some((p) => p.id === 'away-0'));
+  const lastId = first.events.at(-1)?.id as string;
+  first.close();
+  // The window passes (TIMELINE_STREAM_RESUME_MINUTES after the last stream; here at once): the log expires.
+  await eventually(async () => expect(h.svc.streams.connections).toBe(0));
+  await h.svc.redis.del(keys.landed('reader'));
+
+  await deliver(h, Events.postCreated, post('away-1', 'author'));
+  expect(await h.svc.redis.exists(keys.landed('reader'))).toBe(0);
+  expect(await feedOf(h, 'reader')).toEqual(expect.arrayContaining(['away-0', 'away-1']));
+
+  const second = await connect('reader', { 'Last-Event-ID': lastId });
+  await twoMoreHeartbeats(second);
+  expect(second.posts()).toEqual([]);
+  await h.publish(Events.postCreated, post('away-2', 'author'));
+  await second.waitFor((s) => s.posts().some((p) => p.id === 'away-2'));
+  expect(second.posts().map((p) => p.id)).toEqual(['away-2']);
   second.close();
 });
 

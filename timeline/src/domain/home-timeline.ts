@@ -325,6 +325,11 @@ export class HomeTimeline {
     return (await read()).flat();
   }
 
+  /** The viewer streams: what lands in their feed from now on is logged for the stream (FeedsStore.keepLanding). */
+  keepLanding(viewerId: string): Promise<void> {
+    return this.stores.feeds.keepLanding(viewerId);
+  }
+
   /** What landed in the viewer's home after a sequence, oldest first (the stream's source). */
   async landedAfter(viewerId: string, seq: string, limit: number): Promise<Landed[]> {
     const pulledAuthors = await this.pulledFolloweesOf(viewerId);

@@ -33,6 +33,7 @@ export function redisLimitsFrom(config: Config): RedisLimits {
   return {
     maxEntries: config.TIMELINE_MAX_ENTRIES,
     maxLanded: config.TIMELINE_STREAM_LOG_ENTRIES,
+    resumeMs: Math.max(config.TIMELINE_STREAM_RESUME_MINUTES * 60_000, 2 * config.STREAM_HEARTBEAT_MS),
     activeMs: config.TIMELINE_ACTIVE_DAYS * 24 * 3600_000,
     cardTtlSeconds: config.TIMELINE_CARD_TTL_HOURS * 3600,
     pageTtlMs: config.TIMELINE_PAGE_TTL_MS,

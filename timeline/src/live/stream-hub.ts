@@ -160,7 +160,9 @@ export class StreamHub implements BackgroundWorker {
       this.beats += 1;
       const catchUp = this.beats % CATCH_UP_EVERY_HEARTBEATS === 0;
       const now = Date.now();
-      for (const set of this.byViewer.values()) {
+      for (const [viewerId, set] of this.byViewer) {
+        // The landing log stays open while the viewer streams (its TTL is the resume window).
+        this.home.keepLanding(viewerId).catch((err: unknown) => this.log.warn({ err, viewerId }, 'could not keep a landing log open'));
         for (const connection of set) {
           if (now - connection.openedAt > this.settings.maxAgeMs) {
             connection.close();
@@ -186,7 +188,16 @@ export class StreamHub implements BackgroundWorker {
     this.unsubscribe?.();
   }
 
-  /** Takes over a response as an event stream; `lastEventId` resumes after what the client saw. */
+  /**
+   * Opens the viewer's landing log, which open() needs: fan-out logs landings only for viewers
+   * with one, and a stream reads nothing else. Awaited before open(), so that whatever lands after
+   * the stream's starting sequence is logged.
+   */
+  prepare(viewerId: string): Promise<void> {
+    return this.home.keepLanding(viewerId);
+  }
+
+  /** Takes over a response as an event stream (after prepare()); `lastEventId` resumes after what the client saw. */
   open(viewerId: string, res: Response, lastEventId: string | undefined): StreamConnection {
     res.writeHead(200, {
       'Content-Type': 'text/event-stream; charset=utf-8',

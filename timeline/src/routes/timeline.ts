@@ -38,13 +38,18 @@ export function timelineRouter({ home, explore, streams }: TimelineRouteDeps): R
     res.json(await explore.page(req.currentUser?.id, request));
   });
 
-  router.get('/stream', requireAuth, (req, res) => {
+  router.get('/stream', requireAuth, async (req, res) => {
     const viewer = signedInUser(req);
     const lastEventId = req.get('last-event-id');
     if (lastEventId !== undefined && !SEQ_PATTERN.test(lastEventId)) throw new BadRequestError('Invalid Last-Event-ID', 'Last-Event-ID');
-    if (streams.full) throw new ServiceUnavailableError('Too many open streams, try again later');
-    // One token must not take every slot of the replica; a closed tab frees its slot at once.
-    if (streams.fullFor(viewer.id)) throw new TooManyRequestsError(STREAM_RETRY_AFTER_SECONDS, 'Too many open streams for this account');
+    const refuseIfFull = () => {
+      if (streams.full) throw new ServiceUnavailableError('Too many open streams, try again later');
+      // One token must not take every slot of the replica; a closed tab frees its slot at once.
+      if (streams.fullFor(viewer.id)) throw new TooManyRequestsError(STREAM_RETRY_AFTER_SECONDS, 'Too many open streams for this account');
+    };
+    refuseIfFull();
+    await streams.prepare(viewer.id);
+    refuseIfFull(); // again: other streams may have opened while the log was prepared
     streams.open(viewer.id, res, lastEventId);
   });
 

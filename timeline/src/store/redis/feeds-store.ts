@@ -1,14 +1,16 @@
 /**
  * Home feeds in Redis, as Mastodon keeps them: one sorted set per viewer (post id scored by its
  * createdAt, so equal times order by id, as pages do), capped at the newest entries, and a small
- * landing log per viewer for the live stream. A feed's TTL is the activity window: reading it
- * renews it, fan-out skips a feed that has expired, and the viewer's next read builds it again.
+ * landing log for the live stream of a viewer who is streaming. A feed's TTL is the activity
+ * window: reading it renews it, fan-out skips a feed that has expired, and the viewer's next read
+ * builds it again. A landing log's TTL is the resume window: an open stream renews it, and
+ * fan-out logs nothing for the many who are not streaming.
  */
 import type { RedisClient } from '@lumina/common';
 import type { TimePosition } from '../../positions';
 import { afterLandedSeq, keys, landedMember, parseLanded } from './keys';
 import type { PagesStore } from './pages-store';
-import { feedAdd, feedAddMany, listComplete } from './scripts';
+import { feedAdd, feedAddMany, landedKeep, listComplete } from './scripts';
 
 /** Viewers per fan-out script call: short enough not to hold Redis for long (a few ms). */
 const FANOUT_SCRIPT_VIEWERS = 250;
@@ -27,6 +29,8 @@ export interface FeedLimits {
   maxEntries: number;
   /** How many landings each viewer's stream log keeps (a reconnect replays at most these). */
   maxLanded: number;
+  /** How long a viewer's landing log outlives their last open stream (a reconnect in it resumes). */
+  resumeMs: number;
   /** The activity window: a feed nobody read for this long expires, and fan-out skips it. */
   activeMs: number;
 }
@@ -70,9 +74,7 @@ export class FeedsStore {
     if (entries.length === 0) return 0;
     const args: Array<string | number> = [this.limits.maxEntries, this.limits.maxLanded];
     for (const e of entries) args.push(e.postId, e.createdAt, landedMember(e.seq, e.postId));
-    return Number(
-      await feedAdd.run(this.redis, [keys.feed(viewerId), keys.landed(viewerId), keys.page(viewerId), keys.pageGen(viewerId)], args),
-    );
+    return Number(await feedAdd.run(this.redis, [keys.feed(viewerId), keys.landed(viewerId), keys.page(viewerId)], args));
   }
 
   /**
@@ -88,7 +90,7 @@ export class FeedsStore {
       slices.map((slice) =>
         feedAddMany.run(
           this.redis,
-          slice.flatMap((viewerId) => [keys.feed(viewerId), keys.landed(viewerId), keys.page(viewerId), keys.pageGen(viewerId)]),
+          slice.flatMap((viewerId) => [keys.feed(viewerId), keys.landed(viewerId), keys.page(viewerId)]),
           [this.limits.maxEntries, this.limits.maxLanded, entry.postId, entry.createdAt, member],
         ),
       ),
@@ -123,7 +125,15 @@ export class FeedsStore {
     return new Set(postIds.filter((_, i) => scores[i] !== null));
   }
 
-  /** What landed in the viewer's feed after a sequence, oldest first. */
+  /**
+   * Opens the viewer's landing log, or keeps it open: a stream calls it when it opens (before
+   * taking its starting sequence) and on every heartbeat.
+   */
+  async keepLanding(viewerId: string): Promise<void> {
+    await landedKeep.run(this.redis, [keys.landed(viewerId)], [this.limits.resumeMs]);
+  }
+
+  /** What landed in the viewer's feed after a sequence, oldest first (while their landing log was open). */
   async landedAfter(viewerId: string, seq: string, limit: number): Promise<Array<{ seq: string; postId: string }>> {
     const members = await this.redis.zRange(keys.landed(viewerId), afterLandedSeq(seq), '+', {
       BY: 'LEX',

@@ -12,7 +12,10 @@ const tag = (id: string): string => `{${id.replace(/[{}%]/g, (c) => `%${c.charCo
 export const keys = {
   /** The home feed: post id → createdAt (ms), newest 800, with the FEED_SENTINEL member. */
   feed: (viewerId: string) => `feed:${tag(viewerId)}`,
-  /** What landed in the feed, for the live stream: members `<seq>:<postId>`, all scored 0 (lexical order). */
+  /**
+   * What landed in the feed, for the live stream: members `<seq>:<postId>`, all scored 0 (lexical
+   * order), and the sentinel. Only while the viewer streams, and for a resume window after.
+   */
   landed: (viewerId: string) => `landed:${tag(viewerId)}`,
   /** Whom the viewer follows: followee id → edge version, negative once unfollowed. */
   following: (viewerId: string) => `following:${tag(viewerId)}`,
@@ -30,10 +33,8 @@ export const keys = {
   card: (postId: string) => `card:${tag(postId)}`,
   /** Authors over the fan-out threshold, merged in at read time (a small set). */
   pulled: () => 'pulled',
-  /** The viewer's assembled first pages: page size → pulled generation, newline, JSON. */
+  /** The viewer's assembled first pages: page size → pulled generation, newline, JSON; and `#`, the stamp. */
   page: (viewerId: string) => `page:${tag(viewerId)}`,
-  /** Moves on whenever the viewer's page is dropped, so a racing assembly keeps nothing. */
-  pageGen: (viewerId: string) => `page-gen:${tag(viewerId)}`,
   /** The viewers whose kept first page lists the post (on the card's shard). */
   onPage: (postId: string) => `on-page:${tag(postId)}`,
   /** Moves on whenever an author merged at read time posts: pages kept before are stale. */
@@ -43,7 +44,8 @@ export const keys = {
 /**
  * Present in every feed and author's list that is complete (scored -1, below every post): a key
  * without it was never built or was evicted, and is built again from MongoDB. It also keeps an
- * empty feed in existence, so "no key" always means "build me".
+ * empty feed in existence, so "no key" always means "build me". A landing log holds it too
+ * (scored 0 like its members, and before them in lexical order): an open log with nothing in it.
  */
 export const SENTINEL = '!';
 

@@ -13,13 +13,14 @@
  * - an author merged at read time posts: `pulled-gen` moves on, and every page assembled before
  *   it is stale (such posts are rare; their authors are few).
  *
- * A drop moves the viewer's generation on; an assembly writes its page only if the generation is
- * still the one it read before reading anything else, so an assembly that raced a change throws
- * its result away instead of keeping it.
+ * A drop deletes the viewer's page hash, stamp (`#`) and all; an assembly writes its page only if
+ * the stamp is still the one it read before reading anything else, so an assembly that raced a
+ * change throws its result away instead of keeping it. (Fan-out drops a page with one DEL.)
  */
+import { randomBytes } from 'node:crypto';
 import type { RedisClient } from '@lumina/common';
 import { keys } from './keys';
-import { pageDrop, pagePut, pageRead } from './scripts';
+import { pagePut, pageRead } from './scripts';
 
 export interface PageLimits {
   /** How long an assembled page is kept; 0: pages are not kept. */
@@ -37,11 +38,16 @@ export type PageRead =
   /** Assemble the page; keep it with `put(…, stamp)`. */
   | { kind: 'miss'; stamp: PageStamp };
 
-/** What an assembly read before anything else: the viewer's generation and the pulled authors'. */
+/** What an assembly read before anything else: the viewer's page stamp and the pulled authors' generation. */
 export interface PageStamp {
-  gen: string;
+  stamp: string;
   pulledGen: string;
 }
+
+/** Stamps unique across replicas and restarts: this process's random prefix and a counter. */
+const STAMP_PREFIX = randomBytes(9).toString('base64url');
+let stamps = 0;
+const freshStamp = (): string => `${STAMP_PREFIX}.${(stamps += 1).toString(36)}`;
 
 /** A kept page: the pulled generation it was assembled at, a newline, the JSON. */
 const encode = (pulledGen: string, body: string): string => `${pulledGen}\n${body}`;
@@ -59,16 +65,16 @@ export class PagesStore {
   /** The viewer's kept first page of `limit` items, renewing the feed's activity window. One round trip. */
   async read(viewerId: string, limit: number): Promise<PageRead> {
     const [answer, pulledGen] = await Promise.all([
-      pageRead.run(this.redis, [keys.feed(viewerId), keys.page(viewerId), keys.pageGen(viewerId)], [this.limits.activeMs, limit]),
+      pageRead.run(this.redis, [keys.feed(viewerId), keys.page(viewerId)], [this.limits.activeMs, limit, freshStamp(), this.limits.ttlMs]),
       this.redis.get(keys.pulledGen()),
     ]);
-    const [present, kept, gen] = answer as [number, string, string];
+    const [present, kept, stamp] = answer as [number, string, string];
     if (present === 0) return { kind: 'missing' };
     const current = pulledGen ?? '0';
     const cut = kept.indexOf('\n');
     // A page assembled before a merged-at-read author last posted is assembled again.
     if (cut > 0 && kept.slice(0, cut) === current) return { kind: 'hit', body: kept.slice(cut + 1) };
-    return { kind: 'miss', stamp: { gen, pulledGen: current } };
+    return { kind: 'miss', stamp: { stamp, pulledGen: current } };
   }
 
   /**
@@ -88,17 +94,15 @@ export class PagesStore {
     if (!this.enabled) return false;
     const kept = await pagePut.run(
       this.redis,
-      [keys.page(viewerId), keys.pageGen(viewerId)],
-      [stamp.gen, limit, encode(stamp.pulledGen, body), this.limits.ttlMs],
+      [keys.page(viewerId)],
+      [stamp.stamp, limit, encode(stamp.pulledGen, body), this.limits.ttlMs],
     );
     return kept === 1;
   }
 
   /** These viewers' pages are stale: dropped, and assemblies under way will not keep theirs. */
   async drop(viewerIds: string[]): Promise<void> {
-    await Promise.all(
-      viewerIds.map((viewerId) => pageDrop.run(this.redis, [keys.page(viewerId), keys.pageGen(viewerId)], [this.limits.activeMs])),
-    );
+    await Promise.all(viewerIds.map((viewerId) => this.redis.del(keys.page(viewerId))));
   }
 
   /** A post's card changed: the pages listing it are dropped (only small audiences for a count). */

@@ -6,29 +6,27 @@ import { LuaScript } from '@lumina/common';
 
 /**
  * Adds entries to a feed that exists (a missing feed belongs to a viewer inactive long enough for
- * it to expire, or was never built: it is built from MongoDB when they come back), logs each new
- * one for the live stream, and trims both to their newest entries (the sentinel, at rank 0,
- * stays); the viewer's kept first page is dropped (see pages-store.ts). Answers how many entries
- * were new.
- *   KEYS: feed, landed, page, pageGen   ARGV: maxEntries, maxLanded, then (postId, createdAtMs, landedMember)…
+ * it to expire, or was never built: it is built from MongoDB when they come back), trims it to its
+ * newest entries (the sentinel, at rank 0, stays) and drops the viewer's kept first pages
+ * (pages-store.ts). Each new entry is also logged for the live stream if the viewer has a landing
+ * log: only a viewer streaming now, or a moment ago, has one (stream-hub.ts keeps it). Answers
+ * how many entries were new.
+ *   KEYS: feed, landed, page   ARGV: maxEntries, maxLanded, then (postId, createdAtMs, landedMember)…
  */
 export const feedAdd = new LuaScript(`
 if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+local logged = redis.call('EXISTS', KEYS[2]) == 1
 local added = 0
 for i = 3, #ARGV, 3 do
   if redis.call('ZADD', KEYS[1], ARGV[i + 1], ARGV[i]) == 1 then
     added = added + 1
-    redis.call('ZADD', KEYS[2], 0, ARGV[i + 2])
+    if logged then redis.call('ZADD', KEYS[2], 0, ARGV[i + 2]) end
   end
 end
 if added > 0 then
   redis.call('ZREMRANGEBYRANK', KEYS[1], 1, -(tonumber(ARGV[1]) + 1))
-  redis.call('ZREMRANGEBYRANK', KEYS[2], 0, -(tonumber(ARGV[2]) + 1))
-  local ttl = redis.call('PTTL', KEYS[1])
-  if ttl > 0 then redis.call('PEXPIRE', KEYS[2], ttl) end
+  if logged then redis.call('ZREMRANGEBYRANK', KEYS[2], 1, -(tonumber(ARGV[2]) + 1)) end
   redis.call('DEL', KEYS[3])
-  redis.call('INCR', KEYS[4])
-  if ttl > 0 then redis.call('PEXPIRE', KEYS[4], ttl) end
 end
 return added
 `);
@@ -37,34 +35,41 @@ return added
  * Fan-out's batch: feedAdd for many viewers at once (one entry, one landing member for all),
  * answering 1 or 0 per viewer. Its keys span many hash tags, so it runs on a single Redis; on
  * Redis Cluster the viewers would be grouped by slot first (see timeline/README.md).
- *   KEYS: (feed, landed, page, pageGen) per viewer   ARGV: maxEntries, maxLanded, postId, createdAtMs, landedMember
+ *   KEYS: (feed, landed, page) per viewer   ARGV: maxEntries, maxLanded, postId, createdAtMs, landedMember
  */
 export const feedAddMany = new LuaScript(`
 local got = {}
 local maxEntries = -(tonumber(ARGV[1]) + 1)
 local maxLanded = -(tonumber(ARGV[2]) + 1)
--- Per viewer as few commands as will do (each costs Redis about a microsecond, and a celebrity's
--- post runs this for every follower): PTTL answers both whether the feed exists (-2: no) and
--- the TTL the landing log takes; the page generation, which only has to move on, gets a TTL when
--- it is created and keeps it (a generation that expires starts again, unlike any held value).
-for k = 1, #KEYS, 4 do
+-- Per viewer as few commands as will do (each costs Redis a microsecond or more, and a popular
+-- author's post runs this for every follower): EXISTS on the feed, ZADD, the trim and the page
+-- drop; the landing log only for the few who stream.
+for k = 1, #KEYS, 3 do
   local added = 0
-  local ttl = redis.call('PTTL', KEYS[k])
-  if ttl ~= -2 and redis.call('ZADD', KEYS[k], ARGV[4], ARGV[3]) == 1 then
+  if redis.call('EXISTS', KEYS[k]) == 1 and redis.call('ZADD', KEYS[k], ARGV[4], ARGV[3]) == 1 then
     added = 1
-    redis.call('ZADD', KEYS[k + 1], 0, ARGV[5])
     redis.call('ZREMRANGEBYRANK', KEYS[k], 1, maxEntries)
-    redis.call('ZREMRANGEBYRANK', KEYS[k + 1], 0, maxLanded)
     redis.call('DEL', KEYS[k + 2])
-    local generation = redis.call('INCR', KEYS[k + 3])
-    if ttl > 0 then
-      redis.call('PEXPIRE', KEYS[k + 1], ttl)
-      if generation == 1 then redis.call('PEXPIRE', KEYS[k + 3], ttl) end
+    if redis.call('EXISTS', KEYS[k + 1]) == 1 then
+      redis.call('ZADD', KEYS[k + 1], 0, ARGV[5])
+      redis.call('ZREMRANGEBYRANK', KEYS[k + 1], 1, maxLanded)
     end
   end
   got[#got + 1] = added
 end
 return got
+`);
+
+/**
+ * Opens or keeps a viewer's landing log (a stream is open): the sentinel, at rank 0 and before
+ * every member in lexical order, keeps an empty log in existence, and the TTL is the window in
+ * which a reconnect with Last-Event-ID still finds what it missed.
+ *   KEYS: landed   ARGV: resumeMs
+ */
+export const landedKeep = new LuaScript(`
+redis.call('ZADD', KEYS[1], 'NX', 0, '!')
+redis.call('PEXPIRE', KEYS[1], ARGV[1])
+return 1
 `);
 
 /**
@@ -128,32 +133,30 @@ return changed
 
 /**
  * A home read: renews the feed's activity window (as every read does) and answers whether it
- * exists, the kept first page of this size ('' if none) and the viewer's page generation.
- *   KEYS: feed, page, pageGen   ARGV: activeMs, limit
+ * exists, the kept first page of this size ('' if none) and the viewer's page stamp: the `#`
+ * field of the page hash, set to ARGV[3] if there is none. Any drop deletes the whole hash, stamp
+ * and all, so an assembly that read a stamp keeps its page only if nothing was dropped meanwhile.
+ *   KEYS: feed, page   ARGV: activeMs, limit, a fresh stamp, ttlMs
  */
 export const pageRead = new LuaScript(`
-if redis.call('PEXPIRE', KEYS[1], ARGV[1]) == 0 then return {0, '', '0'} end
-return {1, redis.call('HGET', KEYS[2], ARGV[2]) or '', redis.call('GET', KEYS[3]) or '0'}
+if redis.call('PEXPIRE', KEYS[1], ARGV[1]) == 0 then return {0, '', ''} end
+local held = redis.call('HMGET', KEYS[2], ARGV[2], '#')
+local stamp = held[2]
+if not stamp then
+  redis.call('HSET', KEYS[2], '#', ARGV[3])
+  redis.call('PEXPIRE', KEYS[2], ARGV[4])
+  stamp = ARGV[3]
+end
+return {1, held[1] or '', stamp}
 `);
 
 /**
- * Keeps an assembled page if the viewer's generation is still the one read before assembling.
- *   KEYS: page, pageGen   ARGV: gen, limit, value, ttlMs
+ * Keeps an assembled page if the viewer's page stamp is still the one read before assembling.
+ *   KEYS: page   ARGV: stamp, limit, value, ttlMs
  */
 export const pagePut = new LuaScript(`
-if (redis.call('GET', KEYS[2]) or '0') ~= ARGV[1] then return 0 end
+if redis.call('HGET', KEYS[1], '#') ~= ARGV[1] then return 0 end
 redis.call('HSET', KEYS[1], ARGV[2], ARGV[3])
 redis.call('PEXPIRE', KEYS[1], ARGV[4])
-return 1
-`);
-
-/**
- * Drops a viewer's kept pages and moves the generation on, so an assembly under way keeps nothing.
- *   KEYS: page, pageGen   ARGV: activeMs (the generation outlives any page)
- */
-export const pageDrop = new LuaScript(`
-redis.call('DEL', KEYS[1])
-redis.call('INCR', KEYS[2])
-redis.call('PEXPIRE', KEYS[2], ARGV[1])
 return 1
 `);
