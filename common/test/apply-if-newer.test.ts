@@ -1,6 +1,6 @@
 import mongoose from 'mongoose';
 import type { Pool, RowDataPacket } from 'mysql2/promise';
-import { applyIfNewerMongo, createMysqlPool, upsertIfNewerMySql, type ApplyOptions } from '../src';
+import { applyIfNewerMongo, createMysqlPool, upsertIfNewerMySql, upsertIfNewerMySqlRow, type ApplyOptions } from '../src';
 import { TestContext } from '../src/testing';
 
 const ctx = new TestContext();
@@ -31,6 +31,14 @@ describe('MySQL', () => {
     expect(await read('p1')).toEqual({ name: 'v2', version: 2 });
     expect(await upsertIfNewerMySql(pool, 'people', { id: 'p1', name: 'v3', version: 3 }, ['id'])).toBe('applied');
     expect(await read('p1')).toEqual({ name: 'v3', version: 3 });
+  });
+
+  test('tells an insert from an update (what a caller may skip for a new row)', async () => {
+    expect(await upsertIfNewerMySqlRow(pool, 'people', { id: 'p3', name: 'v1', version: 1 }, ['id'])).toBe('inserted');
+    expect(await upsertIfNewerMySqlRow(pool, 'people', { id: 'p3', name: 'v2', version: 2 }, ['id'])).toBe('updated');
+    expect(await upsertIfNewerMySqlRow(pool, 'people', { id: 'p3', name: 'v2', version: 3 }, ['id'])).toBe('updated'); // only the version moves
+    expect(await upsertIfNewerMySqlRow(pool, 'people', { id: 'p3', name: 'old', version: 1 }, ['id'])).toBe('stale');
+    expect(await read('p3')).toEqual({ name: 'v2', version: 3 });
   });
 
   test('any delivery order of versions 1..20 ends at version 20', async () => {

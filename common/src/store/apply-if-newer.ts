@@ -57,6 +57,9 @@ export async function applyIfNewerMongo<T extends Document>(
 
 type MySqlRunner = Pick<Pool | PoolConnection, 'query'>;
 
+/** What a versioned upsert did: inserted the row, overwrote an older version, or nothing (ours was not newer). */
+export type UpsertOutcome = 'inserted' | 'updated' | 'stale';
+
 /**
  * INSERT … ON DUPLICATE KEY UPDATE that only overwrites when the incoming version is newer.
  * `row` must contain the key columns and `version`. MySQL assigns left to right, so `version`
@@ -68,6 +71,16 @@ export async function upsertIfNewerMySql(
   row: Record<string, unknown>,
   keyColumns: string[],
 ): Promise<ApplyOutcome> {
+  return (await upsertIfNewerMySqlRow(db, table, row, keyColumns)) === 'stale' ? 'stale' : 'applied';
+}
+
+/** upsertIfNewerMySql, telling an insert from an update: a caller can skip what a new row cannot have. */
+export async function upsertIfNewerMySqlRow(
+  db: MySqlRunner,
+  table: string,
+  row: Record<string, unknown>,
+  keyColumns: string[],
+): Promise<UpsertOutcome> {
   const columns = Object.keys(row);
   if (!columns.includes('version')) throw new Error('upsertIfNewerMySql: row needs a version');
   const assignments = columns
@@ -76,6 +89,6 @@ export async function upsertIfNewerMySql(
   assignments.push('`version` = GREATEST(`version`, VALUES(`version`))');
   const sql = `INSERT INTO \`${table}\` (${columns.map((c) => `\`${c}\``).join(', ')}) VALUES (?) ON DUPLICATE KEY UPDATE ${assignments.join(', ')}`;
   const [result] = await db.query<ResultSetHeader>(sql, [columns.map((c) => row[c])]);
-  // affectedRows: 1 inserted, 2 updated, 0 unchanged (our version was not newer).
-  return result.affectedRows > 0 ? 'applied' : 'stale';
+  // affectedRows (FOUND_ROWS off, as createMysqlPool sets): 1 inserted, 2 updated, 0 unchanged.
+  return result.affectedRows === 1 ? 'inserted' : result.affectedRows > 1 ? 'updated' : 'stale';
 }

@@ -16,7 +16,7 @@
  *    newest engagement version each has seen (separately, since a like event carries no comment
  *    count). A post's own events only set the counts until the first engagement event arrives.
  */
-import { inTransaction, upsertIfNewerMySql, type ApplyOutcome } from '@lumina/common';
+import { inTransaction, upsertIfNewerMySqlRow, type ApplyOutcome } from '@lumina/common';
 import type { Pool, PoolConnection, ResultSetHeader, RowDataPacket } from 'mysql2/promise';
 import type { PostDocument, UserDocument } from '../indexing';
 import type { TableSet } from './schema';
@@ -34,12 +34,20 @@ export class IndexWriter {
     readonly tables: TableSet,
   ) {}
 
-  /** Writes the row if its version is newer than the one held; only then, in the same transaction, what follows from it. */
-  private upsertThen(table: string, row: Record<string, unknown>, then: (conn: PoolConnection) => Promise<void>): Promise<ApplyOutcome> {
+  /**
+   * Writes the row if its version is newer than the one held; only then, in the same transaction,
+   * what follows from it (told whether the row is new: a new post has no hashtags to replace).
+   */
+  private upsertThen(
+    table: string,
+    row: Record<string, unknown>,
+    then: (conn: PoolConnection, inserted: boolean) => Promise<void>,
+  ): Promise<ApplyOutcome> {
     return inTransaction(this.pool, async (conn) => {
-      const outcome = await upsertIfNewerMySql(conn, table, row, ['id']);
-      if (outcome === 'applied') await then(conn);
-      return outcome;
+      const outcome = await upsertIfNewerMySqlRow(conn, table, row, ['id']);
+      if (outcome === 'stale') return 'stale';
+      await then(conn, outcome === 'inserted');
+      return 'applied';
     });
   }
 
@@ -97,11 +105,7 @@ export class IndexWriter {
         version: post.version,
         deleted: 0,
       },
-      async (conn) => {
-        await conn.query(
-          `UPDATE \`${t.posts}\` SET like_count = IF(like_version = 0, ?, like_count), comment_count = IF(comment_version = 0, ?, comment_count) WHERE id = ?`,
-          [post.likeCount, post.commentCount, post.id],
-        );
+      async (conn, inserted) => {
         // Locking read, after our own row is written: see the header comment.
         const [authors] = await conn.query<RowDataPacket[]>(
           `SELECT username, display_name, deleted FROM \`${t.users}\` WHERE id = ? LOCK IN SHARE MODE`,
@@ -109,15 +113,19 @@ export class IndexWriter {
         );
         const author = authors[0];
         const authorDeleted = Boolean(author && Number(author.deleted) === 1);
+        // The post's own counts hold until the first engagement event; the author as just read.
+        const counts = 'like_count = IF(like_version = 0, ?, like_count), comment_count = IF(comment_version = 0, ?, comment_count)';
         if (author) {
-          await conn.query(`UPDATE \`${t.posts}\` SET author_username = ?, author_display_name = ?, author_deleted = ? WHERE id = ?`, [
-            String(author.username),
-            String(author.display_name),
-            authorDeleted ? 1 : 0,
-            post.id,
-          ]);
+          await conn.query(
+            `UPDATE \`${t.posts}\` SET ${counts}, author_username = ?, author_display_name = ?, author_deleted = ? WHERE id = ?`,
+            [post.likeCount, post.commentCount, String(author.username), String(author.display_name), authorDeleted ? 1 : 0, post.id],
+          );
+        } else {
+          await conn.query(`UPDATE \`${t.posts}\` SET ${counts} WHERE id = ?`, [post.likeCount, post.commentCount, post.id]);
         }
-        await this.replacePostHashtags(conn, [{ id: post.id, createdAt: post.createdAt, tags: authorDeleted ? [] : post.hashtags }]);
+        await this.replacePostHashtags(conn, [{ id: post.id, createdAt: post.createdAt, tags: authorDeleted ? [] : post.hashtags }], {
+          fresh: inserted,
+        });
       },
     );
   }
@@ -179,20 +187,24 @@ export class IndexWriter {
 
   /**
    * Makes post_hashtags hold exactly `tags` for each post and recounts every tag touched. The
-   * posts' rows must already be locked by the caller's transaction.
+   * posts' rows must already be locked by the caller's transaction. `fresh`: the posts' rows were
+   * just inserted, so they have no post_hashtags rows (those exist only beside a visible post's
+   * row), and there is nothing old to read or delete.
    */
-  private async replacePostHashtags(conn: PoolConnection, posts: PostTags[]): Promise<void> {
+  private async replacePostHashtags(conn: PoolConnection, posts: PostTags[], { fresh = false } = {}): Promise<void> {
     if (posts.length === 0) return;
     const t = this.tables;
     const ids = posts.map((p) => p.id);
-    const [old] = await conn.query<RowDataPacket[]>(`SELECT tag FROM \`${t.postHashtags}\` WHERE post_id IN (?)`, [ids]);
+    const [old] = fresh
+      ? [[] as RowDataPacket[]]
+      : await conn.query<RowDataPacket[]>(`SELECT tag FROM \`${t.postHashtags}\` WHERE post_id IN (?)`, [ids]);
     const touched = [...new Set([...old.map((r) => String(r.tag)), ...posts.flatMap((p) => p.tags)])].sort();
     if (touched.length === 0) return;
     // Lock (creating if needed) every touched hashtag row, in one order for everyone.
     await conn.query(`INSERT INTO \`${t.hashtags}\` (tag, post_count) VALUES ? ON DUPLICATE KEY UPDATE post_count = post_count`, [
       touched.map((tag) => [tag, 0]),
     ]);
-    await conn.query(`DELETE FROM \`${t.postHashtags}\` WHERE post_id IN (?)`, [ids]);
+    if (!fresh) await conn.query(`DELETE FROM \`${t.postHashtags}\` WHERE post_id IN (?)`, [ids]);
     const rows = posts.flatMap((p) => (p.createdAt ? p.tags.map((tag) => [p.id, tag, p.createdAt]) : []));
     if (rows.length > 0) {
       // Tags equal under the collation (`café`, `cafe`) are one hashtag: the duplicate is dropped.
