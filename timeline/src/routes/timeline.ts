@@ -49,6 +49,8 @@ export function timelineRouter({ home, explore, streams }: TimelineRouteDeps): R
     };
     refuseIfFull();
     await streams.prepare(viewer.id);
+    // The client may have gone meanwhile: a stream opened now would never see its 'close'.
+    if (res.closed) return;
     refuseIfFull(); // again: other streams may have opened while the log was prepared
     streams.open(viewer.id, res, lastEventId);
   });
