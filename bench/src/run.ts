@@ -76,9 +76,10 @@ interface Args {
 function parseArgs(argv: string[]): Args {
   const args: Args = { mode: 'full' };
   // `npm run bench -- --quick` from the root reaches npm (the root script runs npm again), which
-  // keeps the flag as its own setting and hands it over as npm_config_quick.
+  // keeps the flag as its own setting and hands it over as npm_config_quick (so for each flag).
   if (process.env.npm_config_quick === 'true') args.mode = 'quick';
   if (process.env.npm_config_backend) args.backend = process.env.npm_config_backend as MongoBackend;
+  if (process.env.npm_config_out) args.out = process.env.npm_config_out;
   for (const arg of argv) {
     if (arg === '--quick') args.mode = 'quick';
     else if (arg.startsWith('--backend=')) args.backend = arg.slice('--backend='.length) as MongoBackend;
