@@ -95,18 +95,9 @@ export class PagesStore {
     const kept = await pagePut.run(
       this.redis,
       [keys.page(viewerId)],
-      [stamp.stamp, limit, encode(stamp.pulledGen, body), this.keptForMs()],
+      [stamp.stamp, limit, encode(stamp.pulledGen, body), this.limits.ttlMs],
     );
     return kept === 1;
-  }
-
-  /**
-   * How long a page is kept: between half the TTL and all of it, at random. Pages assembled in
-   * one burst (the first reads after a deploy, a crowd opening the app at once) would otherwise
-   * all expire in one instant, every TTL, and be assembled again as another burst.
-   */
-  private keptForMs(): number {
-    return Math.max(1, Math.round(this.limits.ttlMs * (0.5 + Math.random() / 2)));
   }
 
   /** These viewers' pages are stale: dropped, and assemblies under way will not keep theirs. */
