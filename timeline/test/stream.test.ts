@@ -67,12 +67,18 @@ test('a connected follower receives a new post as it lands, through proxies, wit
   stream.close();
 });
 
-test('a reconnect with Last-Event-ID replays exactly the posts it missed', async () => {
+/** The reader streams until the author's post `postId` arrives, then disconnects; answers the last event id. */
+async function seeOnePostAndLeave(postId: string): Promise<string> {
   const first = await connect('reader');
-  await deliver(h, Events.postCreated, post('gap-0', 'author'));
-  await first.waitFor((s) => s.posts().some((p) => p.id === 'gap-0'));
+  await deliver(h, Events.postCreated, post(postId, 'author'));
+  await first.waitFor((s) => s.posts().some((p) => p.id === postId));
   const lastId = first.events.at(-1)?.id as string;
   first.close();
+  return lastId;
+}
+
+test('a reconnect with Last-Event-ID replays exactly the posts it missed', async () => {
+  const lastId = await seeOnePostAndLeave('gap-0');
 
   // Missed while disconnected: fanned-out and merged posts, and one deleted before reconnecting.
   await deliver(h, Events.postCreated, post('gap-1', 'author'));
@@ -94,11 +100,7 @@ test('a reconnect with Last-Event-ID replays exactly the posts it missed', async
 });
 
 test('after the resume window a reconnect replays nothing (fan-out logs only for streamers), the home has the posts, and it streams on', async () => {
-  const first = await connect('reader');
-  await deliver(h, Events.postCreated, post('away-0', 'author'));
-  await first.waitFor((s) => s.posts().some((p) => p.id === 'away-0'));
-  const lastId = first.events.at(-1)?.id as string;
-  first.close();
+  const lastId = await seeOnePostAndLeave('away-0');
   // The window passes (TIMELINE_STREAM_RESUME_MINUTES after the last stream; here at once): the log expires.
   await eventually(async () => expect(h.svc.streams.connections).toBe(0));
   await h.svc.redis.del(keys.landed('reader'));
