@@ -302,6 +302,96 @@ describe('MongoDB outbox', () => {
     }
   });
 
+  /** The collection, with every find and findOne it answers recorded (the relay's reads). */
+  function recordingReads(reads: unknown[]): mongoose.mongo.Collection {
+    const collection = Account.collection;
+    return new Proxy(collection, {
+      get(target, name) {
+        const value: unknown = Reflect.get(target, name);
+        if (typeof value !== 'function') return value;
+        if (name !== 'find' && name !== 'findOne') return value.bind(target);
+        return (...args: unknown[]) => {
+          reads.push(args[0]);
+          return value.apply(target, args);
+        };
+      },
+    });
+  }
+
+  test('a writer that hands over the document it inserted has its events out and cleared with no read and no hook', async () => {
+    const reads: unknown[] = [];
+    const hooked: unknown[] = [];
+    const relay = new MongoOutboxRelay([recordingReads(reads)], bus, {
+      log: testLogger,
+      pollIntervalMs: 60_000,
+      beforeClear: async (_collection, doc) => {
+        hooked.push(doc._id);
+      },
+    });
+    await relay.drain(); // the relay's own first look, behind it
+    reads.length = 0;
+    const created = await collectEvents(bus, Events.userCreated);
+    const written = { _id: 'handed', name: 'n', ...outboxFields(outboxEvent(Events.userCreated, user('handed'))) };
+    await Account.collection.insertOne(written as never);
+    relay.start();
+    try {
+      relay.notify('handed', written);
+      await created.waitFor((d) => d.id === 'handed', 20_000);
+      await eventually(async () => expect(await flagOf('handed')).toBeUndefined(), { timeoutMs: 20_000 });
+      expect(reads).toEqual([]);
+      expect(hooked).toEqual([]);
+    } finally {
+      await relay.stop();
+      await created.stop();
+    }
+  });
+
+  test('an event pushed after the handed-over insert stays, and the next look publishes it', async () => {
+    const hooked: unknown[] = [];
+    const relay = new MongoOutboxRelay([Account.collection], bus, {
+      log: testLogger,
+      pollIntervalMs: 60_000,
+      beforeClear: async (_collection, doc) => {
+        hooked.push(doc._id);
+      },
+    });
+    await relay.drain();
+    const created = await collectEvents(bus, Events.userCreated);
+    const updated = await collectEvents(bus, Events.userUpdated);
+    const written = { _id: 'handed-2', name: 'n', ...outboxFields(outboxEvent(Events.userCreated, user('handed-2'))) };
+    await Account.collection.insertOne(written as never);
+    // A second writer changes the document before the relay gets to the handed-over copy.
+    await Account.collection.updateOne({ _id: 'handed-2' } as never, {
+      $set: { name: 'renamed' },
+      ...pushEvents(outboxEvent(Events.userUpdated, user('handed-2', 2))),
+    });
+    relay.start();
+    try {
+      relay.notify('handed-2', written);
+      await created.waitFor((d) => d.id === 'handed-2', 20_000);
+      // Only the handed-over event is pulled; the second writer's stays, flagged.
+      await eventually(
+        async () => {
+          const stored = await Account.collection.findOne({ _id: 'handed-2' } as never);
+          expect((stored?._outbox as Array<{ type: string }>).map((e) => e.type)).toEqual([Events.userUpdated.type]);
+          expect(stored?.[OUTBOX_PENDING_FIELD]).toBe(true);
+        },
+        { timeoutMs: 20_000 },
+      );
+      expect(hooked).toEqual([]);
+    } finally {
+      await relay.stop();
+    }
+    // The next look (the poll's, here drain's) reads the document, runs the hook, publishes the rest.
+    await relay.drain();
+    const event = await updated.waitFor((d) => d.id === 'handed-2', 20_000);
+    expect(event.data.version).toBe(2);
+    expect(hooked).toEqual(['handed-2']);
+    expect(await flagOf('handed-2')).toBeUndefined();
+    await created.stop();
+    await updated.stop();
+  });
+
   test('a document no writer named is found within the poll, even while named writes keep waking the relay', async () => {
     const relay = new MongoOutboxRelay([Account.collection], bus, { log: testLogger, pollIntervalMs: 300 });
     await relay.drain();

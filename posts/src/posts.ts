@@ -44,8 +44,11 @@ export interface PostsDeps {
   /** Redis in front of the reads; refreshed after every write. */
   reads: ReadCache;
   lock: KeyedLock;
-  /** Wakes the outbox relay after a write to this post (whose events it then publishes). */
-  notify: (postId: string) => void;
+  /**
+   * Wakes the outbox relay after a write to this post (whose events it then publishes);
+   * `written`: the whole post as just inserted, which spares the relay its read (OutboxRelay.notify).
+   */
+  notify: (postId: string, written?: PostDoc) => void;
   log: Logger;
 }
 
@@ -108,12 +111,13 @@ export class PostsService {
       updatedAt: now,
       deletedAt: null,
     };
-    await posts.insert({
-      ...post,
-      ...outboxFields(publishing.postCreated(post, media, randomUUID())),
-    });
-    this.deps.notify(post._id);
+    const written = { ...post, ...outboxFields(publishing.postCreated(post, media, randomUUID())) };
+    await posts.insert(written);
+    // Redis first, then the relay, handed the post as written: it publishes without reading the
+    // post back, and leaves Redis to us (a refresh that fails leaves the post to the relay's sweep,
+    // which reads it and refreshes).
     await reads.refreshPost(post._id, post);
+    this.deps.notify(post._id, written);
     return renderer.createdPost(post);
   }
 

@@ -68,7 +68,7 @@ export async function startPostsService(config: Config, options: StartOptions = 
         // it, from the post as the relay read it (apply-if-newer: an older read changes nothing).
         beforeClear: (_collection, doc) => reads.refreshPost(String(doc._id), doc as PostDoc),
       });
-      const notify = (postId: string) => relay.notify(postId);
+      const notify = (postId: string, written?: PostDoc) => relay.notify(postId, written);
       const renderer = new Renderer(reads, copies);
       const posts = new PostsService({ posts: postStore, copies, renderer, reads, lock, notify, log });
       const engagement = new EngagementService({

@@ -105,6 +105,8 @@ export class MongoOutboxRelay extends OutboxRelay {
 
   /** Documents named by writers since the last drain (one collection only: see named()). */
   private readonly namedIds = new Set<string>();
+  /** Of those, the ones handed over whole as their writers inserted them (see named()). */
+  private readonly handed = new Map<string, Document>();
   /** When the relay last looked through every flagged document. */
   private sweptAt = 0;
 
@@ -114,9 +116,20 @@ export class MongoOutboxRelay extends OutboxRelay {
    * reading the whole table. Over several collections a name is ambiguous: they are all looked
    * through. Past MAX_NAMED names, too.
    */
-  protected override named(documentId: string): void {
-    if (this.collections.length !== 1 || this.namedIds.size >= MAX_NAMED) this.sweepDue = true;
-    else this.namedIds.add(documentId);
+  /**
+   * A writer that hands over `written` promises two things: it is the whole document as its
+   * insert committed it (so its `_outbox` is what is pending, and the relay need not read it
+   * back), and the writer has itself done what `beforeClear` would (so the relay skips the hook,
+   * which would otherwise run on a copy a later write may have outdated). A writer that dies
+   * before handing over leaves the document to the next sweep, which reads it and runs the hook.
+   */
+  protected override named(documentId: string, written?: object): void {
+    if (this.collections.length !== 1 || this.namedIds.size >= MAX_NAMED) {
+      this.sweepDue = true;
+      return;
+    }
+    this.namedIds.add(documentId);
+    if (written) this.handed.set(documentId, written as Document);
   }
 
   async drainOnce(): Promise<number> {
@@ -135,17 +148,25 @@ export class MongoOutboxRelay extends OutboxRelay {
     const [collection] = this.collections;
     if (!collection || this.namedIds.size === 0) return 0;
     const ids = [...this.namedIds].slice(0, this.batchSize);
-    for (const id of ids) this.namedIds.delete(id);
+    const handed = new Set<Document>();
     const found = await Promise.all(
-      ids.map((_id) =>
-        collection.findOne({ _id, ...OUTBOX_PENDING_FILTER } as unknown as Filter<Document>, { projection: this.projection }),
-      ),
+      ids.map((_id) => {
+        this.namedIds.delete(_id);
+        const written = this.handed.get(_id);
+        if (written) {
+          this.handed.delete(_id);
+          handed.add(written);
+          return written;
+        }
+        return collection.findOne({ _id, ...OUTBOX_PENDING_FILTER } as unknown as Filter<Document>, { projection: this.projection });
+      }),
     );
     const failures: unknown[] = [];
     const published = await this.publishAndClear(
       collection,
       found.filter((doc): doc is WithId<Document> => doc !== null),
       failures,
+      handed,
     );
     if (failures.length > 0) throw this.failed(failures, published);
     return published;
@@ -158,6 +179,7 @@ export class MongoOutboxRelay extends OutboxRelay {
     this.sweptAt = Date.now();
     // What the writers named was committed before they said so, so this look finds it.
     this.namedIds.clear();
+    this.handed.clear();
     let published = 0;
     const failures: unknown[] = [];
     for (const collection of this.collections) {
@@ -182,9 +204,14 @@ export class MongoOutboxRelay extends OutboxRelay {
   /**
    * Publishes the documents' events and clears them; answers how many events went out. A failure
    * (a publish, a hook, an update) is added to `failures` and leaves only its own document's
-   * events for the next round.
+   * events for the next round. The `handed` documents skip the hook (see named()).
    */
-  private async publishAndClear(collection: Collection<Document>, docs: Document[], failures: unknown[]): Promise<number> {
+  private async publishAndClear(
+    collection: Collection<Document>,
+    docs: Document[],
+    failures: unknown[],
+    handed: ReadonlySet<Document> = new Set(),
+  ): Promise<number> {
     // Every document at once, each one's events in order: the acks cost one round trip instead of
     // one per event, and a document whose publish fails holds up no other.
     const outcomes = await Promise.allSettled(
@@ -207,7 +234,7 @@ export class MongoOutboxRelay extends OutboxRelay {
       Array.from({ length: Math.min(CLEAR_CONCURRENCY, queue.length) }, async () => {
         for (let next = queue.shift(); next; next = queue.shift()) {
           try {
-            await this.clear(collection, next.doc, next.pending);
+            await this.clear(collection, next.doc, next.pending, !handed.has(next.doc));
             published += next.pending.length;
           } catch (err) {
             failures.push(err);
@@ -224,8 +251,8 @@ export class MongoOutboxRelay extends OutboxRelay {
   }
 
   /** After a document's events are out: its hook, then the events pulled and the flag lowered. */
-  private async clear(collection: Collection<Document>, doc: Document, pending: Envelope[]): Promise<void> {
-    if (pending.length > 0) await this.mongoOptions.beforeClear?.(collection.collectionName, doc);
+  private async clear(collection: Collection<Document>, doc: Document, pending: Envelope[], runHook: boolean): Promise<void> {
+    if (pending.length > 0 && runHook) await this.mongoOptions.beforeClear?.(collection.collectionName, doc);
     // Under the document's lock: on FerretDB these updates are a read-modify-write that would
     // otherwise race a writer pushing the next event (see store/keyed-lock.ts).
     await documentLock.run(documentKey(collection.collectionName, doc._id), async () => {

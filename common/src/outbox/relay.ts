@@ -55,17 +55,19 @@ export abstract class OutboxRelay {
   /**
    * Wakes the relay right after a commit. A writer that names the document it wrote lets a relay
    * that can (MongoOutboxRelay over one collection) publish just that document, looked up by _id,
-   * instead of looking through every pending one.
+   * instead of looking through every pending one. A writer that also hands over the document
+   * as it wrote it (an insert: `written` is all of it) saves even that read; see
+   * MongoOutboxRelay.named for what such a writer promises.
    */
-  notify(documentId?: string): void {
+  notify(documentId?: string, written?: object): void {
     if (documentId === undefined) this.sweepDue = true;
-    else this.named(documentId);
+    else this.named(documentId, written);
     this.pendingWake = true;
     this.wake?.();
   }
 
   /** A writer named a document it wrote; a relay that does not use names looks through everything. */
-  protected named(_documentId: string): void {
+  protected named(_documentId: string, _written?: object): void {
     this.sweepDue = true;
   }
 
