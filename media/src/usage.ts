@@ -1,8 +1,7 @@
 /**
  * Which posts and avatars use a media, kept from other services' events. A media in use cannot
- * be deleted and is never swept. Every step is idempotent, and the post's recorded state is
- * re-read after the media are touched, so a post.deleted handled at the same moment as its
- * post.created still ends with the media released.
+ * be deleted and is never swept. Every step is idempotent, and a post.deleted handled at the
+ * same moment as its post.created still ends with the media released (see postCreated).
  */
 import type { MediaStore } from './store/media-store';
 import type { UsageStore } from './store/usage-store';
@@ -13,11 +12,15 @@ export class MediaUsage {
     private readonly usage: UsageStore,
   ) {}
 
+  /**
+   * The media are marked used before the post is recorded, so no look after is needed: a
+   * post.deleted recorded before our record makes ours stale, and we release them ourselves; one
+   * recorded after it releases them after reading the marks we made.
+   */
   async postCreated(postId: string, mediaIds: string[], version: number): Promise<void> {
     const shown = [...new Set(mediaIds)];
-    // Applied: what is recorded is what we wrote (a delete racing us is caught by the look after).
-    if ((await this.usage.recordPostCreated(postId, shown, version)) === 'applied') await this.usePostMedia(postId, shown);
-    else await this.reconcilePost(postId);
+    await this.media.addPostUse(shown, postId);
+    if ((await this.usage.recordPostCreated(postId, shown, version)) !== 'applied') await this.reconcilePost(postId);
   }
 
   async postDeleted(postId: string, version: number): Promise<void> {

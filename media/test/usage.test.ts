@@ -7,6 +7,8 @@ import { Events, MongoOutboxRelay, Publisher, type EventBus } from '@lumina/comm
 import { collectEvents, eventually, TestContext, testLogger, type EventCollector } from '@lumina/common/testing';
 import { alice, bearer, bob, filesUnder, postShowing, startTestMedia, type TestMedia } from './helpers';
 import * as images from './images';
+import { MediaUsage } from '../src/usage';
+import type { MediaStore } from '../src/store/media-store';
 
 const ctx = new TestContext();
 let bus: EventBus;
@@ -111,6 +113,21 @@ test('a post.deleted that arrives before its post.created leaves the media free'
   await postCreated.publish(post('post-4', [id], 1));
   await ctx.drained();
   expect(await usedBy(id)).toEqual([]);
+  expect((await del(id)).status).toBe(204);
+});
+
+test('a post.deleted handled between marking the media and recording the post leaves the media free', async () => {
+  const id = await readyMedia();
+  const plain = new MediaUsage(svc.store, svc.usage);
+  // The whole deletion runs while post.created's handler is between its two writes.
+  const store = Object.create(svc.store) as MediaStore;
+  store.addPostUse = async (mediaIds, postId) => {
+    await svc.store.addPostUse(mediaIds, postId);
+    await plain.postDeleted(postId, 2);
+  };
+  await new MediaUsage(store, svc.usage).postCreated('post-race', [id], 1);
+  expect(await usedBy(id)).toEqual([]);
+  expect((await svc.usage.findPost('post-race'))?.deleted).toBe(true);
   expect((await del(id)).status).toBe(204);
 });
 
