@@ -60,7 +60,10 @@ export class HomeTimeline {
 
   // ---- writes ---------------------------------------------------------------------------------
 
-  /** post.created: keep the copy and its card, then fan out (again, harmlessly, if a delivery died half-way). */
+  /**
+   * post.created: keep the copy and its card, then fan out. A redelivery fans out again, which
+   * completes one that died half-way and writes nothing where the first went through.
+   */
   async postCreated(data: PostEventData): Promise<void> {
     const { post } = await this.stores.posts.mutate(data.id, applyPostEvent(data), { likelyNew: true });
     if (!post) return;
@@ -69,7 +72,7 @@ export class HomeTimeline {
       await this.removeEverywhere(post);
       return;
     }
-    if (post.state === 'live' && post.fanout === 'pending') await this.fanOut(post);
+    if (post.state === 'live' && post.fanout !== 'pulled') await this.fanOut(post);
   }
 
   /** post.updated: only the copy and its card change; every page renders from the card. */
@@ -204,10 +207,19 @@ export class HomeTimeline {
     const gone = others.filter((id) => !still.on.has(id));
     if (gone.length > 0) await this.stores.feeds.removeFromMany(gone, post._id);
     // A delete handled while we wrote removed the post only from the feeds that held it then.
-    const now = await this.stores.posts.setFanout(post._id, 'done');
-    if (now?.state === 'deleted') await this.removeEverywhere(now);
+    if (await this.deletedSince(post._id)) await this.removeEverywhere(post);
     timelineMetrics().fanoutDuration.observe({ mode: 'pushed' }, (Date.now() - started) / 1000);
     this.log.debug({ postId: post._id, written, ms: Date.now() - started }, 'fan-out done');
+  }
+
+  /**
+   * Whether the post is deleted now. post.deleted writes the card's tombstone before it takes the
+   * post out of feeds, so a card still live means that removal is yet to come (after whatever we
+   * wrote before asking); without a card (expired, or Redis lost it), MongoDB's copy answers.
+   */
+  private async deletedSince(postId: string): Promise<boolean> {
+    const state = (await this.stores.cards.state(postId)) ?? (await this.stores.posts.get(postId))?.state;
+    return state === 'deleted';
   }
 
   /**

@@ -26,7 +26,7 @@ function blank(id: string): Fields {
     commentCount: 0,
     likeVersion: 0,
     commentVersion: 0,
-    fanout: 'pending',
+    fanout: 'push',
   };
 }
 

@@ -33,8 +33,13 @@ export interface FollowEdgeDoc {
 
 /** stub: only engagement counts arrived so far; live: renderable; deleted: a tombstone. */
 export type PostState = 'stub' | 'live' | 'deleted';
-/** pending: not fanned out yet; done: written into followers' timelines; pulled: merged at read time. */
-export type FanoutState = 'pending' | 'done' | 'pulled';
+/**
+ * How a live post reaches its author's followers. push: written into their timelines (every
+ * delivery of its post.created writes what is missing, which is nothing after the first);
+ * pulled: merged at read time (an author over the fan-out threshold). Copies written before
+ * 2026-12 may say pending or done, which mean push.
+ */
+export type FanoutState = 'push' | 'pulled' | 'pending' | 'done';
 
 export interface PostDoc {
   _id: string;

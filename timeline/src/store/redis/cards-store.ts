@@ -111,6 +111,11 @@ export class CardsStore {
     await cardPut.run(this.redis, [keys.author(authorId)], [this.ttlSeconds, 'av', version, 1, 'author', authorValue(author)]);
   }
 
+  /** A post's state as its card has it; absent without a card. */
+  async state(postId: string): Promise<Card['state'] | undefined> {
+    return ((await this.redis.hGet(keys.card(postId), 'state')) ?? undefined) as Card['state'] | undefined;
+  }
+
   /** The cards of these posts, one command each (cards live on many shards); absent when incomplete. */
   async get(postIds: string[]): Promise<Map<string, Card>> {
     const rows = await Promise.all(postIds.map((id) => this.redis.hmGet(keys.card(id), [...FIELDS])));
