@@ -220,6 +220,37 @@ describe('hashtag counts', () => {
     await h.drained();
     expect(await hashtag('crowded')).toEqual({ tag: 'crowded', postCount: 14 });
   });
+
+  it('move with edits and deletions, counting tags equal under the collation once per post', async () => {
+    const author = uid('u');
+    const both = postState({ id: uid('p'), authorId: author, caption: 'crème #crème #creme', hashtags: ['crème', 'creme'] });
+    const plain = postState({ id: uid('p'), authorId: author, caption: 'creme #creme #glaze', hashtags: ['creme', 'glaze'] });
+    const upper = postState({ id: uid('p'), authorId: author, caption: 'CRÈME #CRÈME', hashtags: ['CRÈME'] });
+    // One hashtag row, spelled as whichever spelling came first.
+    const creme = async () => {
+      const res = await h.get(`/api/v1/search/hashtags?q=${encodeURIComponent('crème')}`).expect(200);
+      const rows = (res.body.items as Array<{ tag: string; postCount: number }>).filter((t) => ['crème', 'creme', 'CRÈME'].includes(t.tag));
+      expect(rows.length).toBeLessThanOrEqual(1);
+      return rows[0]?.postCount;
+    };
+    for (const p of [both, plain, upper]) await h.publish(Events.postCreated, p);
+    await h.drained();
+    expect(await creme()).toBe(3);
+    expect(await hashtag('glaze')).toEqual({ tag: 'glaze', postCount: 1 });
+
+    // An edit that keeps one tag and drops another; an edit that changes nothing; a redelivery.
+    await h.publish(Events.postUpdated, { ...plain, caption: 'creme #creme', hashtags: ['creme'], version: 2 });
+    await h.publish(Events.postUpdated, { ...upper, caption: 'CRÈME again #CRÈME', version: 2 });
+    await h.publish(Events.postCreated, both);
+    await h.drained();
+    expect(await creme()).toBe(3);
+    expect(await hashtag('glaze')).toBeUndefined();
+
+    await h.publish(Events.postDeleted, { id: both.id, authorId: author, version: 2 });
+    await h.publish(Events.postUpdated, { ...upper, caption: 'no tags now', hashtags: [], version: 3 });
+    await h.drained();
+    expect(await creme()).toBe(1);
+  });
 });
 
 describe('ranking', () => {

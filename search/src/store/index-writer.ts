@@ -9,9 +9,9 @@
  *    read; a user write upserts the user row first and then updates that user's posts. Whichever
  *    order two such transactions run in, one of them sees the other's row (or waits for it), so
  *    a post never keeps a stale author.
- *  - post_hashtags holds rows for visible posts only; hashtags.post_count is recounted from it for
- *    every tag a write touches, after locking those hashtag rows (in sorted order), so
- *    concurrent writes to the same tag take turns and the count is exact.
+ *  - post_hashtags holds rows for visible posts only; hashtags.post_count moves by the rows a
+ *    write deletes and inserts, after locking the hashtag rows it touches (in sorted order), so
+ *    concurrent writes to the same tag take turns and the count stays exact.
  *  - Likes and comments carry the post's engagement version; like and comment counts keep the
  *    newest engagement version each has seen (separately, since a like event carries no comment
  *    count). A post's own events only set the counts until the first engagement event arrives.
@@ -186,7 +186,7 @@ export class IndexWriter {
   }
 
   /**
-   * Makes post_hashtags hold exactly `tags` for each post and recounts every tag touched. The
+   * Makes post_hashtags hold exactly `tags` for each post and moves the counts of the tags touched. The
    * posts' rows must already be locked by the caller's transaction. `fresh`: the posts' rows were
    * just inserted, so they have no post_hashtags rows (those exist only beside a visible post's
    * row), and there is nothing old to read or delete.
@@ -204,7 +204,20 @@ export class IndexWriter {
     await conn.query(`INSERT INTO \`${t.hashtags}\` (tag, post_count) VALUES ? ON DUPLICATE KEY UPDATE post_count = post_count`, [
       touched.map((tag) => [tag, 0]),
     ]);
-    if (!fresh) await conn.query(`DELETE FROM \`${t.postHashtags}\` WHERE post_id IN (?)`, [ids]);
+    // The counts move by these posts' rows, counted by the post_hashtags key (post_id, tag), not
+    // by recounting each tag's posts: that read every post of a tag, so a write cost more the
+    // more popular its tags were. Counted with the collation's equality, as the rows are keyed.
+    const theirRows = (sign: '+' | '-') =>
+      conn.query(
+        `UPDATE \`${t.hashtags}\` h SET h.post_count = h.post_count ${sign}
+           (SELECT COUNT(*) FROM \`${t.postHashtags}\` ph WHERE ph.post_id IN (?) AND ph.tag = h.tag)
+         WHERE h.tag IN (?)`,
+        [ids, touched],
+      );
+    if (!fresh) {
+      await theirRows('-');
+      await conn.query(`DELETE FROM \`${t.postHashtags}\` WHERE post_id IN (?)`, [ids]);
+    }
     const rows = posts.flatMap((p) => (p.createdAt ? p.tags.map((tag) => [p.id, tag, p.createdAt]) : []));
     if (rows.length > 0) {
       // Tags equal under the collation (`café`, `cafe`) are one hashtag: the duplicate is dropped.
@@ -212,10 +225,7 @@ export class IndexWriter {
         `INSERT INTO \`${t.postHashtags}\` (post_id, tag, created_at) VALUES ? ON DUPLICATE KEY UPDATE created_at = VALUES(created_at)`,
         [rows],
       );
+      await theirRows('+');
     }
-    await conn.query(
-      `UPDATE \`${t.hashtags}\` h SET h.post_count = (SELECT COUNT(*) FROM \`${t.postHashtags}\` ph WHERE ph.tag = h.tag) WHERE h.tag IN (?)`,
-      [touched],
-    );
   }
 }
