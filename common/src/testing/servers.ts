@@ -244,11 +244,20 @@ const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
  * The URL FerretDB reaches its database at. To a PostgreSQL on this machine it talks without TLS
  * unless the URL asks for it: pgx would otherwise take the server's TLS offer, and encrypting
  * every query between two local processes protects nothing but cost both of them CPU per query.
+ *
+ * Its sessions commit with `synchronous_commit=off` unless the URL names a value (pgx hands any
+ * parameter it does not know to the server; `options=-csynchronous_commit=on` also suits psql): a commit is acknowledged before its WAL reaches the
+ * disk, as the standalone MongoDB of the Kubernetes manifests acknowledges a write (w:1) before
+ * its journal's next flush. A crash of the machine (or of PostgreSQL) may lose the writes of the
+ * last moment, never consistency; a crash of a service or of FerretDB loses nothing.
  */
 export function ferretPostgresUrl(serverUrl: string, database: string): string {
   const url = new URL(serverUrl);
   url.pathname = `/${database}`;
   if (LOOPBACK_HOSTS.has(url.hostname) && !url.searchParams.has('sslmode')) url.searchParams.set('sslmode', 'disable');
+  // Named either way: as its own parameter (pgx only), or in `options` (pgx, and psql's libpq).
+  const named = url.searchParams.has('synchronous_commit') || /synchronous_commit/.test(url.searchParams.get('options') ?? '');
+  if (!named) url.searchParams.set('synchronous_commit', 'off');
   return url.toString();
 }
 
