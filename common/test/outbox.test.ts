@@ -392,6 +392,32 @@ describe('MongoDB outbox', () => {
     await updated.stop();
   });
 
+  test('a name without the document after a handed-over one makes the relay read it, and publish both events soon', async () => {
+    const reads: unknown[] = [];
+    const relay = new MongoOutboxRelay([recordingReads(reads)], bus, { log: testLogger, pollIntervalMs: 60_000 });
+    await relay.drain();
+    reads.length = 0;
+    const updated = await collectEvents(bus, Events.userUpdated);
+    const written = { _id: 'handed-3', name: 'n', ...outboxFields(outboxEvent(Events.userCreated, user('handed-3'))) };
+    await Account.collection.insertOne(written as never);
+    relay.notify('handed-3', written);
+    await Account.collection.updateOne({ _id: 'handed-3' } as never, {
+      $set: { name: 'renamed' },
+      ...pushEvents(outboxEvent(Events.userUpdated, user('handed-3', 2))),
+    });
+    relay.notify('handed-3');
+    relay.start();
+    try {
+      // Well within the minute's poll: the named read found both events.
+      await updated.waitFor((d) => d.id === 'handed-3', 20_000);
+      await eventually(async () => expect(await flagOf('handed-3')).toBeUndefined(), { timeoutMs: 20_000 });
+      expect(reads).toHaveLength(1);
+    } finally {
+      await relay.stop();
+      await updated.stop();
+    }
+  });
+
   test('a document no writer named is found within the poll, even while named writes keep waking the relay', async () => {
     const relay = new MongoOutboxRelay([Account.collection], bus, { log: testLogger, pollIntervalMs: 300 });
     await relay.drain();

@@ -69,6 +69,9 @@ type Decision<R> =
     };
 
 export class EngagementService {
+  /** Whether this process's sweeper has looked through every post once (see finishStalePending). */
+  private sweptUnflagged = false;
+
   constructor(private readonly deps: EngagementDeps) {}
 
   private lockKey(postId: string): string {
@@ -142,17 +145,34 @@ export class EngagementService {
 
   /**
    * Finishes the engagement ops of posts whose oldest op is older than `before` (left by a
-   * process that died mid-write); answers how many posts it finished.
+   * process that died mid-write), at most `limit` posts; answers how many it finished. Looks only
+   * at flagged posts (those with an op since the flag was last lowered), except the first time,
+   * and lowers the flag of those with none left.
    */
   async finishStalePending(before: Date, limit = 100): Promise<number> {
-    const ids = await this.deps.posts.idsWithPendingBefore(before, limit);
-    for (const id of ids) {
+    const { posts } = this.deps;
+    const firstPass = !this.sweptUnflagged;
+    const candidates = await posts.withPendingOps({ unflagged: firstPass });
+    this.sweptUnflagged = true;
+    let finished = 0;
+    for (const { _id: id, _pending: ops = [] } of candidates) {
+      const stale = ops.some((op) => new Date(op.at) < before);
+      // Younger ops are left to whoever is writing them, and ops past the limit to the next pass:
+      // flagged (an older release did not) so that it finds them. A flag stays until no op is left.
+      if ((ops.length > 0 && !stale) || finished >= limit) {
+        if (firstPass && ops.length > 0) await posts.raisePendingOpsFlag(id);
+        continue;
+      }
       await this.deps.lock.run(this.lockKey(id), async () => {
-        const post = await this.deps.posts.findPending(id);
-        if (post?._pending?.length) await this.materialise(id, post._pending);
+        const post = await posts.findPending(id);
+        if (!post?._pending?.length) await posts.lowerPendingOpsFlag(id);
+        else if (stale) {
+          await this.materialise(id, post._pending);
+          finished += 1;
+        }
       });
     }
-    return ids.length;
+    return finished;
   }
 
   private async engage<R>(postId: string, decide: (post: PostDoc) => Promise<Decision<R>>): Promise<R> {

@@ -115,13 +115,13 @@ export class MongoOutboxRelay extends OutboxRelay {
    * also on FerretDB) instead of scanning for the flag, which FerretDB over PostgreSQL answers by
    * reading the whole table. Over several collections a name is ambiguous: they are all looked
    * through. Past MAX_NAMED names, too.
-   */
-  /**
+   *
    * A writer that hands over `written` promises two things: it is the whole document as its
    * insert committed it (so its `_outbox` is what is pending, and the relay need not read it
    * back), and the writer has itself done what `beforeClear` would (so the relay skips the hook,
    * which would otherwise run on a copy a later write may have outdated). A writer that dies
    * before handing over leaves the document to the next sweep, which reads it and runs the hook.
+   * A later name without a document (another write to it) makes the relay read it after all.
    */
   protected override named(documentId: string, written?: object): void {
     if (this.collections.length !== 1 || this.namedIds.size >= MAX_NAMED) {
@@ -130,6 +130,7 @@ export class MongoOutboxRelay extends OutboxRelay {
     }
     this.namedIds.add(documentId);
     if (written) this.handed.set(documentId, written as Document);
+    else this.handed.delete(documentId);
   }
 
   async drainOnce(): Promise<number> {

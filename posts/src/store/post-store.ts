@@ -21,6 +21,9 @@ export interface ExpectedVersions {
   engagementVersion?: number;
 }
 
+/** The flag a post with engagement ops carries (raised with each op, lowered by the sweeper). */
+const PENDING_OPS_FIELD = '_pendingOps';
+
 /** The live-post filter: a deleted post is a tombstone every read treats as absent. */
 const LIVE = { deletedAt: null };
 
@@ -90,9 +93,14 @@ export class PostStore {
     if (expected.version !== undefined) filter.version = expected.version;
     if (expected.engagementVersion !== undefined) filter.engagementVersion = expected.engagementVersion;
     const push: Record<string, unknown> = { _outbox: { $each: change.events } };
-    if (change.pending) push._pending = change.pending;
-    // The flag the outbox relay finds pending events by (common/src/outbox/mongo-outbox.ts).
-    const update: Record<string, unknown> = { $push: push, $set: { ...change.set, [OUTBOX_PENDING_FIELD]: true } };
+    // The flag the outbox relay finds pending events by (common/src/outbox/mongo-outbox.ts), and
+    // with an engagement op the one the sweeper finds it by.
+    const set: Record<string, unknown> = { ...change.set, [OUTBOX_PENDING_FIELD]: true };
+    if (change.pending) {
+      push._pending = change.pending;
+      set[PENDING_OPS_FIELD] = true;
+    }
+    const update: Record<string, unknown> = { $push: push, $set: set };
     if (change.unset) update.$unset = Object.fromEntries(change.unset.map((field) => [field, '']));
     if (change.inc) update.$inc = change.inc;
     const result = await collectionOf(this.models.Post).updateOne(filter, update);
@@ -105,13 +113,22 @@ export class PostStore {
     await collectionOf(this.models.Post).updateOne({ _id: id }, { $pullAll: { _pending: ops } });
   }
 
-  /** Posts with an engagement op older than `before`; the sweeper finishes them. */
-  async idsWithPendingBefore(before: Date, limit: number): Promise<string[]> {
-    const rows = await this.models.Post.find({ '_pending.at': { $lt: before } })
-      .select('_id')
-      .limit(limit)
-      .lean<Array<{ _id: string }>>()
-      .exec();
-    return rows.map((r) => r._id);
+  /**
+   * Posts flagged as having engagement ops, with their ops (none: all done since): those engaged
+   * with since the sweeper's last pass, a few. `unflagged`: every post with ops, flag or not,
+   * which reads every post (once per process: a release before the flag raised none).
+   */
+  async withPendingOps({ unflagged = false } = {}): Promise<Array<Pick<PostDoc, '_id' | '_pending'>>> {
+    const filter = unflagged ? { '_pending.0': { $exists: true } } : { [PENDING_OPS_FIELD]: true };
+    return this.models.Post.find(filter).select('_id +_pending').lean<Array<Pick<PostDoc, '_id' | '_pending'>>>().exec();
+  }
+
+  async raisePendingOpsFlag(id: string): Promise<void> {
+    await collectionOf(this.models.Post).updateOne({ _id: id }, { $set: { [PENDING_OPS_FIELD]: true } });
+  }
+
+  /** Lowers the flag of a post with no op left; one that got an op meanwhile keeps it. */
+  async lowerPendingOpsFlag(id: string): Promise<void> {
+    await collectionOf(this.models.Post).updateOne({ _id: id, '_pending.0': { $exists: false } }, { $unset: { [PENDING_OPS_FIELD]: '' } });
   }
 }
