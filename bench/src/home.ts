@@ -8,7 +8,11 @@
  * Express page"; this measures it in a minute instead of twenty, for working on the read path.
  *
  *   npm run -w bench home -- [--viewers 200] [--authors 20] [--posts 60] [--seconds 8] [--rounds 2]
- *       [--connections 16] [--page-ttl-ms 5000]
+ *       [--connections 16] [--page-ttl-ms 5000] [--rate 1500]
+ *
+ * `--rate`: each round also sends both pages at that fixed rate, open loop, from the full run's
+ * load process (latency counted from when each request was due), and reports their p50, p99 and
+ * max: the full run's "p99 at half of saturation" row, on its own.
  *
  * Against the servers named by MONGO_URL / NATS_URL / REDIS_URL, or those the test kit finds or
  * starts. Progress on stderr, one JSON object on stdout.
@@ -20,6 +24,24 @@ import { Events, Publisher, signAccessToken } from '@lumina/common';
 import { ensureServers } from '@lumina/common/testing';
 import { startPageServer } from './baselines/express-page';
 import { startTimelineAlone } from './workloads/timeline-alone';
+import { runHttp, type RunResult } from './workloads/load-runner';
+
+/** A page at a fixed rate, open loop: its p50, p99 and max (ms), and how many failed or were shed. */
+async function atRate(baseUrl: string, path: string, tokens: string[], rate: number, seconds: number) {
+  let i = 0;
+  const result: RunResult = await runHttp(
+    {
+      name: path,
+      baseUrl,
+      ok: [200],
+      next: () => ({ method: 'GET', path, headers: { authorization: `Bearer ${tokens[i++ % tokens.length]}` } }),
+    },
+    { kind: 'fixed', rate },
+    seconds,
+  );
+  const { p50, p99, max } = result.latency;
+  return { p50, p99, max, failed: result.failed, shed: result.shed };
+}
 
 const { values: args } = parseArgs({
   options: {
@@ -30,6 +52,7 @@ const { values: args } = parseArgs({
     rounds: { type: 'string', default: '2' },
     connections: { type: 'string', default: '16' },
     'page-ttl-ms': { type: 'string' },
+    rate: { type: 'string' },
   },
 });
 
@@ -132,12 +155,28 @@ async function main(): Promise<void> {
       }
       if (i % 50 === 0) process.stderr.write(`home bench: viewer ${i + 1} of ${VIEWERS} has a full page\n`);
     }
-    const rounds: Array<{ bare: number; home: number; homeP50: number; homeP99: number; failed: number }> = [];
+    const rounds: Array<Record<string, unknown>> = [];
     for (let r = 0; r < Number(args.rounds); r += 1) {
       const bare = await load(`${page.url}/page`, ['x'], Number(args.seconds), Number(args.connections));
       const home = await load(url, tokens, Number(args.seconds), Number(args.connections));
-      rounds.push({ bare: bare.rps, home: home.rps, homeP50: home.p50, homeP99: home.p99, failed: home.non2xx + home.errors });
+      const round: Record<string, unknown> = {
+        bare: bare.rps,
+        home: home.rps,
+        homeP50: home.p50,
+        homeP99: home.p99,
+        failed: home.non2xx + home.errors,
+      };
       process.stderr.write(`home bench: round ${r + 1}: bare ${bare.rps}/s, home ${home.rps}/s = ${(home.rps / bare.rps).toFixed(3)}\n`);
+      if (args.rate !== undefined) {
+        const rate = Number(args.rate);
+        round.atRate = {
+          rate,
+          bare: await atRate(page.url, '/page', ['x'], rate, Number(args.seconds)),
+          home: await atRate(`http://127.0.0.1:${svc.running.port}`, '/api/v1/timeline?limit=20', tokens, rate, Number(args.seconds)),
+        };
+        process.stderr.write(`home bench: round ${r + 1} at ${rate}/s: ${JSON.stringify(round.atRate)}\n`);
+      }
+      rounds.push(round);
     }
     process.stdout.write(
       `${JSON.stringify({ benchmark: 'home-alone', at: new Date().toISOString(), pageBytes: page.bytes, rounds }, null, 2)}\n`,

@@ -112,9 +112,17 @@ function finish(
   };
 }
 
-/** Open loop over HTTP: `rate` requests a second for `durationS`, latency from when each was due. */
-async function fixedRateHttp(workload: HttpWorkload, rate: number, durationS: number): Promise<RunResult> {
-  const agent = new Agent({ keepAlive: true, maxSockets: 128 });
+/** The connections a fixed-rate run sends over: kept alive, up to 128 at once. */
+export function fixedRateAgent(): Agent {
+  return new Agent({ keepAlive: true, maxSockets: 128 });
+}
+
+/**
+ * Open loop over HTTP: `rate` requests a second for `durationS`, latency from when each was due.
+ * Over `agent`'s connections if given (kept open for the caller's next run), else its own.
+ */
+async function fixedRateHttp(workload: HttpWorkload, rate: number, durationS: number, shared?: Agent): Promise<RunResult> {
+  const agent = shared ?? fixedRateAgent();
   const base = new URL(workload.baseUrl);
   const latencies: number[] = [];
   const statuses: Record<string, number> = {};
@@ -152,7 +160,7 @@ async function fixedRateHttp(workload: HttpWorkload, rate: number, durationS: nu
 
   // Stragglers may answer after the window; they still count (bounded by the 30 s timeout).
   const { shed } = await openLoop(rate, durationS, send);
-  agent.destroy();
+  if (!shared) agent.destroy();
   return finish({ kind: 'fixed', rate }, durationS, latencies, sent, failed, shed, statuses, firstError);
 }
 
@@ -219,8 +227,10 @@ async function saturationHttp(workload: HttpWorkload, connections: number, durat
 }
 
 /** Runs an HTTP workload from this process (the load process's part; see runHttp). */
-export function runHttpHere(workload: HttpWorkload, mode: RunMode, durationS: number): Promise<RunResult> {
-  return mode.kind === 'fixed' ? fixedRateHttp(workload, mode.rate, durationS) : saturationHttp(workload, mode.concurrency, durationS);
+export function runHttpHere(workload: HttpWorkload, mode: RunMode, durationS: number, agent?: Agent): Promise<RunResult> {
+  return mode.kind === 'fixed'
+    ? fixedRateHttp(workload, mode.rate, durationS, agent)
+    : saturationHttp(workload, mode.concurrency, durationS);
 }
 
 /** Requests made up front for a saturation run, sent in turn (and again from the start when used up). */
