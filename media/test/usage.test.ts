@@ -7,6 +7,7 @@ import { Events, MongoOutboxRelay, Publisher, type EventBus } from '@lumina/comm
 import { collectEvents, eventually, TestContext, testLogger, type EventCollector } from '@lumina/common/testing';
 import { alice, bearer, bob, filesUnder, postShowing, startTestMedia, type TestMedia } from './helpers';
 import * as images from './images';
+import { randomBytes } from 'node:crypto';
 import { MediaUsage } from '../src/usage';
 import type { MediaStore } from '../src/store/media-store';
 
@@ -130,6 +131,20 @@ test('a post.deleted handled between marking the media and recording the post le
   expect((await svc.usage.findPost('post-race'))?.deleted).toBe(true);
   expect((await del(id)).status).toBe(204);
 });
+
+test('a media shown by 150 posts still takes every use, and is released by all of them', async () => {
+  // On FerretDB over PostgreSQL an index on usedByPosts was one B-tree entry for the whole list:
+  // past about 74 post ids it outgrew PostgreSQL's limit and every update of the media failed.
+  const id = await readyMedia();
+  const posts = Array.from({ length: 150 }, (_, i) => `${i}`.padStart(4, '0') + randomBytes(10).toString('hex'));
+  for (const postId of posts) await postCreated.publish(post(postId, [id], 1));
+  await ctx.drained();
+  expect((await usedBy(id)).sort()).toEqual([...posts].sort());
+  for (const postId of posts) await postDeleted.publish({ id: postId, authorId: alice.id, version: 2 });
+  await ctx.drained();
+  expect(await usedBy(id)).toEqual([]);
+  expect((await del(id)).status).toBe(204);
+}, 120_000);
 
 test('an avatar cannot be deleted while it is one (user.updated), and can once it is replaced', async () => {
   const id = await readyMedia(bob);

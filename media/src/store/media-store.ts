@@ -9,6 +9,7 @@ import {
   documentKey,
   documentLock,
   isDuplicateKeyError,
+  isFerretDb,
   OUTBOX_FIELD,
   outboxSchemaFields,
   pushEvents,
@@ -110,8 +111,10 @@ const mediaSchema = new Schema<MediaDocument>(
 );
 mediaSchema.index({ contentKey: 1 }, { unique: true });
 mediaSchema.index({ ownerId: 1, 'uploadKeys.key': 1 });
-mediaSchema.index({ usedByPosts: 1 });
 mediaSchema.index({ status: 1, createdAt: 1 });
+// (and { usedByPosts: 1 } on MongoDB only: see MediaStore.open)
+const USED_BY_POSTS_INDEX = 'usedByPosts_1';
+const INDEX_NOT_FOUND = 27;
 mediaSchema.index({ ownerId: 1, status: 1 });
 mediaSchema.index({ status: 1, turn: 1 });
 
@@ -180,6 +183,16 @@ export class MediaStore {
   static async open(conn: Connection, options: MediaStoreOptions = {}): Promise<MediaStore> {
     const model = conn.model<MediaDocument>('Media', mediaSchema);
     await model.createIndexes();
+    // Which media a post uses (removePostUse) is a multikey index on MongoDB. FerretDB over
+    // PostgreSQL makes an index on an array one B-tree entry holding the whole array: past about
+    // 74 post ids it outgrew PostgreSQL's 2,704 bytes and every update of that media failed. It
+    // cannot use the index for `usedByPosts: id` anyway, so there it is not kept.
+    if (!conn.db) throw new Error('the media store needs an open connection');
+    if (await isFerretDb(conn.db)) {
+      await model.collection.dropIndex(USED_BY_POSTS_INDEX).catch((err: { code?: number }) => {
+        if (err.code !== INDEX_NOT_FOUND) throw err;
+      });
+    } else await model.collection.createIndex({ usedByPosts: 1 }, { name: USED_BY_POSTS_INDEX });
     return new MediaStore(model, options);
   }
 
