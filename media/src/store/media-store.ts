@@ -112,11 +112,12 @@ const mediaSchema = new Schema<MediaDocument>(
 mediaSchema.index({ contentKey: 1 }, { unique: true });
 mediaSchema.index({ ownerId: 1, 'uploadKeys.key': 1 });
 mediaSchema.index({ status: 1, createdAt: 1 });
-// (and { usedByPosts: 1 } on MongoDB only: see MediaStore.open)
-const USED_BY_POSTS_INDEX = 'usedByPosts_1';
-const INDEX_NOT_FOUND = 27;
 mediaSchema.index({ ownerId: 1, status: 1 });
 mediaSchema.index({ status: 1, turn: 1 });
+// And { usedByPosts: 1 }, on MongoDB only (see MediaStore.open).
+const USED_BY_POSTS_INDEX = 'usedByPosts_1';
+/** MongoDB's error code for dropping an index that is not there. */
+const INDEX_NOT_FOUND = 27;
 
 /**
  * A fresh media id: 128 random bits. Unposted media are private, so their ids must not be

@@ -123,6 +123,7 @@ export class PostStore {
     return this.models.Post.find(filter).select('_id +_pending').lean<Array<Pick<PostDoc, '_id' | '_pending'>>>().exec();
   }
 
+  /** Raises the flag of a post whose ops an older release wrote without it. */
   async raisePendingOpsFlag(id: string): Promise<void> {
     await collectionOf(this.models.Post).updateOne({ _id: id }, { $set: { [PENDING_OPS_FIELD]: true } });
   }

@@ -186,8 +186,8 @@ export class IndexWriter {
   }
 
   /**
-   * Makes post_hashtags hold exactly `tags` for each post and moves the counts of the tags touched. The
-   * posts' rows must already be locked by the caller's transaction. `fresh`: the posts' rows were
+   * Makes post_hashtags hold exactly `tags` for each post and moves the counts of the tags
+   * touched. The posts' rows must already be locked by the caller's transaction. `fresh`: the posts' rows were
    * just inserted, so they have no post_hashtags rows (those exist only beside a visible post's
    * row), and there is nothing old to read or delete.
    */
