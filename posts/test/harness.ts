@@ -21,6 +21,28 @@ export interface TestUser {
 
 export type Agent = ReturnType<typeof request>;
 
+/**
+ * A process killed between an engagement write's post update and its like/comment write: once
+ * armed, the next such write throws there (the hook runs where the process would have died).
+ */
+export class EngagementCrash {
+  private armed = false;
+
+  /** The hooks to start the service with. */
+  readonly hooks: NonNullable<StartOptions['hooks']> = {
+    afterPostUpdate: () => {
+      if (!this.armed) return;
+      this.armed = false;
+      throw new Error('process killed after the post update');
+    },
+  };
+
+  /** The next engagement write dies after its post update. */
+  arm(): void {
+    this.armed = true;
+  }
+}
+
 export class Harness {
   readonly ctx = new TestContext();
   svc!: PostsServiceHandle;

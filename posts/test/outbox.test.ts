@@ -7,26 +7,15 @@
  */
 import { Events, MongoOutboxRelay } from '@lumina/common';
 import { collectEvents, eventually, testLogger } from '@lumina/common/testing';
-import { Harness, auth, type TestUser } from './harness';
+import { EngagementCrash, Harness, auth, type TestUser } from './harness';
 
-let crashNextEngagementWrite = false;
+const crash = new EngagementCrash();
 const h = new Harness();
 let alice: TestUser;
 let bob: TestUser;
 
 beforeAll(async () => {
-  await h.start(
-    { PENDING_GRACE_MS: '0' },
-    {
-      hooks: {
-        afterPostUpdate: () => {
-          if (!crashNextEngagementWrite) return;
-          crashNextEngagementWrite = false;
-          throw new Error('process killed after the post update');
-        },
-      },
-    },
-  );
+  await h.start({ PENDING_GRACE_MS: '0' }, { hooks: crash.hooks });
   alice = await h.user('alice');
   bob = await h.user('bob');
 });
@@ -160,7 +149,7 @@ test('a relay killed after publishing and before clearing causes no duplicate', 
 test('killed between the post update and the like write: the sweeper finishes it, counted once', async () => {
   const post = await h.post(alice, 'crash test');
   const liked = await collectEvents(h.bus, Events.postLiked);
-  crashNextEngagementWrite = true;
+  crash.arm();
   const res = await h.http.put(`/api/v1/posts/${post.id}/like`).set(auth(bob));
   expect(res.status).toBe(500);
   // The post counted the like and holds its event; the like row is not written yet. The writer
@@ -181,7 +170,7 @@ test('killed between the post update and the like write: the sweeper finishes it
 
 test('killed between the post update and the comment write: the next request on the post finishes it', async () => {
   const post = await h.post(alice, 'crash test 2');
-  crashNextEngagementWrite = true;
+  crash.arm();
   expect((await h.http.post(`/api/v1/posts/${post.id}/comments`).set(auth(bob)).send({ body: 'lost?' })).status).toBe(500);
   expect((await h.http.post(`/api/v1/posts/${post.id}/comments`).set(auth(alice)).send({ body: 'next' })).status).toBe(201);
   const comments = await h.http.get(`/api/v1/posts/${post.id}/comments`);

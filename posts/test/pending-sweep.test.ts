@@ -6,26 +6,15 @@
  * "Crashed" is the afterPostUpdate hook throwing between the post update and the like write.
  * The sweeper's own timer is an hour, so every pass here is the test's.
  */
-import { Harness, auth, type TestUser } from './harness';
+import { EngagementCrash, Harness, auth, type TestUser } from './harness';
 
-let crashNextEngagementWrite = false;
+const crash = new EngagementCrash();
 const h = new Harness();
 let alice: TestUser;
 let bob: TestUser;
 
 beforeAll(async () => {
-  await h.start(
-    { PENDING_GRACE_MS: '0', PENDING_SWEEP_INTERVAL_MS: '3600000' },
-    {
-      hooks: {
-        afterPostUpdate: () => {
-          if (!crashNextEngagementWrite) return;
-          crashNextEngagementWrite = false;
-          throw new Error('process killed after the post update');
-        },
-      },
-    },
-  );
+  await h.start({ PENDING_GRACE_MS: '0', PENDING_SWEEP_INTERVAL_MS: '3600000' }, { hooks: crash.hooks });
   alice = await h.user('alice');
   bob = await h.user('bob');
 });
@@ -37,7 +26,7 @@ const likesOf = (postId: string) => h.svc.models.Like.countDocuments({ postId, u
 
 test('the first pass finishes an op an older release left without the flag', async () => {
   const post = await h.post(alice, 'liked before the flag existed');
-  crashNextEngagementWrite = true;
+  crash.arm();
   expect((await like(post.id)).status).toBe(500);
   // As an older release wrote it: the op, and no flag.
   await h.svc.models.Post.collection.updateOne({ _id: post.id } as never, { $unset: { _pendingOps: '' } });
@@ -58,7 +47,7 @@ test('a like raises the flag and the next pass lowers it; a post nobody engaged 
 
 test('a later pass finds a crashed op by its flag, and lowers the flag on the pass after', async () => {
   const post = await h.post(alice, 'liked by a process that died');
-  crashNextEngagementWrite = true;
+  crash.arm();
   expect((await like(post.id)).status).toBe(500);
   expect(await flagOf(post.id)).toBe(true);
   expect(await h.svc.sweeper.sweepOnce()).toBe(1);
