@@ -72,6 +72,7 @@ export function buildApp(deps: AppDeps): Express {
   return createHttpApp({
     ...deps,
     service: 'auth',
+    writesSession: true,
     contract: authContract,
     routes: [
       {

@@ -37,6 +37,7 @@ function buildApp(options: Partial<HttpAppOptions> = {}) {
     publicKeys: testKeys().publicKeys,
     routes: [{ prefix: '/api/test', router }],
     readiness: {},
+    writesSession: true,
     ...options,
   });
 }
@@ -133,5 +134,33 @@ describe('the session cookie behind TLS', () => {
     const value = sessionCookieFor(alice).slice('session='.length);
     await request(secure).get('/api/test/me').set('X-Forwarded-Proto', 'https').set('Cookie', `__Host-session=${value}`).expect(200);
     await request(secure).get('/api/test/me').set('X-Forwarded-Proto', 'https').set('Cookie', `session=${value}`).expect(401);
+  });
+});
+
+describe('the session cookie, in a service that only reads it', () => {
+  const reader = buildApp({ writesSession: false });
+
+  test('signs its holder in, as cookie-session wrote it', async () => {
+    const res = await request(reader)
+      .get('/api/test/me')
+      .set('Cookie', `theme=dark; ${sessionCookieFor(alice)}; other=1`)
+      .expect(200);
+    expect(res.body).toEqual({ user: alice });
+  });
+
+  test('anything else in it is no session: 401, never a 500', async () => {
+    const notJson = Buffer.from('not json').toString('base64');
+    const noJwt = Buffer.from(JSON.stringify({ user: 'alice' })).toString('base64');
+    const forged = Buffer.from(JSON.stringify({ jwt: `${tokenFor(alice)}x` })).toString('base64');
+    for (const value of ['', '%%%', notJson, noJwt, forged, 'bnVsbA==' /* null */]) {
+      await request(reader).get('/api/test/me').set('Cookie', `session=${value}`).expect(401);
+    }
+  });
+
+  test('never writes it: `req.session = null` there clears nothing', async () => {
+    const res = await request(reader).post('/api/test/signout').set('Cookie', sessionCookieFor(alice)).expect(204);
+    expect(res.headers['set-cookie']).toBeUndefined();
+    const writer = await request(app).post('/api/test/signout').set('Cookie', sessionCookieFor(alice)).expect(204);
+    expect(writer.headers['set-cookie']?.[0]).toMatch(/^session=;/);
   });
 });

@@ -1,6 +1,7 @@
 /**
  * Every service's Express app starts the same way: request ids and logs, security headers,
- * cross-site write refusal, no caching by default, body limits, the session cookie, the current user, health endpoints and metrics; then the
+ * cross-site write refusal, no caching by default, body limits, the current user (from the Bearer
+ * header or the session cookie, which auth writes), health endpoints and metrics; then the
  * service's own routes; then 404 and the one error handler. Building it does no I/O.
  */
 import { randomUUID } from 'node:crypto';
@@ -47,6 +48,8 @@ export interface HttpAppOptions extends AppSettings {
    * answers carry `Deprecation` and a `successor-version` Link (`aliasOf`).
    */
   routes: Array<{ prefix: string; router: Router }>;
+  /** The service sets and clears the session cookie (`req.session`, cookie-session): auth. */
+  writesSession?: boolean;
   /** Largest JSON body accepted; larger is 413. */
   jsonLimit?: string;
   /**
@@ -193,18 +196,22 @@ export function createHttpApp(options: HttpAppOptions): Express {
   app.use(privateByDefault);
   app.use(express.json({ limit: options.jsonLimit ?? '100kb', strict: true }));
   app.use(requireJsonObjectBody);
-  app.use(
-    cookieSession({
-      name: sessionCookieName(options.cookieSecure ?? false),
-      // The JWT inside is signed; the cookie itself needs no second signature.
-      signed: false,
-      httpOnly: true,
-      sameSite: 'lax',
-      secure: options.cookieSecure ?? false,
-      path: '/',
-    }),
-  );
-  app.use(currentUser(options.publicKeys));
+  const sessionCookie = sessionCookieName(options.cookieSecure ?? false);
+  // Only a service that signs people in and out needs cookie-session's `req.session`; every
+  // service reads the cookie in currentUser (see sessionTokenFrom for what it cost to mount it everywhere).
+  if (options.writesSession)
+    app.use(
+      cookieSession({
+        name: sessionCookie,
+        // The JWT inside is signed; the cookie itself needs no second signature.
+        signed: false,
+        httpOnly: true,
+        sameSite: 'lax',
+        secure: options.cookieSecure ?? false,
+        path: '/',
+      }),
+    );
+  app.use(currentUser(options.publicKeys, sessionCookie));
 
   if (options.contract) {
     const { contract } = options;
