@@ -37,11 +37,13 @@ test('a token signed with another key, or tampered with, is refused every time',
   expect(tokens.verify(tampered)).toBeNull();
 });
 
-test('the memory is bounded: the least recently used token is verified again', () => {
+test('the memory is bounded: the first token remembered goes first and is verified again', () => {
   const tokens = new VerifiedTokens(keys, 2);
   const [a, b, c] = ['a', 'b', 'c'].map((id) => signAccessToken(signing, { id, username: id }));
+  const remembered = () => [...(tokens as unknown as { entries: Map<string, unknown> }).entries.keys()];
   for (const t of [a, b, c]) expect(tokens.verify(t as string)).not.toBeNull();
+  expect(remembered()).toEqual([b, c]);
   // Still accepted after eviction (verified again), which is all a cache may change.
   expect(tokens.verify(a as string)).toEqual({ id: 'a', username: 'a' });
-  expect((tokens as unknown as { entries: Map<string, unknown> }).entries.size).toBe(2);
+  expect(remembered()).toEqual([c, a]);
 });
