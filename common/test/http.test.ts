@@ -17,6 +17,7 @@ import {
   toPage,
   encodeCursor,
   byClientAddress,
+  sendJsonText,
 } from '../src';
 import { sessionCookieFor, testKeys, testLogger, tokenFor } from '../src/testing';
 
@@ -218,5 +219,23 @@ describe('operations endpoints', () => {
     expect(res.headers['x-request-id']).toBe('abc-123');
     expect(res.headers['x-content-type-options']).toBe('nosniff');
     expect(res.headers['x-powered-by']).toBeUndefined();
+  });
+});
+
+describe('sendJsonText', () => {
+  const page = '{"items":[{"caption":"Café ☕ 🌍 — über"}],"nextCursor":null}';
+  const app = express();
+  app.get('/text', (_req, res) => sendJsonText(res, page));
+  app.get('/bytes', (_req, res) => sendJsonText(res, Buffer.from(page, 'utf8')));
+  app.get('/checked', (_req, res) => {
+    res.locals.checkResponses = true;
+    sendJsonText(res, Buffer.from(page, 'utf8'));
+  });
+
+  test.each(['/text', '/bytes', '/checked'])('%s: the same JSON, byte for byte, as UTF-8', async (path) => {
+    const res = await request(app).get(path).expect(200);
+    expect(res.headers['content-type']).toBe('application/json; charset=utf-8');
+    expect(res.text).toBe(page);
+    expect(Number(res.headers['content-length'])).toBe(Buffer.byteLength(page));
   });
 });

@@ -149,7 +149,7 @@ test('an assembly that raced a change keeps nothing', async () => {
   const again = await pages.read('fp-v4', 20);
   if (again.kind !== 'miss') throw new Error(`expected a miss, got ${again.kind}`);
   expect(await pages.put('fp-v4', 20, again.stamp, '{"items":[],"nextCursor":null}')).toBe(true);
-  expect(await pages.read('fp-v4', 20)).toEqual({ kind: 'hit', body: '{"items":[],"nextCursor":null}' });
+  expect(await pages.read('fp-v4', 20)).toEqual({ kind: 'hit', body: Buffer.from('{"items":[],"nextCursor":null}') });
   await pages.drop(['fp-v4']);
 });
 

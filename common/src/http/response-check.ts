@@ -79,10 +79,11 @@ export function checkResponses(contract: ServiceContract, log: Logger): RequestH
 }
 
 /**
- * Sends JSON that is already serialized (a kept page): as it is, or, while answers are checked
- * against the contract, parsed and sent through the check like any other answer.
+ * Sends JSON that is already serialized (a kept page), as text or as UTF-8 bytes: as it is, or,
+ * while answers are checked against the contract, parsed and sent through the check like any
+ * other answer.
  */
-export function sendJsonText(res: Response, text: string): void {
-  if (res.locals.checkResponses === true) res.json(JSON.parse(text));
+export function sendJsonText(res: Response, text: string | Buffer): void {
+  if (res.locals.checkResponses === true) res.json(JSON.parse(typeof text === 'string' ? text : text.toString('utf8')));
   else res.type('application/json').send(text);
 }

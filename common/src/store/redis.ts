@@ -4,7 +4,7 @@
  * systems can share one server without seeing each other's keys.
  */
 import { createHash } from 'node:crypto';
-import { createClient } from 'redis';
+import { createClient, RESP_TYPES } from 'redis';
 import { DependencyError } from '../dependency-error';
 import { redactUrl } from './mysql';
 
@@ -48,6 +48,11 @@ export async function connectRedis(url: string, options: RedisOptions): Promise<
     throw new DependencyError('Redis', redactUrl(url), err as Error);
   }
   return client;
+}
+
+/** The same connection, answering Redis strings as bytes (Buffers): what is passed on as it came is never decoded. */
+export function answeringBytes(client: RedisClient) {
+  return client.withTypeMapping({ [RESP_TYPES.BLOB_STRING]: Buffer });
 }
 
 export async function pingRedis(client: { ping(): Promise<string> }): Promise<void> {

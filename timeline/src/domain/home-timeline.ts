@@ -275,7 +275,7 @@ export class HomeTimeline {
    * (opening the app): it is kept assembled in Redis (store/redis/pages-store.ts), so it costs one
    * round trip and no rendering until something it shows changes.
    */
-  async pageJson(viewerId: string, request: PageRequest<TimePosition>): Promise<string> {
+  async pageJson(viewerId: string, request: PageRequest<TimePosition>): Promise<string | Buffer> {
     const { pages } = this.stores;
     if (request.after !== undefined || !pages.enabled) return JSON.stringify(await this.page(viewerId, request));
     const kept = await pages.read(viewerId, request.limit);

@@ -18,7 +18,7 @@
  * change throws its result away instead of keeping it. (Fan-out drops a page with one DEL.)
  */
 import { randomBytes } from 'node:crypto';
-import type { RedisClient } from '@lumina/common';
+import { answeringBytes, type RedisClient } from '@lumina/common';
 import { keys } from './keys';
 import { pagePut, pageRead } from './scripts';
 
@@ -34,7 +34,8 @@ export interface PageLimits {
 export type PageRead =
   /** The viewer has no feed: build it. */
   | { kind: 'missing' }
-  | { kind: 'hit'; body: string }
+  /** The page's JSON as UTF-8, as Redis sent it: sent on without decoding it to a string and back. */
+  | { kind: 'hit'; body: Buffer }
   /** Assemble the page; keep it with `put(…, stamp)`. */
   | { kind: 'miss'; stamp: PageStamp };
 
@@ -52,11 +53,19 @@ const freshStamp = (): string => `${STAMP_PREFIX}.${(stamps += 1).toString(36)}`
 /** A kept page: the pulled generation it was assembled at, a newline, the JSON. */
 const encode = (pulledGen: string, body: string): string => `${pulledGen}\n${body}`;
 
+/** The newline that ends a kept page's generation. */
+const NEWLINE = 0x0a;
+
 export class PagesStore {
+  /** The same connection, answering strings as bytes: a kept page goes out as Redis sent it. */
+  private readonly bytes: ReturnType<typeof answeringBytes>;
+
   constructor(
     private readonly redis: RedisClient,
     readonly limits: PageLimits,
-  ) {}
+  ) {
+    this.bytes = answeringBytes(redis);
+  }
 
   get enabled(): boolean {
     return this.limits.ttlMs > 0;
@@ -65,16 +74,16 @@ export class PagesStore {
   /** The viewer's kept first page of `limit` items, renewing the feed's activity window. One round trip. */
   async read(viewerId: string, limit: number): Promise<PageRead> {
     const [answer, pulledGen] = await Promise.all([
-      pageRead.run(this.redis, [keys.feed(viewerId), keys.page(viewerId)], [this.limits.activeMs, limit, freshStamp(), this.limits.ttlMs]),
+      pageRead.run(this.bytes, [keys.feed(viewerId), keys.page(viewerId)], [this.limits.activeMs, limit, freshStamp(), this.limits.ttlMs]),
       this.redis.get(keys.pulledGen()),
     ]);
-    const [present, kept, stamp] = answer as [number, string, string];
+    const [present, kept, stamp] = answer as [number, Buffer, Buffer];
     if (present === 0) return { kind: 'missing' };
     const current = pulledGen ?? '0';
-    const cut = kept.indexOf('\n');
+    const cut = kept.indexOf(NEWLINE);
     // A page assembled before a merged-at-read author last posted is assembled again.
-    if (cut > 0 && kept.slice(0, cut) === current) return { kind: 'hit', body: kept.slice(cut + 1) };
-    return { kind: 'miss', stamp: { stamp, pulledGen: current } };
+    if (cut > 0 && kept.toString('latin1', 0, cut) === current) return { kind: 'hit', body: kept.subarray(cut + 1) };
+    return { kind: 'miss', stamp: { stamp: stamp.toString('utf8'), pulledGen: current } };
   }
 
   /**
