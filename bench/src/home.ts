@@ -8,16 +8,20 @@
  * Express page"; this measures it in a minute instead of twenty, for working on the read path.
  *
  *   npm run -w bench home -- [--viewers 200] [--authors 20] [--posts 60] [--seconds 8] [--rounds 2]
- *       [--connections 16] [--page-ttl-ms 5000] [--rate 1500]
+ *       [--connections 16] [--page-ttl-ms 5000] [--rate 1500] [--cpu-profile home.cpuprofile]
  *
  * `--rate`: each round also sends both pages at that fixed rate, open loop, from the full run's
  * load process (latency counted from when each request was due), and reports their p50, p99 and
- * max: the full run's "p99 at half of saturation" row, on its own.
+ * max: the full run's "p99 at half of saturation" row, on its own. `--cpu-profile`: a CPU profile
+ * of the service's process during each round's home load at saturation (the last round's is kept),
+ * to open in Chrome DevTools.
  *
  * Against the servers named by MONGO_URL / NATS_URL / REDIS_URL, or those the test kit finds or
  * starts. Progress on stderr, one JSON object on stdout.
  */
 import { spawn } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Events, Publisher, signAccessToken } from '@lumina/common';
@@ -53,8 +57,28 @@ const { values: args } = parseArgs({
     connections: { type: 'string', default: '16' },
     'page-ttl-ms': { type: 'string' },
     rate: { type: 'string' },
+    'cpu-profile': { type: 'string' },
   },
 });
+
+/** A CPU profile of this process (the service's) while `work` runs, written to `file` (.cpuprofile, for DevTools). */
+async function profiled<T>(file: string | undefined, work: () => Promise<T>): Promise<T> {
+  if (file === undefined) return work();
+  const session = new Session();
+  session.connect();
+  const post = (method: string, params?: object) =>
+    new Promise<unknown>((resolve, reject) => session.post(method, params, (err, result) => (err ? reject(err) : resolve(result))));
+  await post('Profiler.enable');
+  await post('Profiler.start');
+  try {
+    return await work();
+  } finally {
+    const { profile } = (await post('Profiler.stop')) as { profile: unknown };
+    writeFileSync(file, JSON.stringify(profile));
+    session.disconnect();
+    process.stderr.write(`home bench: CPU profile of the service's process during the home rounds in ${file}\n`);
+  }
+}
 
 /** autocannon in a child process: every request a viewer's first page, the viewers in turn. */
 const LOAD_SCRIPT = `
@@ -158,7 +182,7 @@ async function main(): Promise<void> {
     const rounds: Array<Record<string, unknown>> = [];
     for (let r = 0; r < Number(args.rounds); r += 1) {
       const bare = await load(`${page.url}/page`, ['x'], Number(args.seconds), Number(args.connections));
-      const home = await load(url, tokens, Number(args.seconds), Number(args.connections));
+      const home = await profiled(args['cpu-profile'], () => load(url, tokens, Number(args.seconds), Number(args.connections)));
       const round: Record<string, unknown> = {
         bare: bare.rps,
         home: home.rps,
